@@ -1,0 +1,28 @@
+"""Entry point: page config, the sidebar language switch, and navigation over the lesson pages."""
+
+import streamlit as st
+
+from ui.errors import run_page
+from ui.i18n import LANG_KEY, LANGUAGES, current_language, resolve_language, t
+from ui.nav import SECTIONS
+
+# The language: ?lang= if valid, else the browser locale, else English; then the sidebar switch owns it.
+if LANG_KEY not in st.session_state:
+    requested = st.query_params.get(LANG_KEY)
+    st.session_state[LANG_KEY], rejected = resolve_language(requested, st.context.locale)
+    if rejected:
+        st.toast(t("url.bad_lang", value=requested[:20]), icon="⚠️")
+
+with st.sidebar:
+    st.segmented_control(t("app.language"), list(LANGUAGES), key=LANG_KEY, format_func=LANGUAGES.get,
+                         required=True)
+if st.query_params.get(LANG_KEY) != current_language():
+    st.query_params[LANG_KEY] = current_language()  # keep ?lang in every shared link
+
+page = st.navigation({
+    t(section): [st.Page(spec.script, title=t(spec.title_key), icon=spec.icon, url_path=spec.url_path,
+                         default=spec.default) for spec in specs]
+    for section, specs in SECTIONS.items()
+})
+st.set_page_config(page_title=f"{page.title} · {t('app.title')}", page_icon="🧠", layout="wide")
+run_page(page)

@@ -1,0 +1,160 @@
+"""Shared test fixtures: the project root on sys.path, AppTest helpers, and the browser rig."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+ARTIFACTS = ROOT / "artifacts"
+
+from ui.nav import all_pages  # noqa: E402
+
+
+def _entry_point_app_test():
+    from streamlit.testing.v1 import AppTest
+
+    class EntryPointAppTest(AppTest):
+        """AppTest that runs ``app.py`` on every rerun of the default page.
+
+        AppTest (Streamlit 1.67) reruns a multipage app by executing the page it finished on *alone*,
+        skipping the entry point: the sidebar language switch and everything ``app.py`` does vanish
+        after the first interaction. A browser does not do that. Forgetting the finished page makes
+        each rerun start at ``app.py`` again, as a real session does.
+        """
+
+        def _run(self, widget_state=None, timeout=None):
+            if not self._page_hash:
+                self._finished_page_script_hash = ""
+            return super()._run(widget_state, timeout)
+
+    return EntryPointAppTest(str(ROOT / "app.py"), default_timeout=60)
+
+
+def app_test(query: dict[str, str] | None = None, page: str | None = None):
+    """Run ``app.py`` in AppTest with ``query`` in the URL, on ``page`` (a script path) if given."""
+    at = _entry_point_app_test()
+    for name, value in (query or {}).items():
+        at.query_params[name] = value
+    at.run()
+    if page is not None and page != DEFAULT_PAGE.script:
+        # AppTest runs a switched-to page without app.py (see EntryPointAppTest): carry the language over.
+        lang = at.session_state["lang"]
+        at.switch_page(page)
+        at.session_state["lang"] = lang
+        at.run()
+    return at
+
+
+def assert_clean(at) -> None:
+    """No uncaught exception, and no friendly page-error box from ``ui.errors.run_page`` either."""
+    from ui.i18n import LANGUAGES, translate
+
+    assert not at.exception, [e.value for e in at.exception]
+    page_errors = {translate("app.page_error", lang) for lang in LANGUAGES}
+    assert not [e.value for e in at.error if e.value in page_errors]
+
+
+PAGES = all_pages()
+DEFAULT_PAGE = next(spec for spec in PAGES if spec.default)
+PAGE_IDS = [spec.url_path for spec in PAGES]
+
+
+# ---- browser rig ------------------------------------------------------------------------------------
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def find_chromium() -> str | None:
+    """``$CHROMIUM_PATH``, else ``/usr/bin/chromium``, else ``chromium`` (or ``chromium-browser``) on PATH."""
+    candidates = [os.environ.get("CHROMIUM_PATH"), "/usr/bin/chromium", shutil.which("chromium"),
+                  shutil.which("chromium-browser")]
+    return next((c for c in candidates if c and os.access(c, os.X_OK)), None)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_health(base_url: str, process: subprocess.Popen, timeout: float = 90.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"streamlit exited early with code {process.returncode}")
+        try:
+            with urllib.request.urlopen(f"{base_url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise TimeoutError(f"{base_url}/_stcore/health did not answer within {timeout:.0f} s")
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    path = find_chromium()
+    if path is None:
+        message = ("NO CHROMIUM FOUND: browser tests need a Chromium binary. Install one "
+                   "(apt-get install -y chromium) or set CHROMIUM_PATH to its path.")
+        if os.environ.get("REQUIRE_BROWSER"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(chromium_path: str) -> dict:
+    """pytest-playwright launches Chromium from this binary (its own browser download is not used)."""
+    return {"executable_path": chromium_path, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args() -> dict:
+    return {"viewport": {"width": 1280, "height": 800}, "locale": "en-US"}
+
+
+@dataclass(frozen=True)
+class Server:
+    url: str
+    log_path: Path
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+@pytest.fixture(scope="session")
+def server() -> Iterator[Server]:
+    """A real ``streamlit run app.py`` on a free loopback port; its log is kept under artifacts/logs."""
+    port = free_port()
+    (ARTIFACTS / "logs").mkdir(parents=True, exist_ok=True)
+    log_path = ARTIFACTS / "logs" / "streamlit-browser-tests.log"
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless=true",
+             f"--server.port={port}", "--server.address=127.0.0.1"],
+            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+        )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_health(base_url, process)
+        yield Server(base_url, log_path)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()

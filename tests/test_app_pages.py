@@ -1,0 +1,82 @@
+"""AppTest: every page of the navigation renders in both languages; the home page shows the right numbers."""
+
+import subprocess
+import sys
+
+import pytest
+
+from core.workflow import START_B, START_W, TOY_DATA, loss_curve, train
+from tests.conftest import PAGE_IDS, PAGES, ROOT, app_test, assert_clean
+from ui.i18n import LANGUAGES, translate
+
+
+@pytest.mark.parametrize("lang", list(LANGUAGES))
+@pytest.mark.parametrize("spec", PAGES, ids=PAGE_IDS)
+def test_every_page_renders_in_every_language(spec, lang):
+    at = app_test({"lang": lang}, page=spec.script)
+    assert_clean(at)
+    assert at.title, "every page starts with a title"
+    if lang == "zh":
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in at.title[0].value)
+    if spec.default:  # only there does AppTest run app.py, with its sidebar, on the page
+        sidebar_switch = [w for w in at.get("button_group") if w.key == "lang"]
+        assert sidebar_switch and sidebar_switch[0].value == lang
+
+
+def test_home_explains_the_current_step_with_the_numbers_of_core():
+    at = app_test({"steps": "5", "lr": "0.2", "stage": "optimizer"})
+    assert_clean(at)
+    step = train(6, 0.2)[-1]  # the step about to be taken after 5 steps
+    text = " ".join(m.value for m in at.markdown)
+    assert f"{step.w_next:.6g}".replace("-", "−") in text
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["w"] == f"{step.w:.6g}".replace("-", "−")
+    assert metrics["Loss"] == f"{loss_curve(train(5, 0.2))[-1]:.6g}"
+
+
+def test_inference_uses_the_trained_weights_and_runs_no_loss():
+    at = app_test({"phase": "inference", "steps": "100", "stage": "prediction", "x": "4.5"})
+    assert_clean(at)
+    last = train(100, 0.1)[-1]
+    y_hat = last.w_next * 4.5 + last.b_next
+    assert any(f"{y_hat:.6g}" in m.value for m in at.markdown)
+    at2 = app_test({"phase": "inference", "stage": "loss"})
+    assert at2.info and translate("home.stage.loss", "en") in at2.info[0].value
+
+
+def test_too_large_a_step_size_warns_and_keeps_working():
+    at = app_test({"lr": "1.0", "steps": "100"})
+    assert_clean(at)
+    assert at.warning and at.warning[0].value == translate("home.diverging", "en")
+
+
+def test_show_the_code_reproduces_the_screen():
+    """The snippet of the home page, run as a script, prints the weights that the page shows."""
+    at = app_test({"steps": "37", "lr": "0.13", "phase": "inference", "x": "-2.5"})
+    [code] = [c.value for c in at.code if "torch.optim.SGD" in c.value]
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    last = train(37, 0.13)[-1]
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"after 37 steps: w = {last.w_next:.6g}, b = {last.b_next:.6g}"
+    assert lines[1] == f"prediction for x = -2.5: {last.w_next * -2.5 + last.b_next:.6g}"
+    assert f"data = {TOY_DATA!r}" in code and f"torch.tensor({START_W!r}" in code and f"({START_B!r}" in code
+
+
+def test_a_failing_page_shows_a_friendly_message_not_a_traceback():
+    from streamlit.testing.v1 import AppTest
+
+    def entry():
+        import streamlit as st
+
+        from ui.errors import run_page
+
+        def broken():
+            raise ZeroDivisionError("boom")
+
+        run_page(st.navigation([st.Page(broken, title="Broken", default=True)]))
+
+    at = AppTest.from_function(entry, default_timeout=30)
+    at.run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [translate("app.page_error", "en")]

@@ -1,0 +1,50 @@
+"""House rules checked on the source: core/ is pure math; torch stays out of pages that do not use it."""
+
+import ast
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from tests.conftest import PAGES, ROOT
+
+FORBIDDEN_IN_CORE = {"streamlit", "plotly", "ui"}
+
+
+def imported_modules(path):
+    tree = ast.parse(path.read_text(), filename=str(path))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            yield from (alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            yield node.module
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "core").rglob("*.py")), ids=lambda p: p.name)
+def test_core_imports_nothing_visual(path):
+    bad = [m for m in imported_modules(path) if m.split(".")[0] in FORBIDDEN_IN_CORE]
+    assert not bad, f"{path.name} imports {bad}"
+
+
+def test_every_page_in_navigation_exists_and_every_page_file_is_listed():
+    listed = {spec.path for spec in PAGES}
+    assert all(path.is_file() for path in listed)
+    assert set((ROOT / "pages").glob("*.py")) == listed
+    assert len({spec.url_path for spec in PAGES}) == len(PAGES)
+
+
+def test_home_page_path_does_not_import_torch():
+    """Rendering the app's default page must not pay torch's import time (run in a fresh interpreter)."""
+    script = textwrap.dedent("""
+        import sys
+        from streamlit.testing.v1 import AppTest
+        at = AppTest.from_file("app.py", default_timeout=60)
+        at.run()
+        assert not at.exception, at.exception
+        assert at.title[0].value
+        print("torch" in sys.modules)
+    """)
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "False", "the home page imported torch"

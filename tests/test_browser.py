@@ -1,0 +1,173 @@
+"""Browser tests: headless Chromium (Playwright) against a real ``streamlit run app.py`` server.
+
+Every page in both languages, shareable links in a fresh browser context, the sidebar language switch,
+bad links, and what AppTest cannot do: clicking the plotly figure and its client-side Play animation.
+Screenshots land in artifacts/screenshots/ (ignored by git); look at them.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.conftest import ARTIFACTS, PAGE_IDS, PAGES
+from ui.i18n import LANGUAGES, translate
+
+pytestmark = pytest.mark.browser
+SHOTS = ARTIFACTS / "screenshots"
+IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+
+
+@pytest.fixture
+def console_errors(page: Page) -> list[str]:
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.set_default_timeout(30_000)
+    return errors
+
+
+def wait_until_idle(page: Page) -> None:
+    """Wait for the script run to finish and the page's content (its title, its figures) to be drawn."""
+    page.locator("h1").first.wait_for()
+    page.locator(IDLE).wait_for()
+    for figure in page.locator(".js-plotly-plot").all():
+        figure.locator(".main-svg").first.wait_for()
+
+
+def assert_healthy(page: Page, errors: list[str], server) -> None:
+    expect(page.locator('[data-testid="stException"]')).to_have_count(0)
+    assert errors == [], errors
+    assert "Traceback" not in server.log()
+
+
+def wait_for_query(page: Page, fragment: str) -> None:
+    """Streamlit rewrites the URL with the History API (no navigation): poll ``location.search``."""
+    page.wait_for_function("f => location.search.includes(f)", arg=fragment)
+
+
+def page_url(server, spec, **query: str) -> str:
+    path = "" if spec.default else spec.url_path
+    params = "&".join(f"{k}={v}" for k, v in query.items())
+    return f"{server.url}/{path}" + (f"?{params}" if params else "")
+
+
+@pytest.mark.parametrize("lang", list(LANGUAGES))
+@pytest.mark.parametrize("spec", PAGES, ids=PAGE_IDS)
+def test_every_page_in_every_language(page: Page, console_errors, server, spec, lang):
+    page.goto(page_url(server, spec, lang=lang))
+    wait_until_idle(page)
+    assert_healthy(page, console_errors, server)
+    assert page.title() == f"{translate(spec.title_key, lang)} · {translate('app.title', lang)}"
+    expect(page.locator("h1").first).to_be_visible()
+    if lang == "zh":
+        assert re.search(r"[\u4e00-\u9fff]", page.locator("h1").first.inner_text())
+    assert f"lang={lang}" in page.url
+    full_page_screenshot(page, f"{spec.url_path}-{lang}.png")
+
+
+def full_page_screenshot(page: Page, name: str) -> None:
+    """Streamlit scrolls inside its main container, so grow the window to the content for the picture."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    size = page.viewport_size
+    height = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+    page.set_viewport_size({"width": size["width"], "height": min(max(height, size["height"]), 6000)})
+    wait_until_idle(page)
+    page.wait_for_timeout(500)
+    page.screenshot(path=SHOTS / name)
+    page.set_viewport_size(size)
+
+
+def test_unknown_page_path_falls_back_to_home(page: Page, server):
+    page.set_default_timeout(30_000)
+    page.goto(f"{server.url}/no-such-lesson?lang=en")
+    wait_until_idle(page)
+    expect(page.locator('[data-testid="stException"]')).to_have_count(0)
+    expect(page.locator("h1").first).to_have_text(translate("home.title", "en"))
+    assert "Traceback" not in server.log()
+
+
+def test_bad_link_values_fall_back_with_a_notice(page: Page, console_errors, server):
+    page.goto(f"{server.url}/?lang=xx&steps=lots&lr=-1&phase=%3Cscript%3Ealert(1)%3C/script%3E")
+    wait_until_idle(page)
+    assert_healthy(page, console_errors, server)
+    expect(page.locator("h1").first).to_have_text(translate("home.title", "en"))
+    expect(page.locator('[data-testid="stToast"]')).to_have_count(4)
+    assert "steps=" not in page.url and "lang=en" in page.url
+
+
+def test_sidebar_switch_changes_language_and_url(page: Page, console_errors, server):
+    page.goto(f"{server.url}/?lang=en")
+    wait_until_idle(page)
+    page.locator('[data-testid="stSidebar"]').get_by_text("简体中文").click()
+    expect(page.locator("h1").first).to_have_text(translate("home.title", "zh"))
+    wait_until_idle(page)
+    assert "lang=zh" in page.url
+    assert page.title().startswith(translate("nav.home", "zh"))
+    assert_healthy(page, console_errors, server)
+
+
+def steps_slider(page: Page):
+    return page.get_by_role("slider", name=translate("home.steps", "en"))
+
+
+def test_a_control_writes_the_link_and_the_link_restores_it(page: Page, console_errors, server, browser):
+    page.goto(f"{server.url}/?lang=en")
+    wait_until_idle(page)
+    before = page.locator(".js-plotly-plot").first.evaluate("gd => JSON.stringify(gd.layout.annotations)")
+    slider = steps_slider(page)
+    slider.focus()
+    for _ in range(3):
+        slider.press("ArrowRight")
+    wait_for_query(page, "steps=3")
+    wait_until_idle(page)
+    after = page.locator(".js-plotly-plot").first.evaluate("gd => JSON.stringify(gd.layout.annotations)")
+    assert before != after, "the figure did not change with the control"
+    assert_healthy(page, console_errors, server)
+
+    fresh = browser.new_context()  # another student, opening the shared link
+    try:
+        other = fresh.new_page()
+        other.set_default_timeout(30_000)
+        other.goto(page.url)
+        wait_until_idle(other)
+        expect(steps_slider(other)).to_have_value("3")
+        shared = other.locator(".js-plotly-plot").first.evaluate("gd => JSON.stringify(gd.layout.annotations)")
+        assert shared == after
+    finally:
+        fresh.close()
+
+
+def box_centre(page: Page, x: float, y: float) -> tuple[float, float]:
+    """Screen position of data point (x, y) of the loop figure (reads plotly's own axis mapping)."""
+    page.locator(".js-plotly-plot").first.scroll_into_view_if_needed()
+    return page.locator(".js-plotly-plot").first.evaluate(
+        """(gd, [x, y]) => {
+            const r = gd.getBoundingClientRect(), l = gd._fullLayout;
+            return [r.left + l.margin.l + l.xaxis.l2p(x), r.top + l.margin.t + l.yaxis.l2p(y)];
+        }""", [x, y])
+
+
+def test_clicking_a_box_selects_its_stage(page: Page, console_errors, server):
+    from ui.figures import NODE_XY
+
+    page.goto(f"{server.url}/?lang=en")
+    wait_until_idle(page)
+    page.mouse.click(*box_centre(page, *NODE_XY["gradients"]))
+    wait_for_query(page, "stage=gradients")
+    wait_until_idle(page)
+    expect(page.get_by_text("Backpropagation applies the chain rule")).to_be_visible()
+    assert_healthy(page, console_errors, server)
+
+
+def test_play_animates_the_loop_in_the_browser(page: Page, console_errors, server):
+    page.goto(f"{server.url}/?lang=en")
+    wait_until_idle(page)
+    figure = page.locator(".js-plotly-plot").first
+    widths = "gd => gd.layout.shapes.map(s => s.line.width).join(',')"
+    start = figure.evaluate(widths)
+    page.get_by_text(translate("home.play", "en")).click()
+    page.wait_for_function(f"() => ({widths})(document.querySelector('.js-plotly-plot')) !== '{start}'")
+    assert_healthy(page, console_errors, server)

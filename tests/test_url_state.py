@@ -1,0 +1,139 @@
+"""Shareable links: values restored from the URL, bad values replaced by the default with a notice."""
+
+import math
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tests.conftest import app_test, assert_clean
+from ui.url_state import UrlParam, bool_decoder, choice_decoder, encode_bool, encode_number, number_decoder
+
+LR = UrlParam("k_lr", "lr", 0.1, number_decoder(float, 0.01, 1.0), encode_number)
+STEPS = UrlParam("k_steps", "steps", 0, number_decoder(int, 0, 100), encode_number)
+PHASE = UrlParam("k_phase", "phase", "training", choice_decoder(["training", "inference"]))
+FLAG = UrlParam("k_flag", "flag", False, bool_decoder, encode_bool)
+
+
+@pytest.mark.parametrize(("param", "raw", "expected"), [
+    (LR, None, (0.1, False)),
+    (LR, "0.25", (0.25, False)),
+    (LR, " 1 ", (1.0, False)),
+    (LR, "1.5", (0.1, True)),
+    (LR, "0", (0.1, True)),
+    (LR, "nan", (0.1, True)),
+    (LR, "inf", (0.1, True)),
+    (LR, "1e400", (0.1, True)),
+    (LR, "0.1; DROP TABLE", (0.1, True)),
+    (LR, "9" * 400, (0.1, True)),
+    (STEPS, "7", (7, False)),
+    (STEPS, "7.5", (0, True)),
+    (STEPS, "-1", (0, True)),
+    (STEPS, "101", (0, True)),
+    (STEPS, "", (0, True)),
+    (PHASE, "inference", ("inference", False)),
+    (PHASE, "Inference", ("training", True)),
+    (PHASE, "__import__('os')", ("training", True)),
+    (FLAG, "true", (True, False)),
+    (FLAG, "0", (False, False)),
+    (FLAG, "maybe", (False, True)),
+])
+def test_parse(param, raw, expected):
+    assert param.parse(raw) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(raw=st.text(max_size=60))
+def test_parse_never_raises_and_stays_in_range(raw):
+    value, rejected = LR.parse(raw)
+    assert 0.01 <= value <= 1.0 and math.isfinite(value)
+    assert rejected or LR.decode(raw) == value
+    steps, _ = STEPS.parse(raw)
+    assert isinstance(steps, int) and 0 <= steps <= 100
+
+
+@given(value=st.floats(min_value=0.01, max_value=1.0))
+def test_number_round_trips_through_the_url(value):
+    assert LR.parse(encode_number(value)) == (value, False)
+
+
+@given(value=st.integers(min_value=0, max_value=100))
+def test_int_round_trips_through_the_url(value):
+    assert STEPS.parse(encode_number(value)) == (value, False)
+
+
+HOME = {"home_phase": "training", "home_stage": "input", "home_lr": 0.1, "home_steps": 0}
+
+
+def widget_values(at):
+    values = {w.key: w.value for w in at.get("button_group") if w.key}
+    values.update({s.key: s.value for s in at.slider})
+    return values
+
+
+def test_valid_values_in_the_url_are_restored():
+    at = app_test({"phase": "inference", "stage": "prediction", "lr": "0.25", "steps": "7", "x": "1.5"})
+    assert_clean(at)
+    values = widget_values(at)
+    assert values["home_phase"] == "inference" and values["home_stage"] == "prediction"
+    assert values["home_lr"] == 0.25 and values["home_steps"] == 7 and values["home_x"] == 1.5
+    assert not at.toast
+    assert dict(at.query_params) == {"lang": "en", "phase": "inference", "stage": "prediction", "lr": "0.25",
+                                     "steps": "7", "x": "1.5"}
+
+
+def test_bad_values_fall_back_to_defaults_with_a_notice():
+    at = app_test({"phase": "sleeping", "stage": "", "lr": "fast", "steps": "-3"})
+    assert_clean(at)
+    values = widget_values(at)
+    assert {k: values[k] for k in HOME} == HOME
+    assert len(at.toast) == 4
+    assert all("default" in toast.value for toast in at.toast)
+    assert dict(at.query_params) == {"lang": "en"}
+
+
+def test_notice_is_in_the_users_language():
+    at = app_test({"lang": "zh", "steps": "many"})
+    assert_clean(at)
+    assert len(at.toast) == 1 and "默认值" in at.toast[0].value
+
+
+def button_group(at, key):
+    [widget] = [w for w in at.get("button_group") if w.key == key]
+    return widget
+
+
+def test_changing_a_control_updates_the_url_and_the_default_leaves_it():
+    at = app_test()
+    at.slider(key="home_steps").set_value(12).run()
+    assert dict(at.query_params)["steps"] == "12"
+    at.slider(key="home_steps").set_value(0).run()
+    assert "steps" not in dict(at.query_params)
+    button_group(at, "home_phase").set_value("inference").run()
+    assert_clean(at)
+    assert dict(at.query_params) == {"lang": "en", "phase": "inference"}
+    assert at.slider(key="home_steps").disabled  # inference does not train
+
+
+def test_step_button_advances_training_and_the_url():
+    at = app_test({"steps": "99"})
+    at.button[0].click().run()
+    assert at.slider(key="home_steps").value == 100
+    assert dict(at.query_params)["steps"] == "100"
+    assert at.button[0].disabled  # no step beyond the slider's end
+
+
+def test_unknown_language_falls_back_to_english_with_a_notice():
+    at = app_test({"lang": "klingon"})
+    assert_clean(at)
+    assert at.title[0].value == "Deep learning, by touching it"
+    assert len(at.toast) == 1 and "klingon" in at.toast[0].value
+    assert dict(at.query_params)["lang"] == "en"
+
+
+def test_language_switch_changes_the_ui_and_the_url():
+    at = app_test()
+    button_group(at, "lang").set_value("zh").run()
+    assert_clean(at)
+    assert at.title[0].value == "动手学深度学习"
+    assert dict(at.query_params)["lang"] == "zh"

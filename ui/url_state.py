@@ -1,0 +1,170 @@
+"""Shareable links: bind a widget to a URL query parameter.
+
+A page opens with the values from its URL, and changing a control rewrites the URL, so a teacher can
+send the link of exactly what is on the projector. A value in the URL that cannot be used (wrong type,
+out of range, unknown option) falls back to the default with a small notice, never a traceback.
+
+Usage in a page::
+
+    lr = url_slider(t("home.lr"), key="home_lr", min_value=0.01, max_value=0.3, default=0.1, step=0.01)
+    phase = url_choice(st.segmented_control, t("home.phase"), ["training", "inference"],
+                       key="home_phase", default="training", format_func=translator("home.phase."))
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+import streamlit as st
+
+from ui.i18n import t
+
+T = TypeVar("T")
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
+
+
+@dataclass(frozen=True)
+class UrlParam(Generic[T]):
+    """How one widget value travels through the URL.
+
+    ``key`` is the widget's session-state key (page-prefixed), ``name`` the query parameter,
+    ``decode`` turns URL text into a value (raising ``ValueError`` if it cannot), ``encode`` the reverse.
+    With ``always=True`` the parameter stays in the URL even at its default value.
+    """
+
+    key: str
+    name: str
+    default: T
+    decode: Callable[[str], T]
+    encode: Callable[[T], str] = str
+    always: bool = False
+
+    def parse(self, raw: str | None) -> tuple[T, bool]:
+        """The value for URL text ``raw`` (None: absent), and whether ``raw`` had to be rejected."""
+        if raw is None:
+            return self.default, False
+        try:
+            return self.decode(raw), False
+        except (ValueError, TypeError, OverflowError):
+            return self.default, True
+
+
+def seed_from_url(param: UrlParam[Any]) -> None:
+    """Before the widget is drawn for the first time in this session, take its value from the URL."""
+    if param.key in st.session_state:
+        return
+    raw = st.query_params.get(param.name)
+    value, rejected = param.parse(raw)
+    if rejected:
+        del st.query_params[param.name]
+        st.toast(t("url.bad_value", name=param.name, value=_short(raw), default=param.encode(value)),
+                 icon="⚠️")
+    st.session_state[param.key] = value
+
+
+def write_to_url(param: UrlParam[T], value: T) -> None:
+    """Put ``value`` into the URL (or drop it there when it is the default); touch it only on change."""
+    text = None if value is None or (value == param.default and not param.always) else param.encode(value)
+    if st.query_params.get(param.name) != text:
+        if text is None:
+            del st.query_params[param.name]
+        else:
+            st.query_params[param.name] = text
+
+
+def url_widget(widget: Callable[..., T], param: UrlParam[T], *args: Any, **kwargs: Any) -> T:
+    """Draw ``widget(*args, key=param.key, **kwargs)`` with its value read from and written to the URL.
+
+    The URL is brought in line after every draw, so a value set by a button's callback (through
+    ``st.session_state[key]``) reaches the link as well as one set by the widget itself.
+    """
+    seed_from_url(param)
+    value = widget(*args, key=param.key, **kwargs)
+    write_to_url(param, value)
+    return value
+
+
+def _short(raw: str | None, limit: int = 40) -> str:
+    raw = raw or ""
+    return raw if len(raw) <= limit else raw[: limit - 1] + "…"
+
+
+# ---- decoders -------------------------------------------------------------------------------------
+
+
+def number_decoder(kind: type, min_value: float, max_value: float) -> Callable[[str], float]:
+    """Parse an int or float and require ``min_value <= value <= max_value``."""
+
+    def decode(raw: str) -> float:
+        text = raw.strip()
+        if len(text) > 32:
+            raise ValueError("too long")
+        value = int(text) if kind is int else float(text)
+        if not math.isfinite(value) or not min_value <= value <= max_value:
+            raise ValueError(f"{value} is outside [{min_value}, {max_value}]")
+        return value
+
+    return decode
+
+
+def choice_decoder(options: Sequence[T]) -> Callable[[str], T]:
+    """Map the URL text of an option (its ``str``) back to the option."""
+    by_text = {str(option): option for option in options}
+
+    def decode(raw: str) -> T:
+        if raw not in by_text:
+            raise ValueError(f"unknown option {raw!r}")
+        return by_text[raw]
+
+    return decode
+
+
+def bool_decoder(raw: str) -> bool:
+    text = raw.strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ValueError(f"not a yes/no value: {raw!r}")
+
+
+def encode_bool(value: bool) -> str:
+    return "1" if value else "0"
+
+
+def encode_number(value: float) -> str:
+    """Shortest text that reads back as the same number (``0.1``, not ``0.1000000001``)."""
+    return repr(value) if isinstance(value, float) and not value.is_integer() else str(value)
+
+
+# ---- widgets --------------------------------------------------------------------------------------
+
+
+def url_slider(label: str, *, key: str, min_value: T, max_value: T, default: T, step: T | None = None,
+               name: str | None = None, **kwargs: Any) -> T:
+    """``st.slider`` whose value lives in ``?name=`` (``name`` defaults to ``key``)."""
+    kind = int if isinstance(default, int) and isinstance(min_value, int) else float
+    param = UrlParam(key, name or key, default, number_decoder(kind, min_value, max_value), encode_number)
+    return url_widget(st.slider, param, label, min_value=min_value, max_value=max_value, step=step, **kwargs)
+
+
+def url_choice(widget: Callable[..., T], label: str, options: Sequence[T], *, key: str, default: T,
+               name: str | None = None, always: bool = False, **kwargs: Any) -> T:
+    """A one-of-many widget (``st.selectbox``, ``st.radio``, ``st.segmented_control``, ``st.pills``,
+    ``st.select_slider``) whose value lives in ``?name=``."""
+    if default not in options:
+        raise ValueError(f"default {default!r} is not one of the options")
+    param = UrlParam(key, name or key, default, choice_decoder(options), str, always)
+    if widget in (st.segmented_control, st.pills):
+        kwargs.setdefault("required", True)  # a lesson control always has a value
+    return url_widget(widget, param, label, options, **kwargs)
+
+
+def url_toggle(label: str, *, key: str, default: bool = False, name: str | None = None,
+               widget: Callable[..., bool] = st.toggle, **kwargs: Any) -> bool:
+    """``st.toggle`` (or ``st.checkbox``) whose value lives in ``?name=1|0``."""
+    param = UrlParam(key, name or key, default, bool_decoder, encode_bool)
+    return url_widget(widget, param, label, **kwargs)
