@@ -19,42 +19,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 ARTIFACTS = ROOT / "artifacts"
 
+from tests.apptest import app_test  # noqa: E402,F401  (re-exported for the tests)
 from ui.nav import all_pages  # noqa: E402
-
-
-def _entry_point_app_test():
-    from streamlit.testing.v1 import AppTest
-
-    class EntryPointAppTest(AppTest):
-        """AppTest that runs ``app.py`` on every rerun of the default page.
-
-        AppTest (Streamlit 1.67) reruns a multipage app by executing the page it finished on *alone*,
-        skipping the entry point: the sidebar language switch and everything ``app.py`` does vanish
-        after the first interaction. A browser does not do that. Forgetting the finished page makes
-        each rerun start at ``app.py`` again, as a real session does.
-        """
-
-        def _run(self, widget_state=None, timeout=None):
-            if not self._page_hash:
-                self._finished_page_script_hash = ""
-            return super()._run(widget_state, timeout)
-
-    return EntryPointAppTest(str(ROOT / "app.py"), default_timeout=60)
-
-
-def app_test(query: dict[str, str] | None = None, page: str | None = None):
-    """Run ``app.py`` in AppTest with ``query`` in the URL, on ``page`` (a script path) if given."""
-    at = _entry_point_app_test()
-    for name, value in (query or {}).items():
-        at.query_params[name] = value
-    at.run()
-    if page is not None and page != DEFAULT_PAGE.script:
-        # AppTest runs a switched-to page without app.py (see EntryPointAppTest): carry the language over.
-        lang = at.session_state["lang"]
-        at.switch_page(page)
-        at.session_state["lang"] = lang
-        at.run()
-    return at
 
 
 def assert_clean(at) -> None:
@@ -67,7 +33,6 @@ def assert_clean(at) -> None:
 
 
 PAGES = all_pages()
-DEFAULT_PAGE = next(spec for spec in PAGES if spec.default)
 PAGE_IDS = [spec.url_path for spec in PAGES]
 
 

@@ -80,3 +80,43 @@ def test_a_failing_page_shows_a_friendly_message_not_a_traceback():
     at.run()
     assert not at.exception
     assert [e.value for e in at.error] == [translate("app.page_error", "en")]
+
+
+@pytest.mark.parametrize(("locale", "query", "title"), [
+    ("zh-CN", {}, "动手学深度学习"),
+    ("zh-TW", {}, "动手学深度学习"),
+    ("en-GB", {}, "Deep learning, by touching it"),
+    ("zh-CN", {"lang": "en"}, "Deep learning, by touching it"),
+    ("en-US", {"lang": "zh"}, "动手学深度学习"),
+])
+def test_language_follows_the_link_then_the_browser_locale(locale, query, title):
+    at = app_test(query, context={"locale": locale})
+    assert_clean(at)
+    assert at.title[0].value == title
+    assert dict(at.query_params)["lang"] == ("zh" if "动" in title else "en")
+
+
+@pytest.mark.parametrize(("theme", "colour"), [("light", "#1d4ed8"), ("dark", "#7aa7ff")])
+def test_figures_follow_the_viewers_theme(theme, colour):
+    at = app_test(context={"theme": theme})
+    assert_clean(at)
+    spec = at.get("plotly_chart")[0].proto.spec
+    assert colour in spec
+
+
+def test_learning_path_cards_link_every_lesson_of_the_registry(monkeypatch):
+    from ui import nav
+
+    fake = nav.PageSpec("tests/fixtures/fake_lesson.py", "nav.home", "home.summary", "🧪", "fake-lesson")
+    monkeypatch.setattr(nav, "SECTIONS", {**nav.SECTIONS, "nav.section.start": (nav.HOME, fake)})
+    at = app_test()
+    assert_clean(at)
+    links = at.get("page_link")
+    assert [link.proto.page for link in links] == ["fake-lesson"]
+    assert [link.proto.label for link in links] == [translate("nav.home", "en")]
+
+
+def test_show_the_code_offers_the_script_for_download():
+    at = app_test({"steps": "3"})
+    [download] = at.get("download_button")
+    assert download.proto.label == translate("code.download", "en")

@@ -33,8 +33,14 @@ def wait_until_idle(page: Page) -> None:
     """Wait for the script run to finish and the page's content (its title, its figures) to be drawn."""
     page.locator("h1").first.wait_for()
     page.locator(IDLE).wait_for()
-    for figure in page.locator(".js-plotly-plot").all():
-        figure.locator(".main-svg").first.wait_for()
+    page.wait_for_function(DRAWN)
+
+
+# Every plotly chart Streamlit placed has been drawn by plotly.js (which loads lazily, after the script run).
+# Charts still loading show a skeleton first.
+DRAWN = """() => !document.querySelector('[data-testid="stSkeleton"]')
+    && [...document.querySelectorAll('[data-testid="stPlotlyChart"]')].every(
+        chart => { const gd = chart.querySelector('.js-plotly-plot'); return gd && gd._fullLayout && gd.layout; })"""
 
 
 def assert_healthy(page: Page, errors: list[str], server) -> None:
@@ -171,3 +177,37 @@ def test_play_animates_the_loop_in_the_browser(page: Page, console_errors, serve
     page.get_by_text(translate("home.play", "en")).click()
     page.wait_for_function(f"() => ({widths})(document.querySelector('.js-plotly-plot')) !== '{start}'")
     assert_healthy(page, console_errors, server)
+
+
+def test_browser_locale_picks_chinese_without_a_link(browser, server):
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 800})
+    try:
+        page = context.new_page()
+        page.set_default_timeout(30_000)
+        page.goto(server.url)
+        wait_until_idle(page)
+        expect(page.locator("h1").first).to_have_text(translate("home.title", "zh"))
+        wait_for_query(page, "lang=zh")
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize(("scheme", "width"), [("dark", 1280), ("light", 390), ("dark", 390)])
+def test_dark_theme_and_phone_width_render(browser, server, scheme, width):
+    """Dark mode is dark (the app follows the system's scheme) and a phone-width window has no error."""
+    context = browser.new_context(color_scheme=scheme, viewport={"width": width, "height": 800})
+    try:
+        page = context.new_page()
+        page.set_default_timeout(30_000)
+        errors: list[str] = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.goto(f"{server.url}/?lang=zh&steps=8&stage=loss")
+        wait_until_idle(page)
+        assert_healthy(page, errors, server)
+        background = page.evaluate(
+            "() => getComputedStyle(document.querySelector('[data-testid=\"stApp\"]')).backgroundColor")
+        red, green, blue = (int(v) for v in re.findall(r"\d+", background)[:3])
+        assert (red + green + blue < 150) == (scheme == "dark"), background
+        full_page_screenshot(page, f"home-zh-{scheme}-{width}.png")
+    finally:
+        context.close()

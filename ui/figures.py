@@ -61,65 +61,67 @@ def workflow_figure(nodes: Mapping[str, tuple[str, str]], edge_labels: Mapping[s
 
     ``nodes`` maps each box (``NODE_XY``) to its title and a line of live numbers; ``edge_labels`` has
     ``forward``, ``backward`` and ``update``. ``play_order`` adds a client-side Play button that walks
-    the highlight through those stages (no server round trip).
+    the highlight through those stages (no server round trip). The layout is assembled as plain dicts
+    and validated once: adding annotations one by one costs plotly several times more.
     """
-    fig = go.Figure()
+    annotations = []
     for start, end in EDGES:
         on = NODE_STAGE[start] in active and NODE_STAGE[end] in active
         x0, y0, x1, y1 = _clip(NODE_XY[start], NODE_XY[end])
-        fig.add_annotation(x=x1, y=y1, ax=x0, ay=y0, xref="x", yref="y", axref="x", ayref="y", text="",
-                           showarrow=True, arrowhead=3, arrowsize=1.3, arrowwidth=2.5 if on else 1.2,
-                           arrowcolor=_colour(pal, start if start != "target" else "loss") if on else pal.muted,
-                           opacity=1.0 if on else 0.6)
+        colour = _colour(pal, "loss" if start == "target" else start) if on else pal.muted
+        annotations.append(dict(x=x1, y=y1, ax=x0, ay=y0, xref="x", yref="y", axref="x", ayref="y", text="",
+                                showarrow=True, arrowhead=3, arrowsize=1.3, arrowwidth=2.5 if on else 1.2,
+                                arrowcolor=colour, opacity=1.0 if on else 0.6))
     for name, (x, y) in NODE_XY.items():
-        on = NODE_STAGE[name] in active
         title, detail = nodes[name]
-        fig.add_annotation(x=x, y=y, text=f"<b>{title}</b><br>{detail}", showarrow=False,
-                           font=dict(size=14, color=pal.text if on else pal.muted))
-    label_font = dict(size=14, color=pal.text)
+        colour = pal.text if NODE_STAGE[name] in active else pal.muted
+        annotations.append(dict(x=x, y=y, text=f"<b>{title}</b><br>{detail}", showarrow=False,
+                                font=dict(size=14, color=colour)))
     (x_in, _), (x_layers, y_top), (x_loss, _) = NODE_XY["input"], NODE_XY["layers"], NODE_XY["loss"]
-    y_bottom = NODE_XY["optimizer"][1]
-    fig.add_annotation(x=(x_in + x_layers) / 2, y=y_top + BOX_H / 2 + 0.2, text=f"<i>{edge_labels['forward']}</i> →",
-                       showarrow=False, font=label_font, xanchor="left")
-    fig.add_annotation(x=x_loss - 0.45, y=(y_top + y_bottom) / 2, text=f"↙ <i>{edge_labels['backward']}</i>",
-                       showarrow=False, font=label_font, xanchor="left")
-    fig.add_annotation(x=x_layers + 0.1, y=(y_top + y_bottom) / 2, text=f"<i>{edge_labels['update']}</i> ↑",
-                       showarrow=False, font=label_font, xanchor="left")
+    y_mid = (y_top + NODE_XY["optimizer"][1]) / 2
+    label_font = dict(size=14, color=pal.text)
+    for x, y, text in (((x_in + x_layers) / 2, y_top + BOX_H / 2 + 0.2, f"<i>{edge_labels['forward']}</i> →"),
+                       (x_loss - 0.45, y_mid, f"↙ <i>{edge_labels['backward']}</i>"),
+                       (x_layers + 0.1, y_mid, f"<i>{edge_labels['update']}</i> ↑")):
+        annotations.append(dict(x=x, y=y, text=text, showarrow=False, font=label_font, xanchor="left"))
     # Transparent markers over the boxes: hover shows the numbers, a click selects the stage.
     names = list(NODE_XY)
-    fig.add_trace(go.Scatter(
+    click_targets = go.Scatter(
         x=[NODE_XY[n][0] for n in names], y=[NODE_XY[n][1] for n in names], mode="markers",
         marker=dict(size=64, symbol="square", color="rgba(0,0,0,0)"),
         customdata=[NODE_STAGE[n] for n in names],
         hovertext=[f"{nodes[n][0]}: {nodes[n][1]}" for n in names], hoverinfo="text", showlegend=False,
-    ))
-    fig.update_layout(
-        shapes=_box_shapes(pal, active, selected), height=420, margin=dict(l=10, r=10, t=10, b=10),
+    )
+    layout = dict(
+        annotations=annotations, shapes=_box_shapes(pal, active, selected), height=420,
+        margin=dict(l=10, r=10, t=10, b=10),
         xaxis=dict(range=[-0.9, 6.9], visible=False, fixedrange=True),
         yaxis=dict(range=[-1.05, 2.8], visible=False, fixedrange=True),
         plot_bgcolor="rgba(0,0,0,0)", paper_bgcolor="rgba(0,0,0,0)", dragmode=False, clickmode="event+select",
     )
+    frames = []
     if play_order:
-        fig.frames = [go.Frame(name=stage, layout=dict(shapes=_box_shapes(pal, active, stage)))
-                      for stage in play_order]
-        fig.update_layout(updatemenus=[dict(
+        frames = [dict(name=stage, layout=dict(shapes=_box_shapes(pal, active, stage))) for stage in play_order]
+        layout["updatemenus"] = [dict(
             type="buttons", x=0.0, y=0.0, xanchor="left", yanchor="bottom", showactive=False,
             font=dict(size=14), buttons=[dict(label=play_label, method="animate", args=[None, dict(
                 frame=dict(duration=900, redraw=True), transition=dict(duration=0), fromcurrent=False)])],
-        )])
-    return fig
+        )]
+    return go.Figure(data=[click_targets], layout=layout, frames=frames)
 
 
 def loss_history_figure(losses: Sequence[float], current: int, title: str, x_title: str,
                         pal: Palette) -> go.Figure:
     """Loss after each training step, on a log scale when it spans orders of magnitude."""
-    fig = go.Figure(go.Scatter(x=list(range(len(losses))), y=list(losses), mode="lines+markers",
-                               line=dict(color=pal.backward, width=2), marker=dict(size=5),
-                               hovertemplate="%{x}: %{y:.4g}<extra></extra>"))
-    fig.add_vline(x=current, line=dict(color=pal.highlight, width=2, dash="dot"))
     positive = all(v > 0 for v in losses)
-    fig.update_layout(height=240, margin=dict(l=10, r=10, t=40, b=10), title=dict(text=title, font=dict(size=15)),
-                      xaxis_title=x_title, xaxis_range=[-0.5, max(len(losses) - 1, 10) + 0.5], showlegend=False)
-    if positive:
-        fig.update_yaxes(type="log", dtick=1, exponentformat="power", showexponent="all")
-    return fig
+    trace = go.Scatter(x=list(range(len(losses))), y=list(losses), mode="lines+markers",
+                       line=dict(color=pal.backward, width=2), marker=dict(size=5),
+                       hovertemplate="%{x}: %{y:.4g}<extra></extra>")
+    return go.Figure(data=[trace], layout=dict(
+        height=240, margin=dict(l=10, r=10, t=40, b=10), title=dict(text=title, font=dict(size=15)),
+        showlegend=False,
+        xaxis=dict(title=dict(text=x_title), range=[-0.5, max(len(losses) - 1, 10) + 0.5]),
+        yaxis=dict(type="log", dtick=1, exponentformat="power", showexponent="all") if positive else {},
+        shapes=[dict(type="line", x0=current, x1=current, xref="x", y0=0, y1=1, yref="paper",
+                     line=dict(color=pal.highlight, width=2, dash="dot"))],
+    ))

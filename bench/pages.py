@@ -1,0 +1,95 @@
+"""Per-page render cost under AppTest, next to the framework's floor measured in the same run.
+
+For every page: the time of its first render in a fresh session, and the median of 10 reruns after
+changing its main control. The floor is a minimal one-slider Streamlit script measured the same way.
+
+    python bench/pages.py [--reruns 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+from tests.apptest import app_test  # noqa: E402
+from ui.nav import all_pages  # noqa: E402
+
+FLOOR_SCRIPT = """
+import streamlit as st
+x = st.slider("x", 0, 100, 0, key="x")
+st.write(x * 2)
+"""
+
+# Each page's main control: (widget kind, key, values to cycle through). A new page adds its line here.
+MAIN_CONTROLS: dict[str, tuple[str, str, tuple]] = {
+    "home": ("slider", "home_steps", (10, 40, 70, 100, 25, 55, 85, 5, 60, 95)),
+}
+
+
+def change(at, kind: str, key: str, value) -> None:
+    widget = at.slider(key=key) if kind == "slider" else next(w for w in at.get(kind) if w.key == key)
+    widget.set_value(value).run()
+
+
+def measure(make, kind: str, key: str, values: tuple, reruns: int) -> tuple[float, float]:
+    """(first render, median rerun) in milliseconds."""
+    start = time.perf_counter()
+    at = make()
+    first = time.perf_counter() - start
+    assert not at.exception, at.exception
+    times = []
+    for n in range(reruns):
+        start = time.perf_counter()
+        change(at, kind, key, values[n % len(values)])
+        times.append(time.perf_counter() - start)
+        assert not at.exception, at.exception
+    return first * 1e3, statistics.median(times) * 1e3
+
+
+def floor_app():
+    at = AppTest.from_string(FLOOR_SCRIPT, default_timeout=60)
+    return at.run()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reruns", type=int, default=10)
+    args = parser.parse_args()
+
+    missing = [spec.url_path for spec in all_pages() if spec.url_path not in MAIN_CONTROLS]
+    if missing:
+        sys.exit(f"bench/pages.py: no main control listed for {missing}; add them to MAIN_CONTROLS")
+
+    # Warm the imports (streamlit, plotly, numpy, the app's modules) so that every row pays the same.
+    floor_app()
+    app_test()
+
+    floor_first, floor_rerun = measure(floor_app, "slider", "x", (10, 20, 30, 40, 50), args.reruns)
+    rows = []
+    for spec in all_pages():
+        kind, key, values = MAIN_CONTROLS[spec.url_path]
+        first, rerun = measure(lambda spec=spec: app_test(page=spec.script), kind, key, values, args.reruns)
+        rows.append((spec.url_path, first, rerun))
+
+    print(f"AppTest, {args.reruns} reruns per page; floor = one-slider script, same run, same process")
+    header = (f"| {'page':<12} | {'first render ms':>15} | {'floor ms':>8} | {'ratio':>6} "
+              f"| {'rerun median ms':>15} | {'floor ms':>8} | {'ratio':>6} |")
+    print(header)
+    print("|" + "|".join("-" * (len(cell)) for cell in header.split("|")[1:-1]) + "|")
+    print(f"| {'(floor)':<12} | {floor_first:>15.1f} | {floor_first:>8.1f} | {1.0:>6.1f} "
+          f"| {floor_rerun:>15.1f} | {floor_rerun:>8.1f} | {1.0:>6.1f} |")
+    for name, first, rerun in rows:
+        print(f"| {name:<12} | {first:>15.1f} | {floor_first:>8.1f} | {first / floor_first:>6.1f} "
+              f"| {rerun:>15.1f} | {floor_rerun:>8.1f} | {rerun / floor_rerun:>6.1f} |")
+
+
+if __name__ == "__main__":
+    main()

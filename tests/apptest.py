@@ -1,0 +1,47 @@
+"""AppTest of the whole app (``app.py`` and its navigation), shared by the tests and bench/pages.py."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ui.nav import all_pages
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_PAGE = next(spec for spec in all_pages() if spec.default)
+
+
+def entry_point_app_test():
+    from streamlit.testing.v1 import AppTest
+
+    class EntryPointAppTest(AppTest):
+        """AppTest that runs ``app.py`` on every rerun of the default page.
+
+        AppTest (Streamlit 1.67) reruns a multipage app by executing the page it finished on *alone*,
+        skipping the entry point: the sidebar language switch and everything ``app.py`` does vanish
+        after the first interaction. A browser does not do that. Forgetting the finished page makes
+        each rerun start at ``app.py`` again, as a real session does.
+        """
+
+        def _run(self, widget_state=None, timeout=None):
+            if not self._page_hash:
+                self._finished_page_script_hash = ""
+            return super()._run(widget_state, timeout)
+
+    return EntryPointAppTest(str(ROOT / "app.py"), default_timeout=60)
+
+
+def app_test(query: dict[str, str] | None = None, page: str | None = None, context: dict | None = None):
+    """Run ``app.py`` in AppTest with ``query`` in the URL, on ``page`` (a script path) if given, with the
+    browser ``context`` (``locale``, ``theme``) given."""
+    at = entry_point_app_test()
+    at.context = dict(context or {})
+    for name, value in (query or {}).items():
+        at.query_params[name] = value
+    at.run()
+    if page is not None and page != DEFAULT_PAGE.script:
+        # AppTest runs a switched-to page without app.py (see EntryPointAppTest): carry the language over.
+        lang = at.session_state["lang"]
+        at.switch_page(page)
+        at.session_state["lang"] = lang
+        at.run()
+    return at
