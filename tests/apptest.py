@@ -23,7 +23,7 @@ def entry_point_app_test():
         """
 
         def _run(self, widget_state=None, timeout=None):
-            if not self._page_hash:
+            if not getattr(self, "_page_hash", "") and hasattr(self, "_finished_page_script_hash"):
                 self._finished_page_script_hash = ""
             return super()._run(widget_state, timeout)
 
