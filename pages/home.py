@@ -6,11 +6,14 @@ import streamlit as st
 
 from core.workflow import PHASES, STAGES, START_B, START_W, TOY_DATA, forward, loss_curve, train, training_step
 from ui.code import show_code
+from ui.entry import require_entry_point
 from ui.figures import loss_history_figure, workflow_figure
 from ui.i18n import t, translator
 from ui.nav import lessons
 from ui.theme import palette
 from ui.url_state import url_choice, url_slider
+
+require_entry_point()
 
 MAX_STEPS = 100
 X_NEW_DEFAULT = 3.0  # not among the training inputs: inference on a new example

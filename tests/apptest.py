@@ -37,11 +37,8 @@ def app_test(query: dict[str, str] | None = None, page: str | None = None, conte
     at.context = dict(context or {})
     for name, value in (query or {}).items():
         at.query_params[name] = value
-    at.run()
     if page is not None and page != DEFAULT_PAGE.script:
-        # AppTest runs a switched-to page without app.py (see EntryPointAppTest): carry the language over.
-        lang = at.session_state["lang"]
+        # AppTest runs a switched-to page alone; the page's require_entry_point() then reruns it through
+        # app.py, as the first request of a fresh server does.
         at.switch_page(page)
-        at.session_state["lang"] = lang
-        at.run()
-    return at
+    return at.run()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -101,12 +102,12 @@ class Server:
         return self.log_path.read_text(errors="replace")
 
 
-@pytest.fixture(scope="session")
-def server() -> Iterator[Server]:
+@contextlib.contextmanager
+def run_server() -> Iterator[Server]:
     """A real ``streamlit run app.py`` on a free loopback port; its log is kept under artifacts/logs."""
     port = free_port()
     (ARTIFACTS / "logs").mkdir(parents=True, exist_ok=True)
-    log_path = ARTIFACTS / "logs" / "streamlit-browser-tests.log"
+    log_path = ARTIFACTS / "logs" / f"streamlit-{port}.log"
     with open(log_path, "w") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless=true",
@@ -123,3 +124,9 @@ def server() -> Iterator[Server]:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+@pytest.fixture(scope="session")
+def server() -> Iterator[Server]:
+    with run_server() as running:
+        yield running

@@ -20,13 +20,34 @@ SHOTS = ARTIFACTS / "screenshots"
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 
 
-@pytest.fixture
-def console_errors(page: Page) -> list[str]:
+# On a page URL such as /convolution, Streamlit's frontend first probes /convolution/_stcore/health and
+# host-config to find the server's base path, and logs their 404s before it finds /_stcore/. Those are expected.
+BASE_PATH_PROBE = re.compile(r"/[^/]+/_stcore/(health|host-config)$")
+
+
+def watch_errors(page: Page) -> list[str]:
+    """Console errors, page errors and failed HTTP responses (except the base-path probes) of ``page``."""
     errors: list[str] = []
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+
+    def on_console(message) -> None:
+        if message.type == "error" and not message.text.startswith("Failed to load resource"):
+            errors.append(message.text)
+
+    def on_response(response) -> None:
+        if response.status >= 400 and not BASE_PATH_PROBE.search(response.url.split("?")[0]):
+            errors.append(f"HTTP {response.status} {response.url}")
+
+    page.on("console", on_console)
+    page.on("response", on_response)
+    page.on("requestfailed", lambda request: errors.append(f"request failed: {request.url}"))  # e.g. offline
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.set_default_timeout(30_000)
     return errors
+
+
+@pytest.fixture
+def console_errors(page: Page) -> list[str]:
+    return watch_errors(page)
 
 
 def wait_until_idle(page: Page) -> None:
@@ -198,9 +219,7 @@ def test_dark_theme_and_phone_width_render(browser, server, scheme, width):
     context = browser.new_context(color_scheme=scheme, viewport={"width": width, "height": 800})
     try:
         page = context.new_page()
-        page.set_default_timeout(30_000)
-        errors: list[str] = []
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        errors = watch_errors(page)
         page.goto(f"{server.url}/?lang=zh&steps=8&stage=loss")
         wait_until_idle(page)
         assert_healthy(page, errors, server)
@@ -211,3 +230,59 @@ def test_dark_theme_and_phone_width_render(browser, server, scheme, width):
         full_page_screenshot(page, f"home-zh-{scheme}-{width}.png")
     finally:
         context.close()
+
+
+# The lit cells of the step figure's highlight layer (trace 1). Plotly keeps numpy data as base64 typed arrays
+# ({dtype, bdata, shape}); decode them here.
+LIT = """() => { const gd = document.querySelectorAll('.js-plotly-plot')[0]; const z = gd.data[1].z;
+    const bytes = Uint8Array.from(atob(z.bdata), c => c.charCodeAt(0));
+    const values = new Float32Array(bytes.buffer); const cols = Number(z.shape.split(',')[1]);
+    const lit = []; values.forEach((v, n) => { if (v === 1) lit.push([Math.floor(n / cols), n % cols]); });
+    return JSON.stringify(lit); }"""
+
+
+def test_convolution_step_slider_moves_the_window(page: Page, console_errors, server):
+    page.goto(f"{server.url}/convolution?lang=en&part=steps&n=6&k=3&s=2&p=1")
+    wait_until_idle(page)
+    before = page.evaluate(LIT)
+    slider = page.get_by_role("slider", name=translate("conv.steps.cell", "en"))
+    slider.focus()
+    slider.press("ArrowRight")
+    wait_for_query(page, "cell=1")
+    wait_until_idle(page)
+    page.wait_for_function(f"() => ({LIT})() !== {before!r}")
+    after = page.evaluate(LIT)
+    # stride 2: the window jumps two columns to the right, same rows
+    shift = {(a[0] - b[0], a[1] - b[1]) for a, b in zip(eval_pairs(after), eval_pairs(before), strict=True)}
+    assert shift == {(0, 2)}
+    assert_healthy(page, console_errors, server)
+
+
+def eval_pairs(text: str) -> list[tuple[int, int]]:
+    import json
+
+    return [tuple(p) for p in json.loads(text)]
+
+
+def test_convolution_play_runs_in_the_browser(page: Page, console_errors, server):
+    page.goto(f"{server.url}/convolution?lang=en&part=steps")
+    wait_until_idle(page)
+    before = page.evaluate(LIT)
+    page.get_by_text(translate("conv.play", "en")).first.click()
+    page.wait_for_function(f"() => ({LIT})() !== {before!r}")  # moved by plotly.js alone, no rerun
+    assert "cell=" not in page.url
+    assert_healthy(page, console_errors, server)
+
+
+def test_first_request_after_start_can_open_a_lesson_url(page: Page, chromium_path):
+    """A fresh server whose very first visitor opens a lesson link still runs app.py (language, sidebar)."""
+    from tests.conftest import run_server
+
+    errors = watch_errors(page)
+    with run_server() as fresh:
+        page.goto(f"{fresh.url}/convolution?lang=zh&part=steps")
+        wait_until_idle(page)
+        expect(page.locator("h1").first).to_have_text(translate("conv.title", "zh"))
+        assert page.title() == f"{translate('nav.convolution', 'zh')} · {translate('app.title', 'zh')}"
+        expect(page.locator('[data-testid="stSidebar"]').get_by_text("简体中文")).to_be_visible()
+        assert errors == [] and "Traceback" not in fresh.log()

@@ -29,9 +29,11 @@ class PageSpec:
 
 
 HOME = PageSpec("pages/home.py", "nav.home", "home.summary", "🏠", "home", default=True)
+CONVOLUTION = PageSpec("pages/convolution.py", "nav.convolution", "conv.summary", "🔍", "convolution")
 
 SECTIONS: dict[str, tuple[PageSpec, ...]] = {
     "nav.section.start": (HOME,),
+    "nav.section.cnn": (CONVOLUTION,),
 }
 """Section title key -> its pages, in the order of the learning path."""
 

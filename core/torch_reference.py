@@ -1,0 +1,21 @@
+"""The same convolutions computed by PyTorch, for the live "core vs torch" check the lessons show."""
+
+from __future__ import annotations
+
+import numpy as np
+
+TORCH_PAD_MODES = {"zeros": "constant", "reflect": "reflect", "replicate": "replicate", "circular": "circular"}
+
+
+def torch_conv2d_per_channel(x: np.ndarray, w: np.ndarray, stride: int, pads: tuple[tuple[int, int], tuple[int, int]],
+                             padding_mode: str, dilation: int, flip: bool) -> np.ndarray:
+    """``x`` (C, H, W), one 2-D kernel ``w`` for every channel: ``F.pad`` then ``F.conv2d`` (float64, CPU)."""
+    import torch
+    import torch.nn.functional as F
+
+    (top, bottom), (left, right) = pads
+    x_t = torch.from_numpy(np.array(x, dtype=np.float64))[:, None]  # a writable copy
+    weight = torch.from_numpy(np.array(w[::-1, ::-1] if flip else w, dtype=np.float64))[None, None]
+    if top or bottom or left or right:
+        x_t = F.pad(x_t, (left, right, top, bottom), mode=TORCH_PAD_MODES[padding_mode])
+    return F.conv2d(x_t, weight, stride=stride, dilation=dilation)[:, 0].numpy()

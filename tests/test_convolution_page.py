@@ -1,0 +1,190 @@
+"""AppTest of the convolution lesson: every part in both languages, the numbers it shows, and bad input."""
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from core.conv import KERNELS, conv2d, conv_output_size
+from core.images import BUILTIN_IMAGES, to_gray
+from tests.conftest import app_test, assert_clean
+from ui.i18n import LANGUAGES, translate
+from ui.nav import CONVOLUTION
+
+PAGE = CONVOLUTION.script
+
+
+def lesson(query: dict[str, str] | None = None, lang: str = "en"):
+    at = app_test({"lang": lang, **(query or {})}, page=PAGE)
+    assert_clean(at)
+    return at
+
+
+def texts(at) -> str:
+    return "\n".join([m.value for m in at.markdown] + [e.value for e in at.error] + [c.value for c in at.caption])
+
+
+@pytest.mark.parametrize("lang", list(LANGUAGES))
+@pytest.mark.parametrize("part", ["integral", "image", "steps", "channels", "why", "quiz"])
+def test_every_part_renders_in_both_languages(part, lang):
+    at = lesson({"part": part}, lang)
+    assert at.title[0].value == translate("conv.title", lang)
+    assert at.get("plotly_chart") or part == "quiz"
+
+
+def test_integral_readout_is_the_convolution_at_t():
+    at = lesson({"part": "integral", "f": "rectangle", "g": "rectangle", "t": "0.5"})
+    # rectangle ∗ rectangle = triangle: 1 − |t| = 0.5 at t = 0.5 (numerical integration on the page's grid)
+    readout = next(m.value for m in at.markdown if m.value.startswith("At t = 0.5,"))
+    assert abs(float(readout.split("**")[1]) - 0.5) < 1e-4
+    at = lesson({"part": "integral", "corr": "1", "f": "exponential_decay", "g": "exponential_decay"})
+    assert len(at.get("plotly_chart")) == 2
+
+
+@pytest.mark.parametrize("query", [
+    {},
+    {"kernel": "gaussian_blur_5", "s": "2", "pad": "custom", "p": "3", "d": "2", "mode": "reflect"},
+    {"kernel": "sobel_y", "pad": "same", "mode": "circular", "flip": "1"},
+    {"image": "digit", "kernel": "laplacian", "colour": "1", "s": "3"},
+])
+def test_image_part_output_and_formula(query):
+    at = lesson({"part": "image", **query})
+    image = BUILTIN_IMAGES[query.get("image", "photo")].load()
+    w = KERNELS[query.get("kernel", "sobel_x")].weights
+    s, d = int(query.get("s", 1)), int(query.get("d", 1))
+    p = int(query.get("p", 0)) if query.get("pad") == "custom" else 0
+    if query.get("pad") == "same":
+        ho, wo = image.shape[:2]
+    else:
+        ho = conv_output_size(image.shape[0], w.shape[0], s, p, d)
+        wo = conv_output_size(image.shape[1], w.shape[1], s, p, d)
+    assert f"**{ho}**" in texts(at) and f"**{wo}**" in texts(at)
+    [diff] = [m for m in at.metric if m.label == translate("conv.code.diff", "en")]
+    assert float(diff.value) < 1e-10
+    [code] = [c.value for c in at.code if "F.conv2d" in c.value]
+    assert f"stride={s}" in code
+
+
+def test_changing_the_kernel_changes_the_output_and_the_url():
+    at = lesson({"part": "image", "image": "checkerboard"})
+    before = at.get("plotly_chart")[2].proto.spec
+    at.selectbox(key="conv_kernel").set_value("box_blur").run()
+    assert_clean(at)
+    assert at.get("plotly_chart")[2].proto.spec != before
+    assert dict(at.query_params)["kernel"] == "box_blur"
+
+
+def test_custom_kernel_from_the_link():
+    at = lesson({"part": "image", "image": "checkerboard", "kernel": "custom", "w": "1 2; 3 4"})
+    assert dict(at.query_params)["w"] == "1 2;3 4"
+    assert at.data_editor[0].value.to_numpy().tolist() == [["1", "2"], ["3", "4"]]
+    assert "Kernel 2 × 2" in at.get("plotly_chart")[0].proto.spec
+    at = lesson({"part": "image", "kernel": "custom", "w": "1 two; 3 4"})
+    assert at.toast and "w" in at.toast[0].value  # bad kernel text in the link: default with a notice
+    assert dict(at.query_params)["w"] == "0 -1 0;-1 5 -1;0 -1 0"
+
+
+@pytest.mark.parametrize(("cell", "code"), [("", "blank"), ("abc", "not_a_number"), ("nan", "not_a_number")])
+def test_an_unusable_custom_cell_is_named_and_the_page_keeps_working(monkeypatch, cell, code):
+    """AppTest cannot type into the grid, so the grid hands back the student's edit itself."""
+    import streamlit as st
+
+    real_editor = st.data_editor
+
+    def editor(data, **kwargs):
+        real_editor(data, **kwargs)
+        edited = data.copy()
+        edited.iloc[1, 0] = cell
+        return edited
+
+    monkeypatch.setattr(st, "data_editor", editor)
+    at = lesson({"part": "image", "image": "checkerboard", "kernel": "custom"})
+    assert translate("kernel.error." + code, "en", row=2, col=1) in texts(at)
+    assert len(at.get("plotly_chart")) == 0  # no output drawn from a broken kernel, and no traceback
+
+
+def png_bytes(array: np.ndarray, mode: str | None = None) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(array, mode).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def upload(at, name: str, data: bytes):
+    at.file_uploader(key="conv_upload").upload(name, data, "image/png").run()
+    assert_clean(at)
+    return at
+
+
+@pytest.mark.parametrize(("name", "data", "code"), [
+    ("notes.png", b"this is not an image at all", "not_image"),
+    ("broken.png", png_bytes(np.zeros((40, 40, 3), np.uint8))[:60], "corrupt"),
+    ("empty.png", b"", "empty"),
+])
+def test_bad_uploads_get_a_clear_message_and_the_page_keeps_working(name, data, code):
+    at = upload(lesson({"part": "image", "image": "upload"}), name, data)
+    assert translate("image.error." + code, "en").split(".")[0] in texts(at)
+    at.selectbox(key="conv_image").set_value("shapes").run()
+    assert_clean(at)
+    assert at.get("plotly_chart")
+
+
+def test_a_large_upload_is_downscaled_and_says_so():
+    big = np.random.default_rng(0).integers(0, 255, (700, 1400, 3), dtype=np.uint8)
+    at = upload(lesson({"part": "image", "image": "upload"}), "big.png", png_bytes(big))
+    assert translate("image.downscaled", "en", width=1400, height=700, side=512) in texts(at)
+    assert "Output 254 × 510" in " ".join(c.proto.spec for c in at.get("plotly_chart"))
+
+
+def test_a_kernel_larger_than_a_tiny_upload_is_explained():
+    tiny = png_bytes(np.full((6, 6), 128, np.uint8), "L")
+    at = lesson({"part": "image", "image": "upload", "kernel": "gaussian_blur_5", "d": "3"})
+    at = upload(at, "tiny.png", tiny)
+    assert translate("conv.error.too_small", "en", n=6, p=0, k=5, d=3, span=13) in texts(at)
+
+
+def test_steps_part_sum_equals_conv2d():
+    at = lesson({"part": "steps", "n": "6", "k": "3", "s": "2", "p": "1", "d": "1", "seed": "4", "cell": "5"})
+    x = np.random.default_rng(4).integers(0, 10, (6, 6)).astype(float)
+    w = np.random.default_rng(1004).integers(-1, 2, (3, 3)).astype(float)
+    out = conv2d(x, w, stride=2, padding=1)
+    i, j = divmod(5, out.shape[1])
+    assert f"out[{i}, {j}] =" in texts(at) and f"**{out[i, j]:g}**" in texts(at)
+    at.slider(key="conv_cell").set_value(6).run()
+    i, j = divmod(6, out.shape[1])
+    assert f"out[{i}, {j}] =" in texts(at)
+
+
+def test_channels_part_adds_up():
+    at = lesson({"part": "channels", "image": "shapes", "bias": "0.3"})
+    assert "3×3×3" not in texts(at)  # (the explanation uses the real count)
+    assert "28" in texts(at)
+
+
+def test_why_part_shows_equivariance_away_from_edges():
+    at = lesson({"part": "why", "image": "shapes", "kernel": "sobel_x", "dy": "7", "dx": "-5"})
+    line = next(m.value for m in at.markdown if "Away from the edges" in m.value)
+    inner = float(line.split("**")[1])
+    assert inner < 1e-12
+
+
+@pytest.mark.parametrize("kind", ["size", "cell"])
+def test_quiz_checks_answers(kind):
+    from core.conv_quiz import cell_question, size_question
+
+    q = size_question(7) if kind == "size" else cell_question(7)
+    at = lesson({"part": "quiz", "q": kind, "qseed": "7"})
+    at.number_input[0].set_value(float(q.answer)).run()
+    assert at.success
+    at = lesson({"part": "quiz", "q": kind, "qseed": "7"})
+    at.number_input[0].set_value(float(q.answer) + 1).run()
+    assert at.error and f"**{q.answer:g}**" in at.error[0].value
+
+
+def test_gray_image_matches_core_on_the_photo():
+    """The numbers hovered on screen are conv2d's (spot-check the figure's data against core)."""
+    at = lesson({"part": "image", "image": "digit", "kernel": "sharpen"})
+    x = to_gray(BUILTIN_IMAGES["digit"].load())
+    out = conv2d(x, KERNELS["sharpen"].weights)
+    assert out.shape == (126, 126)
+    assert "Output 126 × 126" in at.get("plotly_chart")[2].proto.spec

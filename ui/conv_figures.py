@@ -1,0 +1,182 @@
+"""Figure builders of the convolution lesson. They draw arrays they are given and compute nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from ui.theme import Palette
+
+SIGNED_SCALE = "RdBu_r"  # negative blue, zero white, positive red: a diverging scale for signed data
+
+
+def _play_controls(frame_names: Sequence[str], active: int, play_label: str, prefix: str,
+                   duration: int = 250) -> dict:
+    """A Play button and a scrubbing slider over the figure's frames, both run by plotly.js in the browser."""
+    animate = dict(frame=dict(duration=duration, redraw=True), transition=dict(duration=0), mode="immediate")
+    return dict(
+        updatemenus=[dict(type="buttons", showactive=False, x=0.0, y=-0.08, xanchor="left", yanchor="top",
+                          buttons=[dict(label=play_label, method="animate", args=[None, {**animate,
+                                                                                      "fromcurrent": True}])])],
+        sliders=[dict(active=active, x=0.12, len=0.88, y=-0.02, yanchor="top", pad=dict(t=30),
+                      currentvalue=dict(prefix=prefix, font=dict(size=14)),
+                      steps=[dict(label=name, method="animate", args=[[name], animate]) for name in frame_names])],
+    )
+
+
+# ---- the integral ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IntegralFrame:
+    """One position t: the slid kernel g(t − τ), the product f(τ)·g(t − τ), and (f∗g)(t)."""
+
+    t: float
+    g_shift: np.ndarray
+    product: np.ndarray
+    value: float
+
+
+def integral_figure(tau: np.ndarray, f: np.ndarray, result: np.ndarray, frames: Sequence[IntegralFrame],
+                    current: int, labels: Mapping[str, str], pal: Palette, play_label: str) -> go.Figure:
+    """Top: f(τ), g(t − τ) and their product with its area shaded. Bottom: the result drawn up to t.
+
+    ``labels`` has ``f``, ``g``, ``product``, ``result``, ``tau``, ``t``. Each frame moves t client-side.
+    """
+    tau32, result32 = tau.astype(np.float32), result.astype(np.float32)
+
+    def moving(frame: IntegralFrame) -> list[go.Scatter]:
+        upto = tau <= frame.t + 1e-12
+        return [
+            go.Scatter(x=tau32, y=frame.g_shift.astype(np.float32), name=labels["g"], line=dict(color=pal.backward)),
+            go.Scatter(x=tau32, y=frame.product.astype(np.float32), name=labels["product"], fill="tozeroy",
+                       line=dict(color=pal.highlight, width=1)),
+            go.Scatter(x=tau32[upto], y=result32[upto], name=labels["result"], line=dict(color=pal.target, width=3)),
+            go.Scatter(x=[frame.t], y=[frame.value], mode="markers", marker=dict(size=11, color=pal.target),
+                       showlegend=False, hovertemplate=f"{labels['t']}=%{{x:.2f}}<br>%{{y:.4f}}<extra></extra>"),
+        ]
+
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08, row_heights=[0.55, 0.45])
+    fig.add_trace(go.Scatter(x=tau32, y=f.astype(np.float32), name=labels["f"], line=dict(color=pal.forward, width=3)),
+                  row=1, col=1)
+    for n, trace in enumerate(moving(frames[current])):
+        fig.add_trace(trace, row=1 if n < 2 else 2, col=1)
+    lo, hi = float(min(result.min(), 0.0)), float(max(result.max(), 1e-9))
+    fig.update_yaxes(range=[lo - 0.1 * (hi - lo), hi + 0.1 * (hi - lo)], row=2, col=1, title_text=labels["result"])
+    fig.update_xaxes(title_text=labels["tau"], row=2, col=1)
+    fig.frames = [go.Frame(name=f"{fr.t:.2f}", data=moving(fr), traces=[1, 2, 3, 4]) for fr in frames]
+    fig.update_layout(height=520, margin=dict(l=10, r=10, t=30, b=110), hovermode="x unified",
+                      legend=dict(orientation="h", y=1.08, x=0),
+                      **_play_controls([fr.name for fr in fig.frames], current, play_label, f"{labels['t']} = "))
+    return fig
+
+
+# ---- images, kernels and feature maps ---------------------------------------------------------------
+
+
+def image_figure(z: np.ndarray, title: str, *, kind: str = "auto", height: int = 340,
+                 value_label: str = "", colorbar: bool = True) -> go.Figure:
+    """An image or a map, pixel for pixel, with the value under the mouse.
+
+    ``kind``: ``rgb`` (H, W, 3 in [0, 1]), ``gray`` (values in [0, 1]), ``signed`` (diverging scale centred on
+    0) or ``auto`` (signed when anything is negative, else grey from 0 to the maximum).
+    """
+    if kind == "rgb":
+        trace = go.Image(z=np.clip(np.rint(z * 255), 0, 255).astype(np.uint8),
+                         hovertemplate="(%{y}, %{x})<br>RGB %{z[0]}, %{z[1]}, %{z[2]}<extra></extra>")
+    else:
+        signed = kind == "signed" or (kind == "auto" and float(np.nanmin(z)) < 0)
+        zmax = float(np.nanmax(np.abs(z))) or 1.0
+        scale = dict(colorscale=SIGNED_SCALE, zmid=0.0, zmin=-zmax, zmax=zmax) if signed else dict(
+            colorscale="gray", zmin=0.0, zmax=1.0 if kind == "gray" else max(zmax, 1e-12))
+        trace = go.Heatmap(z=z.astype(np.float32), **scale, colorbar=dict(thickness=10), showscale=colorbar,
+                           hovertemplate=f"(%{{y}}, %{{x}})<br>{value_label}%{{z:.4f}}<extra></extra>")
+    fig = go.Figure(trace)
+    fig.update_layout(height=height, margin=dict(l=0, r=0, t=34, b=0), title=dict(text=title, font=dict(size=14)))
+    fig.update_yaxes(autorange="reversed", scaleanchor="x", constrain="domain", showticklabels=False)
+    fig.update_xaxes(constrain="domain", showticklabels=False)
+    return fig
+
+
+def kernel_figure(w: np.ndarray, title: str, height: int = 260) -> go.Figure:
+    """The kernel's numbers on a diverging scale (negative blue, positive red)."""
+    wmax = float(np.abs(w).max()) or 1.0
+    fig = go.Figure(go.Heatmap(z=w, colorscale=SIGNED_SCALE, zmid=0.0, zmin=-wmax, zmax=wmax, showscale=False,
+                               text=[[f"{v:.3g}" for v in row] for row in w], texttemplate="%{text}",
+                               textfont=dict(size=15 if max(w.shape) <= 5 else 12),
+                               hovertemplate="(%{y}, %{x}) = %{z}<extra></extra>", xgap=2, ygap=2))
+    fig.update_layout(height=height, margin=dict(l=0, r=0, t=34, b=0), title=dict(text=title, font=dict(size=14)))
+    fig.update_yaxes(autorange="reversed", scaleanchor="x", constrain="domain", showticklabels=False)
+    fig.update_xaxes(constrain="domain", showticklabels=False)
+    return fig
+
+
+# ---- step by step ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StepFrame:
+    """Output cell (i, j): the tap coordinates in the padded input, the products, and the value."""
+
+    i: int
+    j: int
+    rows: np.ndarray
+    cols: np.ndarray
+    products: np.ndarray
+    window: np.ndarray
+    value: float
+
+
+def conv_step_figure(x_padded: np.ndarray, is_pad: np.ndarray, w: np.ndarray, out: np.ndarray,
+                     frames: Sequence[StepFrame], current: int, titles: Mapping[str, str], pal: Palette,
+                     play_label: str) -> go.Figure:
+    """Padded input with the kernel's taps lit | window × kernel products | output filled cell by cell."""
+    hp, wp = x_padded.shape
+    kw = w.shape[1]
+    ho, wo = out.shape
+    fmt = np.vectorize(lambda v: f"{v:.2g}")
+    input_text = fmt(x_padded).astype(object)
+    input_text[is_pad] = "·"  # padding cells: no data, drawn as a dot
+
+    def moving(frame: StepFrame) -> list[go.Heatmap]:
+        lit = np.full((hp, wp), np.nan, dtype=np.float32)
+        lit[np.ix_(frame.rows, frame.cols)] = 1.0
+        order = frame.i * wo + frame.j
+        done = np.full(ho * wo, np.nan, dtype=np.float32)
+        done[: order + 1] = out.reshape(-1)[: order + 1]
+        current_cell = np.full((ho, wo), np.nan, dtype=np.float32)
+        current_cell[frame.i, frame.j] = 1.0
+        products_text = [[f"{a:.2g}×{b:.2g}" for a, b in zip(wr, kr, strict=True)]
+                         for wr, kr in zip(frame.window, w, strict=True)]
+        return [
+            go.Heatmap(z=lit, colorscale=[[0, pal.highlight], [1, pal.highlight]], opacity=0.45, showscale=False,
+                       hoverinfo="skip", xgap=1, ygap=1),
+            go.Heatmap(z=frame.products.astype(np.float32), text=products_text, texttemplate="%{text}",
+                       colorscale=SIGNED_SCALE, zmid=0.0, showscale=False, xgap=2, ygap=2,
+                       hovertemplate="%{text} = %{z:.4g}<extra></extra>"),
+            go.Heatmap(z=done.reshape(ho, wo), texttemplate="%{z:.3g}", colorscale=SIGNED_SCALE, zmid=0.0,
+                       showscale=False, xgap=2, ygap=2, hovertemplate="(%{y}, %{x}) = %{z:.6g}<extra></extra>"),
+            go.Heatmap(z=current_cell, colorscale=[[0, pal.highlight], [1, pal.highlight]], opacity=0.35,
+                       showscale=False, hoverinfo="skip"),
+        ]
+
+    fig = make_subplots(rows=1, cols=3, column_widths=[wp, max(kw, 3) + 1, wo], horizontal_spacing=0.05,
+                        subplot_titles=(titles["input"], titles["products"], titles["output"]))
+    fig.add_trace(go.Heatmap(z=np.where(is_pad, np.nan, x_padded).astype(np.float32), text=input_text,
+                             texttemplate="%{text}", colorscale="gray", zmin=float(np.nanmin(x_padded)) - 1,
+                             zmax=float(np.nanmax(x_padded)) + 1, showscale=False, xgap=1, ygap=1,
+                             hovertemplate="(%{y}, %{x}) = %{z:.4g}<extra></extra>"), row=1, col=1)
+    for n, trace in enumerate(moving(frames[current])):
+        fig.add_trace(trace, row=1, col=(1, 2, 3, 3)[n])
+    fig.frames = [go.Frame(name=f"({fr.i}, {fr.j})", data=moving(fr), traces=[1, 2, 3, 4]) for fr in frames]
+    for col in (1, 2, 3):
+        fig.update_yaxes(autorange="reversed", scaleanchor=f"x{col if col > 1 else ''}", constrain="domain",
+                         showticklabels=False, row=1, col=col)
+        fig.update_xaxes(constrain="domain", showticklabels=False, row=1, col=col)
+    fig.update_layout(height=430, margin=dict(l=0, r=0, t=40, b=100), plot_bgcolor="rgba(128,128,128,0.25)",
+                      **_play_controls([fr.name for fr in fig.frames], current, play_label, titles["cell"] + " "))
+    return fig

@@ -1,0 +1,320 @@
+"""The parts of the convolution lesson (pages/convolution.py): each reads its controls, calls core, draws.
+
+They live here, not in the page, because the lesson has six of them; every number comes from ``core``.
+"""
+
+from pathlib import Path
+
+import numpy as np
+import streamlit as st
+
+from core.conv import (
+    KERNELS,
+    SIGNALS,
+    conv2d,
+    conv_output_size,
+    conv_step,
+    convolve_continuous,
+    resolve_padding,
+    shifted_kernel,
+)
+from core.conv_quiz import cell_question, size_question
+from core.images import shift_image, to_gray
+from core.kernel_text import stack_centred
+from core.layer_cost import conv_cost, dense_cost
+from ui.code import show_code
+from ui.conv_figures import IntegralFrame, StepFrame, conv_step_figure, image_figure, integral_figure, kernel_figure
+from ui.i18n import t, translator
+from ui.image_input import image_picker
+from ui.kernel_editor import kernel_picker
+from ui.theme import palette
+from ui.url_state import url_choice, url_slider, url_toggle
+
+SNIPPET = Path(__file__).resolve().parent.parent / "assets" / "snippets" / "convolution.py.tmpl"
+
+PARTS = ("integral", "image", "steps", "channels", "why", "quiz")
+PADDINGS = ("valid", "same", "custom")
+MODES = ("zeros", "reflect", "replicate", "circular")
+T_STEP = 0.1
+CHART = {"displayModeBar": False}
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def integral_data(f_name: str, g_name: str, flip: bool, n: int = 401):
+    """Samples of f, g, f∗g on a grid over [-4, 4], and one IntegralFrame every T_STEP."""
+    tau = np.linspace(-4.0, 4.0, n)
+    f, g = SIGNALS[f_name].fn(tau), SIGNALS[g_name].fn(tau)
+    result = convolve_continuous(f, g, tau, flip=flip)
+    frames = []
+    for t_now in np.round(np.arange(-4.0, 4.0 + T_STEP / 2, T_STEP), 10):
+        g_shift = shifted_kernel(g, tau, t_now, flip=flip)
+        frames.append(IntegralFrame(float(t_now), g_shift, f * g_shift, float(np.interp(t_now, tau, result))))
+    return tau, f, result, frames
+
+
+def part_integral() -> None:
+    st.markdown(t("conv.integral.intro"))
+    c1, c2, c3 = st.columns([1, 1, 2])
+    f_name = url_choice(c1.selectbox, t("conv.integral.f"), list(SIGNALS), key="conv_f", name="f",
+                        default="rectangle", format_func=translator("conv.signal."))
+    g_name = url_choice(c2.selectbox, t("conv.integral.g"), list(SIGNALS), key="conv_g", name="g",
+                        default="rectangle", format_func=translator("conv.signal."))
+    with c3:
+        t_now = url_slider(t("conv.integral.t"), key="conv_t", name="t", min_value=-4.0, max_value=4.0,
+                           default=-1.5, step=T_STEP)
+    compare = url_toggle(t("conv.integral.compare"), key="conv_corr", name="corr")
+    labels = {key: t("conv.integral.label." + key) for key in ("f", "g", "product", "result", "tau", "t")}
+    pal = palette()
+    columns = st.columns(2) if compare else [st.container()]
+    for column, flip in zip(columns, (True, False), strict=False):
+        tau, f, result, frames = integral_data(f_name, g_name, flip)
+        current = round((t_now + 4.0) / T_STEP)
+        names = dict(labels, g=t("conv.integral.label.g" if flip else "conv.integral.label.g_noflip"),
+                     result=t("conv.integral.label.result" if flip else "conv.integral.label.correlation"))
+        with column:
+            if compare:
+                st.subheader(t("conv.integral.conv_title" if flip else "conv.integral.corr_title"))
+            st.plotly_chart(integral_figure(tau, f, result, frames, current, names, pal, t("conv.play")),
+                            config=CHART, key=f"conv_integral_{flip}")
+            st.markdown(t("conv.integral.readout", t=f"{frames[current].t:.1f}", value=f"{frames[current].value:.4f}",
+                          result=names["result"]))
+    st.caption(t("conv.integral.note"))
+
+
+def padding_controls(key: str) -> tuple:
+    """Stride, padding (valid / same / custom amount), padding mode and dilation, all in the URL."""
+    c1, c2 = st.columns(2)
+    with c1:
+        s = url_slider(t("conv.stride"), key=f"{key}_s", name="s", min_value=1, max_value=4, default=1)
+    with c2:
+        d = url_slider(t("conv.dilation"), key=f"{key}_d", name="d", min_value=1, max_value=3, default=1)
+    kind = url_choice(st.segmented_control, t("conv.padding"), PADDINGS, key=f"{key}_pad", name="pad", default="valid",
+                      format_func=translator("conv.padding_kind."))
+    p = 0
+    if kind == "custom":
+        p = url_slider(t("conv.padding_amount"), key=f"{key}_p", name="p", min_value=0, max_value=3, default=1)
+    padding = p if kind == "custom" else kind
+    mode = "zeros"
+    if padding not in ("valid", 0):
+        mode = url_choice(st.selectbox, t("conv.padding_mode"), MODES, key=f"{key}_mode", name="mode",
+                          default="zeros", format_func=translator("conv.mode."))
+    if kind == "same" and s != 1:
+        st.warning(t("conv.same_needs_stride_1"))
+        padding = "valid"
+    return s, padding, mode, d
+
+
+def size_problem(shape: tuple[int, int], w: np.ndarray, s: int, padding, mode: str, d: int) -> str | None:
+    """A translated explanation if this combination cannot be computed, else None."""
+    (top, bottom), (left, right) = resolve_padding(padding, w.shape, d, s)
+    for n, k, before, after in ((shape[0], w.shape[0], top, bottom), (shape[1], w.shape[1], left, right)):
+        if mode == "reflect" and max(before, after) >= n:
+            return t("conv.error.reflect", p=max(before, after), n=n)
+        if n + before + after < d * (k - 1) + 1:
+            return t("conv.error.too_small", n=n, p=before + after, k=k, d=d, span=d * (k - 1) + 1)
+    return None
+
+
+def size_formula(n: int, k: int, s: int, p_total: int, d: int, axis: str) -> str:
+    out = (n + p_total - d * (k - 1) - 1) // s + 1
+    return (f"{axis}ₒᵤₜ = ⌊({n} + {p_total} − {d}·({k} − 1) − 1) / {s}⌋ + 1 = **{out}**")
+
+
+def part_image() -> None:
+    st.markdown(t("conv.image.intro"))
+    controls, view = st.columns([1, 3], gap="medium")
+    with controls:
+        picked = image_picker("conv")
+        w = kernel_picker("conv")
+        if w is not None:
+            st.plotly_chart(kernel_figure(w, t("conv.image.kernel", h=w.shape[0], w=w.shape[1]), height=200),
+                            config=CHART)
+        s, padding, mode, d = padding_controls("conv")
+        flip = url_toggle(t("conv.flip"), key="conv_flip", name="flip", help=t("conv.flip_help"))
+        colour = url_toggle(t("conv.colour"), key="conv_colour", name="colour", help=t("conv.colour_help"))
+    if picked is None or w is None:
+        return
+    x = picked.rgb.transpose(2, 0, 1) if colour else to_gray(picked.rgb)[None]
+    problem = size_problem(x.shape[1:], w, s, padding, mode, d)
+    with view:
+        if problem:
+            st.error(problem, icon="📐")
+            return
+        # In colour, each channel is convolved on its own with the same kernel (a depthwise convolution).
+        out = np.stack([conv2d(c, w, stride=s, padding=padding, dilation=d, padding_mode=mode, flip=flip) for c in x])
+        c1, c3 = st.columns(2)
+        h, wd = x.shape[1:]
+        c1.plotly_chart(image_figure(picked.rgb if colour else x[0], t("conv.image.input", h=h, w=wd),
+                                     kind="rgb" if colour else "gray", colorbar=False), config=CHART)
+        ho, wo = out.shape[1:]
+        if colour:
+            shown = out.transpose(1, 2, 0)
+            shown = 0.5 + shown / (2 * (np.abs(shown).max() or 1)) if shown.min() < 0 else np.clip(shown, 0, 1)
+            c3.plotly_chart(image_figure(shown, t("conv.image.output", h=ho, w=wo), kind="rgb"), config=CHART)
+        else:
+            c3.plotly_chart(image_figure(out[0], t("conv.image.output", h=ho, w=wo), value_label="out = "),
+                            config=CHART)
+        (top, bottom), (left, right) = resolve_padding(padding, w.shape, d, s)
+        st.markdown(t("conv.image.formula") + "\n\n" + size_formula(h, w.shape[0], s, top + bottom, d, "H") + "  \n"
+                    + size_formula(wd, w.shape[1], s, left + right, d, "W"))
+        if out.min() < 0 and not colour:
+            st.caption(t("conv.image.signed_note"))
+    code_and_check(x, picked.name, w, s, padding, mode, d, flip, colour, out)
+
+
+def code_and_check(x: np.ndarray, image: str, w, s, padding, mode, d, flip, colour, out) -> None:
+    """The snippet that reproduces the image part, and the live max |core − torch| on these very inputs."""
+    from core.torch_reference import TORCH_PAD_MODES, torch_conv2d_per_channel
+
+    pads = resolve_padding(padding, w.shape, d, s)
+    diff = float(np.abs(out - torch_conv2d_per_channel(x, w, s, pads, mode, d, flip)).max())
+    st.metric(t("conv.code.diff"), f"{diff:.2e}", help=t("conv.code.diff_help"))
+    (top, bottom), (left, right) = pads
+    show_code(SNIPPET.read_text(), {"image": image, "colour": colour, "w": w.tolist(), "s": s, "padding": padding,
+                                    "d": d, "mode": mode, "flip": flip, "pads": (left, right, top, bottom),
+                                    "torch_mode": TORCH_PAD_MODES[mode]}, filename="convolution.py", key="conv_code")
+
+
+def small_input(seed: int, n: int) -> np.ndarray:
+    return np.random.default_rng(seed).integers(0, 10, (n, n)).astype(float)
+
+
+def part_steps() -> None:
+    st.markdown(t("conv.steps.intro"))
+    controls, view = st.columns([1, 3], gap="medium")
+    with controls:
+        n = url_slider(t("conv.steps.n"), key="conv_sn", name="n", min_value=3, max_value=16, default=5)
+        k = url_slider(t("conv.steps.k"), key="conv_sk", name="k", min_value=1, max_value=5, default=3)
+        s = url_slider(t("conv.stride"), key="conv_ss", name="s", min_value=1, max_value=4, default=1)
+        p = url_slider(t("conv.padding_amount"), key="conv_sp", name="p", min_value=0, max_value=3, default=1)
+        d = url_slider(t("conv.dilation"), key="conv_sd", name="d", min_value=1, max_value=3, default=1)
+        seed = url_slider(t("conv.steps.seed"), key="conv_seed", name="seed", min_value=0, max_value=99, default=0)
+    x = small_input(seed, n)
+    w = np.random.default_rng(seed + 1000).integers(-1, 2, (k, k)).astype(float)
+    try:
+        ho, wo = conv_output_size(n, k, s, p, d), conv_output_size(n, k, s, p, d)
+    except ValueError:
+        view.error(t("conv.error.too_small", n=n, p=2 * p, k=k, d=d, span=d * (k - 1) + 1), icon="📐")
+        return
+    out = conv2d(x, w, stride=s, padding=p, dilation=d)
+    with controls:
+        cell = url_slider(t("conv.steps.cell"), key="conv_cell", name="cell", min_value=0, max_value=ho * wo - 1,
+                          default=0, help=t("conv.steps.cell_help"))
+    steps = [conv_step(x, w, i, j, stride=s, padding=p, dilation=d) for i in range(ho) for j in range(wo)]
+    frames = [StepFrame(i, j, st_.rows, st_.cols, st_.products, st_.window, st_.value)
+              for (i, j), st_ in zip(np.ndindex(ho, wo), steps, strict=True)]
+    x_padded = np.pad(x, p)
+    is_pad = np.pad(np.zeros_like(x, dtype=bool), p, constant_values=True)
+    titles = {key: t("conv.steps." + key) for key in ("input", "products", "output", "cell")}
+    with view:
+        st.plotly_chart(conv_step_figure(x_padded, is_pad, w, out, frames, cell, titles, palette(), t("conv.play")),
+                        config=CHART, key="conv_steps_fig")
+        now = steps[cell]
+        terms = " + ".join(f"({a:g}×{b:g})" for a, b in zip(now.window.ravel(), w.ravel(), strict=True))
+        i, j = divmod(cell, wo)
+        st.markdown(t("conv.steps.sum", i=i, j=j, terms=terms, value=f"{now.value:g}"))
+        st.caption(t("conv.steps.legend"))
+
+
+def part_channels() -> None:
+    st.markdown(t("conv.channels.intro"))
+    controls, view = st.columns([1, 3], gap="medium")
+    with controls:
+        picked = image_picker("conv")
+        names = [url_choice(st.selectbox, t("conv.channels.kernel_for", channel=t("conv.channels.rgb." + c)),
+                            list(KERNELS), key=f"conv_k{c}", name=f"k{c}", default=default,
+                            format_func=translator("kernel.name."))
+                 for c, default in (("r", "sobel_x"), ("g", "sobel_y"), ("b", "box_blur"))]
+        b = url_slider(t("conv.channels.bias"), key="conv_bias", name="bias", min_value=-1.0, max_value=1.0,
+                       default=0.0, step=0.1)
+    if picked is None:
+        return
+    rgb = picked.rgb[::2, ::2] if max(picked.rgb.shape[:2]) > 256 else picked.rgb
+    x = rgb.transpose(2, 0, 1)
+    weight = stack_centred([KERNELS[name].weights for name in names])
+    out = conv2d(x, weight[None], bias=np.array([b]), padding="same")[0]
+    parts = [conv2d(x[c], weight[c], padding="same") for c in range(3)]
+    with view:
+        for c, (name, part) in enumerate(zip(names, parts, strict=True)):
+            cols = st.columns([4, 2, 4])
+            label = t("conv.channels.rgb." + "rgb"[c])
+            cols[0].plotly_chart(image_figure(x[c], label, kind="gray", height=220), config=CHART)
+            cols[1].plotly_chart(kernel_figure(weight[c], t("kernel.name." + name), height=180), config=CHART)
+            cols[2].plotly_chart(image_figure(part, t("conv.channels.contribution", channel=label), height=220),
+                                 config=CHART)
+        st.plotly_chart(image_figure(out, t("conv.channels.sum", b=f"{b:g}"), height=360), config=CHART)
+        check = float(np.abs(sum(parts) + b - out).max())
+        st.markdown(t("conv.channels.explain", check=f"{check:.1e}", params=weight.size + 1))
+
+
+def part_why() -> None:
+    st.markdown(t("conv.why.intro"))
+    controls, view = st.columns([1, 3], gap="medium")
+    with controls:
+        picked = image_picker("conv")
+        w = kernel_picker("conv")
+        dy = url_slider(t("conv.why.dy"), key="conv_dy", name="dy", min_value=-24, max_value=24, default=10)
+        dx = url_slider(t("conv.why.dx"), key="conv_dx", name="dx", min_value=-24, max_value=24, default=6)
+    if picked is None or w is None:
+        return
+    x = to_gray(picked.rgb)
+    if size_problem(x.shape, w, 1, "same", "zeros", 1):
+        return
+    out = conv2d(x, w, padding="same")
+    of_shifted, shifted_of = conv2d(shift_image(x, dy, dx), w, padding="same"), shift_image(out, dy, dx)
+    diff = of_shifted - shifted_of
+    margin = max(w.shape) + 1  # away from the edges, where zeros enter and leave the image
+    inner = diff[abs(dy) + margin:diff.shape[0] - abs(dy) - margin, abs(dx) + margin:diff.shape[1] - abs(dx) - margin]
+    with view:
+        st.subheader(t("conv.why.equivariance"))
+        cols = st.columns(3)
+        cols[0].plotly_chart(image_figure(of_shifted, t("conv.why.conv_of_shifted"), height=260), config=CHART)
+        cols[1].plotly_chart(image_figure(shifted_of, t("conv.why.shifted_conv"), height=260), config=CHART)
+        cols[2].plotly_chart(image_figure(diff, t("conv.why.difference"), kind="signed", height=260), config=CHART)
+        st.markdown(t("conv.why.equivariance_result", inner=f"{float(np.abs(inner).max()) if inner.size else 0:.1e}",
+                      edge=f"{float(np.abs(diff).max()):.3g}"))
+
+        st.subheader(t("conv.why.params"))
+        h, wd = x.shape
+        k, c_out = w.shape, 8
+        conv = conv_cost(3, c_out, *k, h, wd)
+        dense = dense_cost(3 * h * wd, c_out * h * wd)
+        st.markdown(t("conv.why.params_table", h=h, w=wd, kh=k[0], kw=k[1], c_out=c_out,
+                      conv_params=f"{conv.params:,}", dense_params=f"{dense.params:,}",
+                      ratio=f"{dense.params / conv.params:,.0f}", conv_ops=f"{conv.mult_adds:,}",
+                      dense_ops=f"{dense.mult_adds:,}"))
+
+        st.subheader(t("conv.why.shrink"))
+        ho, wo = conv_output_size(h, k[0]), conv_output_size(wd, k[1])
+        same, valid = conv_cost(c_out, c_out, 3, 3, h, wd), conv_cost(c_out, c_out, 3, 3, ho, wo)
+        st.markdown(t("conv.why.shrink_text", h=h, w=wd, ho=ho, wo=wo, kh=k[0], kw=k[1], c=c_out,
+                      same_ops=f"{same.mult_adds:,}", valid_ops=f"{valid.mult_adds:,}",
+                      saved=f"{100 * (1 - valid.mult_adds / same.mult_adds):.1f}"))
+
+
+def part_quiz() -> None:
+    st.markdown(t("conv.quiz.intro"))
+    kind = url_choice(st.segmented_control, t("conv.quiz.kind_label"), ("size", "cell"), key="conv_qkind", name="q",
+                      default="size", format_func=translator("conv.quiz.kind."))
+    seed = url_slider(t("conv.quiz.number"), key="conv_qseed", name="qseed", min_value=1, max_value=999, default=1)
+    if kind == "size":
+        q = size_question(seed)
+        st.markdown(t("conv.quiz.size_question", n=q.n, k=q.k, s=q.s, p=q.p, d=q.d))
+    else:
+        q = cell_question(seed)
+        cols = st.columns(2)
+        cols[0].plotly_chart(kernel_figure(q.x, t("conv.quiz.input"), height=240), config=CHART)
+        cols[1].plotly_chart(kernel_figure(q.w, t("conv.quiz.kernel"), height=200), config=CHART)
+        st.markdown(t("conv.quiz.cell_question", i=q.i, j=q.j))
+    guess = st.number_input(t("conv.quiz.answer"), value=None, step=1.0,
+                            key=f"conv_guess_{kind}_{seed}", placeholder=t("conv.quiz.placeholder"))
+    if guess is not None:
+        if guess == q.answer:
+            st.success(t("conv.quiz.right", answer=f"{q.answer:g}"), icon="✅")
+        elif kind == "size":
+            st.error(t("conv.quiz.wrong_size", guess=f"{guess:g}", n=q.n, k=q.k, s=q.s, p=q.p, d=q.d,
+                       inside=q.n + 2 * q.p - q.d * (q.k - 1) - 1, answer=q.answer), icon="❌")
+        else:
+            terms = " + ".join(f"{a:g}×{b:g}" for a, b in zip(q.x[q.i:q.i + 2, q.j:q.j + 2].ravel(), q.w.ravel(),
+                                                                strict=True))
+            st.error(t("conv.quiz.wrong_cell", guess=f"{guess:g}", terms=terms, answer=f"{q.answer:g}"), icon="❌")
