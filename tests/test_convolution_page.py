@@ -188,3 +188,20 @@ def test_gray_image_matches_core_on_the_photo():
     out = conv2d(x, KERNELS["sharpen"].weights)
     assert out.shape == (126, 126)
     assert "Output 126 × 126" in at.get("plotly_chart")[2].proto.spec
+
+
+def test_shrinking_the_input_keeps_the_output_cell_in_range():
+    at = lesson({"part": "steps", "n": "10", "cell": "60", "src": "digit", "top": "100"})
+    at.slider(key="conv_sn").set_value(4).run()
+    assert_clean(at)
+    assert at.slider(key="conv_cell").value <= at.slider(key="conv_cell").max
+    assert 0 <= at.slider(key="conv_top").value <= 124  # 128 − 4 at most
+
+
+def test_steps_on_a_patch_of_the_digit():
+    from core.images import crop_patch
+
+    at = lesson({"part": "steps", "src": "digit", "n": "5", "top": "40", "left": "50", "k": "3", "p": "0"})
+    x = np.rint(9 * crop_patch(to_gray(BUILTIN_IMAGES["digit"].load()), 40, 50, 5))
+    w = np.random.default_rng(1000).integers(-1, 2, (3, 3)).astype(float)
+    assert f"**{conv2d(x, w)[0, 0]:g}**" in texts(at)

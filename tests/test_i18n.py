@@ -53,7 +53,8 @@ def test_chinese_catalogue_is_chinese():
     """Every Chinese text has Chinese in it, except formulas and symbols, which must then equal the English."""
     en, zh = catalogue("en"), catalogue("zh")
     untranslated = [key for key, text in zh.items()
-                    if not CJK.search(text) and (text != en[key] or re.search(r"[A-Za-z]{4,}", re.sub(r"\{[^}]*\}", "", text)))]
+                    if not CJK.search(text)
+                    and (text != en[key] or re.search(r"[A-Za-z]{4,}", re.sub(r"\{[^}]*\}", "", text)))]
     assert untranslated == []
 
 

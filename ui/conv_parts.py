@@ -19,7 +19,7 @@ from core.conv import (
     shifted_kernel,
 )
 from core.conv_quiz import cell_question, size_question
-from core.images import shift_image, to_gray
+from core.images import BUILTIN_IMAGES, crop_patch, shift_image, to_gray
 from core.kernel_text import stack_centred
 from core.layer_cost import conv_cost, dense_cost
 from ui.code import show_code
@@ -189,7 +189,17 @@ def part_steps() -> None:
         p = url_slider(t("conv.padding_amount"), key="conv_sp", name="p", min_value=0, max_value=3, default=1)
         d = url_slider(t("conv.dilation"), key="conv_sd", name="d", min_value=1, max_value=3, default=1)
         seed = url_slider(t("conv.steps.seed"), key="conv_seed", name="seed", min_value=0, max_value=99, default=0)
-    x = small_input(seed, n)
+        source = url_choice(st.segmented_control, t("conv.steps.source"), ("random", "digit"), key="conv_src",
+                            name="src", default="random", format_func=translator("conv.steps.source_kind."))
+        if source == "digit":
+            side = BUILTIN_IMAGES["digit"].load().shape[0]
+            top = url_slider(t("conv.steps.top"), key="conv_top", name="top", min_value=0, max_value=side - n,
+                             default=min(40, side - n))
+            left = url_slider(t("conv.steps.left"), key="conv_left", name="left", min_value=0, max_value=side - n,
+                              default=min(40, side - n))
+    # Pixel values as whole numbers 0..9, so every product can be worked out by hand.
+    x = (np.rint(9 * crop_patch(to_gray(BUILTIN_IMAGES["digit"].load()), top, left, n)) if source == "digit"
+         else small_input(seed, n))
     w = np.random.default_rng(seed + 1000).integers(-1, 2, (k, k)).astype(float)
     try:
         ho, wo = conv_output_size(n, k, s, p, d), conv_output_size(n, k, s, p, d)

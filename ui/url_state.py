@@ -148,6 +148,10 @@ def url_slider(label: str, *, key: str, min_value: T, max_value: T, default: T, 
     """``st.slider`` whose value lives in ``?name=`` (``name`` defaults to ``key``)."""
     kind = int if isinstance(default, int) and isinstance(min_value, int) else float
     param = UrlParam(key, name or key, default, number_decoder(kind, min_value, max_value), encode_number)
+    current = st.session_state.get(key)
+    if current is not None and not min_value <= current <= max_value:
+        # the range depends on other controls (an output cell of a smaller output): keep the value inside it
+        st.session_state[key] = min(max(current, min_value), max_value)
     return url_widget(st.slider, param, label, min_value=min_value, max_value=max_value, step=step, **kwargs)
 
 
