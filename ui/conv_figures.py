@@ -109,9 +109,11 @@ def kernel_figure(w: np.ndarray, title: str, height: int = 260) -> go.Figure:
                                text=[[f"{v:.3g}" for v in row] for row in w], texttemplate="%{text}",
                                textfont=dict(size=15 if max(w.shape) <= 5 else 12),
                                hovertemplate="(%{y}, %{x}) = %{z}<extra></extra>", xgap=2, ygap=2))
+    kh, kw = w.shape
     fig.update_layout(height=height, margin=dict(l=0, r=0, t=34, b=0), title=dict(text=title, font=dict(size=14)))
-    fig.update_yaxes(autorange="reversed", scaleanchor="x", constrain="domain", showticklabels=False)
-    fig.update_xaxes(constrain="domain", showticklabels=False)
+    # explicit ranges: every cell visible in however narrow a column (square cells are not worth clipping)
+    fig.update_yaxes(range=[kh - 0.5, -0.5], showticklabels=False, showgrid=False, zeroline=False)
+    fig.update_xaxes(range=[-0.5, kw - 0.5], showticklabels=False, showgrid=False, zeroline=False)
     return fig
 
 

@@ -70,6 +70,7 @@ def part_integral() -> None:
         tau, f, result, frames = integral_data(f_name, g_name, flip)
         current = round((t_now + 4.0) / T_STEP)
         names = dict(labels, g=t("conv.integral.label.g" if flip else "conv.integral.label.g_noflip"),
+                     product=t("conv.integral.label.product" if flip else "conv.integral.label.product_noflip"),
                      result=t("conv.integral.label.result" if flip else "conv.integral.label.correlation"))
         with column:
             if compare:
@@ -246,7 +247,7 @@ def part_channels() -> None:
     parts = [conv2d(x[c], weight[c], padding="same") for c in range(3)]
     with view:
         for c, (name, part) in enumerate(zip(names, parts, strict=True)):
-            cols = st.columns([4, 2, 4])
+            cols = st.columns(3)  # plotly draws no narrower than 150 px: equal thirds keep the kernel whole
             label = t("conv.channels.rgb." + "rgb"[c])
             cols[0].plotly_chart(image_figure(x[c], label, kind="gray", height=220), config=CHART)
             cols[1].plotly_chart(kernel_figure(weight[c], t("kernel.name." + name), height=180), config=CHART)
