@@ -34,6 +34,8 @@ MAIN_CONTROLS: dict[str, tuple[dict, str, str, tuple]] = {
     # the kernel of the image part, on the 512-pixel photo
     "convolution": ({"part": "image", "image": "photo"}, "selectbox", "conv_kernel",
                     ("box_blur", "sobel_y", "laplacian", "gaussian_blur_5", "sharpen", "sobel_x", "emboss")),
+    # the window size of the image part (conv -> ReLU -> pool) on the 512-pixel photo
+    "pooling": ({"part": "image", "image": "photo"}, "slider", "pool_isize", (3, 2, 4, 3, 2, 4, 3)),
 }
 
 

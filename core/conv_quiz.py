@@ -53,3 +53,54 @@ def cell_question(seed: int) -> CellQuestion:
     rng = np.random.default_rng(seed)
     return CellQuestion(rng.integers(0, 6, (4, 4)).astype(float), rng.integers(-2, 3, (2, 2)).astype(float),
                         int(rng.integers(0, 3)), int(rng.integers(0, 3)))
+
+
+def pool_output_size_rule(n: int, size: int, s: int, p: int, ceil_mode: bool) -> int:
+    """torch's rule: ``floor`` (or ``ceil``) of ``(n + 2p − size)/s`` + 1; in ceil mode the last window must
+    start inside the input or its left padding."""
+    span = n + 2 * p - size
+    out = (-(-span // s) if ceil_mode else span // s) + 1
+    if ceil_mode and (out - 1) * s >= n + p:
+        out -= 1
+    return out
+
+
+@dataclass(frozen=True)
+class PoolSizeQuestion:
+    n: int
+    size: int
+    s: int
+    p: int
+    ceil_mode: bool
+
+    @property
+    def answer(self) -> int:
+        return pool_output_size_rule(self.n, self.size, self.s, self.p, self.ceil_mode)
+
+
+@dataclass(frozen=True)
+class PoolWinnerQuestion:
+    x: np.ndarray  # 4×4 digits, max pooled with 2×2 windows, stride 2
+    i: int
+    j: int
+
+    @property
+    def answer(self) -> float:
+        return float(self.x[2 * self.i:2 * self.i + 2, 2 * self.j:2 * self.j + 2].max())
+
+
+def pool_size_question(seed: int) -> PoolSizeQuestion:
+    """n in 4..64, size in 2..5, stride in 1..5, padding in 0..size//2, floor or ceil mode."""
+    rng = np.random.default_rng(seed)
+    while True:
+        size = int(rng.integers(2, 6))
+        q = PoolSizeQuestion(int(rng.integers(4, 65)), size, int(rng.integers(1, 6)),
+                             int(rng.integers(0, size // 2 + 1)), bool(rng.integers(0, 2)))
+        if q.answer >= 1:
+            return q
+
+
+def pool_winner_question(seed: int) -> PoolWinnerQuestion:
+    rng = np.random.default_rng(seed)
+    x = rng.integers(0, 10, (4, 4)).astype(float)
+    return PoolWinnerQuestion(x, int(rng.integers(0, 2)), int(rng.integers(0, 2)))

@@ -49,24 +49,24 @@ def parse_cell(cell: object, row: int = 0, col: int = 0) -> float:
     return value
 
 
-def kernel_from_cells(cells: Sequence[Sequence[object]]) -> np.ndarray:
-    """A rectangular grid of cells (1×1 to 7×7) as a float64 kernel; the first bad cell raises KernelError."""
+def kernel_from_cells(cells: Sequence[Sequence[object]], max_side: int = MAX_KERNEL_SIDE) -> np.ndarray:
+    """A rectangular grid of cells (1×1 to max_side²) as a float64 array; the first bad cell raises KernelError."""
     rows = [list(row) for row in cells]
     if not rows or not rows[0]:
         raise KernelError("empty", "the kernel has no cells")
-    if len(rows) > MAX_KERNEL_SIDE or max(len(r) for r in rows) > MAX_KERNEL_SIDE:
-        raise KernelError("too_large", f"a kernel has at most {MAX_KERNEL_SIDE}×{MAX_KERNEL_SIDE} cells")
+    if len(rows) > max_side or max(len(r) for r in rows) > max_side:
+        raise KernelError("too_large", f"a grid has at most {max_side}×{max_side} cells")
     if len({len(r) for r in rows}) != 1:
         raise KernelError("ragged", "every row of the kernel needs the same number of cells")
     return np.array([[parse_cell(c, i, j) for j, c in enumerate(r)] for i, r in enumerate(rows)], dtype=np.float64)
 
 
-def parse_kernel(text: str) -> np.ndarray:
-    """``"1 0 -1; 2 0 -2; 1 0 -1"`` (rows split by ``;`` or new lines, cells by spaces or commas) → kernel."""
-    if len(text) > 2000:
-        raise KernelError("too_large", "the kernel text is too long")
+def parse_kernel(text: str, max_side: int = MAX_KERNEL_SIDE) -> np.ndarray:
+    """``"1 0 -1; 2 0 -2; 1 0 -1"`` (rows split by ``;`` or new lines, cells by spaces or commas) → array."""
+    if len(text) > 4000:
+        raise KernelError("too_large", "the text is too long")
     lines = [line for line in re.split(r"[;\n]", text) if line.strip()]
-    return kernel_from_cells([[c for c in re.split(r"[,\s]+", line.strip()) if c] for line in lines])
+    return kernel_from_cells([[c for c in re.split(r"[,\s]+", line.strip()) if c] for line in lines], max_side)
 
 
 def format_kernel(w: np.ndarray) -> str:

@@ -19,3 +19,13 @@ def torch_conv2d_per_channel(x: np.ndarray, w: np.ndarray, stride: int, pads: tu
     if top or bottom or left or right:
         x_t = F.pad(x_t, (left, right, top, bottom), mode=TORCH_PAD_MODES[padding_mode])
     return F.conv2d(x_t, weight, stride=stride, dilation=dilation)[:, 0].numpy()
+
+
+def torch_pool2d(x: np.ndarray, size: int, stride: int, padding: int, mode: str, ceil_mode: bool) -> np.ndarray:
+    """``F.max_pool2d`` or ``F.avg_pool2d`` (count_include_pad=True) on ``x`` (C, H, W), float64, CPU."""
+    import torch
+    import torch.nn.functional as F
+
+    x_t = torch.from_numpy(np.array(x, dtype=np.float64))
+    pool = F.max_pool2d if mode == "max" else F.avg_pool2d
+    return pool(x_t, size, stride=stride, padding=padding, ceil_mode=ceil_mode).numpy()

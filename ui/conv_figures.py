@@ -122,27 +122,36 @@ def kernel_figure(w: np.ndarray, title: str, height: int = 260) -> go.Figure:
 
 @dataclass(frozen=True)
 class StepFrame:
-    """Output cell (i, j): the tap coordinates in the padded input, the products, and the value."""
+    """Output cell (i, j): the window's coordinates in the padded input, what the middle panel shows
+    (``middle`` values, coloured, with ``middle_text`` written in the cells), and the output value."""
 
     i: int
     j: int
     rows: np.ndarray
     cols: np.ndarray
-    products: np.ndarray
-    window: np.ndarray
+    middle: np.ndarray
+    middle_text: list[list[str]]
     value: float
 
 
-def conv_step_figure(x_padded: np.ndarray, is_pad: np.ndarray, w: np.ndarray, out: np.ndarray,
-                     frames: Sequence[StepFrame], current: int, titles: Mapping[str, str], pal: Palette,
-                     play_label: str) -> go.Figure:
-    """Padded input with the kernel's taps lit | window × kernel products | output filled cell by cell."""
+def products_text(window: np.ndarray, w: np.ndarray) -> list[list[str]]:
+    """``a×b`` for every input value a under kernel weight b."""
+    return [[f"{a:.2g}×{b:.2g}" for a, b in zip(wr, kr, strict=True)] for wr, kr in zip(window, w, strict=True)]
+
+
+def step_figure(x_padded: np.ndarray, is_pad: np.ndarray, out: np.ndarray, frames: Sequence[StepFrame], current: int,
+                titles: Mapping[str, str], pal: Palette, play_label: str) -> go.Figure:
+    """Padded input with the window lit | what the window computes | output filled cell by cell.
+
+    Used by convolution (window × kernel) and pooling (the window, its winner or its sum). Play and the
+    slider under the figure move through ``frames`` in the browser, without a server round trip.
+    """
     hp, wp = x_padded.shape
-    kw = w.shape[1]
     ho, wo = out.shape
     fmt = np.vectorize(lambda v: f"{v:.2g}")
-    input_text = fmt(x_padded).astype(object)
+    input_text = fmt(np.where(is_pad, 0.0, x_padded)).astype(object)
     input_text[is_pad] = "·"  # padding cells: no data, drawn as a dot
+    middle_width = max(frames[0].middle.shape[1], 3) + 1
 
     def moving(frame: StepFrame) -> list[go.Heatmap]:
         lit = np.full((hp, wp), np.nan, dtype=np.float32)
@@ -152,26 +161,24 @@ def conv_step_figure(x_padded: np.ndarray, is_pad: np.ndarray, w: np.ndarray, ou
         done[: order + 1] = out.reshape(-1)[: order + 1]
         current_cell = np.full((ho, wo), np.nan, dtype=np.float32)
         current_cell[frame.i, frame.j] = 1.0
-        products_text = [[f"{a:.2g}×{b:.2g}" for a, b in zip(wr, kr, strict=True)]
-                         for wr, kr in zip(frame.window, w, strict=True)]
         return [
             go.Heatmap(z=lit, colorscale=[[0, pal.highlight], [1, pal.highlight]], opacity=0.45, showscale=False,
                        hoverinfo="skip", xgap=1, ygap=1),
-            go.Heatmap(z=frame.products.astype(np.float32), text=products_text, texttemplate="%{text}",
+            go.Heatmap(z=frame.middle.astype(np.float32), text=frame.middle_text, texttemplate="%{text}",
                        colorscale=SIGNED_SCALE, zmid=0.0, showscale=False, xgap=2, ygap=2,
-                       hovertemplate="%{text} = %{z:.4g}<extra></extra>"),
+                       hovertemplate="%{text}<extra></extra>"),
             go.Heatmap(z=done.reshape(ho, wo), texttemplate="%{z:.3g}", colorscale=SIGNED_SCALE, zmid=0.0,
                        showscale=False, xgap=2, ygap=2, hovertemplate="(%{y}, %{x}) = %{z:.6g}<extra></extra>"),
             go.Heatmap(z=current_cell, colorscale=[[0, pal.highlight], [1, pal.highlight]], opacity=0.35,
                        showscale=False, hoverinfo="skip"),
         ]
 
-    fig = make_subplots(rows=1, cols=3, column_widths=[wp, max(kw, 3) + 1, wo], horizontal_spacing=0.05,
-                        subplot_titles=(titles["input"], titles["products"], titles["output"]))
-    fig.add_trace(go.Heatmap(z=np.where(is_pad, np.nan, x_padded).astype(np.float32), text=input_text,
-                             texttemplate="%{text}", colorscale="gray", zmin=float(np.nanmin(x_padded)) - 1,
-                             zmax=float(np.nanmax(x_padded)) + 1, showscale=False, xgap=1, ygap=1,
-                             hovertemplate="(%{y}, %{x}) = %{z:.4g}<extra></extra>"), row=1, col=1)
+    fig = make_subplots(rows=1, cols=3, column_widths=[wp, middle_width, wo], horizontal_spacing=0.05,
+                        subplot_titles=(titles["input"], titles["middle"], titles["output"]))
+    shown = np.where(is_pad, np.nan, x_padded)
+    fig.add_trace(go.Heatmap(z=shown.astype(np.float32), text=input_text, texttemplate="%{text}", colorscale="gray",
+                             zmin=float(np.nanmin(shown)) - 1, zmax=float(np.nanmax(shown)) + 1, showscale=False,
+                             xgap=1, ygap=1, hovertemplate="(%{y}, %{x}) = %{z:.4g}<extra></extra>"), row=1, col=1)
     for n, trace in enumerate(moving(frames[current])):
         fig.add_trace(trace, row=1, col=(1, 2, 3, 3)[n])
     fig.frames = [go.Frame(name=f"({fr.i}, {fr.j})", data=moving(fr), traces=[1, 2, 3, 4]) for fr in frames]

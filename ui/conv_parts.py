@@ -23,7 +23,15 @@ from core.images import BUILTIN_IMAGES, crop_patch, shift_image, to_gray
 from core.kernel_text import stack_centred
 from core.layer_cost import conv_cost, dense_cost
 from ui.code import show_code
-from ui.conv_figures import IntegralFrame, StepFrame, conv_step_figure, image_figure, integral_figure, kernel_figure
+from ui.conv_figures import (
+    IntegralFrame,
+    StepFrame,
+    image_figure,
+    integral_figure,
+    kernel_figure,
+    products_text,
+    step_figure,
+)
 from ui.i18n import t, translator
 from ui.image_input import image_picker
 from ui.kernel_editor import kernel_picker
@@ -212,13 +220,13 @@ def part_steps() -> None:
         cell = url_slider(t("conv.steps.cell"), key="conv_cell", name="cell", min_value=0, max_value=ho * wo - 1,
                           default=0, help=t("conv.steps.cell_help"))
     steps = [conv_step(x, w, i, j, stride=s, padding=p, dilation=d) for i in range(ho) for j in range(wo)]
-    frames = [StepFrame(i, j, st_.rows, st_.cols, st_.products, st_.window, st_.value)
+    frames = [StepFrame(i, j, st_.rows, st_.cols, st_.products, products_text(st_.window, w), st_.value)
               for (i, j), st_ in zip(np.ndindex(ho, wo), steps, strict=True)]
     x_padded = np.pad(x, p)
     is_pad = np.pad(np.zeros_like(x, dtype=bool), p, constant_values=True)
-    titles = {key: t("conv.steps." + key) for key in ("input", "products", "output", "cell")}
+    titles = {key: t("conv.steps." + key) for key in ("input", "output", "cell")} | {"middle": t("conv.steps.products")}
     with view:
-        st.plotly_chart(conv_step_figure(x_padded, is_pad, w, out, frames, cell, titles, palette(), t("conv.play")),
+        st.plotly_chart(step_figure(x_padded, is_pad, out, frames, cell, titles, palette(), t("conv.play")),
                         config=CHART, key="conv_steps_fig")
         now = steps[cell]
         terms = " + ".join(f"({a:g}×{b:g})" for a, b in zip(now.window.ravel(), w.ravel(), strict=True))

@@ -125,3 +125,21 @@ def loss_history_figure(losses: Sequence[float], current: int, title: str, x_tit
         shapes=[dict(type="line", x0=current, x1=current, xref="x", y0=0, y1=1, yref="paper",
                      line=dict(color=pal.highlight, width=2, dash="dot"))],
     ))
+
+
+def lines_figure(x: Sequence[float], series: Mapping[str, Sequence[float]], title: str, x_title: str, y_title: str,
+                 height: int = 320) -> go.Figure:
+    """A few named curves over the same x."""
+    traces = [go.Scatter(x=list(x), y=list(y), name=name, mode="lines+markers") for name, y in series.items()]
+    return go.Figure(data=traces, layout=dict(height=height, margin=dict(l=10, r=10, t=40, b=10),
+                                              title=dict(text=title, font=dict(size=15)),
+                                              xaxis=dict(title=dict(text=x_title)),
+                                              yaxis=dict(title=dict(text=y_title)),
+                                              legend=dict(orientation="h", y=-0.25)))
+
+
+def bars_figure(labels: Sequence[str], values: Sequence[float], title: str, height: int = 300) -> go.Figure:
+    """One bar per label, its value written on it."""
+    return go.Figure(go.Bar(x=list(labels), y=list(values), text=[f"{v:.4g}" for v in values], textposition="auto"),
+                     layout=dict(height=height, margin=dict(l=10, r=10, t=40, b=10),
+                                 title=dict(text=title, font=dict(size=15))))

@@ -30,10 +30,11 @@ class PageSpec:
 
 HOME = PageSpec("pages/home.py", "nav.home", "home.summary", "🏠", "home", default=True)
 CONVOLUTION = PageSpec("pages/convolution.py", "nav.convolution", "conv.summary", "🔍", "convolution")
+POOLING = PageSpec("pages/pooling.py", "nav.pooling", "pool.summary", "🧊", "pooling")
 
 SECTIONS: dict[str, tuple[PageSpec, ...]] = {
     "nav.section.start": (HOME,),
-    "nav.section.cnn": (CONVOLUTION,),
+    "nav.section.cnn": (CONVOLUTION, POOLING),
 }
 """Section title key -> its pages, in the order of the learning path."""
 

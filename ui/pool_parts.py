@@ -1,0 +1,233 @@
+"""The parts of the pooling lesson (pages/pooling.py): each reads its controls, calls core, draws."""
+
+from pathlib import Path
+
+import numpy as np
+import streamlit as st
+
+from core.conv import KERNELS
+from core.conv_quiz import pool_size_question, pool_winner_question
+from core.images import BUILTIN_IMAGES, crop_patch, to_gray
+from core.kernel_text import KernelError, parse_kernel
+from core.layer_cost import conv_cost
+from core.pool_shift import feature_map, shift_curve
+from core.pooling import global_avg_pool, pool2d, pool_output_size, pool_step
+from core.torch_reference import torch_pool2d
+from ui.code import show_code
+from ui.conv_figures import StepFrame, image_figure, kernel_figure, step_figure
+from ui.figures import bars_figure, lines_figure
+from ui.i18n import t, translator
+from ui.image_input import image_picker
+from ui.kernel_editor import kernel_picker
+from ui.theme import palette
+from ui.url_state import UrlParam, url_choice, url_slider, url_toggle, url_widget
+
+PARTS = ("steps", "image", "shift", "global", "quiz")
+MODES = ("max", "avg")
+CHART = {"displayModeBar": False}
+SNIPPET = Path(__file__).resolve().parent.parent / "assets" / "snippets" / "pooling.py.tmpl"
+DEFAULT_GRID = "1 3 2 4; 5 6 1 2; 7 2 9 0; 3 1 4 8"
+GLOBAL_KERNELS = ("sobel_x", "sobel_y", "laplacian", "emboss", "outline", "box_blur")
+
+
+def _short_text(raw: str) -> str:
+    if len(raw) > 1000:
+        raise ValueError("too long")
+    return raw
+
+
+def mode_control() -> str:
+    return url_choice(st.segmented_control, t("pool.mode"), MODES, key="pool_mode", name="mode", default="max",
+                      format_func=translator("pool.mode_name."))
+
+
+def window_problem(n: int, size: int, s: int, p: int, ceil_mode: bool) -> str | None:
+    """A translated explanation if torch would refuse this window, else None."""
+    if 2 * p > size:
+        return t("pool.error.padding", p=p, size=size)
+    try:
+        pool_output_size(n, size, s, p, ceil_mode)
+    except ValueError:
+        return t("pool.error.too_small", n=n, p=p, size=size)
+    return None
+
+
+def part_steps() -> None:
+    st.markdown(t("pool.steps.intro"))
+    controls, view = st.columns([1, 3], gap="medium")
+    with controls:
+        mode = mode_control()
+        n = url_slider(t("pool.steps.n"), key="pool_n", name="n", min_value=2, max_value=12, default=6)
+        size = url_slider(t("pool.size"), key="pool_size", name="size", min_value=1, max_value=5, default=2)
+        s = url_slider(t("pool.stride"), key="pool_s", name="s", min_value=1, max_value=5, default=2)
+        p = url_slider(t("pool.padding"), key="pool_p", name="p", min_value=0, max_value=2, default=0)
+        ceil_mode = url_toggle(t("pool.ceil"), key="pool_ceil", name="ceil", help=t("pool.ceil_help"))
+        source = url_choice(st.selectbox, t("conv.steps.source"), ("random", "digit", "typed"), key="pool_src",
+                            name="src", default="random", format_func=translator("conv.steps.source_kind."))
+        if source == "typed":
+            text = url_widget(st.text_area, UrlParam("pool_grid", "grid", DEFAULT_GRID, _short_text), t("pool.grid"),
+                              help=t("pool.grid_help"))
+        else:
+            seed = url_slider(t("conv.steps.seed"), key="pool_seed", name="seed", min_value=0, max_value=99, default=0)
+    if source == "typed":
+        try:
+            x = parse_kernel(text, max_side=12)
+        except KernelError as error:
+            view.error(t("pool.grid_error." + error.code, row=(error.row or 0) + 1, col=(error.col or 0) + 1),
+                       icon="🔢")
+            return
+        n = max(x.shape)
+    elif source == "digit":
+        x = np.rint(9 * crop_patch(to_gray(BUILTIN_IMAGES["digit"].load()), 40, 40, n))
+    else:
+        x = np.random.default_rng(seed).integers(0, 10, (n, n)).astype(float)
+    problem = window_problem(min(x.shape), size, s, p, ceil_mode)
+    if problem:
+        view.error(problem, icon="📐")
+        return
+    out = pool2d(x, size, s, p, mode=mode, ceil_mode=ceil_mode)
+    ho, wo = out.shape
+    with controls:
+        cell = url_slider(t("conv.steps.cell"), key="pool_cell", name="cell", min_value=0, max_value=ho * wo - 1,
+                          default=0, help=t("conv.steps.cell_help"))
+    steps = [pool_step(x, size, s, p, i, j, mode, ceil_mode=ceil_mode) for i in range(ho) for j in range(wo)]
+    frames = [StepFrame(i, j, step.rows, step.cols, step.window, cell_labels(step), step.value)
+              for (i, j), step in zip(np.ndindex(ho, wo), steps, strict=True)]
+    h, w = x.shape
+    hp = max(int(steps[-1].rows.max()) + 1, h + 2 * p)
+    wp = max(int(steps[-1].cols.max()) + 1, w + 2 * p)
+    x_padded = np.zeros((hp, wp))
+    x_padded[p:p + h, p:p + w] = x
+    is_pad = np.ones((hp, wp), dtype=bool)
+    is_pad[p:p + h, p:p + w] = False
+    titles = {"input": t("conv.steps.input"), "middle": t("pool.steps.window"), "output": t("conv.steps.output"),
+              "cell": t("conv.steps.cell")}
+    now = steps[cell]
+    i, j = divmod(cell, wo)
+    with view:
+        st.plotly_chart(step_figure(x_padded, is_pad, out, frames, cell, titles, palette(), t("conv.play")),
+                        config=CHART, key="pool_steps_fig")
+        if mode == "max":
+            st.markdown(t("pool.steps.max_sum", i=i, j=j, value=f"{now.value:g}", row=now.rows[now.winner[0]],
+                          col=now.cols[now.winner[1]]))
+        else:
+            st.markdown(t("pool.steps.avg_sum", i=i, j=j, total=f"{now.total:g}", count=now.count,
+                          value=f"{now.value:.4g}"))
+        st.caption(t("pool.steps.legend"))
+
+
+def cell_labels(step) -> list[list[str]]:
+    """The window's values; the winner of a max pool starred, padded cells as '·'."""
+    labels = [[("·" if pad else f"{v:g}") for v, pad in zip(row, pads, strict=True)]
+              for row, pads in zip(step.window, step.is_padding, strict=True)]
+    if step.winner is not None:
+        r, c = step.winner
+        labels[r][c] = f"★ {labels[r][c]}"
+    return labels
+
+
+def part_image() -> None:
+    st.markdown(t("pool.image.intro"))
+    controls, view = st.columns([1, 3], gap="medium")
+    with controls:
+        picked = image_picker("pool")
+        edges = url_toggle(t("pool.image.edges"), key="pool_edges", name="edges", default=True)
+        w = kernel_picker("pool") if edges else None
+        mode = mode_control()
+        size = url_slider(t("pool.size"), key="pool_isize", name="size", min_value=2, max_value=4, default=2,
+                          help=t("pool.image.size_help"))
+    if picked is None or (edges and w is None):
+        return
+    x = to_gray(picked.rgb)
+    stages = [(t("pool.image.input", h=x.shape[0], w=x.shape[1]), x, "gray")]
+    if edges:
+        x = feature_map(x, w)
+        stages.append((t("pool.image.relu", h=x.shape[0], w=x.shape[1]), x, "auto"))
+    if min(x.shape) < size:
+        view.error(t("pool.error.too_small", n=min(x.shape), p=0, size=size), icon="📐")
+        return
+    out = pool2d(x, size, mode=mode)
+    stages.append((t("pool.image.pooled", h=out.shape[0], w=out.shape[1]), out, "auto"))
+    scale = min(1.0, 300 / stages[0][1].shape[1])  # every stage at its true size relative to the input
+    with view:
+        for column, (title, z, kind) in zip(st.columns([3, 3, 2] if edges else [3, 2]), stages, strict=True):
+            column.plotly_chart(image_figure(z, title, kind=kind, height=int(z.shape[0] * scale) + 40, colorbar=False),
+                                config=CHART, width=max(150, int(z.shape[1] * scale)))
+        c = 16
+        before, after = conv_cost(c, c, 3, 3, *x.shape), conv_cost(c, c, 3, 3, *out.shape)
+        st.markdown(t("pool.image.numbers", before=f"{x.size:,}", after=f"{out.size:,}",
+                      ratio=f"{x.size / out.size:.1f}", c=c, ops_before=f"{before.mult_adds:,}",
+                      ops_after=f"{after.mult_adds:,}",
+                      saved=f"{100 * (1 - after.mult_adds / before.mult_adds):.0f}"))
+        diff = float(np.abs(out - torch_pool2d(x[None], size, size, 0, mode, False)[0]).max())
+        st.metric(t("conv.code.diff"), f"{diff:.2e}", help=t("pool.diff_help"))
+    show_code(SNIPPET.read_text(), {"image": picked.name, "edges": edges, "w": None if w is None else w.tolist(),
+                                    "size": size, "mode": mode}, filename="pooling.py", key="pool_code")
+
+
+def part_shift() -> None:
+    st.markdown(t("pool.shift.intro"))
+    controls, view = st.columns([1, 3], gap="medium")
+    with controls:
+        picked = image_picker("pool", default="shapes")
+        w = kernel_picker("pool")
+        size = url_slider(t("pool.size"), key="pool_isize", name="size", min_value=2, max_value=4, default=2)
+        k = url_slider(t("pool.shift.k"), key="pool_k", name="k", min_value=1, max_value=8, default=6)
+    if picked is None or w is None:
+        return
+    curve = shift_curve(to_gray(picked.rgb), w, range(k + 1), size)
+    series = {t("pool.shift.feature"): curve["feature"], t("pool.shift.max"): curve["max"],
+              t("pool.shift.avg"): curve["avg"]}
+    with view:
+        st.plotly_chart(lines_figure(range(k + 1), series, t("pool.shift.title"), t("pool.shift.x"), t("pool.shift.y")),
+                        config=CHART)
+        st.markdown(t("pool.shift.result", feature=f"{curve['feature'][1]:.2f}", max=f"{curve['max'][1]:.2f}",
+                      avg=f"{curve['avg'][1]:.2f}", size=size))
+
+
+def part_global() -> None:
+    st.markdown(t("pool.global.intro"))
+    controls, view = st.columns([1, 3], gap="medium")
+    with controls:
+        picked = image_picker("pool", default="shapes")
+    if picked is None:
+        return
+    x = to_gray(picked.rgb)
+    maps = np.stack([feature_map(x, KERNELS[name].weights) for name in GLOBAL_KERNELS])
+    means = global_avg_pool(maps)
+    names = [t("kernel.name." + name) for name in GLOBAL_KERNELS]
+    with view:
+        columns = st.columns(3)
+        for n, (name, z) in enumerate(zip(names, maps, strict=True)):
+            columns[n % 3].plotly_chart(image_figure(z, name, height=200, colorbar=False), config=CHART)
+        st.plotly_chart(bars_figure(names, means, t("pool.global.bars", c=len(names), h=x.shape[0], w=x.shape[1])),
+                        config=CHART)
+        st.markdown(t("pool.global.after"))
+
+
+def part_quiz() -> None:
+    st.markdown(t("conv.quiz.intro"))
+    kind = url_choice(st.segmented_control, t("conv.quiz.kind_label"), ("size", "winner"), key="pool_qkind", name="q",
+                      default="size", format_func=translator("pool.quiz.kind."))
+    seed = url_slider(t("conv.quiz.number"), key="pool_qseed", name="qseed", min_value=1, max_value=999, default=1)
+    if kind == "size":
+        q = pool_size_question(seed)
+        st.markdown(t("pool.quiz.size_question", n=q.n, size=q.size, s=q.s, p=q.p,
+                      rounding=t("pool.quiz.ceil" if q.ceil_mode else "pool.quiz.floor")))
+    else:
+        q = pool_winner_question(seed)
+        st.plotly_chart(kernel_figure(q.x, t("conv.quiz.input"), height=260), config=CHART)
+        st.markdown(t("pool.quiz.winner_question", i=q.i, j=q.j))
+    guess = st.number_input(t("conv.quiz.answer"), value=None, step=1.0, key=f"pool_guess_{kind}_{seed}",
+                            placeholder=t("conv.quiz.placeholder"))
+    if guess is None:
+        return
+    if guess == q.answer:
+        st.success(t("conv.quiz.right", answer=f"{q.answer:g}"), icon="✅")
+    elif kind == "size":
+        st.error(t("pool.quiz.wrong_size", guess=f"{guess:g}", n=q.n, size=q.size, s=q.s, p=q.p, answer=q.answer,
+                   rounding=t("pool.quiz.ceil" if q.ceil_mode else "pool.quiz.floor")), icon="❌")
+    else:
+        block = q.x[2 * q.i:2 * q.i + 2, 2 * q.j:2 * q.j + 2].ravel()
+        st.error(t("pool.quiz.wrong_winner", guess=f"{guess:g}", values=", ".join(f"{v:g}" for v in block),
+                   answer=f"{q.answer:g}"), icon="❌")
