@@ -226,16 +226,21 @@ def alternatives_table(runs: int, rounds: int) -> None:
         print(f"| {name} | " + " | ".join(cells) + " |", flush=True)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def run_cli(description: str, table: Callable[[int, int], None], alternatives: Callable[[int, int], None]) -> None:
+    """The command line shared by the kernel benchmarks: --runs, --rounds, --alternatives."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--runs", type=int, default=9, help="timed runs per block")
     parser.add_argument("--rounds", type=int, default=3, help="blocks per library and case")
     parser.add_argument("--alternatives", action="store_true", help="also time the alternatives")
     args = parser.parse_args()
     torch.set_grad_enabled(False)
-    main_table(args.runs, args.rounds)
+    table(args.runs, args.rounds)
     if args.alternatives:
-        alternatives_table(args.runs, max(1, args.rounds - 1))
+        alternatives(args.runs, max(1, args.rounds - 1))
+
+
+def main() -> None:
+    run_cli(__doc__.splitlines()[0], main_table, alternatives_table)
 
 
 if __name__ == "__main__":

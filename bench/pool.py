@@ -10,7 +10,6 @@ thing that ``core/pooling.py``'s docstring compares.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -23,7 +22,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.conv import paired_ms, time_ms  # noqa: E402
+from bench.conv import paired_ms, run_cli, time_ms  # noqa: E402
 from core.pooling import pool2d  # noqa: E402
 
 # (case, (C, H, W), size = stride, mode, target ratio core/torch)
@@ -127,15 +126,7 @@ def alternatives_table(runs: int, rounds: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=9, help="timed runs per block")
-    parser.add_argument("--rounds", type=int, default=3, help="blocks per library and case")
-    parser.add_argument("--alternatives", action="store_true", help="also time the alternatives")
-    args = parser.parse_args()
-    torch.set_grad_enabled(False)
-    main_table(args.runs, args.rounds)
-    if args.alternatives:
-        alternatives_table(args.runs, max(1, args.rounds - 1))
+    run_cli(__doc__.splitlines()[0], main_table, alternatives_table)
 
 
 if __name__ == "__main__":

@@ -54,9 +54,9 @@ Padding = tuple[Pair, Pair]
 # ---- arguments --------------------------------------------------------------------------------------------
 
 
-def _pair(value, name: str) -> Pair:
+def as_pair(value, name: str) -> Pair:
     """``v -> (v, v)`` for an int, ``(h, w)`` kept as it is; anything else is a ValueError."""
-    values = (value, value) if isinstance(value, Integral) else value
+    values = (value, value) if isinstance(value, Integral) and not isinstance(value, bool) else value
     try:
         h, w = values
     except (TypeError, ValueError):
@@ -100,7 +100,7 @@ def conv_output_size(n: int, k: int, stride: int = 1, padding: int = 0, dilation
 
 def resolve_padding(padding, kernel_size, dilation=1, stride=1) -> Padding:
     """Explicit ``((top, bottom), (left, right))``; "same" pads ``d(k-1)`` in all, the odd pixel right/bottom."""
-    k, d, s = _pair(kernel_size, "kernel_size"), _pair(dilation, "dilation"), _pair(stride, "stride")
+    k, d, s = as_pair(kernel_size, "kernel_size"), as_pair(dilation, "dilation"), as_pair(stride, "stride")
     _check_positive(kernel_size=min(k), dilation=min(d), stride=min(s))
     if isinstance(padding, str):
         if padding == "valid":
@@ -112,7 +112,7 @@ def resolve_padding(padding, kernel_size, dilation=1, stride=1) -> Padding:
                              "the input's size; give the padding as numbers instead")
         totals = [d_ * (k_ - 1) for k_, d_ in zip(k, d, strict=True)]
         return (totals[0] // 2, totals[0] - totals[0] // 2), (totals[1] // 2, totals[1] - totals[1] // 2)
-    p = _pair(padding, "padding")
+    p = as_pair(padding, "padding")
     if min(p) < 0:
         raise ValueError(f"padding must be 0 or more, got {padding!r}")
     return (p[0], p[0]), (p[1], p[1])
@@ -137,10 +137,10 @@ def pad2d(x: np.ndarray, pads: Padding, padding_mode: str = "zeros") -> np.ndarr
     return np.pad(x, [(0, 0)] * (x.ndim - 2) + [pads[0], pads[1]], mode=PADDING_MODES[padding_mode])
 
 
-def _work_dtype(x: np.ndarray) -> tuple[np.dtype, np.dtype]:
+def work_dtype(x: np.ndarray, op: str = "conv2d") -> tuple[np.dtype, np.dtype]:
     """(dtype computed in, dtype returned): floats keep theirs (float16 is computed in float32), the rest float64."""
-    if np.issubdtype(x.dtype, np.complexfloating) or x.dtype == object:
-        raise ValueError(f"conv2d works on real numbers; got an array of {x.dtype}")
+    if not (np.issubdtype(x.dtype, np.number) or x.dtype == bool) or np.issubdtype(x.dtype, np.complexfloating):
+        raise ValueError(f"{op} works on real numbers; got an array of {x.dtype}")
     if np.issubdtype(x.dtype, np.floating):
         return np.promote_types(x.dtype, np.float32), x.dtype
     return np.dtype(np.float64), np.dtype(np.float64)
@@ -171,10 +171,10 @@ def _setup(x, weight, stride, padding, dilation, padding_mode, flip) -> _Setup:
     if w.shape[1] != x.shape[0]:
         raise ValueError(f"the weight {w.shape} expects C_in = {w.shape[1]} input channels but x {x.shape} has "
                          f"{x.shape[0]}; the second axis of the weight must match the first axis of x")
-    work, out_dtype = _work_dtype(x)
+    work, out_dtype = work_dtype(x)
     kh, kw = w.shape[-2:]
     _check_positive(**{"kernel height kh": kh, "kernel width kw": kw, "C_out": w.shape[0], "C_in": w.shape[1]})
-    s, d = _pair(stride, "stride"), _pair(dilation, "dilation")
+    s, d = as_pair(stride, "stride"), as_pair(dilation, "dilation")
     pads = resolve_padding(padding, (kh, kw), d, s)
     out_shape = []
     for axis, n, k, s_, p_, d_ in zip(("height", "width"), x.shape[1:], (kh, kw), s, pads, d, strict=True):

@@ -38,6 +38,8 @@ from numbers import Integral
 
 import numpy as np
 
+from core.conv import as_pair, work_dtype
+
 Pair = tuple[int, int]
 
 
@@ -69,18 +71,6 @@ def _whole(value, name: str) -> int:
     return int(value)
 
 
-def _pair(value, name: str) -> Pair:
-    """``v -> (v, v)`` for an int, ``(h, w)`` kept as it is; anything else is a ValueError."""
-    values = (value, value) if isinstance(value, Integral) and not isinstance(value, bool) else value
-    try:
-        h, w = values
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be an int or a pair of ints (h, w), got {value!r}") from None
-    if not all(isinstance(v, Integral) and not isinstance(v, bool) for v in (h, w)):
-        raise ValueError(f"{name} must be an int or a pair of ints (h, w), got {value!r}")
-    return int(h), int(w)
-
-
 def pool_output_size(n: int, size: int, stride: int | None = None, padding: int = 0, ceil_mode: bool = False) -> int:
     """``floor((n + 2p - k) / s) + 1`` (ceil_mode: ``ceil``, minus a last window starting past ``n + p``)."""
     n, k, p = _whole(n, "input size n"), _whole(size, "window size k"), _whole(padding, "padding p")
@@ -103,15 +93,6 @@ def pool_output_size(n: int, size: int, stride: int | None = None, padding: int 
     return out
 
 
-def _work_dtype(x: np.ndarray) -> tuple[np.dtype, np.dtype]:
-    """(dtype computed in, dtype returned): floats keep theirs (float16 is computed in float32), the rest float64."""
-    if not (np.issubdtype(x.dtype, np.number) or x.dtype == bool) or np.issubdtype(x.dtype, np.complexfloating):
-        raise ValueError(f"pooling works on real numbers; got an array of {x.dtype}")
-    if np.issubdtype(x.dtype, np.floating):
-        return np.promote_types(x.dtype, np.float32), x.dtype
-    return np.dtype(np.float64), np.dtype(np.float64)
-
-
 @dataclass(frozen=True)
 class _Setup:
     """Everything ``pool2d`` and ``pool_step`` agree on: the padded input, k, s, p and the sizes."""
@@ -132,13 +113,13 @@ def _setup(x, size, stride, padding, mode, ceil_mode) -> _Setup:
     x = np.asarray(x)
     if x.ndim not in (2, 3) or 0 in x.shape:
         raise ValueError(f"pooling takes x of shape (H, W) or (C, H, W) with no empty axis; got shape {x.shape}")
-    work, out_dtype = _work_dtype(x)
+    work, out_dtype = work_dtype(x, "pooling")
     batched = x.ndim == 3
     if not batched:
         x = x[None]
-    k = _pair(size, "size")
-    s = k if stride is None else _pair(stride, "stride")
-    p = _pair(padding, "padding")
+    k = as_pair(size, "size")
+    s = k if stride is None else as_pair(stride, "stride")
+    p = as_pair(padding, "padding")
     out_shape, after = [], []
     for axis, n, k_, s_, p_ in zip(("height", "width"), x.shape[1:], k, s, p, strict=True):
         try:
@@ -225,7 +206,7 @@ def global_avg_pool(x) -> np.ndarray:
     x = np.asarray(x)
     if x.ndim != 3 or 0 in x.shape:
         raise ValueError(f"global_avg_pool takes x of shape (C, H, W) with no empty axis; got shape {x.shape}")
-    work, out_dtype = _work_dtype(x)
+    work, out_dtype = work_dtype(x, "pooling")
     return x.astype(work, copy=False).mean(axis=(1, 2)).astype(out_dtype, copy=False)
 
 

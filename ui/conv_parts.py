@@ -35,6 +35,7 @@ from ui.conv_figures import (
 from ui.i18n import t, translator
 from ui.image_input import image_picker
 from ui.kernel_editor import kernel_picker
+from ui.quiz import check_answer, quiz_controls
 from ui.theme import palette
 from ui.url_state import url_choice, url_slider, url_toggle
 
@@ -313,27 +314,20 @@ def part_why() -> None:
 
 def part_quiz() -> None:
     st.markdown(t("conv.quiz.intro"))
-    kind = url_choice(st.segmented_control, t("conv.quiz.kind_label"), ("size", "cell"), key="conv_qkind", name="q",
-                      default="size", format_func=translator("conv.quiz.kind."))
-    seed = url_slider(t("conv.quiz.number"), key="conv_qseed", name="qseed", min_value=1, max_value=999, default=1)
+    kind, seed = quiz_controls("conv", ("size", "cell"), "conv.quiz.kind.")
     if kind == "size":
         q = size_question(seed)
         st.markdown(t("conv.quiz.size_question", n=q.n, k=q.k, s=q.s, p=q.p, d=q.d))
+        check_answer(f"conv_guess_size_{seed}", q.answer, lambda guess: t(
+            "conv.quiz.wrong_size", guess=f"{guess:g}", n=q.n, k=q.k, s=q.s, p=q.p, d=q.d,
+            inside=q.n + 2 * q.p - q.d * (q.k - 1) - 1, answer=q.answer))
     else:
         q = cell_question(seed)
         cols = st.columns(2)
         cols[0].plotly_chart(kernel_figure(q.x, t("conv.quiz.input"), height=240), config=CHART)
         cols[1].plotly_chart(kernel_figure(q.w, t("conv.quiz.kernel"), height=200), config=CHART)
         st.markdown(t("conv.quiz.cell_question", i=q.i, j=q.j))
-    guess = st.number_input(t("conv.quiz.answer"), value=None, step=1.0,
-                            key=f"conv_guess_{kind}_{seed}", placeholder=t("conv.quiz.placeholder"))
-    if guess is not None:
-        if guess == q.answer:
-            st.success(t("conv.quiz.right", answer=f"{q.answer:g}"), icon="✅")
-        elif kind == "size":
-            st.error(t("conv.quiz.wrong_size", guess=f"{guess:g}", n=q.n, k=q.k, s=q.s, p=q.p, d=q.d,
-                       inside=q.n + 2 * q.p - q.d * (q.k - 1) - 1, answer=q.answer), icon="❌")
-        else:
-            terms = " + ".join(f"{a:g}×{b:g}" for a, b in zip(q.x[q.i:q.i + 2, q.j:q.j + 2].ravel(), q.w.ravel(),
-                                                                strict=True))
-            st.error(t("conv.quiz.wrong_cell", guess=f"{guess:g}", terms=terms, answer=f"{q.answer:g}"), icon="❌")
+        terms = " + ".join(f"{a:g}×{b:g}" for a, b in zip(q.x[q.i:q.i + 2, q.j:q.j + 2].ravel(), q.w.ravel(),
+                                                            strict=True))
+        check_answer(f"conv_guess_cell_{seed}", q.answer, lambda guess: t(
+            "conv.quiz.wrong_cell", guess=f"{guess:g}", terms=terms, answer=f"{q.answer:g}"))

@@ -19,6 +19,7 @@ from ui.figures import bars_figure, lines_figure
 from ui.i18n import t, translator
 from ui.image_input import image_picker
 from ui.kernel_editor import kernel_picker
+from ui.quiz import check_answer, quiz_controls
 from ui.theme import palette
 from ui.url_state import UrlParam, url_choice, url_slider, url_toggle, url_widget
 
@@ -207,27 +208,18 @@ def part_global() -> None:
 
 def part_quiz() -> None:
     st.markdown(t("conv.quiz.intro"))
-    kind = url_choice(st.segmented_control, t("conv.quiz.kind_label"), ("size", "winner"), key="pool_qkind", name="q",
-                      default="size", format_func=translator("pool.quiz.kind."))
-    seed = url_slider(t("conv.quiz.number"), key="pool_qseed", name="qseed", min_value=1, max_value=999, default=1)
+    kind, seed = quiz_controls("pool", ("size", "winner"), "pool.quiz.kind.")
     if kind == "size":
         q = pool_size_question(seed)
-        st.markdown(t("pool.quiz.size_question", n=q.n, size=q.size, s=q.s, p=q.p,
-                      rounding=t("pool.quiz.ceil" if q.ceil_mode else "pool.quiz.floor")))
+        rounding = t("pool.quiz.ceil" if q.ceil_mode else "pool.quiz.floor")
+        st.markdown(t("pool.quiz.size_question", n=q.n, size=q.size, s=q.s, p=q.p, rounding=rounding))
+        check_answer(f"pool_guess_size_{seed}", q.answer, lambda guess: t(
+            "pool.quiz.wrong_size", guess=f"{guess:g}", n=q.n, size=q.size, s=q.s, p=q.p, answer=q.answer,
+            rounding=rounding))
     else:
         q = pool_winner_question(seed)
         st.plotly_chart(kernel_figure(q.x, t("conv.quiz.input"), height=260), config=CHART)
         st.markdown(t("pool.quiz.winner_question", i=q.i, j=q.j))
-    guess = st.number_input(t("conv.quiz.answer"), value=None, step=1.0, key=f"pool_guess_{kind}_{seed}",
-                            placeholder=t("conv.quiz.placeholder"))
-    if guess is None:
-        return
-    if guess == q.answer:
-        st.success(t("conv.quiz.right", answer=f"{q.answer:g}"), icon="✅")
-    elif kind == "size":
-        st.error(t("pool.quiz.wrong_size", guess=f"{guess:g}", n=q.n, size=q.size, s=q.s, p=q.p, answer=q.answer,
-                   rounding=t("pool.quiz.ceil" if q.ceil_mode else "pool.quiz.floor")), icon="❌")
-    else:
-        block = q.x[2 * q.i:2 * q.i + 2, 2 * q.j:2 * q.j + 2].ravel()
-        st.error(t("pool.quiz.wrong_winner", guess=f"{guess:g}", values=", ".join(f"{v:g}" for v in block),
-                   answer=f"{q.answer:g}"), icon="❌")
+        values = ", ".join(f"{v:g}" for v in q.x[2 * q.i:2 * q.i + 2, 2 * q.j:2 * q.j + 2].ravel())
+        check_answer(f"pool_guess_winner_{seed}", q.answer, lambda guess: t(
+            "pool.quiz.wrong_winner", guess=f"{guess:g}", values=values, answer=f"{q.answer:g}"))

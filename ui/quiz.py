@@ -1,0 +1,31 @@
+""""Predict, then check": the question picker and the answer box shared by the lessons' exercises."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import streamlit as st
+
+from ui.i18n import t, translator
+from ui.url_state import url_choice, url_slider
+
+
+def quiz_controls(prefix: str, kinds: Sequence[str], kind_labels: str) -> tuple[str, int]:
+    """The kind of question and its number (the seed that draws it), both in the URL."""
+    kind = url_choice(st.segmented_control, t("conv.quiz.kind_label"), list(kinds), key=f"{prefix}_qkind", name="q",
+                      default=kinds[0], format_func=translator(kind_labels))
+    seed = url_slider(t("conv.quiz.number"), key=f"{prefix}_qseed", name="qseed", min_value=1, max_value=999,
+                      default=1)
+    return kind, seed
+
+
+def check_answer(key: str, answer: float, explain_wrong: Callable[[float], str]) -> None:
+    """A number box; a right answer is confirmed, a wrong one explained by ``explain_wrong(guess)``."""
+    guess = st.number_input(t("conv.quiz.answer"), value=None, step=1.0, key=key,
+                            placeholder=t("conv.quiz.placeholder"))
+    if guess is None:
+        return
+    if guess == answer:
+        st.success(t("conv.quiz.right", answer=f"{answer:g}"), icon="✅")
+    else:
+        st.error(explain_wrong(guess), icon="❌")
