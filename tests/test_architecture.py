@@ -34,6 +34,16 @@ def test_every_page_in_navigation_exists_and_every_page_file_is_listed():
     assert len({spec.url_path for spec in PAGES}) == len(PAGES)
 
 
+@pytest.mark.parametrize("spec", PAGES, ids=lambda spec: spec.url_path)
+def test_every_page_goes_through_the_entry_point(spec):
+    """ui.entry.require_entry_point reruns a page that Streamlit started without app.py onto the same page:
+    that needs url_path == the file's name (Streamlit hashes the url path), and the call before any output."""
+    assert spec.url_path == spec.path.stem
+    tree = ast.parse(spec.path.read_text())
+    calls = [node for node in tree.body if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)]
+    assert calls and getattr(calls[0].value.func, "id", None) == "require_entry_point"
+
+
 def test_home_page_path_does_not_import_torch():
     """Rendering the app's default page must not pay torch's import time (run in a fresh interpreter)."""
     script = textwrap.dedent("""
