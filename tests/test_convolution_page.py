@@ -205,3 +205,13 @@ def test_steps_on_a_patch_of_the_digit():
     x = np.rint(9 * crop_patch(to_gray(BUILTIN_IMAGES["digit"].load()), 40, 50, 5))
     w = np.random.default_rng(1000).integers(-1, 2, (3, 3)).astype(float)
     assert f"**{conv2d(x, w)[0, 0]:g}**" in texts(at)
+
+
+def test_steps_on_typed_numbers():
+    at = lesson({"part": "steps", "src": "typed", "grid": "1 2 3; 4 5 6; 7 8 9; 1 1 1", "k": "2", "p": "0",
+                 "seed": "2"})
+    x = np.array([[1, 2, 3], [4, 5, 6], [7, 8, 9], [1, 1, 1]], dtype=float)
+    w = np.random.default_rng(1002).integers(-1, 2, (2, 2)).astype(float)
+    assert f"**{conv2d(x, w)[0, 0]:g}**" in texts(at)
+    at = lesson({"part": "steps", "src": "typed", "grid": "1 2; 3 oops"})
+    assert translate("pool.grid_error.not_a_number", "en", row=2, col=2, side=16) in texts(at)

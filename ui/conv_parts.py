@@ -19,7 +19,7 @@ from core.conv import (
     shifted_kernel,
 )
 from core.conv_quiz import cell_question, size_question
-from core.images import BUILTIN_IMAGES, crop_patch, shift_image, to_gray
+from core.images import shift_image, to_gray
 from core.kernel_text import stack_centred
 from core.layer_cost import conv_cost, dense_cost
 from ui.code import show_code
@@ -32,6 +32,7 @@ from ui.conv_figures import (
     products_text,
     step_figure,
 )
+from ui.grid_input import grid_source
 from ui.i18n import t, translator
 from ui.image_input import image_picker
 from ui.kernel_editor import kernel_picker
@@ -185,10 +186,6 @@ def code_and_check(x: np.ndarray, image: str, w, s, padding, mode, d, flip, colo
                                     "torch_mode": TORCH_PAD_MODES[mode]}, filename="convolution.py", key="conv_code")
 
 
-def small_input(seed: int, n: int) -> np.ndarray:
-    return np.random.default_rng(seed).integers(0, 10, (n, n)).astype(float)
-
-
 def part_steps() -> None:
     st.markdown(t("conv.steps.intro"))
     controls, view = st.columns([1, 3], gap="medium")
@@ -199,22 +196,14 @@ def part_steps() -> None:
         p = url_slider(t("conv.padding_amount"), key="conv_sp", name="p", min_value=0, max_value=3, default=1)
         d = url_slider(t("conv.dilation"), key="conv_sd", name="d", min_value=1, max_value=3, default=1)
         seed = url_slider(t("conv.steps.seed"), key="conv_seed", name="seed", min_value=0, max_value=99, default=0)
-        source = url_choice(st.segmented_control, t("conv.steps.source"), ("random", "digit"), key="conv_src",
-                            name="src", default="random", format_func=translator("conv.steps.source_kind."))
-        if source == "digit":
-            side = BUILTIN_IMAGES["digit"].load().shape[0]
-            top = url_slider(t("conv.steps.top"), key="conv_top", name="top", min_value=0, max_value=side - n,
-                             default=min(40, side - n))
-            left = url_slider(t("conv.steps.left"), key="conv_left", name="left", min_value=0, max_value=side - n,
-                              default=min(40, side - n))
-    # Pixel values as whole numbers 0..9, so every product can be worked out by hand.
-    x = (np.rint(9 * crop_patch(to_gray(BUILTIN_IMAGES["digit"].load()), top, left, n)) if source == "digit"
-         else small_input(seed, n))
+        x = grid_source("conv", n, seed)
+    if x is None:
+        return
     w = np.random.default_rng(seed + 1000).integers(-1, 2, (k, k)).astype(float)
     try:
-        ho, wo = conv_output_size(n, k, s, p, d), conv_output_size(n, k, s, p, d)
+        ho, wo = conv_output_size(x.shape[0], k, s, p, d), conv_output_size(x.shape[1], k, s, p, d)
     except ValueError:
-        view.error(t("conv.error.too_small", n=n, p=2 * p, k=k, d=d, span=d * (k - 1) + 1), icon="📐")
+        view.error(t("conv.error.too_small", n=min(x.shape), p=2 * p, k=k, d=d, span=d * (k - 1) + 1), icon="📐")
         return
     out = conv2d(x, w, stride=s, padding=p, dilation=d)
     with controls:

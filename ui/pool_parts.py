@@ -7,8 +7,7 @@ import streamlit as st
 
 from core.conv import KERNELS
 from core.conv_quiz import pool_size_question, pool_winner_question
-from core.images import BUILTIN_IMAGES, crop_patch, to_gray
-from core.kernel_text import KernelError, parse_kernel
+from core.images import to_gray
 from core.layer_cost import conv_cost
 from core.pool_shift import feature_map, shift_curve
 from core.pooling import global_avg_pool, pool2d, pool_output_size, pool_step
@@ -16,25 +15,19 @@ from core.torch_reference import torch_pool2d
 from ui.code import show_code
 from ui.conv_figures import StepFrame, image_figure, kernel_figure, step_figure
 from ui.figures import bars_figure, lines_figure
+from ui.grid_input import grid_source
 from ui.i18n import t, translator
 from ui.image_input import image_picker
 from ui.kernel_editor import kernel_picker
 from ui.quiz import check_answer, quiz_controls
 from ui.theme import palette
-from ui.url_state import UrlParam, url_choice, url_slider, url_toggle, url_widget
+from ui.url_state import url_choice, url_slider, url_toggle
 
 PARTS = ("steps", "image", "shift", "global", "quiz")
 MODES = ("max", "avg")
 CHART = {"displayModeBar": False}
 SNIPPET = Path(__file__).resolve().parent.parent / "assets" / "snippets" / "pooling.py.tmpl"
-DEFAULT_GRID = "1 3 2 4; 5 6 1 2; 7 2 9 0; 3 1 4 8"
 GLOBAL_KERNELS = ("sobel_x", "sobel_y", "laplacian", "emboss", "outline", "box_blur")
-
-
-def _short_text(raw: str) -> str:
-    if len(raw) > 1000:
-        raise ValueError("too long")
-    return raw
 
 
 def mode_control() -> str:
@@ -63,25 +56,10 @@ def part_steps() -> None:
         s = url_slider(t("pool.stride"), key="pool_s", name="s", min_value=1, max_value=5, default=2)
         p = url_slider(t("pool.padding"), key="pool_p", name="p", min_value=0, max_value=2, default=0)
         ceil_mode = url_toggle(t("pool.ceil"), key="pool_ceil", name="ceil", help=t("pool.ceil_help"))
-        source = url_choice(st.selectbox, t("conv.steps.source"), ("random", "digit", "typed"), key="pool_src",
-                            name="src", default="random", format_func=translator("conv.steps.source_kind."))
-        if source == "typed":
-            text = url_widget(st.text_area, UrlParam("pool_grid", "grid", DEFAULT_GRID, _short_text), t("pool.grid"),
-                              help=t("pool.grid_help"))
-        else:
-            seed = url_slider(t("conv.steps.seed"), key="pool_seed", name="seed", min_value=0, max_value=99, default=0)
-    if source == "typed":
-        try:
-            x = parse_kernel(text, max_side=12)
-        except KernelError as error:
-            view.error(t("pool.grid_error." + error.code, row=(error.row or 0) + 1, col=(error.col or 0) + 1),
-                       icon="🔢")
-            return
-        n = max(x.shape)
-    elif source == "digit":
-        x = np.rint(9 * crop_patch(to_gray(BUILTIN_IMAGES["digit"].load()), 40, 40, n))
-    else:
-        x = np.random.default_rng(seed).integers(0, 10, (n, n)).astype(float)
+        seed = url_slider(t("conv.steps.seed"), key="pool_seed", name="seed", min_value=0, max_value=99, default=0)
+        x = grid_source("pool", n, seed)
+    if x is None:
+        return
     problem = window_problem(min(x.shape), size, s, p, ceil_mode)
     if problem:
         view.error(problem, icon="📐")
