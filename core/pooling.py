@@ -13,18 +13,19 @@ padding, not the overhang). Torch refuses ``p > k // 2`` (a window could then li
 so does ``pool2d``, with a ValueError.
 
 How ``pool2d`` computes it: both reductions split into rows then columns (the max of a window is the max over
-its rows of the max over its columns, and likewise for sums), so the padded input is reduced ``kh`` strided
-row-views at a time (``combine(x_p[s*i + a, :])``, whole rows, contiguous), then ``kw`` strided column-views of
-that: ``kh + kw`` whole-array operations, never a Python loop over output cells.
+its rows of the max over its columns, and likewise for sums), so the padded input is combined ``kh`` strided
+row-views at a time (``combine(x_p[:, s*i + a, :])``, whole rows, contiguous), then ``kw`` strided column-views
+of that: ``kh + kw`` whole-array operations, never a Python loop over output cells.
 
-Why this one (``python bench/pool.py --alternatives``: 2 CPU cores, float32, median times, stride = size): about
-0.5 ms for 1024² and 0.5-0.7 ms for 16x256², where torch 2.13 (2 threads) takes 5-14 ms. The alternatives:
+Why this one (``python bench/pool.py --alternatives``: 2 CPU cores, float32, stride = size, median times, each
+block of runs after a pause, torch 2.13 with its default 2 threads in the same run): 0.6-1.1 ms on 1024² and on
+16x256² with 2x2 and 3x3 windows, where torch takes 3-8 ms for max and 1.4-2.8 ms for avg. The alternatives:
 
-* a loop over the ``kh*kw`` window offsets (``np.maximum(y, x_p[a::s, b::s], out=y)``): a tie for 2x2, up to
-  1.6x slower for 3x3 (9 strided passes instead of 3 + 3);
+* a loop over the ``kh*kw`` window offsets (``np.maximum(y, x_p[:, a::s, b::s], out=y)``): a tie for 2x2 (4
+  passes either way), 1.4-1.6x slower for 3x3 (9 strided passes instead of 3 + 3);
 * the reshape trick when the stride equals the size (``x.reshape(C, H/k, k, W/k, k).max(axis=(2, 4))``):
-  20-45x slower (NumPy reduces small inner axes element by element); reducing one axis at a time: 10-20x;
-* ``sliding_window_view(...)[:, ::s, ::s].max(axis=(-2, -1))``: 30-45x slower, for the same reason.
+  15-30x slower (NumPy reduces the small inner axes element by element); reducing one axis at a time: 6-15x;
+* ``sliding_window_view(...)[:, ::s, ::s].max(axis=(-2, -1))``: 12-30x slower, for the same reason.
 
 ``return_indices=True`` follows torch's own loop instead, one window offset at a time in row-major order: a
 cell takes over when it is larger than the best so far or is NaN, so ties go to the first maximum and NaN to the
@@ -153,6 +154,11 @@ def _along(xp: np.ndarray, k: int, s: int, n_out: int, axis: int, combine: np.uf
     return r
 
 
+def _rows_then_columns(xp: np.ndarray, k: Pair, s: Pair, out_shape: Pair, combine: np.ufunc) -> np.ndarray:
+    """``combine`` over the ``kh`` rows of each window, then over its ``kw`` columns: ``kh + kw`` whole-array ops."""
+    return _along(_along(xp, k[0], s[0], out_shape[0], 1, combine), k[1], s[1], out_shape[1], 2, combine)
+
+
 def _counts(st: _Setup) -> np.ndarray | np.floating:
     """avg's divisor per output cell: the window's cells inside the padded input (padding counted, overhang not)."""
     rows, cols = (np.minimum(s * np.arange(n_out) + k, n + 2 * p) - s * np.arange(n_out)
@@ -193,9 +199,7 @@ def pool2d(x, size, stride=None, padding=0, mode="max", ceil_mode=False, return_
             raise ValueError(f"return_indices=True needs mode='max' (only max pooling picks a winner), got {mode!r}")
         y, idx = _max_with_indices(st)
         return shaped(y.astype(st.out_dtype, copy=False)), shaped(idx)
-    combine = POOL_MODES[mode].combine
-    y = _along(_along(st.xp, st.k[0], st.s[0], st.out_shape[0], 1, combine), st.k[1], st.s[1], st.out_shape[1], 2,
-               combine)
+    y = _rows_then_columns(st.xp, st.k, st.s, st.out_shape, POOL_MODES[mode].combine)
     if mode == "avg":
         y /= _counts(st)
     return shaped(y.astype(st.out_dtype, copy=False))
