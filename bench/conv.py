@@ -140,14 +140,21 @@ def taps_flat(x: np.ndarray, w: np.ndarray, block: int | None = None) -> np.ndar
     tmp = np.empty((c_out, block), x.dtype)
     for start in range(0, n, block):
         stop = min(n, start + block)
-        out, t = y[:, start:stop], tmp[:, : stop - start]
-        for c in range(c_in):
-            for a in range(kh):
-                for b in range(kw):
-                    off = a * width + b
-                    np.multiply(w[:, c, a, b, None], xf[c, None, start + off: stop + off], out=t)
-                    out += t
+        _accumulate(y, tmp, xf, w, width, start, stop)
     return y.reshape(c_out, h_out, width)[:, :, :w_out]
+
+
+def _accumulate(y: np.ndarray, tmp: np.ndarray, xf: np.ndarray, w: np.ndarray, width: int, start: int,
+                stop: int) -> None:
+    """``y[:, start:stop] += w[:, c, a, b] * x_flat[c, start + a*width + b : ...]`` over every tap (c, a, b)."""
+    _, c_in, kh, kw = w.shape
+    out, t = y[:, start:stop], tmp[:, : stop - start]
+    for c in range(c_in):
+        for a in range(kh):
+            for b in range(kw):
+                off = a * width + b
+                np.multiply(w[:, c, a, b, None], xf[c, None, start + off: stop + off], out=t)
+                out += t
 
 
 POOL = ThreadPoolExecutor(2)
@@ -166,13 +173,7 @@ def taps_flat_threads(x: np.ndarray, w: np.ndarray, block: int = 1 << 16) -> np.
         tmp = np.empty((c_out, block), x.dtype)
         for start in starts:
             stop = min(n, start + block)
-            out, t = y[:, start:stop], tmp[:, : stop - start]
-            for c in range(c_in):
-                for a in range(kh):
-                    for b in range(kw):
-                        off = a * width + b
-                        np.multiply(w[:, c, a, b, None], xf[c, None, start + off: stop + off], out=t)
-                        out += t
+            _accumulate(y, tmp, xf, w, width, start, stop)
 
     starts = range(0, n, block)
     for future in [POOL.submit(run, starts[0::2]), POOL.submit(run, starts[1::2])]:

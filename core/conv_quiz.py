@@ -6,10 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-
-def output_size(n: int, k: int, s: int, p: int, d: int) -> int:
-    """``floor((n + 2p − d(k−1) − 1)/s) + 1`` (may be < 1: the caller checks)."""
-    return (n + 2 * p - d * (k - 1) - 1) // s + 1
+from core.conv import conv_output_size
+from core.pooling import pool_output_size
 
 
 @dataclass(frozen=True)
@@ -22,7 +20,7 @@ class SizeQuestion:
 
     @property
     def answer(self) -> int:
-        return output_size(self.n, self.k, self.s, self.p, self.d)
+        return conv_output_size(self.n, self.k, self.s, self.p, self.d)
 
 
 @dataclass(frozen=True)
@@ -44,8 +42,11 @@ def size_question(seed: int) -> SizeQuestion:
     while True:
         q = SizeQuestion(int(rng.integers(5, 65)), int(rng.integers(1, 8)), int(rng.integers(1, 5)),
                          int(rng.integers(0, 4)), int(rng.choice([1, 1, 1, 2, 3])))
-        if q.answer >= 1:
-            return q
+        try:
+            q.answer  # noqa: B018  (raises ValueError when the kernel does not fit)
+        except ValueError:
+            continue
+        return q
 
 
 def cell_question(seed: int) -> CellQuestion:
@@ -53,16 +54,6 @@ def cell_question(seed: int) -> CellQuestion:
     rng = np.random.default_rng(seed)
     return CellQuestion(rng.integers(0, 6, (4, 4)).astype(float), rng.integers(-2, 3, (2, 2)).astype(float),
                         int(rng.integers(0, 3)), int(rng.integers(0, 3)))
-
-
-def pool_output_size_rule(n: int, size: int, s: int, p: int, ceil_mode: bool) -> int:
-    """torch's rule: ``floor`` (or ``ceil``) of ``(n + 2p − size)/s`` + 1; in ceil mode the last window must
-    start inside the input or its left padding."""
-    span = n + 2 * p - size
-    out = (-(-span // s) if ceil_mode else span // s) + 1
-    if ceil_mode and (out - 1) * s >= n + p:
-        out -= 1
-    return out
 
 
 @dataclass(frozen=True)
@@ -75,7 +66,7 @@ class PoolSizeQuestion:
 
     @property
     def answer(self) -> int:
-        return pool_output_size_rule(self.n, self.size, self.s, self.p, self.ceil_mode)
+        return pool_output_size(self.n, self.size, self.s, self.p, self.ceil_mode)
 
 
 @dataclass(frozen=True)
@@ -96,8 +87,11 @@ def pool_size_question(seed: int) -> PoolSizeQuestion:
         size = int(rng.integers(2, 6))
         q = PoolSizeQuestion(int(rng.integers(4, 65)), size, int(rng.integers(1, 6)),
                              int(rng.integers(0, size // 2 + 1)), bool(rng.integers(0, 2)))
-        if q.answer >= 1:
-            return q
+        try:
+            q.answer  # noqa: B018  (raises ValueError when the window does not fit)
+        except ValueError:
+            continue
+        return q
 
 
 def pool_winner_question(seed: int) -> PoolWinnerQuestion:

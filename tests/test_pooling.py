@@ -7,7 +7,6 @@ import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.conv_quiz import pool_output_size_rule
 from core.pooling import POOL_MODES, global_avg_pool, pool2d, pool_output_size, pool_step
 
 TORCH_REFUSES = (RuntimeError, ValueError)
@@ -222,7 +221,6 @@ def test_pool_output_size_equals_the_shape_torch_returns(n, k, s, p, ceil_mode):
             pool_output_size(n, k, s, p, ceil_mode)
         return
     assert pool_output_size(n, k, s, p, ceil_mode) == shape[2]
-    assert pool_output_size_rule(n, k, k if s is None else s, p, ceil_mode) == shape[2]  # the quiz's own rule
 
 
 @pytest.mark.parametrize(("args", "match"), [

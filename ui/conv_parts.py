@@ -13,6 +13,7 @@ from core.conv import (
     SIGNALS,
     conv2d,
     conv_output_size,
+    conv_output_size_padded,
     conv_step,
     convolve_continuous,
     resolve_padding,
@@ -127,7 +128,7 @@ def size_problem(shape: tuple[int, int], w: np.ndarray, s: int, padding, mode: s
 
 
 def size_formula(n: int, k: int, s: int, p_total: int, d: int, axis: str) -> str:
-    out = (n + p_total - d * (k - 1) - 1) // s + 1
+    out = conv_output_size_padded(n, k, s, p_total, 0, d)
     return (f"{axis}ₒᵤₜ = ⌊({n} + {p_total} − {d}·({k} − 1) − 1) / {s}⌋ + 1 = **{out}**")
 
 
