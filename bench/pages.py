@@ -36,6 +36,14 @@ MAIN_CONTROLS: dict[str, tuple[dict, str, str, tuple]] = {
                     ("box_blur", "sobel_y", "laplacian", "gaussian_blur_5", "sharpen", "sobel_x", "emboss")),
     # the window size of the image part (conv -> ReLU -> pool) on the 512-pixel photo
     "pooling": ({"part": "image", "image": "photo"}, "slider", "pool_isize", (3, 2, 4, 3, 2, 4, 3)),
+    # the input range of the gallery, with every activation and its slope drawn and checked against torch
+    "activations": ({"acts": "identity,sigmoid,tanh,relu,leaky_relu,elu,gelu,softplus,silu"}, "slider", "act_range",
+                    (2.0, 10.0, 4.5, 20.0, 7.0, 1.0, 12.5)),
+}
+# Further parts worth a row of their own: row label -> (page url_path, query, widget kind, key, values).
+EXTRA_CONTROLS: dict[str, tuple[str, dict, str, str, tuple]] = {
+    # the weight of one neuron: its curve and its two-input plane (121×121) redrawn
+    "activations: neuron": ("activations", {"part": "neuron"}, "slider", "act_w", (2.0, -1.5, 0.5, 4.0, -3.0)),
 }
 
 
@@ -86,16 +94,23 @@ def main() -> None:
         first, rerun = measure(lambda spec=spec, query=query: app_test(query, page=spec.script), kind, key, values,
                                args.reruns)
         rows.append((spec.url_path, first, rerun))
+    by_path = {spec.url_path: spec for spec in all_pages()}
+    for label, (path, query, kind, key, values) in EXTRA_CONTROLS.items():
+        spec = by_path[path]
+        app_test(query, page=spec.script)
+        first, rerun = measure(lambda spec=spec, query=query: app_test(query, page=spec.script), kind, key, values,
+                               args.reruns)
+        rows.append((label, first, rerun))
 
     print(f"AppTest, {args.reruns} reruns per page; floor = one-slider script, same run, same process")
-    header = (f"| {'page':<12} | {'first render ms':>15} | {'floor ms':>8} | {'ratio':>6} "
+    header = (f"| {'page':<20} | {'first render ms':>15} | {'floor ms':>8} | {'ratio':>6} "
               f"| {'rerun median ms':>15} | {'floor ms':>8} | {'ratio':>6} |")
     print(header)
     print("|" + "|".join("-" * (len(cell)) for cell in header.split("|")[1:-1]) + "|")
-    print(f"| {'(floor)':<12} | {floor_first:>15.1f} | {floor_first:>8.1f} | {1.0:>6.1f} "
+    print(f"| {'(floor)':<20} | {floor_first:>15.1f} | {floor_first:>8.1f} | {1.0:>6.1f} "
           f"| {floor_rerun:>15.1f} | {floor_rerun:>8.1f} | {1.0:>6.1f} |")
     for name, first, rerun in rows:
-        print(f"| {name:<12} | {first:>15.1f} | {floor_first:>8.1f} | {first / floor_first:>6.1f} "
+        print(f"| {name:<20} | {first:>15.1f} | {floor_first:>8.1f} | {first / floor_first:>6.1f} "
               f"| {rerun:>15.1f} | {floor_rerun:>8.1f} | {rerun / floor_rerun:>6.1f} |")
 
 

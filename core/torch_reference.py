@@ -29,3 +29,16 @@ def torch_pool2d(x: np.ndarray, size: int, stride: int, padding: int, mode: str,
     x_t = torch.from_numpy(np.array(x, dtype=np.float64))
     pool = F.max_pool2d if mode == "max" else F.avg_pool2d
     return pool(x_t, size, stride=stride, padding=padding, ceil_mode=ceil_mode).numpy()
+
+
+def torch_activation(name: str, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """f(x) and f′(x) of a ``core.activations.ACTIVATIONS`` name, by ``torch.nn.functional`` and autograd (float64)."""
+    import torch
+    import torch.nn.functional as F
+
+    functions = {"identity": lambda v: v, "sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": F.relu,
+                 "leaky_relu": F.leaky_relu, "elu": F.elu, "gelu": F.gelu, "softplus": F.softplus, "silu": F.silu}
+    x_t = torch.tensor(np.asarray(x, dtype=np.float64), requires_grad=True)
+    y = functions[name](x_t)
+    (grad,) = torch.autograd.grad(y.sum(), x_t)
+    return y.detach().numpy(), grad.numpy()

@@ -286,3 +286,39 @@ def test_first_request_after_start_can_open_a_lesson_url(page: Page, chromium_pa
         assert page.title() == f"{translate('nav.convolution', 'zh')} · {translate('app.title', 'zh')}"
         expect(page.locator('[data-testid="stSidebar"]').get_by_text("简体中文")).to_be_visible()
         assert errors == [] and "Traceback" not in fresh.log()
+
+
+FIT_CURVE = """() => { const gd = [...document.querySelectorAll('.js-plotly-plot')][0];
+    return JSON.stringify(gd.data[1].y); }"""
+
+
+def test_activation_fit_replays_training_in_the_browser(page: Page, console_errors, server):
+    """▶ under the curve fit walks through the training snapshots with plotly.js alone (no rerun)."""
+    page.goto(f"{server.url}/activations?lang=en&part=fit&steps=200")
+    wait_until_idle(page)
+    final = page.evaluate(FIT_CURVE)
+    page.get_by_text(translate("conv.play", "en")).first.click()
+    page.wait_for_function(f"() => ({FIT_CURVE})() !== {final!r}")  # an earlier snapshot is drawn
+    assert "part=fit" in page.url and "act_" not in page.url
+    assert_healthy(page, console_errors, server)
+
+
+def test_activation_pills_add_a_curve_and_the_link_keeps_it(page: Page, console_errors, server, browser):
+    page.goto(f"{server.url}/activations?lang=en")
+    wait_until_idle(page)
+    count = "() => document.querySelectorAll('.js-plotly-plot')[0].data.length"
+    assert page.evaluate(count) == 6  # sigmoid, tanh, relu and their slopes
+    page.get_by_role("button", name=translate("act.name.gelu", "en"), exact=True).click()
+    wait_for_query(page, "acts=sigmoid%2Ctanh%2Crelu%2Cgelu")
+    wait_until_idle(page)
+    page.wait_for_function(f"() => ({count})() === 8")
+    assert_healthy(page, console_errors, server)
+    fresh = browser.new_context()
+    try:
+        other = fresh.new_page()
+        other.set_default_timeout(30_000)
+        other.goto(page.url)
+        wait_until_idle(other)
+        assert other.evaluate(count) == 8
+    finally:
+        fresh.close()

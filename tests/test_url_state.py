@@ -7,7 +7,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import app_test, assert_clean
-from ui.url_state import UrlParam, bool_decoder, choice_decoder, encode_bool, encode_number, number_decoder
+from ui.url_state import (
+    UrlParam,
+    bool_decoder,
+    choice_decoder,
+    encode_bool,
+    encode_number,
+    multi_decoder,
+    number_decoder,
+)
 
 LR = UrlParam("k_lr", "lr", 0.1, number_decoder(float, 0.01, 1.0), encode_number)
 STEPS = UrlParam("k_steps", "steps", 0, number_decoder(int, 0, 100), encode_number)
@@ -137,3 +145,20 @@ def test_language_switch_changes_the_ui_and_the_url():
     assert_clean(at)
     assert at.title[0].value == "动手学深度学习"
     assert dict(at.query_params)["lang"] == "zh"
+
+
+MULTI = UrlParam("k_multi", "acts", ["b"], multi_decoder(["a", "b", "c"]), ",".join)
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("a,c", (["a", "c"], False)), ("c, a ,a", (["a", "c"], False)), ("", ([], False)),
+    ("a,d", (["b"], True)), ("A", (["b"], True)), ("a," * 300, (["b"], True)),
+])
+def test_multi_parse(raw, expected):
+    assert MULTI.parse(raw) == expected
+
+
+@given(picked=st.lists(st.sampled_from(["a", "b", "c"]), unique=True))
+def test_multi_round_trips_in_option_order(picked):
+    ordered = [o for o in ["a", "b", "c"] if o in picked]
+    assert MULTI.parse(MULTI.encode(ordered)) == (ordered, False)

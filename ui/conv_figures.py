@@ -14,7 +14,7 @@ from ui.theme import Palette
 SIGNED_SCALE = "RdBu_r"  # negative blue, zero white, positive red: a diverging scale for signed data
 
 
-def _play_controls(frame_names: Sequence[str], active: int, play_label: str, prefix: str,
+def play_controls(frame_names: Sequence[str], active: int, play_label: str, prefix: str,
                    duration: int = 250) -> dict:
     """A Play button and a scrubbing slider over the figure's frames, both run by plotly.js in the browser."""
     animate = dict(frame=dict(duration=duration, redraw=True), transition=dict(duration=0), mode="immediate")
@@ -71,7 +71,7 @@ def integral_figure(tau: np.ndarray, f: np.ndarray, result: np.ndarray, frames: 
     fig.frames = [go.Frame(name=f"{fr.t:.2f}", data=moving(fr), traces=[1, 2, 3, 4]) for fr in frames]
     fig.update_layout(height=520, margin=dict(l=10, r=10, t=30, b=110), hovermode="x unified",
                       legend=dict(orientation="h", y=1.08, x=0),
-                      **_play_controls([fr.name for fr in fig.frames], current, play_label, f"{labels['t']} = "))
+                      **play_controls([fr.name for fr in fig.frames], current, play_label, f"{labels['t']} = "))
     return fig
 
 
@@ -187,5 +187,5 @@ def step_figure(x_padded: np.ndarray, is_pad: np.ndarray, out: np.ndarray, frame
                          showticklabels=False, row=1, col=col)
         fig.update_xaxes(constrain="domain", showticklabels=False, row=1, col=col)
     fig.update_layout(height=430, margin=dict(l=0, r=0, t=40, b=100), plot_bgcolor="rgba(128,128,128,0.25)",
-                      **_play_controls([fr.name for fr in fig.frames], current, play_label, titles["cell"] + " "))
+                      **play_controls([fr.name for fr in fig.frames], current, play_label, titles["cell"] + " "))
     return fig

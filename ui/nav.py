@@ -31,10 +31,12 @@ class PageSpec:
 HOME = PageSpec("pages/home.py", "nav.home", "home.summary", "🏠", "home", default=True)
 CONVOLUTION = PageSpec("pages/convolution.py", "nav.convolution", "conv.summary", "🔍", "convolution")
 POOLING = PageSpec("pages/pooling.py", "nav.pooling", "pool.summary", "🧊", "pooling")
+ACTIVATIONS = PageSpec("pages/activations.py", "nav.activations", "act.summary", "⚡", "activations")
 
 SECTIONS: dict[str, tuple[PageSpec, ...]] = {
     "nav.section.start": (HOME,),
     "nav.section.cnn": (CONVOLUTION, POOLING),
+    "nav.section.neurons": (ACTIVATIONS,),
 }
 """Section title key -> its pages, in the order of the learning path."""
 

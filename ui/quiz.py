@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 
 import streamlit as st
@@ -19,13 +20,18 @@ def quiz_controls(prefix: str, kinds: Sequence[str], kind_labels: str) -> tuple[
     return kind, seed
 
 
-def check_answer(key: str, answer: float, explain_wrong: Callable[[float], str]) -> None:
-    """A number box; a right answer is confirmed, a wrong one explained by ``explain_wrong(guess)``."""
-    guess = st.number_input(t("conv.quiz.answer"), value=None, step=1.0, key=key,
-                            placeholder=t("conv.quiz.placeholder"))
+def check_answer(key: str, answer: float, explain_wrong: Callable[[float], str], rel_tol: float = 1e-9,
+                 integer: bool = True) -> None:
+    """A number box; a right answer (within ``rel_tol``) is confirmed, a wrong one explained by ``explain_wrong``.
+
+    ``integer=False`` lets the box take decimals; it depends on the kind of question, never on the answer, so the
+    box gives nothing away.
+    """
+    guess = st.number_input(t("conv.quiz.answer"), value=None, step=1.0 if integer else 0.01, key=key,
+                            format=None if integer else "%.6g", placeholder=t("conv.quiz.placeholder"))
     if guess is None:
         return
-    if guess == answer:
+    if math.isclose(guess, answer, rel_tol=rel_tol, abs_tol=1e-12):
         st.success(t("conv.quiz.right", answer=f"{answer:g}"), icon="✅")
     else:
         st.error(explain_wrong(guess), icon="❌")

@@ -172,3 +172,26 @@ def url_toggle(label: str, *, key: str, default: bool = False, name: str | None 
     """``st.toggle`` (or ``st.checkbox``) whose value lives in ``?name=1|0``."""
     param = UrlParam(key, name or key, default, bool_decoder, encode_bool)
     return url_widget(widget, param, label, **kwargs)
+
+
+def multi_decoder(options: Sequence[T]) -> Callable[[str], list[T]]:
+    """Comma-separated option texts back to options (in the order of ``options``, no repeats)."""
+    one = choice_decoder(options)
+
+    def decode(raw: str) -> list[T]:
+        if len(raw) > 400:
+            raise ValueError("too long")
+        picked = {one(part.strip()) for part in raw.split(",") if part.strip()}
+        return [option for option in options if option in picked]
+
+    return decode
+
+
+def url_multi(label: str, options: Sequence[T], *, key: str, default: Sequence[T], name: str | None = None,
+              widget: Callable[..., list[T]] = st.pills, **kwargs: Any) -> list[T]:
+    """``st.pills`` (or ``st.multiselect``) with several choices, whose value lives in ``?name=a,b,c``."""
+    param = UrlParam(key, name or key, list(default), multi_decoder(options),
+                     lambda values: ",".join(str(v) for v in values))
+    if widget is st.pills:
+        kwargs["selection_mode"] = "multi"
+    return url_widget(widget, param, label, options, **kwargs)

@@ -1,0 +1,206 @@
+"""AppTest of the activation lesson: every part, its numbers against torch, its snippets, bad input."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from core.act_quiz import collapse_question, neuron_question, vanishing_question
+from core.activations import ACTIVATIONS, random_linear_layers
+from tests.conftest import ROOT, app_test, assert_clean
+from ui.i18n import LANGUAGES, translate
+from ui.nav import ACTIVATIONS as PAGE
+
+PARTS = ["gallery", "neuron", "collapse", "fit", "vanishing", "feature", "quiz"]
+
+
+def lesson(query=None, lang="en"):
+    at = app_test({"lang": lang, **(query or {})}, page=PAGE.script)
+    assert_clean(at)
+    return at
+
+
+def texts(at) -> str:
+    return "\n".join([m.value for m in at.markdown] + [e.value for e in [*at.error, *at.info, *at.success,
+                                                                          *at.warning]])
+
+
+def metric(at, key: str) -> str:
+    [m] = [m for m in at.metric if m.label == translate(key, "en")]
+    return m.value
+
+
+def run_snippet(at, marker: str) -> str:
+    [code] = [c.value for c in at.code if marker in c.value]
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=180, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+@pytest.mark.parametrize("lang", list(LANGUAGES))
+@pytest.mark.parametrize("part", PARTS)
+def test_every_part_renders_in_both_languages(part, lang):
+    at = lesson({"part": part}, lang)
+    assert at.title[0].value == translate("act.title", lang)
+
+
+def test_gallery_agrees_with_torch_and_tables_every_activation():
+    at = lesson({"part": "gallery", "acts": ",".join(ACTIVATIONS), "range": "20"})
+    assert float(metric(at, "act.gallery.diff")) < 1e-8
+    table = at.table[0].value
+    assert len(table) == len(ACTIVATIONS)
+    assert list(table.iloc[:, 0]) == [translate("act.name." + n, "en") for n in ACTIVATIONS]
+    out = run_snippet(at, "torch.autograd.grad")
+    assert len(out.splitlines()) == len(ACTIVATIONS)
+    assert all(float(line.rsplit("= ", 1)[1]) < 1e-8 for line in out.splitlines())
+    assert "sigmoid: f(0) = 0.5000, f'(0) = 0.2500, max slope = 0.2500" in out
+
+
+def test_gallery_with_nothing_picked_asks_for_a_pick():
+    at = lesson({"part": "gallery"})
+    at.pills(key="act_pick").set_value([]).run()
+    assert_clean(at)
+    assert translate("act.gallery.none", "en") in texts(at)
+
+
+def test_a_bad_activation_list_in_the_link_falls_back_with_a_notice():
+    at = lesson({"part": "gallery", "acts": "relu,__import__('os')"})
+    assert at.toast and "acts" in at.toast[0].value
+    assert at.pills(key="act_pick").value == ["sigmoid", "tanh", "relu"]
+
+
+@pytest.mark.parametrize(("w", "b"), [(2.0, 1.0), (-0.5, 2.5), (1.0, 0.0)])
+def test_neuron_bend_sits_at_minus_b_over_w(w, b):
+    at = lesson({"part": "neuron", "act": "tanh", "w": str(w), "b": str(b)})
+    assert f"**x = −b / w = {-b / w + 0.0:.3g}**" in texts(at)
+    out = run_snippet(at, "nn.Linear(1, 1)")
+    assert float(out.splitlines()[-1].split(": ")[1]) < 1e-12
+    x = torch.tensor([-6.0, 0.0, 6.0], dtype=torch.float64)
+    expected = torch.tanh(w * x + b).numpy()
+    got = [float(v) for v in out.splitlines()[-2].split(": ")[1].split()]
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-15)
+
+
+def test_neuron_with_zero_weight_is_flat():
+    at = lesson({"part": "neuron", "act": "relu", "w": "0", "b": "1.5"})
+    assert translate("act.neuron.flat", "en", b="1.5", y="1.5") in texts(at)
+
+
+def test_plane_without_a_boundary_says_so():
+    at = lesson({"part": "neuron", "w1": "0.1", "w2": "0.1", "b2": "5"})
+    assert translate("act.plane.no_line", "en") in texts(at)
+
+
+def torch_stack(layers, module):
+    modules = []
+    for n, (W, b) in enumerate(layers):
+        linear = nn.Linear(W.shape[1], W.shape[0]).double()
+        with torch.no_grad():
+            linear.weight.copy_(torch.from_numpy(W))
+            linear.bias.copy_(torch.from_numpy(b))
+        modules += [linear] + ([module] if n < len(layers) - 1 else [])
+    return nn.Sequential(*modules)
+
+
+@pytest.mark.parametrize(("depth", "width", "seed"), [(4, 3, 0), (7, 5, 11), (1, 1, 3)])
+def test_collapse_without_activation_is_one_layer(depth, width, seed):
+    at = lesson({"part": "collapse", "depth": str(depth), "width": str(width), "seed": str(seed), "act": "identity"})
+    net = torch_stack(random_linear_layers(depth, width, seed, scale=2.0), nn.Identity())
+    with torch.no_grad():
+        b = float(net(torch.zeros(1, 1, dtype=torch.float64)))
+        W = float(net(torch.ones(1, 1, dtype=torch.float64))) - b
+    assert float(metric(at, "act.collapse.W")) == pytest.approx(W, rel=1e-5)
+    assert float(metric(at, "act.collapse.b")) == pytest.approx(b, rel=1e-5, abs=1e-6)
+    assert float(metric(at, "act.collapse.gap_composed")) < 1e-12
+    assert at.success
+    out = run_snippet(at, "compose_linear(layers)")
+    assert float(out.splitlines()[1].split("= ")[1]) < 1e-12
+
+
+def test_collapse_with_relu_bends():
+    at = lesson({"part": "collapse", "depth": "4", "width": "6", "seed": "1", "act": "relu"})
+    x = torch.linspace(-3, 3, 301, dtype=torch.float64)[:, None]
+    net = torch_stack(random_linear_layers(4, 6, 1, scale=2.0), nn.ReLU())
+    with torch.no_grad():
+        y = net(x)[:, 0].numpy()
+    slope, intercept = np.polyfit(x[:, 0].numpy(), y, 1)
+    gap = np.abs(y - (slope * x[:, 0].numpy() + intercept)).max()
+    assert float(metric(at, "act.collapse.gap_line")) == pytest.approx(gap, rel=0.05)
+    assert gap > 1e-3 and at.info
+
+
+def test_fit_with_relu_beats_identity_and_identity_stays_straight():
+    at = lesson({"part": "fit", "target": "sine", "act": "relu"})
+    line = next(m.value for m in at.markdown if m.value.startswith("Final loss with"))
+    relu_loss, identity_loss = (float(part.split("**")[1]) for part in line.split(": ")[1:3])
+    assert relu_loss < 0.2 * identity_loss
+    straight = lesson({"part": "fit", "target": "sine", "act": "identity", "layers": "3"})
+    gap = float(straight.info[0].value.split("at most ")[1].split(" ")[0])
+    assert gap < 1e-4
+    out = run_snippet(at, "fit_curve(")
+    assert f"{relu_loss:.4g}" in out.splitlines()[0]
+
+
+@pytest.mark.parametrize(("text", "code", "line"), [
+    ("", "empty", None), ("1, 2\nhello", "format", 2), ("1, x2", "number", 1), ("1, 2", "too_few", None),
+    ("1, 2\n2, inf", "range", 2), ("1, 2\n3, 1e9", "range", 2),
+])
+def test_bad_points_are_explained(text, code, line):
+    at = lesson({"part": "fit", "target": "own"})
+    at.text_area(key="act_points").set_value(text).run()
+    assert_clean(at)
+    assert translate("act.fit.error." + code, "en", line=line or "?") in texts(at)
+
+
+def test_own_points_are_fitted():
+    at = lesson({"part": "fit", "target": "own", "steps": "200"})
+    assert any(m.value.startswith("Final loss with") for m in at.markdown)
+
+
+def test_huge_learning_rate_warns_or_fits_without_a_traceback():
+    at = lesson({"part": "fit", "lr": "0.3", "layers": "4", "fwidth": "64", "steps": "400"})
+    assert at.title  # diverged or not, the page stays up (assert_clean in lesson)
+
+
+def test_vanishing_sigmoid_loses_more_than_relu():
+    at = lesson({"part": "vanishing", "vdepth": "15"})
+    ratios = {}
+    for line in texts(at).splitlines():
+        for name in ("sigmoid", "tanh", "relu"):
+            if line.startswith(f"- {translate('act.name.' + name, 'en')}:"):
+                ratios[name] = float(line.split("**")[1])
+    assert ratios["sigmoid"] < 1e-4 < ratios["relu"]
+    out = run_snippet(at, "gradient_through_depth(")
+    assert f"{ratios['sigmoid']:.2e}" in out.splitlines()[0]
+
+
+def test_feature_map_relu_zeroes_the_negatives():
+    at = lesson({"part": "feature", "image": "shapes", "kernel": "sobel_x", "act": "relu"})
+    line = next(m.value for m in at.markdown if m.value.startswith("Of the feature map"))
+    negative, positive, zeros = (float(line.split("**")[n].rstrip("%")) for n in (1, 3, 5))
+    assert negative > 0 and abs(zeros - (100 - positive)) <= 1  # ReLU: everything not positive becomes 0
+
+
+def test_quiz_neuron_right_and_wrong():
+    seed = 5
+    q = neuron_question(seed)
+    at = lesson({"part": "quiz", "q": "neuron", "qseed": str(seed)})
+    at.number_input(key=f"act_guess_neuron_{seed}").set_value(q.answer).run()
+    assert at.success
+    at.number_input(key=f"act_guess_neuron_{seed}").set_value(q.answer + 1).run()
+    assert at.error and f"**{q.answer:g}**" in at.error[0].value
+
+
+def test_quiz_collapse_and_vanishing():
+    q = collapse_question(3)
+    at = lesson({"part": "quiz", "q": "collapse", "qseed": "3"})
+    at.number_input(key="act_guess_W_3").set_value(q.answer_w).run()
+    at.number_input(key="act_guess_b_3").set_value(q.answer_b + 1).run()
+    assert len(at.success) == 1 and len(at.error) == 1
+    v = vanishing_question(7)
+    at = lesson({"part": "quiz", "q": "vanishing", "qseed": "7"})
+    at.number_input(key="act_guess_vanish_7").set_value(float(f"{v.answer:.4g}")).run()
+    assert at.success
