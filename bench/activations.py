@@ -25,7 +25,6 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -33,19 +32,11 @@ sys.path.insert(0, str(ROOT))
 from bench.conv import paired_ms, run_cli, time_ms  # noqa: E402
 from core import activations  # noqa: E402
 from core.activations import ACTIVATIONS, erf, fit_curve, gradient_through_depth, target_points  # noqa: E402
+from core.torch_reference import torch_activation_functions  # noqa: E402
 
 N = 1_000_000
 TORCH_FN: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
-    "identity": lambda x: x.clone(),  # core returns a new array too
-    "sigmoid": torch.sigmoid,
-    "tanh": torch.tanh,
-    "relu": F.relu,
-    "leaky_relu": lambda x: F.leaky_relu(x, 0.01),
-    "elu": F.elu,
-    "gelu": F.gelu,
-    "softplus": F.softplus,
-    "silu": F.silu,
-}
+    **torch_activation_functions(), "identity": lambda x: x.clone()}  # core returns a new array too
 FIT_TARGET_S = 2.0
 
 

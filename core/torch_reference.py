@@ -31,14 +31,21 @@ def torch_pool2d(x: np.ndarray, size: int, stride: int, padding: int, mode: str,
     return pool(x_t, size, stride=stride, padding=padding, ceil_mode=ceil_mode).numpy()
 
 
-def torch_activation(name: str, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """f(x) and f′(x) of a ``core.activations.ACTIVATIONS`` name, by ``torch.nn.functional`` and autograd (float64)."""
+def torch_activation_functions() -> dict:
+    """Each ``core.activations.ACTIVATIONS`` name -> the ``torch.nn.functional`` function with torch's defaults."""
     import torch
     import torch.nn.functional as F
 
-    functions = {"identity": lambda v: v, "sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": F.relu,
-                 "leaky_relu": F.leaky_relu, "elu": F.elu, "gelu": F.gelu, "softplus": F.softplus, "silu": F.silu}
+    return {"identity": lambda v: v, "sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": F.relu,
+            "leaky_relu": lambda v: F.leaky_relu(v, 0.01), "elu": F.elu, "gelu": F.gelu, "softplus": F.softplus,
+            "silu": F.silu}
+
+
+def torch_activation(name: str, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """f(x) and f′(x) of a ``core.activations.ACTIVATIONS`` name, by ``torch.nn.functional`` and autograd (float64)."""
+    import torch
+
     x_t = torch.tensor(np.asarray(x, dtype=np.float64), requires_grad=True)
-    y = functions[name](x_t)
+    y = torch_activation_functions()[name](x_t)
     (grad,) = torch.autograd.grad(y.sum(), x_t)
     return y.detach().numpy(), grad.numpy()

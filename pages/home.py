@@ -143,8 +143,9 @@ st.header(t("home.path.header"))
 st.markdown(t("home.path.body"))
 cards = lessons()
 if cards:
-    grid = st.columns(3)
     for n, (_, spec) in enumerate(cards):
-        with grid[n % 3].container(border=True):
+        if n % 3 == 0:
+            row = st.columns(3)  # one row at a time, so a phone stacks the cards in the order of the path
+        with row[n % 3].container(border=True):
             st.page_link(spec.script, label=t(spec.title_key), icon=spec.icon)
             st.caption(t(spec.summary_key))

@@ -34,22 +34,13 @@ from core.activations import (
     random_linear_layers,
     target_points,
 )
+from core.torch_reference import torch_activation_functions
 
 NAMES = list(ACTIVATIONS)
 TOL = dict(rtol=1e-10, atol=1e-12)  # tighter than the 1e-8 the lesson promises
 
 # The reference: torch's own functions with their defaults, written out here (not read from the registry).
-TORCH_FN = {
-    "identity": lambda x: x,
-    "sigmoid": torch.sigmoid,
-    "tanh": torch.tanh,
-    "relu": F.relu,
-    "leaky_relu": lambda x: F.leaky_relu(x, 0.01),
-    "elu": F.elu,
-    "gelu": F.gelu,
-    "softplus": F.softplus,
-    "silu": F.silu,
-}
+TORCH_FN = torch_activation_functions()  # torch.nn.functional with its defaults, the reference
 TORCH_MODULE = {
     "identity": nn.Identity,
     "sigmoid": nn.Sigmoid,

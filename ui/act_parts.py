@@ -32,7 +32,6 @@ from ui.quiz import check_answer, quiz_controls
 from ui.theme import palette
 from ui.url_state import url_choice, url_multi, url_slider, url_toggle
 
-PARTS = ("gallery", "neuron", "collapse", "fit", "vanishing", "feature", "quiz")
 NAMES = tuple(ACTIVATIONS)
 COLOUR = dict(zip(NAMES, SERIES_COLOURS, strict=True))
 CHART = {"displayModeBar": False}
@@ -92,6 +91,8 @@ def part_gallery() -> None:
     st.subheader(t("act.table.title"))
     st.table(comparison_table(), border="horizontal")
     st.caption(t("act.table.caption"))
+    st.markdown(f"**{t('act.table.col.use')}**")
+    st.markdown(typical_uses())
     show_code((SNIPPETS / "activations_gallery.py.tmpl").read_text(), {"names": list(names), "r": r},
               filename="activations.py", key="act_gallery_code")
 
@@ -109,10 +110,15 @@ def comparison_table() -> dict[str, list]:
     yes, no = t("act.table.yes"), t("act.table.no")
     rows = [(t("act.name." + name), t("act.table.range_value", lo=fmt(a.output_range[0]), hi=fmt(a.output_range[1])),
              yes if a.zero_centred else no, t("act.table.saturates." + a.saturates), f"{a.max_slope:.4g}",
-             t("act.table.cost." + a.cost), t("act.use." + name)) for name, a in ACTIVATIONS.items()]
-    columns = ("name", "range", "centred", "saturates", "slope", "cost", "use")
+             t("act.table.cost." + a.cost)) for name, a in ACTIVATIONS.items()]
+    columns = ("name", "range", "centred", "saturates", "slope", "cost")
     header = [t("act.table.col." + column) for column in columns]
     return {column: [row[n] for row in rows] for n, column in enumerate(header)}
+
+
+def typical_uses() -> str:
+    """One line per activation: where it is used (a list reads better than a wide table column on a phone)."""
+    return "\n".join(f"- **{t('act.name.' + name)}**: {t('act.use.' + name)}" for name in ACTIVATIONS)
 
 
 def part_neuron() -> None:

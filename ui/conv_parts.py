@@ -43,7 +43,6 @@ from ui.url_state import url_choice, url_slider, url_toggle
 
 SNIPPET = Path(__file__).resolve().parent.parent / "assets" / "snippets" / "convolution.py.tmpl"
 
-PARTS = ("integral", "image", "steps", "channels", "why", "quiz")
 PADDINGS = ("valid", "same", "custom")
 MODES = ("zeros", "reflect", "replicate", "circular")
 T_STEP = 0.1

@@ -23,7 +23,6 @@ from ui.quiz import check_answer, quiz_controls
 from ui.theme import palette
 from ui.url_state import url_choice, url_slider, url_toggle
 
-PARTS = ("steps", "image", "shift", "global", "quiz")
 MODES = ("max", "avg")
 CHART = {"displayModeBar": False}
 SNIPPET = Path(__file__).resolve().parent.parent / "assets" / "snippets" / "pooling.py.tmpl"
