@@ -39,11 +39,16 @@ MAIN_CONTROLS: dict[str, tuple[dict, str, str, tuple]] = {
     # the input range of the gallery, with every activation and its slope drawn and checked against torch
     "activations": ({"acts": "identity,sigmoid,tanh,relu,leaky_relu,elu,gelu,softplus,silu"}, "slider", "act_range",
                     (2.0, 10.0, 4.5, 20.0, 7.0, 1.0, 12.5)),
+    # the example of the broadcasting part: steps table, operand pictures and the result redrawn
+    "tensors": ({"part": "broadcast"}, "selectbox", "ten_example",
+                ("image_scale", "batch_bias", "dense_bias", "three_way", "row_column", "mismatch")),
 }
 # Further parts worth a row of their own: row label -> (page url_path, query, widget kind, key, values).
 EXTRA_CONTROLS: dict[str, tuple[str, dict, str, str, tuple]] = {
     # the weight of one neuron: its curve and its two-input plane (121×121) redrawn
     "activations: neuron": ("activations", {"part": "neuron"}, "slider", "act_w", (2.0, -1.5, 0.5, 4.0, -3.0)),
+    # the size of an axis of the tensor picture, and its reduction
+    "tensors: basics": ("tensors", {"part": "basics", "kind": "tensor4"}, "slider", "ten_n2", (2, 5, 1, 4, 3)),
 }
 
 

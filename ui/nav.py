@@ -32,11 +32,13 @@ HOME = PageSpec("pages/home.py", "nav.home", "home.summary", "🏠", "home", def
 CONVOLUTION = PageSpec("pages/convolution.py", "nav.convolution", "conv.summary", "🔍", "convolution")
 POOLING = PageSpec("pages/pooling.py", "nav.pooling", "pool.summary", "🧊", "pooling")
 ACTIVATIONS = PageSpec("pages/activations.py", "nav.activations", "act.summary", "⚡", "activations")
+TENSORS = PageSpec("pages/tensors.py", "nav.tensors", "ten.summary", "🧮", "tensors")
 
 SECTIONS: dict[str, tuple[PageSpec, ...]] = {
     "nav.section.start": (HOME,),
     "nav.section.cnn": (CONVOLUTION, POOLING),
     "nav.section.neurons": (ACTIVATIONS,),
+    "nav.section.maths": (TENSORS,),
 }
 """Section title key -> its pages, in the order of the learning path."""
 
