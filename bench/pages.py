@@ -42,6 +42,8 @@ MAIN_CONTROLS: dict[str, tuple[dict, str, str, tuple]] = {
     # the example of the broadcasting part: steps table, operand pictures and the result redrawn
     "tensors": ({"part": "broadcast"}, "selectbox", "ten_example",
                 ("image_scale", "batch_bias", "dense_bias", "three_way", "row_column", "mismatch")),
+    # the step size of the two-dimensional part: three optimizers re-run, contours and animation frames redrawn
+    "gradient_descent": ({"part": "two_d"}, "select_slider", "gd_lr_sgd", (0.001, 0.002, 0.0003, 0.0001, 0.005)),
 }
 # Further parts worth a row of their own: row label -> (page url_path, query, widget kind, key, values).
 EXTRA_CONTROLS: dict[str, tuple[str, dict, str, str, tuple]] = {
@@ -49,6 +51,8 @@ EXTRA_CONTROLS: dict[str, tuple[str, dict, str, str, tuple]] = {
     "activations: neuron": ("activations", {"part": "neuron"}, "slider", "act_w", (2.0, -1.5, 0.5, 4.0, -3.0)),
     # the size of an axis of the tensor picture, and its reduction
     "tensors: basics": ("tensors", {"part": "basics", "kind": "tensor4"}, "slider", "ten_n2", (2, 5, 1, 4, 3)),
+    # the start of the ball on the curve: two runs and their animation frames
+    "gradient_descent: 1-D": ("gradient_descent", {"part": "one_d"}, "slider", "gd_x0", (-3.0, 1.0, 2.5, -1.0, 4.0)),
 }
 
 

@@ -322,3 +322,32 @@ def test_activation_pills_add_a_curve_and_the_link_keeps_it(page: Page, console_
         assert other.evaluate(count) == 8
     finally:
         fresh.close()
+
+
+def test_clicking_the_contour_moves_the_start(page: Page, console_errors, server):
+    """Contours report no clicks: the invisible marker grid over them does, and the click becomes the start."""
+    import numpy as np
+
+    from core.surfaces import SURFACES
+
+    (x_lo, x_hi), (y_lo, y_hi) = SURFACES["bowl"].box
+    # the click lands on the nearest point of the figure's 41 × 41 marker grid, rounded to 2 decimals for the link
+    want = [round(float(min(np.linspace(lo, hi, 41), key=lambda v: abs(v - target))), 2)
+            for lo, hi, target in ((x_lo, x_hi, -1.0), (y_lo, y_hi, 0.5))]
+    page.goto(f"{server.url}/gradient_descent?lang=en&part=two_d&plane=bowl&methods=sgd")
+    wait_until_idle(page)
+    figure = page.locator(".js-plotly-plot").first
+    figure.scroll_into_view_if_needed()
+    x, y = figure.evaluate(
+        """(gd, [x, y]) => {
+            const r = gd.getBoundingClientRect(), l = gd._fullLayout;
+            return [r.left + l.margin.l + l.xaxis.l2p(x), r.top + l.margin.t + l.yaxis.l2p(y)];
+        }""", want)
+    page.mouse.click(x, y)
+    wait_for_query(page, f"sx={want[0]:g}")
+    wait_for_query(page, f"sy={want[1]:g}")
+    wait_until_idle(page)
+    start = page.locator(".js-plotly-plot").first.evaluate(
+        "gd => { const t = gd.data.find(d => d.marker && d.marker.symbol === 'x'); return [t.x[0], t.y[0]]; }")
+    assert start == pytest.approx(want, abs=1e-9)
+    assert_healthy(page, console_errors, server)
