@@ -338,10 +338,10 @@ def test_clicking_the_contour_moves_the_start(page: Page, console_errors, server
     wait_until_idle(page)
     figure = page.locator(".js-plotly-plot").first
     figure.scroll_into_view_if_needed()
-    x, y = figure.evaluate(
+    x, y = figure.evaluate(  # the axes' own offsets: the legend above the plot pushes the plot area down
         """(gd, [x, y]) => {
             const r = gd.getBoundingClientRect(), l = gd._fullLayout;
-            return [r.left + l.margin.l + l.xaxis.l2p(x), r.top + l.margin.t + l.yaxis.l2p(y)];
+            return [r.left + l.xaxis._offset + l.xaxis.l2p(x), r.top + l.yaxis._offset + l.yaxis.l2p(y)];
         }""", want)
     page.mouse.click(x, y)
     wait_for_query(page, f"sx={want[0]:g}")

@@ -94,7 +94,7 @@ def contour_figure(axes: tuple[np.ndarray, np.ndarray], z: np.ndarray, paths: Se
     """
     xs, ys = axes
     gx, gy = np.meshgrid(np.linspace(xs[0], xs[-1], click_grid), np.linspace(ys[0], ys[-1], click_grid))
-    clicks = go.Scatter(x=gx.ravel(), y=gy.ravel(), mode="markers", marker=dict(size=14, opacity=0.0),
+    clicks = go.Scatter(x=gx.ravel(), y=gy.ravel(), mode="markers", marker=dict(size=14, color="rgba(0,0,0,0)"),
                         hovertemplate=f"{labels['click']}<br>(%{{x:.2f}}, %{{y:.2f}})<extra></extra>", showlegend=False,
                         name="click")
     # log-spaced contour levels: the valleys of Rosenbrock and the bowl stay visible
