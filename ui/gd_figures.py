@@ -9,6 +9,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from ui.conv_figures import play_controls
+from ui.figures import FramedFigure
 
 METHOD_COLOURS = {"sgd": "#2563eb", "momentum": "#dc2626", "nesterov": "#d97706", "rmsprop": "#059669",
                   "adagrad": "#7c3aed", "adam": "#0891b2"}
@@ -24,8 +25,11 @@ class Path:
     points: np.ndarray
 
 
-def frame_steps(longest: int, most: int = 120) -> list[int]:
-    """The steps that get an animation frame: all of them up to ``most``, else evenly spaced ones (and the last)."""
+def frame_steps(longest: int, most: int = 100) -> list[int]:
+    """The steps that get an animation frame: all of them up to ``most``, else evenly spaced ones (and the last).
+
+    Each frame holds only a couple of traces (one for all the balls, one per kind of arrow), as plain dicts.
+    """
     if longest <= most:
         return list(range(longest + 1))
     return sorted(set(np.linspace(0, longest, most + 1).round().astype(int).tolist()))
@@ -33,6 +37,27 @@ def frame_steps(longest: int, most: int = 120) -> list[int]:
 
 def _at(points: np.ndarray, step: int) -> np.ndarray:
     return points[min(step, len(points) - 1)]
+
+
+def _balls(xs: Sequence[float], ys: Sequence[float], paths: Sequence[Path], size: int = 16) -> dict:
+    """All optimizers' current positions as one trace (one colour per point)."""
+    return dict(type="scatter", x=list(xs), y=list(ys), mode="markers", showlegend=False,
+                marker=dict(size=size, color=[p.colour for p in paths], line=dict(color="white", width=2)),
+                text=[p.label for p in paths], hovertemplate="%{text}<br>(%{x:.4f}, %{y:.4f})<extra></extra>")
+
+
+def _arrows(segments: Sequence[tuple[float, float, float, float]], colours: Sequence[str], width: float) -> dict:
+    """Arrows (x0, y0) → (x1, y1) as one trace: grey shafts, heads in each optimizer's colour."""
+    x, y, symbols, sizes, heads = [], [], [], [], []
+    for (x0, y0, x1, y1), colour in zip(segments, colours, strict=True):
+        x += [x0, x1, None]
+        y += [y0, y1, None]
+        symbols += ["circle", "arrow", "circle"]
+        sizes += [0, 8 + 2 * width, 0]
+        heads += [colour, colour, colour]
+    return dict(type="scatter", x=x, y=y, mode="lines+markers", showlegend=False, hoverinfo="skip",
+                line=dict(color="#6b7280", width=width),
+                marker=dict(symbol=symbols, size=sizes, color=heads, angleref="previous"))
 
 
 def curve_figure(x: np.ndarray, fx: np.ndarray, paths: Sequence[Path], f_of, grad_of, lr: Sequence[float],
@@ -44,38 +69,25 @@ def curve_figure(x: np.ndarray, fx: np.ndarray, paths: Sequence[Path], f_of, gra
     """
     longest = max(len(p.points) for p in paths) - 1
     steps = frame_steps(longest)
+    colours = [p.colour for p in paths]
 
-    def balls(step: int) -> list[go.Scatter]:
-        traces = []
-        for p in paths:
-            here = float(_at(p.points, step)[0])
-            traces.append(go.Scatter(x=[here], y=[float(f_of(np.array([here]))[0])], mode="markers", name=p.label,
-                                     marker=dict(size=16, color=p.colour, line=dict(color="white", width=2)),
-                                     hovertemplate=f"{p.label}<br>x = %{{x:.4f}}<br>f = %{{y:.4f}}<extra></extra>"))
-        return traces
+    def moving(step: int) -> list[dict]:
+        here = np.array([float(_at(p.points, step)[0]) for p in paths])
+        there = np.array([float(_at(p.points, step + 1)[0]) for p in paths])
+        y = f_of(here)
+        gradient_step = -np.asarray(lr) * grad_of(here)
+        return [_arrows([(a, b, a + d, b) for a, b, d in zip(here, y, gradient_step, strict=True)], colours, 1.5),
+                _arrows([(a, b, c, b) for a, b, c in zip(here, y, there, strict=True)], colours, 3.5),
+                _balls(here, y, paths)]
 
-    def arrows(step: int) -> list[dict]:
-        notes = []
-        for p, rate in zip(paths, lr, strict=True):
-            here = float(_at(p.points, step)[0])
-            there = float(_at(p.points, step + 1)[0])
-            y = float(f_of(np.array([here]))[0])
-            gradient_step = -rate * float(grad_of(np.array([here]))[0])
-            for dx, width in ((gradient_step, 1.5), (there - here, 3.5)):
-                if abs(dx) > 1e-9:
-                    notes.append(dict(x=here + dx, y=y, ax=here, ay=y, xref="x", yref="y", axref="x", ayref="y",
-                                      text="", showarrow=True, arrowhead=3, arrowsize=1, arrowwidth=width,
-                                      arrowcolor=p.colour, opacity=0.9))
-        return notes
-
-    curve = go.Scatter(x=x.astype(np.float32), y=fx.astype(np.float32), mode="lines", name=labels["loss"],
-                       line=dict(color="#6b7280", width=3), hoverinfo="skip")
-    trails = [go.Scatter(x=p.points[:, 0], y=f_of(p.points[:, 0]), mode="lines", showlegend=False, hoverinfo="skip",
-                         line=dict(color=p.colour, width=1, dash="dot")) for p in paths]
-    frames = [go.Frame(name=str(s), data=balls(s), traces=list(range(1 + len(paths), 1 + 2 * len(paths))),
-                       layout=dict(annotations=arrows(s))) for s in steps]
-    return go.Figure(data=[curve, *trails, *balls(0)], frames=frames, layout=dict(
-        height=460, margin=dict(l=10, r=10, t=30, b=110), annotations=arrows(0),
+    curve = dict(type="scatter", x=x.astype(np.float32), y=fx.astype(np.float32), mode="lines", name=labels["loss"],
+                 line=dict(color="#6b7280", width=3), hoverinfo="skip")
+    trails = [dict(type="scatter", x=p.points[:, 0], y=f_of(p.points[:, 0]), mode="lines", name=p.label,
+                   hoverinfo="skip", line=dict(color=p.colour, width=2, dash="dot")) for p in paths]
+    first = len(trails) + 1
+    frames = [dict(name=str(s), data=moving(s), traces=[first, first + 1, first + 2]) for s in steps]
+    return FramedFigure(data=[curve, *trails, *moving(0)], raw_frames=frames, layout=dict(
+        height=460, margin=dict(l=10, r=10, t=30, b=110),
         legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0),
         xaxis=dict(title=dict(text=labels["x"]), range=[float(x[0]), float(x[-1])]),
         yaxis=dict(title=dict(text=labels["loss"]), range=list(y_range)),
@@ -112,15 +124,12 @@ def contour_figure(axes: tuple[np.ndarray, np.ndarray], z: np.ndarray, paths: Se
     longest = max((len(p.points) for p in paths), default=1) - 1
     steps = frame_steps(longest)
 
-    def balls(step: int) -> list[go.Scatter]:
-        return [go.Scatter(x=[_at(p.points, step)[0]], y=[_at(p.points, step)[1]], mode="markers", showlegend=False,
-                           legendgroup=p.label, marker=dict(size=13, color=p.colour, line=dict(color="white", width=2)),
-                           hovertemplate=f"{p.label}: (%{{x:.4f}}, %{{y:.4f}})<extra></extra>") for p in paths]
+    def balls(step: int) -> dict:
+        return _balls([_at(p.points, step)[0] for p in paths], [_at(p.points, step)[1] for p in paths], paths, 13)
 
     base = [contour, *lines, start, marks]
-    frames = [go.Frame(name=str(s), data=balls(s), traces=list(range(len(base), len(base) + len(paths))))
-              for s in steps]
-    figure = go.Figure(data=[*base, *balls(0), clicks], frames=frames, layout=dict(
+    frames = [dict(name=str(s), data=[balls(s)], traces=[len(base)]) for s in steps]
+    figure = FramedFigure(data=[*base, balls(0), clicks], raw_frames=frames, layout=dict(
         height=540, margin=dict(l=10, r=10, t=30, b=110), legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0),
         xaxis=dict(title=dict(text="x"), range=[float(xs[0]), float(xs[-1])]),
         yaxis=dict(title=dict(text="y"), range=[float(ys[0]), float(ys[-1])]),
