@@ -61,10 +61,14 @@ def _plane(f2: Callable, grad2: Callable) -> tuple[Callable, Callable]:
 
     def f(p):
         p = _points(p, 2)
+        if p.shape == (2,):  # one point, as an optimizer asks: Python floats skip NumPy's per-call overhead
+            return np.float64(f2(float(p[0]), float(p[1])))
         return f2(p[..., 0], p[..., 1])
 
     def grad(p):
         p = _points(p, 2)
+        if p.shape == (2,):
+            return np.array(grad2(float(p[0]), float(p[1])), dtype=np.float64)
         gx, gy = grad2(p[..., 0], p[..., 1])
         return np.stack(np.broadcast_arrays(gx, gy), axis=-1)
 
