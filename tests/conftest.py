@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 ARTIFACTS = ROOT / "artifacts"
 
-from tests.apptest import app_test  # noqa: E402,F401  (re-exported for the tests)
+from tests.apptest import app_test  # noqa: E402  (re-exported for the tests)
 from ui.nav import all_pages  # noqa: E402
 
 
@@ -130,3 +130,16 @@ def run_server() -> Iterator[Server]:
 def server() -> Iterator[Server]:
     with run_server() as running:
         yield running
+
+
+def lesson_app(spec, query: dict[str, str] | None = None, lang: str = "en"):
+    """A lesson page run through app.py in ``lang`` with ``query`` in its URL, checked to have run cleanly."""
+    at = app_test({"lang": lang, **(query or {})}, page=spec.script)
+    assert_clean(at)
+    return at
+
+
+def page_texts(at) -> str:
+    """Everything the page wrote as text: markdown and the info, success, warning and error boxes."""
+    return "\n".join([m.value for m in at.markdown] + [e.value for e in [*at.error, *at.info, *at.success,
+                                                                          *at.warning]])

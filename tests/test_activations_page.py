@@ -10,7 +10,7 @@ from torch import nn
 
 from core.act_quiz import collapse_question, neuron_question, vanishing_question
 from core.activations import ACTIVATIONS, random_linear_layers
-from tests.conftest import ROOT, app_test, assert_clean
+from tests.conftest import ROOT, assert_clean, lesson_app, page_texts
 from ui.i18n import LANGUAGES, translate
 from ui.nav import ACTIVATIONS as PAGE
 
@@ -18,14 +18,10 @@ PARTS = ["gallery", "neuron", "collapse", "fit", "vanishing", "feature", "quiz"]
 
 
 def lesson(query=None, lang="en"):
-    at = app_test({"lang": lang, **(query or {})}, page=PAGE.script)
-    assert_clean(at)
-    return at
+    return lesson_app(PAGE, query, lang)
 
 
-def texts(at) -> str:
-    return "\n".join([m.value for m in at.markdown] + [e.value for e in [*at.error, *at.info, *at.success,
-                                                                          *at.warning]])
+texts = page_texts
 
 
 def metric(at, key: str) -> str:

@@ -9,7 +9,7 @@ import torch
 
 from core.optim import step_question
 from core.surfaces import SURFACES
-from tests.conftest import ROOT, app_test, assert_clean
+from tests.conftest import ROOT, lesson_app, page_texts
 from ui.i18n import LANGUAGES, translate
 from ui.nav import GRADIENT_DESCENT
 
@@ -17,14 +17,10 @@ PARTS = ["one_d", "two_d", "phase", "basins", "quiz"]
 
 
 def lesson(query=None, lang="en"):
-    at = app_test({"lang": lang, **(query or {})}, page=GRADIENT_DESCENT.script)
-    assert_clean(at)
-    return at
+    return lesson_app(GRADIENT_DESCENT, query, lang)
 
 
-def texts(at) -> str:
-    return "\n".join([m.value for m in at.markdown] + [e.value for e in [*at.error, *at.info, *at.success,
-                                                                          *at.warning]])
+texts = page_texts
 
 
 def torch_run(surface, start, lr, steps, momentum=0.0):

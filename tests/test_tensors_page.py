@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from core.tensors import BROADCAST_EXAMPLES, shape_question
-from tests.conftest import ROOT, app_test, assert_clean
+from tests.conftest import ROOT, assert_clean, lesson_app, page_texts
 from ui.i18n import LANGUAGES, translate
 from ui.nav import TENSORS
 
@@ -16,14 +16,10 @@ PARTS = ["basics", "broadcast", "memory", "quiz"]
 
 
 def lesson(query=None, lang="en"):
-    at = app_test({"lang": lang, **(query or {})}, page=TENSORS.script)
-    assert_clean(at)
-    return at
+    return lesson_app(TENSORS, query, lang)
 
 
-def texts(at) -> str:
-    return "\n".join([m.value for m in at.markdown] + [e.value for e in [*at.error, *at.info, *at.success,
-                                                                          *at.warning]])
+texts = page_texts
 
 
 @pytest.mark.parametrize("lang", list(LANGUAGES))
