@@ -1,0 +1,133 @@
+"""``core.train.train`` against a bare PyTorch loop, and the default network's time and accuracy.
+
+Table 1: throughput of ``train`` (images per second of training steps; its end-of-epoch test excluded, as
+``TrainResult.images_per_second``) against a bare loop on the same device and thread count: the same initial
+weights, batch size and permutation, forward / cross-entropy / backward / Adam step, nothing else. Runs alternate,
+median of ``--runs``; target ratio >= 0.9. Table 2: ``CNNConfig()`` with ``TrainConfig()`` on sklearn's digits
+resampled to 28×28 (stratified 80/20), per seed: seconds and final test accuracy (target >= 97% within 20 s).
+Table 3: the same on /work/shared/data/mnist-t10k (8,000 train / 2,000 test), if present (target >= 97% in 60 s).
+
+    python bench/train.py [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from core.models import CNNConfig, build_model  # noqa: E402
+from core.train import TrainConfig, _threads, resolve_device, train  # noqa: E402
+
+MNIST = Path("/work/shared/data/mnist-t10k")
+
+
+def _dataset(x, y, tr, te, description):
+    from dataclasses import make_dataclass
+
+    try:
+        from core.data import Dataset
+    except ImportError:  # only the fields matter to train
+        Dataset = make_dataclass("Dataset", ["x_train", "y_train", "x_test", "y_test", "classes", "description"])
+    return Dataset(x[tr], y[tr], x[te], y[te], [str(i) for i in range(10)], description)
+
+
+def digits():
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+
+    d = load_digits()
+    x = F.interpolate(torch.tensor(d.images / 16.0, dtype=torch.float32)[:, None], size=(28, 28),
+                      mode="bilinear", align_corners=False).clamp(0, 1)
+    tr, te = train_test_split(np.arange(len(d.target)), test_size=0.2, stratify=d.target, random_state=0)
+    return _dataset(x, torch.tensor(d.target, dtype=torch.int64), tr, te, "digits 28×28")
+
+
+def _idx(path: Path) -> np.ndarray:
+    data = gzip.decompress(path.read_bytes())
+    ndim = data[3]
+    shape = tuple(int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
+    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(shape)
+
+
+def mnist_t10k(n_train: int = 8000):
+    x = torch.tensor(_idx(MNIST / "t10k-images-idx3-ubyte.gz"), dtype=torch.float32)[:, None] / 255.0
+    y = torch.tensor(_idx(MNIST / "t10k-labels-idx1-ubyte.gz"), dtype=torch.int64)
+    perm = np.random.default_rng(0).permutation(len(y))
+    return _dataset(x, y, perm[:n_train], perm[n_train:], "MNIST t10k 8,000 / 2,000")
+
+
+def bare_loop(model, data, config: TrainConfig) -> float:
+    """Images per second of the plain loop: same permutation, batches, optimizer; no reports, no checks."""
+    device = resolve_device(config.device)
+    model.to(device)
+    x, y = data.x_train.to(device), data.y_train.to(device)
+    opt = torch.optim.Adam(model.parameters(), lr=config.lr, foreach=True)
+    order = torch.Generator().manual_seed(config.seed)
+    n, images = len(x), 0
+    model.train()
+    with _threads(config.cpu_threads, device):
+        start = time.perf_counter()
+        for _ in range(config.epochs):
+            perm = torch.randperm(n, generator=order).to(device)
+            for i in range(0, n, config.batch_size):
+                idx = perm[i: i + config.batch_size]
+                loss = F.cross_entropy(model(x[idx]), y[idx])
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                opt.step()
+                images += len(idx)
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        return images / (time.perf_counter() - start)
+
+
+def throughput(data, runs: int) -> None:
+    config = TrainConfig(epochs=2, schedule="constant")
+    ours, bare = [], []
+    for _ in range(runs):
+        ours.append(train(build_model(CNNConfig()), data, config).images_per_second)
+        bare.append(bare_loop(build_model(CNNConfig()), data, config))
+    o, b = statistics.median(ours), statistics.median(bare)
+    print(f"\n1. throughput, default CNN, batch {config.batch_size}, {config.epochs} epochs of {len(data.x_train)} "
+          f"images, device {resolve_device(config.device)}, cpu_threads {config.cpu_threads}, median of {runs}")
+    print(f"{'loop':<12}{'images/s':>10}")
+    print(f"{'train()':<12}{o:>10.0f}\n{'bare torch':<12}{b:>10.0f}\n{'ratio':<12}{o / b:>10.2f}  (target >= 0.9)")
+
+
+def accuracy(data, seeds, target_s: float, title: str) -> None:
+    print(f"\n{title}: CNNConfig() + TrainConfig(), {len(data.x_train)} train / {len(data.x_test)} test")
+    print(f"{'seed':>4}{'seconds':>9}{'accuracy':>10}{'best':>8}  target >= 97% within {target_s:.0f} s")
+    for seed in seeds:
+        r = train(build_model(CNNConfig(), seed=seed), data, TrainConfig(seed=seed))
+        tests = [h["test_accuracy"] for h in r.history if h["test_accuracy"] is not None]
+        ok = "ok" if tests[-1] >= 0.97 and r.seconds <= target_s else "MISSED"
+        print(f"{seed:>4}{r.seconds:>9.1f}{tests[-1]:>10.2%}{max(tests):>8.2%}  {ok}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="one run / one seed each")
+    args = parser.parse_args()
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads by default")
+    data = digits()
+    throughput(data, 1 if args.quick else 3)
+    accuracy(data, range(1 if args.quick else 3), 20, "2. digits")
+    if MNIST.is_dir():
+        accuracy(mnist_t10k(), range(1), 60, "3. MNIST t10k")
+    else:
+        print(f"\n3. skipped: {MNIST} not found")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,298 @@
+"""Train a classifier on a ``Dataset``, report progress as plain dicts, evaluate it, save and load checkpoints.
+
+``train`` is the runner of "stepper, runner, plotter": it never draws; every N batches it hands ``on_progress`` a
+dict of Python numbers, which the page turns into a chart. The data moves to the device once and each batch is a
+slice of it picked by a seeded permutation (no DataLoader: on 28×28 images its per-batch copies and collation
+cost more than the model). Checkpoints are read with ``torch.load(weights_only=True)``: a file that would run code
+when unpickled is refused before any of its code runs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import math
+import pickle
+import threading
+import time
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from core.models import CNNConfig, MLPConfig, build_model
+
+OPTIMIZERS = ("sgd", "momentum", "nesterov", "adam")
+SCHEDULES = ("constant", "cosine")
+DEVICES = ("auto", "cpu", "cuda", "mps")
+PROGRESS_EVERY = 10  # batches between two progress reports (plus one at every epoch's end)
+DIVERGED = "diverged: lower the learning rate"
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """How to train: optimizer, its lr (and momentum, weight decay), batch size, epochs, seed, device."""
+
+    optimizer: str = "adam"
+    lr: float = 0.003
+    momentum: float = 0.9  # for "momentum" and "nesterov"
+    weight_decay: float = 0.0
+    batch_size: int = 64
+    epochs: int = 8
+    schedule: str = "cosine"  # "constant" | "cosine": lr · (1 + cos(π · step / steps)) / 2, down to 0 at the end
+    seed: int = 0  # the batch order and dropout masks
+    device: str = "auto"
+    cpu_threads: int = 1  # torch intra-op threads on the CPU while training (0: leave torch's setting), see _threads
+
+
+@dataclass
+class TrainResult:
+    status: str  # "finished" | "stopped" | "diverged"
+    message: str  # English; the UI translates by status
+    history: list[dict] = field(default_factory=list)  # the progress dicts, as on_progress received them
+    seconds: float = 0.0  # wall time of the whole call
+    images_per_second: float = 0.0  # training images / time in training steps (end-of-epoch tests excluded)
+
+
+# ---- devices -------------------------------------------------------------------------------------------------
+
+def _mps_available() -> bool:
+    return bool(getattr(torch.backends, "mps", None) and torch.backends.mps.is_available())
+
+
+def resolve_device(name: str) -> torch.device:
+    """``"auto"``: cuda if present, then mps, then cpu; a named device that is absent raises ValueError."""
+    if name not in DEVICES:
+        raise ValueError(f"unknown device {name!r}; choose one of {', '.join(DEVICES)}")
+    if name == "auto":
+        name = "cuda" if torch.cuda.is_available() else "mps" if _mps_available() else "cpu"
+    if name == "cuda" and not torch.cuda.is_available():
+        raise ValueError("device 'cuda' asked for, but no CUDA GPU is available here (or torch was built without "
+                         "CUDA); use 'auto' or 'cpu'")
+    if name == "mps" and not _mps_available():
+        raise ValueError("device 'mps' asked for, but Apple's Metal backend is not available here; use 'auto' or "
+                         "'cpu'")
+    return torch.device(name)
+
+
+def device_info(device: torch.device | str) -> dict:
+    """``{"type", "name" (GPU name or "CPU"), "memory_gb" (GPU memory in GB, None for cpu and mps)}``."""
+    device = torch.device(device)
+    if device.type == "cuda":
+        props = torch.cuda.get_device_properties(device)
+        return {"type": "cuda", "name": props.name, "memory_gb": props.total_memory / 1e9}
+    if device.type == "mps":
+        return {"type": "mps", "name": "Apple GPU (MPS)", "memory_gb": None}
+    return {"type": device.type, "name": "CPU", "memory_gb": None}
+
+
+# ---- training ------------------------------------------------------------------------------------------------
+
+def _optimizer(model: nn.Module, config: TrainConfig) -> torch.optim.Optimizer:
+    if config.optimizer not in OPTIMIZERS:
+        raise ValueError(f"unknown optimizer {config.optimizer!r}; choose one of {', '.join(OPTIMIZERS)}")
+    params, wd = model.parameters(), config.weight_decay
+    if config.optimizer == "adam":
+        return torch.optim.Adam(params, lr=config.lr, weight_decay=wd, foreach=True)
+    momentum = 0.0 if config.optimizer == "sgd" else config.momentum
+    return torch.optim.SGD(params, lr=config.lr, momentum=momentum, nesterov=config.optimizer == "nesterov",
+                           weight_decay=wd, foreach=True)
+
+
+def _check(config: TrainConfig, n_train: int) -> None:
+    if not (config.lr > 0 and math.isfinite(config.lr)) or config.epochs < 1 or config.batch_size < 1:
+        raise ValueError(f"need lr > 0, epochs >= 1 and batch_size >= 1; got lr={config.lr}, "
+                         f"epochs={config.epochs}, batch_size={config.batch_size}")
+    if config.schedule not in SCHEDULES:
+        raise ValueError(f"unknown schedule {config.schedule!r}; choose one of {', '.join(SCHEDULES)}")
+    if config.batch_size > n_train:
+        raise ValueError(f"batch size {config.batch_size} is larger than the training set ({n_train} images); "
+                         "choose at most that many")
+
+
+def _accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int = 512) -> torch.Tensor:
+    """Predictions for x (eval mode, no grad), in batches; the model's mode is restored."""
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            pred = torch.cat([model(x[i: i + batch_size]).argmax(1) for i in range(0, len(x), batch_size)])
+    finally:
+        model.train(was_training)
+    return pred
+
+
+@contextlib.contextmanager
+def _threads(n: int, device: torch.device):
+    """torch on ``n`` intra-op threads in this thread while training on the CPU, restored after.
+
+    One thread by default: on a 2-core machine whose other core is busy (a classroom server, the test runner),
+    2 threads took 4-7x longer than 1 on the default CNN (9-16 s vs 2.3 s for 2 epochs of digits: each parallel op
+    waits for the descheduled thread); on an idle machine 2 threads gain little on 28×28 images. With torch's OpenMP
+    backend the setting holds for the calling thread only (as ``core.activations._one_torch_thread``).
+    """
+    before = torch.get_num_threads()
+    if n > 0 and device.type == "cpu":
+        torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def train(model: nn.Module, dataset, config: TrainConfig, on_progress: Callable[[dict], None] | None = None,
+          stop: threading.Event | None = None) -> TrainResult:
+    """Minimise cross-entropy on ``dataset.x_train`` with mini-batches; the model is trained in place and left on
+    the device. ``stop`` is checked before every batch; a non-finite loss ends the run at once ("diverged").
+
+    Progress dicts (every ``PROGRESS_EVERY`` batches and at each epoch's end): step, epoch, batch (1-based),
+    batches_per_epoch, loss (this batch), train_accuracy (of the epoch so far), test_accuracy (at an epoch's end,
+    else None), images_per_second, elapsed (seconds). Same seed on the same CPU: the same numbers.
+    """
+    device = resolve_device(config.device)
+    n = len(dataset.x_train)
+    _check(config, n)
+    model.to(device)
+    x, y = dataset.x_train.to(device), dataset.y_train.to(device)  # once; batches are slices of these
+    x_test, y_test = dataset.x_test.to(device), dataset.y_test.to(device)
+    optimizer = _optimizer(model, config)
+    order = torch.Generator().manual_seed(config.seed)
+    batches = math.ceil(n / config.batch_size)
+    total = batches * config.epochs
+    history: list[dict] = []
+    start = time.perf_counter()
+    eval_seconds, images, step = 0.0, 0, 0
+
+    def report(epoch: int, batch: int, loss: float, correct: int, seen: int, test_accuracy: float | None) -> None:
+        elapsed = time.perf_counter() - start
+        info = {"step": step, "epoch": epoch, "batch": batch, "batches_per_epoch": batches, "loss": loss,
+                "train_accuracy": correct / seen, "test_accuracy": test_accuracy,
+                "images_per_second": images / max(elapsed - eval_seconds, 1e-9), "elapsed": elapsed}
+        history.append(info)
+        if on_progress is not None:
+            on_progress(info)
+
+    def result(status: str, message: str) -> TrainResult:
+        seconds = time.perf_counter() - start
+        return TrainResult(status, message, history, seconds, images / max(seconds - eval_seconds, 1e-9))
+
+    devices = [device.index or 0] if device.type == "cuda" else []
+    with torch.random.fork_rng(devices=devices), torch.enable_grad(), _threads(config.cpu_threads, device):
+        torch.manual_seed(config.seed)  # dropout masks; the global RNG is restored afterwards
+        model.train()
+        for epoch in range(1, config.epochs + 1):
+            perm = torch.randperm(n, generator=order).to(device)
+            correct = torch.zeros((), dtype=torch.int64, device=device)
+            seen = 0
+            for batch in range(1, batches + 1):
+                if stop is not None and stop.is_set():
+                    return result("stopped", f"stopped after {step} steps")
+                idx = perm[(batch - 1) * config.batch_size: batch * config.batch_size]
+                xb, yb = x[idx], y[idx]
+                logits = model(xb)
+                loss = F.cross_entropy(logits, yb)
+                value = loss.item()
+                if not math.isfinite(value):
+                    return result("diverged", DIVERGED)
+                if config.schedule == "cosine":
+                    for group in optimizer.param_groups:
+                        group["lr"] = config.lr * (1 + math.cos(math.pi * step / total)) / 2
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                optimizer.step()
+                step += 1
+                images += len(idx)
+                seen += len(idx)
+                correct += (logits.detach().argmax(1) == yb).sum()
+                if batch == batches:
+                    t0 = time.perf_counter()
+                    test_accuracy = (_accuracy(model, x_test, y_test) == y_test).float().mean().item()
+                    eval_seconds += time.perf_counter() - t0
+                    report(epoch, batch, value, correct.item(), seen, test_accuracy)
+                elif batch % PROGRESS_EVERY == 0:
+                    report(epoch, batch, value, correct.item(), seen, None)
+    return result("finished", f"finished {config.epochs} epochs")
+
+
+def evaluate(model: nn.Module, dataset, batch_size: int = 512) -> dict:
+    """On the test split: accuracy, per_class (recall of each true class; nan where a class has no test image),
+    confusion (counts, rows = true class, columns = predicted)."""
+    device = next(model.parameters()).device
+    y = dataset.y_test.to(device)
+    pred = _accuracy(model, dataset.x_test.to(device), y, batch_size)
+    k = len(dataset.classes)
+    confusion = torch.bincount(y * k + pred, minlength=k * k).reshape(k, k).cpu()
+    totals = confusion.sum(1)
+    per_class = [float(confusion[i, i] / totals[i]) if totals[i] else float("nan") for i in range(k)]
+    return {"accuracy": float((pred == y).float().mean()), "per_class": per_class,
+            "confusion": confusion.tolist()}
+
+
+# ---- checkpoints ---------------------------------------------------------------------------------------------
+
+FORMAT, VERSION = "dl-playground-checkpoint", 1
+_KINDS = {"cnn": CNNConfig, "mlp": MLPConfig}
+
+
+class CheckpointError(ValueError):
+    """A file that is not a checkpoint of ours (``code``: "not_a_checkpoint", "corrupt" or "mismatch")."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+
+
+def save_checkpoint(path_or_file, model: nn.Module, config: CNNConfig | MLPConfig) -> None:
+    """Write the config (as JSON) and the weights (on the CPU) with ``torch.save``."""
+    kind = "cnn" if isinstance(config, CNNConfig) else "mlp"
+    state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
+    torch.save({"format": FORMAT, "version": VERSION, "config_kind": kind, "config": config.to_json(),
+                "state_dict": state}, path_or_file)
+
+
+def load_checkpoint(path_or_file, expect: CNNConfig | MLPConfig | None = None) -> tuple[nn.Sequential, CNNConfig |
+                                                                                                        MLPConfig]:
+    """Read a checkpoint written by ``save_checkpoint`` onto the CPU: (model in eval mode, config).
+
+    Only tensors and plain containers are unpickled (``weights_only=True``), so a file that would run code raises
+    ``CheckpointError("not_a_checkpoint")`` before running it. With ``expect``, a checkpoint of another network
+    raises ``CheckpointError("mismatch")``, as does one whose weights do not fit its own config.
+    """
+    try:
+        data = torch.load(path_or_file, weights_only=True, map_location="cpu")
+    except pickle.UnpicklingError as e:
+        raise CheckpointError("not_a_checkpoint", f"not a checkpoint: the file holds objects other than tensors, "
+                              f"which are not loaded ({str(e).splitlines()[0]})") from None
+    except (RuntimeError, EOFError, OSError, zipfile.BadZipFile, ValueError, KeyError, io.UnsupportedOperation) as e:
+        if isinstance(e, FileNotFoundError):
+            raise
+        raise CheckpointError("corrupt", f"the file is damaged or truncated and cannot be read "
+                              f"({str(e).splitlines()[0] if str(e) else type(e).__name__})") from None
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise CheckpointError("not_a_checkpoint", f"not a checkpoint of this app (no format {FORMAT!r})")
+    if data.get("version") != VERSION:
+        raise CheckpointError("not_a_checkpoint", f"checkpoint version {data.get('version')!r} is not supported "
+                              f"(this app reads version {VERSION})")
+    if set(data) != {"format", "version", "config_kind", "config", "state_dict"} or data["config_kind"] not in _KINDS \
+            or not isinstance(data["config"], str) or not isinstance(data["state_dict"], dict):
+        raise CheckpointError("corrupt", "the checkpoint's keys are not the expected ones")
+    try:
+        config = _KINDS[data["config_kind"]].from_json(data["config"])
+    except ValueError as e:
+        raise CheckpointError("corrupt", f"the checkpoint's config is invalid: {e}") from None
+    if expect is not None and config != expect:
+        raise CheckpointError("mismatch", "the checkpoint holds a different network from the one expected")
+    model = build_model(config)
+    try:
+        model.load_state_dict(data["state_dict"], strict=True)
+    except (RuntimeError, TypeError) as e:
+        raise CheckpointError("mismatch", f"the weights do not fit the checkpoint's network: "
+                              f"{str(e).splitlines()[0]}") from None
+    return model.eval(), config
+
+
+__all__ = ["DIVERGED", "OPTIMIZERS", "CheckpointError", "TrainConfig", "TrainResult", "device_info", "evaluate",
+           "load_checkpoint", "resolve_device", "save_checkpoint", "train"]

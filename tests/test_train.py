@@ -1,0 +1,248 @@
+"""core.train: training on a digits slice, determinism, stop, divergence, evaluate, checkpoints, devices."""
+
+import os
+import pickle
+import threading
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from sklearn.datasets import load_digits
+from sklearn.model_selection import train_test_split
+
+from core.models import CNNConfig, ConvBlock, MLPConfig, build_model
+from core.train import (
+    DIVERGED,
+    CheckpointError,
+    TrainConfig,
+    device_info,
+    evaluate,
+    load_checkpoint,
+    resolve_device,
+    save_checkpoint,
+    train,
+)
+
+try:
+    from core.data import Dataset
+except ImportError:  # core.data is written separately; the trainer only needs these fields
+
+    @dataclass(frozen=True)
+    class Dataset:
+        x_train: torch.Tensor
+        y_train: torch.Tensor
+        x_test: torch.Tensor
+        y_test: torch.Tensor
+        classes: list
+        description: str = ""
+
+
+TINY = CNNConfig(blocks=(ConvBlock(4),), dense=(16,), dropout=0.1)
+CPU = TrainConfig(device="cpu", epochs=1, batch_size=32)
+
+
+@pytest.fixture(scope="module")
+def digits():
+    """sklearn's 8×8 digits resampled to 28×28 in [0, 1], stratified 80/20 split (1,437 / 360)."""
+    d = load_digits()
+    x = F.interpolate(torch.tensor(d.images / 16.0, dtype=torch.float32)[:, None], size=(28, 28),
+                      mode="bilinear", align_corners=False).clamp(0, 1)
+    y = torch.tensor(d.target, dtype=torch.int64)
+    tr, te = train_test_split(np.arange(len(y)), test_size=0.2, stratify=d.target, random_state=0)
+    return Dataset(x[tr], y[tr], x[te], y[te], [str(i) for i in range(10)], "digits")
+
+
+@pytest.fixture(scope="module")
+def small(digits):
+    return Dataset(digits.x_train[:300], digits.y_train[:300], digits.x_test[:100], digits.y_test[:100],
+                   digits.classes, "small")
+
+
+def test_default_cnn_learns_digits(digits):
+    data = replace(digits, x_train=digits.x_train[:1000], y_train=digits.y_train[:1000])
+    reports = []
+    result = train(build_model(CNNConfig()), data, TrainConfig(device="cpu", epochs=2), on_progress=reports.append)
+    assert result.status == "finished" and result.history == reports
+    assert reports[-1]["test_accuracy"] > 0.8
+    assert result.images_per_second > 0 and result.seconds > 0
+
+
+def test_progress_dicts_are_plain(small):
+    reports = []
+    train(build_model(TINY), small, replace(CPU, epochs=2, batch_size=16), on_progress=reports.append)
+    batches = 300 // 16 + 1  # 19, the last one 12 images
+    ends = [r for r in reports if r["test_accuracy"] is not None]
+    assert [(r["epoch"], r["batch"]) for r in ends] == [(1, batches), (2, batches)]
+    assert [r["batch"] for r in reports if r["epoch"] == 1] == [10, batches]
+    assert [r["step"] for r in reports] == [10, 19, 29, 38]
+    keys = {"step", "epoch", "batch", "batches_per_epoch", "loss", "train_accuracy", "test_accuracy",
+            "images_per_second", "elapsed"}
+    for r in reports:
+        assert set(r) == keys and r["batches_per_epoch"] == batches
+        assert all(v is None or type(v) in (int, float) for v in r.values())
+        assert 0 <= r["train_accuracy"] <= 1
+
+
+def test_same_seed_same_numbers(small):
+    def losses(seed):
+        return [(r["loss"], r["train_accuracy"], r["test_accuracy"])
+                for r in train(build_model(TINY, seed=seed), small, replace(CPU, epochs=2, seed=seed)).history]
+
+    state = torch.random.get_rng_state()
+    assert losses(3) == losses(3)
+    assert losses(3) != losses(4)
+    assert torch.equal(torch.random.get_rng_state(), state)
+
+
+def test_stop_halts_within_one_batch(small):
+    stop = threading.Event()
+    reports = []
+
+    def on_progress(r):
+        reports.append(r)
+        stop.set()
+
+    result = train(build_model(TINY), small, replace(CPU, batch_size=8, epochs=3), on_progress, stop)
+    assert result.status == "stopped"
+    assert len(reports) == 1 and reports[0]["step"] == 10
+    assert result.message == "stopped after 10 steps"  # no batch ran after the event was set
+    stop2 = threading.Event()
+    stop2.set()
+    assert train(build_model(TINY), small, CPU, stop=stop2).history == []
+
+
+def test_stop_from_another_thread(small):
+    stop = threading.Event()
+    timer = threading.Timer(0.2, stop.set)
+    timer.start()
+    result = train(build_model(TINY), small, replace(CPU, epochs=1000), stop=stop)
+    timer.join()
+    assert result.status == "stopped"
+
+
+def test_diverges_with_huge_lr(small):
+    result = train(build_model(MLPConfig()), small, replace(CPU, optimizer="sgd", lr=1e12, epochs=3))
+    assert (result.status, result.message) == ("diverged", DIVERGED)
+
+
+def test_inf_data_diverges_at_once(small):
+    bad = replace(small, x_train=small.x_train.clone())
+    bad.x_train[:] = float("inf")
+    result = train(build_model(MLPConfig()), bad, CPU)
+    assert result.status == "diverged" and result.history == []
+
+
+def test_bad_train_configs(small):
+    with pytest.raises(ValueError, match="larger than the training set"):
+        train(build_model(TINY), small, replace(CPU, batch_size=301))
+    for bad in (replace(CPU, optimizer="rmsprop"), replace(CPU, lr=0.0), replace(CPU, schedule="step")):
+        with pytest.raises(ValueError):
+            train(build_model(TINY), small, bad)
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "nesterov", "adam"])
+def test_every_optimizer_runs(small, optimizer):
+    result = train(build_model(TINY), small, replace(CPU, optimizer=optimizer, lr=0.01, schedule="constant"))
+    assert result.status == "finished"
+
+
+def test_evaluate_by_hand(small):
+    model = build_model(TINY, seed=5)
+    train(model, small, CPU)
+    model.train()  # evaluate must switch to eval mode itself (dropout, batch norm)
+    out = evaluate(model, small, batch_size=7)
+    model.eval()
+    with torch.no_grad():
+        pred = model(small.x_test).argmax(1).numpy()
+    y = small.y_test.numpy()
+    confusion = np.zeros((10, 10), dtype=int)
+    np.add.at(confusion, (y, pred), 1)
+    assert out["confusion"] == confusion.tolist()
+    assert out["accuracy"] == pytest.approx((pred == y).mean())
+    assert out["per_class"] == pytest.approx([confusion[i, i] / confusion[i].sum() for i in range(10)])
+
+
+def test_checkpoint_round_trip(tmp_path, small):
+    model = build_model(TINY)
+    train(model, small, CPU)
+    path = tmp_path / "m.pt"
+    save_checkpoint(path, model, TINY)
+    loaded, config = load_checkpoint(path)
+    assert config == TINY
+    model.eval()
+    with torch.no_grad():
+        assert torch.equal(model(small.x_test), loaded(small.x_test))
+    import io
+    buffer = io.BytesIO()
+    save_checkpoint(buffer, model, TINY)
+    buffer.seek(0)
+    assert load_checkpoint(buffer, expect=TINY)[1] == TINY
+
+
+class Evil:
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (os.system, (f"touch {self.marker}",))
+
+
+@pytest.mark.parametrize("writer", ["torch", "pickle"])
+def test_malicious_pickle_is_refused_without_running(tmp_path, writer):
+    marker, path = tmp_path / "pwned", tmp_path / "evil.pt"
+    payload = {"format": "dl-playground-checkpoint", "version": 1, "x": Evil(marker)}
+    if writer == "torch":
+        torch.save(payload, path)
+    else:
+        path.write_bytes(pickle.dumps(payload, protocol=2))
+    with pytest.raises(CheckpointError) as e:
+        load_checkpoint(path)
+    assert e.value.code == "not_a_checkpoint"
+    assert not marker.exists()
+
+
+def test_other_architecture_is_a_mismatch(tmp_path):
+    path = tmp_path / "m.pt"
+    save_checkpoint(path, build_model(MLPConfig()), MLPConfig())
+    with pytest.raises(CheckpointError) as e:
+        load_checkpoint(path, expect=TINY)
+    assert e.value.code == "mismatch"
+    save_checkpoint(path, build_model(MLPConfig()), MLPConfig(hidden=(64,)))  # weights that do not fit the config
+    with pytest.raises(CheckpointError) as e:
+        load_checkpoint(path)
+    assert e.value.code == "mismatch"
+
+
+def test_truncated_and_foreign_files(tmp_path):
+    path = tmp_path / "m.pt"
+    save_checkpoint(path, build_model(TINY), TINY)
+    data = path.read_bytes()
+    for cut in (len(data) // 2, 100, 0):
+        path.write_bytes(data[:cut])
+        with pytest.raises(CheckpointError) as e:
+            load_checkpoint(path)
+        assert e.value.code == "corrupt"
+    torch.save({"weights": torch.zeros(3)}, path)
+    with pytest.raises(CheckpointError) as e:
+        load_checkpoint(path)
+    assert e.value.code == "not_a_checkpoint"
+    torch.save({"format": "dl-playground-checkpoint", "version": 2}, path)
+    with pytest.raises(CheckpointError, match="version"):
+        load_checkpoint(path)
+    torch.save({"format": "dl-playground-checkpoint", "version": 1, "config": "{}"}, path)
+    with pytest.raises(CheckpointError) as e:
+        load_checkpoint(path)
+    assert e.value.code == "corrupt"
+
+
+def test_devices_on_this_machine():
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="cuda"):
+            resolve_device("cuda")
+    with pytest.raises(ValueError):
+        resolve_device("tpu")
+    assert resolve_device("cpu") == torch.device("cpu")
+    assert resolve_device("auto").type in ("cpu", "cuda", "mps")
+    assert device_info("cpu") == {"type": "cpu", "name": "CPU", "memory_gb": None}
