@@ -44,6 +44,8 @@ MAIN_CONTROLS: dict[str, tuple[dict, str, str, tuple]] = {
                 ("image_scale", "batch_bias", "dense_bias", "three_way", "row_column", "mismatch")),
     # the step size of the two-dimensional part: three optimizers re-run, contours and animation frames redrawn
     "gradient_descent": ({"part": "two_d"}, "select_slider", "gd_lr_sgd", (0.001, 0.002, 0.0003, 0.0001, 0.005)),
+    # the number of convolution blocks: the model is rebuilt and summarised (no training)
+    "cnn_trainer": ({}, "slider", "cnn_blocks", (1, 3, 2, 4, 1, 3)),
 }
 # Further parts worth a row of their own: row label -> (page url_path, query, widget kind, key, values).
 EXTRA_CONTROLS: dict[str, tuple[str, dict, str, str, tuple]] = {

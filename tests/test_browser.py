@@ -351,3 +351,17 @@ def test_clicking_the_contour_moves_the_start(page: Page, console_errors, server
         "gd => { const t = gd.data.find(d => d.marker && d.marker.symbol === 'x'); return [t.x[0], t.y[0]]; }")
     assert start == pytest.approx(want, abs=1e-9)
     assert_healthy(page, console_errors, server)
+
+
+def test_trainer_trains_live_and_stops(page: Page, console_errors, server):
+    """Start: the curves appear and grow while the worker trains (fragment polling); Stop ends the run."""
+    page.goto(f"{server.url}/cnn_trainer?lang=en&epochs=30")
+    wait_until_idle(page)
+    page.get_by_role("button", name=translate("cnn.start", "en")).click()
+    page.get_by_text(translate("cnn.loss_title", "en")).wait_for(timeout=60_000)
+    points = "() => { const gd = document.querySelector('.js-plotly-plot'); return gd ? gd.data[0].x.length : 0; }"
+    first = page.evaluate(points)
+    page.wait_for_function(f"() => ({points})() > {first}", timeout=60_000)  # new progress without a click
+    page.get_by_role("button", name=translate("cnn.stop", "en")).click()
+    page.get_by_text("Stopped after").wait_for(timeout=60_000)
+    assert_healthy(page, console_errors, server)

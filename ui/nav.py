@@ -33,13 +33,14 @@ CONVOLUTION = PageSpec("pages/convolution.py", "nav.convolution", "conv.summary"
 POOLING = PageSpec("pages/pooling.py", "nav.pooling", "pool.summary", "🧊", "pooling")
 ACTIVATIONS = PageSpec("pages/activations.py", "nav.activations", "act.summary", "⚡", "activations")
 TENSORS = PageSpec("pages/tensors.py", "nav.tensors", "ten.summary", "🧮", "tensors")
+CNN_TRAINER = PageSpec("pages/cnn_trainer.py", "nav.cnn_trainer", "cnn.summary", "🧠", "cnn_trainer")
 GRADIENT_DESCENT = PageSpec("pages/gradient_descent.py", "nav.gradient_descent", "gd.summary", "⛰️", "gradient_descent")
 
 SECTIONS: dict[str, tuple[PageSpec, ...]] = {
     "nav.section.start": (HOME,),
     "nav.section.cnn": (CONVOLUTION, POOLING),
     "nav.section.neurons": (ACTIVATIONS,),
-    "nav.section.maths": (TENSORS, GRADIENT_DESCENT),
+    "nav.section.maths": (TENSORS, GRADIENT_DESCENT, CNN_TRAINER),
 }
 """Section title key -> its pages, in the order of the learning path."""
 
