@@ -141,10 +141,34 @@ def _area_matrix(n: int, m: int) -> np.ndarray:
 
 def downsample_to_8(img: np.ndarray) -> np.ndarray:
     """``(H, W)`` in [0, 1] -> ``(8, 8)``: each output pixel is the mean of the area it covers (exact for any H, W)."""
+    return area_resize(img, 8, 8)
+
+
+def area_resize(img: np.ndarray, h: int, w: int) -> np.ndarray:
+    """``(H, W)`` -> ``(h, w)``, each output pixel the mean of the area it covers (exact for any sizes)."""
     img = np.asarray(img, dtype=np.float64)
     if img.ndim != 2 or min(img.shape) < 1:
         raise ValueError(f"expected a (H, W) image, got shape {img.shape}")
-    return _area_matrix(img.shape[0], 8) @ img @ _area_matrix(img.shape[1], 8).T
+    return _area_matrix(img.shape[0], h) @ img @ _area_matrix(img.shape[1], w).T
+
+
+def prepare_image(gray: np.ndarray, dataset: str) -> tuple[torch.Tensor, np.ndarray]:
+    """A student's picture (``(H, W)`` grey in [0, 1]) as the model of ``dataset`` sees it: ``(x, small)``.
+
+    Ink must be bright on dark, as in the training data: a picture that is mostly light (dark ink on paper) is
+    inverted. ``digits`` goes through 8×8, exactly like its training images (``downsample_to_8`` then
+    ``digits_to_28``); the others are area-resized to 28×28. ``x`` is ``(1, 1, 28, 28)`` float32; ``small`` is the
+    low-resolution picture the student should be shown (8×8 for digits, else the 28×28 image itself).
+    """
+    gray = np.clip(np.asarray(gray, dtype=np.float64), 0.0, 1.0)
+    if gray.mean() > 0.5:
+        gray = 1.0 - gray
+    if dataset == "digits":
+        small = downsample_to_8(gray)
+        x = digits_to_28(torch.tensor(small, dtype=torch.float32)[None, None]).clamp(0, 1)
+        return x, small
+    small = area_resize(gray, 28, 28)
+    return torch.tensor(small, dtype=torch.float32)[None, None], small
 
 
 DIGIT_CLASSES = [str(d) for d in range(10)]

@@ -48,3 +48,18 @@ def test_a_short_run_trains_and_shows_results():
     assert at.get("download_button")
     at.button(key="cnn_reset").click().run()
     assert translate("cnn.idle", "en") in page_texts(at)
+
+
+def test_after_training_the_builtin_digit_is_classified_with_its_feature_maps():
+    at = lesson({"epochs": "2", "blocks": "2", "channels": "8"})
+    at.button(key="cnn_start").click().run()
+    end = time.monotonic() + 180
+    while not at.subheader:
+        assert time.monotonic() < end, page_texts(at)
+        time.sleep(0.5)
+        at.run()
+    assert_clean(at)
+    assert at.subheader[1].value == translate("cnn.try.title", "en")
+    figures = [c.proto.spec for c in at.get("plotly_chart")]
+    assert any("block1_act" in spec for spec in figures) and any("block2_act" in spec for spec in figures)
+    assert any("The network's answer" in spec for spec in figures)

@@ -429,3 +429,21 @@ def test_dataset_unavailable_pickles():
 
     e = pickle.loads(pickle.dumps(DatasetUnavailable("mnist", "offline.")))
     assert e.name == "mnist" and "offline." in str(e)
+
+
+def test_prepare_image_sees_a_drawing_like_the_training_data():
+    from core.data import area_resize, digits_to_28, downsample_to_8, prepare_image
+
+    rng = np.random.default_rng(0)
+    ink = (rng.random((64, 48)) > 0.8).astype(float)  # bright strokes on black
+    x, small = prepare_image(ink, "digits")
+    np.testing.assert_allclose(small, downsample_to_8(ink), atol=1e-12)
+    expected = digits_to_28(torch.tensor(small, dtype=torch.float32)[None, None]).clamp(0, 1)
+    assert torch.equal(x, expected) and x.shape == (1, 1, 28, 28)
+    paper = 1.0 - ink  # dark ink on white paper: inverted first
+    assert torch.equal(prepare_image(paper, "digits")[0], x)
+    x_shapes, small_shapes = prepare_image(ink, "shapes")
+    assert x_shapes.shape == (1, 1, 28, 28) and x_shapes.dtype == torch.float32
+    # area resizing keeps the mean (each output pixel averages the area it covers)
+    assert small_shapes.mean() == pytest.approx(ink.mean(), rel=1e-12)
+    np.testing.assert_allclose(area_resize(ink, 8, 8), downsample_to_8(ink), atol=1e-12)

@@ -6,13 +6,25 @@ import io
 
 import numpy as np
 import streamlit as st
+import torch
 
-from core.data import DATASETS, DatasetUnavailable, load_dataset
-from core.models import POOLINGS, CNNConfig, ConvBlock, ModelConfigError, build_model, check_config, summarize
+from core.data import DATASETS, DatasetUnavailable, load_dataset, prepare_image
+from core.images import to_gray
+from core.models import (
+    POOLINGS,
+    CNNConfig,
+    ConvBlock,
+    ModelConfigError,
+    build_model,
+    check_config,
+    feature_maps,
+    summarize,
+)
 from core.train import OPTIMIZERS, TrainConfig, device_info, evaluate, resolve_device, save_checkpoint
 from ui.conv_figures import image_figure
-from ui.figures import lines_figure
+from ui.figures import bars_figure, lines_figure
 from ui.i18n import t, translator
+from ui.image_input import image_picker
 from ui.training import MAX_CONCURRENT_TRAININGS, session_job
 from ui.url_state import url_choice, url_slider, url_toggle
 
@@ -152,6 +164,46 @@ def draw_live() -> None:
     status_box(t("cnn.status." + snap.status, seconds=f"{snap.seconds:.1f}", message=snap.message))
 
 
+def tile(maps: np.ndarray, columns: int = 8) -> np.ndarray:
+    """``(C, H, W)`` maps side by side in rows of ``columns``, one blank (NaN) pixel between them."""
+    c, h, w = maps.shape
+    rows = (c + columns - 1) // columns
+    mosaic = np.full((rows * (h + 1) - 1, min(c, columns) * (w + 1) - 1), np.nan)
+    for n, m in enumerate(maps):
+        r, k = divmod(n, columns)
+        mosaic[r * (h + 1):r * (h + 1) + h, k * (w + 1):k * (w + 1) + w] = m
+    return mosaic
+
+
+def try_it(model, dataset, name: str) -> None:
+    """Inference on a picture of the student's: what the model sees, its probabilities, its feature maps."""
+    st.subheader(t("cnn.try.title"))
+    st.markdown(t("cnn.try.intro"))
+    controls, view = st.columns([1, 3], gap="medium")
+    with controls:
+        picked = image_picker("cnn", default="digit")
+    if picked is None:
+        return
+    x, small = prepare_image(to_gray(picked.rgb), name)
+    with torch.no_grad():
+        probabilities = torch.softmax(model.eval()(x), dim=1)[0].numpy()
+    with view:
+        seen, bars = st.columns([1, 2])
+        seen.plotly_chart(image_figure(small, t("cnn.try.seen", h=small.shape[0], w=small.shape[1]), kind="gray",
+                                       height=260, colorbar=False), config=CHART, key="cnn_seen_fig")
+        best = int(np.argmax(probabilities))
+        bars.plotly_chart(bars_figure(dataset.classes, probabilities, t("cnn.try.probabilities",
+                                                                         label=dataset.classes[best],
+                                                                         p=f"{100 * probabilities[best]:.1f}")),
+                          config=CHART, key="cnn_probs_fig")
+        maps = [(layer, out[0].numpy()) for layer, out in feature_maps(model, x) if layer.endswith("_act")
+                and out.dim() == 4]
+        for layer, out in maps:
+            st.plotly_chart(image_figure(tile(out[:16]), t("cnn.try.maps", layer=layer, c=out.shape[0],
+                                                          h=out.shape[1], w=out.shape[2]), kind="auto", height=220,
+                                         colorbar=False), config=CHART, key=f"cnn_maps_{layer}")
+
+
 def results(dataset, config: CNNConfig) -> None:
     snap = session_job().snapshot()
     if snap.model is None or snap.status not in ("finished", "stopped"):
@@ -164,12 +216,7 @@ def results(dataset, config: CNNConfig) -> None:
     left.plotly_chart(image_figure(confusion / max(confusion.max(), 1), t("cnn.confusion"), kind="gray", height=360,
                                    colorbar=False), config=CHART, key="cnn_confusion_fig")
     first = next(m for m in model.modules() if m.__class__.__name__ == "Conv2d")
-    w = first.weight.detach()[:, 0].numpy()
-    k = w.shape[-1]
-    mosaic = np.full(((k + 1) * ((len(w) + 7) // 8), (k + 1) * 8), np.nan)
-    for n, kernel in enumerate(w):
-        r, c = divmod(n, 8)
-        mosaic[r * (k + 1):r * (k + 1) + k, c * (k + 1):c * (k + 1) + k] = kernel
+    mosaic = tile(first.weight.detach()[:, 0].numpy())
     right.plotly_chart(image_figure(mosaic, t("cnn.kernels"), kind="signed", height=360, colorbar=False),
                        config=CHART, key="cnn_kernels_fig")
     st.markdown(", ".join(f"{name}: {100 * acc:.0f}%" for name, acc in zip(dataset.classes, scores["per_class"],
@@ -178,3 +225,4 @@ def results(dataset, config: CNNConfig) -> None:
     save_checkpoint(buffer, model, config)
     st.download_button(t("cnn.download"), buffer.getvalue(), file_name="cnn_checkpoint.pt",
                        mime="application/octet-stream", key="cnn_download", icon=":material/download:")
+    try_it(model, dataset, st.session_state.get("cnn_data", "digits"))
