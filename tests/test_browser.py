@@ -365,3 +365,37 @@ def test_trainer_trains_live_and_stops(page: Page, console_errors, server):
     page.get_by_role("button", name=translate("cnn.stop", "en")).click()
     page.get_by_text("Stopped after").wait_for(timeout=60_000)
     assert_healthy(page, console_errors, server)
+
+
+class _Evil:
+    def __reduce__(self):
+        import os
+
+        return (os.system, ("touch /tmp/dlp_trainer_pwned",))
+
+
+@pytest.mark.parametrize("kind", ["good", "evil", "truncated"])
+def test_trainer_loads_a_checkpoint_or_refuses_it(page: Page, console_errors, server, tmp_path, kind):
+    import io
+    import os
+    import pickle
+
+    from core.models import CNNConfig, ConvBlock, build_model
+    from core.train import save_checkpoint
+
+    config = CNNConfig(blocks=(ConvBlock(4),), dense=())
+    buffer = io.BytesIO()
+    save_checkpoint(buffer, build_model(config), config)
+    path = tmp_path / "model.pt"
+    path.write_bytes({"good": buffer.getvalue(), "evil": pickle.dumps(_Evil()),
+                      "truncated": buffer.getvalue()[:200]}[kind])
+    page.goto(f"{server.url}/cnn_trainer?lang=en")
+    wait_until_idle(page)
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(str(path))
+    if kind == "good":
+        page.get_by_text("Test accuracy:").wait_for(timeout=60_000)  # an untrained model: chance level, but shown
+    else:
+        code = "not_a_checkpoint" if kind == "evil" else "corrupt"
+        page.get_by_text(translate(f"cnn.checkpoint_error.{code}", "en")).wait_for(timeout=60_000)
+    assert not os.path.exists("/tmp/dlp_trainer_pwned")
+    assert_healthy(page, console_errors, server)

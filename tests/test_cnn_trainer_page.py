@@ -63,3 +63,4 @@ def test_after_training_the_builtin_digit_is_classified_with_its_feature_maps():
     figures = [c.proto.spec for c in at.get("plotly_chart")]
     assert any("block1_act" in spec for spec in figures) and any("block2_act" in spec for spec in figures)
     assert any("The network's answer" in spec for spec in figures)
+

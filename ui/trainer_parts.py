@@ -20,7 +20,16 @@ from core.models import (
     feature_maps,
     summarize,
 )
-from core.train import OPTIMIZERS, TrainConfig, device_info, evaluate, resolve_device, save_checkpoint
+from core.train import (
+    OPTIMIZERS,
+    CheckpointError,
+    TrainConfig,
+    device_info,
+    evaluate,
+    load_checkpoint,
+    resolve_device,
+    save_checkpoint,
+)
 from ui.conv_figures import image_figure
 from ui.figures import bars_figure, lines_figure
 from ui.i18n import t, translator
@@ -86,6 +95,7 @@ def part_trainer() -> None:
             config = model_controls()
         with st.expander(t("cnn.training"), expanded=True):
             train_config = train_controls()
+        checkpoint_upload()
         info = device_info(resolve_device("auto"))
         st.caption(t("cnn.device_gpu", name=info["name"], memory=f"{info['memory_gb']:.0f}") if info["type"] != "cpu"
                    else t("cnn.device_cpu"))
@@ -118,6 +128,20 @@ def part_trainer() -> None:
         else:
             draw_live()
     results(dataset, config)
+
+
+def checkpoint_upload() -> None:
+    """Load a model downloaded earlier: only tensors are read (weights_only); anything else is refused."""
+    file = st.file_uploader(t("cnn.upload"), type=["pt"], key="cnn_checkpoint", help=t("cnn.upload_help"))
+    if file is None or st.session_state.get("cnn_loaded") == file.file_id:
+        return
+    try:
+        model, _ = load_checkpoint(io.BytesIO(file.getvalue()))
+    except CheckpointError as error:
+        st.error(t("cnn.checkpoint_error." + error.code), icon="🧾")
+        return
+    session_job().adopt(model)
+    st.session_state["cnn_loaded"] = file.file_id
 
 
 def start_training(model, dataset, config: TrainConfig) -> None:
@@ -160,7 +184,7 @@ def draw_live() -> None:
                 t("cnn.test_acc"): [h["test_accuracy"] for h in epochs]}, t("cnn.acc_title"), t("cnn.epoch"),
                 t("cnn.accuracy"), height=260), config=CHART, key="cnn_acc_fig")
     status_box = {"running": st.info, "finished": st.success, "stopped": st.warning, "diverged": st.error,
-                  "failed": st.error}[snap.status]
+                  "failed": st.error, "loaded": st.success}[snap.status]
     status_box(t("cnn.status." + snap.status, seconds=f"{snap.seconds:.1f}", message=snap.message))
 
 
@@ -206,9 +230,17 @@ def try_it(model, dataset, name: str) -> None:
 
 def results(dataset, config: CNNConfig) -> None:
     snap = session_job().snapshot()
-    if snap.model is None or snap.status not in ("finished", "stopped"):
+    if snap.model is None or snap.status not in ("finished", "stopped", "loaded"):
         return
-    model = snap.model.cpu()
+    model = snap.model.cpu().eval()
+    try:  # a loaded model must fit this data set: same image size, same number of classes
+        with torch.no_grad():
+            fits = model(dataset.x_test[:2]).shape[1] == len(dataset.classes)
+    except RuntimeError:
+        fits = False
+    if not fits:
+        st.error(t("cnn.checkpoint_error.data"), icon="🧾")
+        return
     scores = evaluate(model, dataset)
     st.subheader(t("cnn.results", accuracy=f"{100 * scores['accuracy']:.2f}"))
     left, right = st.columns(2)

@@ -23,7 +23,7 @@ _SLOTS = threading.BoundedSemaphore(MAX_CONCURRENT_TRAININGS)
 class Snapshot:
     """What the page draws: copies, safe to read while the worker goes on."""
 
-    status: str  # "idle" | "running" | "finished" | "stopped" | "diverged" | "failed"
+    status: str  # "idle" | "running" | "finished" | "stopped" | "diverged" | "failed" | "loaded"
     history: list[dict]
     message: str
     model: Any  # the trained torch model once the run has ended, else None
@@ -91,6 +91,12 @@ class TrainingJob:
         self.stop_event.set()
         if self.thread is not None:
             self.thread.join(timeout=wait)
+
+    def adopt(self, model) -> None:
+        """Take a model loaded from a checkpoint as this session's trained model (no worker involved)."""
+        self.stop()
+        with self.lock:
+            self.status, self.history, self.message, self.model, self.seconds = "loaded", [], "", model, 0.0
 
     def reset(self) -> None:
         self.stop()
