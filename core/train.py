@@ -228,7 +228,14 @@ def evaluate(model: nn.Module, dataset, batch_size: int = 512) -> dict:
     totals = confusion.sum(1)
     per_class = [float(confusion[i, i] / totals[i]) if totals[i] else float("nan") for i in range(k)]
     return {"accuracy": float((pred == y).float().mean()), "per_class": per_class,
-            "confusion": confusion.tolist()}
+            "confusion": confusion.tolist(), "predicted": pred.cpu().tolist()}
+
+
+def mistakes(scores: dict, dataset, limit: int = 12) -> list[tuple[int, int, int]]:
+    """The first ``limit`` misclassified test images from ``evaluate``'s result: (index, true class, predicted)."""
+    y = dataset.y_test.tolist()
+    wrong = [(i, t, p) for i, (t, p) in enumerate(zip(y, scores["predicted"], strict=True)) if t != p]
+    return wrong[:limit]
 
 
 # ---- checkpoints ---------------------------------------------------------------------------------------------

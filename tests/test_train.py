@@ -246,3 +246,15 @@ def test_devices_on_this_machine():
     assert resolve_device("cpu") == torch.device("cpu")
     assert resolve_device("auto").type in ("cpu", "cuda", "mps")
     assert device_info("cpu") == {"type": "cpu", "name": "CPU", "memory_gb": None}
+
+
+def test_mistakes_are_the_wrong_predictions(small):
+    from core.train import mistakes
+
+    model = build_model(CNNConfig(blocks=(ConvBlock(4),), dense=()))
+    scores = evaluate(model, small)
+    with torch.no_grad():
+        pred = model.eval()(small.x_test).argmax(1).tolist()
+    assert scores["predicted"] == pred
+    expected = [(i, t, p) for i, (t, p) in enumerate(zip(small.y_test.tolist(), pred, strict=True)) if t != p]
+    assert mistakes(scores, small, limit=5) == expected[:5]

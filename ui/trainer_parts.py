@@ -27,6 +27,7 @@ from core.train import (
     device_info,
     evaluate,
     load_checkpoint,
+    mistakes,
     resolve_device,
     save_checkpoint,
 )
@@ -253,6 +254,15 @@ def results(dataset, config: CNNConfig) -> None:
                        config=CHART, key="cnn_kernels_fig")
     st.markdown(", ".join(f"{name}: {100 * acc:.0f}%" for name, acc in zip(dataset.classes, scores["per_class"],
                                                                               strict=True)))
+    wrong = mistakes(scores, dataset)
+    if wrong:
+        st.markdown(t("cnn.mistakes", n=sum(r != c for r, c in zip(dataset.y_test.tolist(), scores["predicted"],
+                                                                    strict=True))))
+        columns = st.columns(6)
+        for n, (i, true, predicted) in enumerate(wrong):
+            columns[n % 6].plotly_chart(image_figure(dataset.x_test[i, 0].numpy(), t(
+                "cnn.mistake", true=dataset.classes[true], predicted=dataset.classes[predicted]), kind="gray",
+                height=150, colorbar=False), config=CHART, key=f"cnn_mistake_{n}")
     buffer = io.BytesIO()
     save_checkpoint(buffer, model, config)
     st.download_button(t("cnn.download"), buffer.getvalue(), file_name="cnn_checkpoint.pt",
