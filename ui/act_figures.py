@@ -96,21 +96,3 @@ def fit_figure(x: np.ndarray, y: np.ndarray, x_eval: np.ndarray, steps: Sequence
         yaxis=dict(title=dict(text="y"), range=list(y_range)),
         **play_controls(names, last, play_label, labels["step"] + " "),
     ))
-
-
-def log_lines_figure(x: Sequence[float], series: Mapping[str, Sequence[float]], colours: Mapping[str, str], *,
-                     title: str, x_title: str, y_title: str, dashed: Sequence[str] = (),
-                     height: int = 400) -> go.Figure:
-    """Named curves on a logarithmic y axis (the gradient sizes of the vanishing-gradient plot)."""
-    markers = len(x) <= 40
-    traces = [go.Scatter(x=list(x), y=_f32(y), name=name, mode="lines+markers" if markers and name not in dashed
-                         else "lines",
-                         line=dict(color=colours.get(name), width=2 if name in dashed else 3,
-                                   dash="dash" if name in dashed else "solid"),
-                         hovertemplate="%{y:.3e}") for name, y in series.items()]
-    return go.Figure(data=traces, layout=dict(
-        height=height, margin=dict(l=10, r=10, t=44, b=10), title=dict(text=title, font=dict(size=15)),
-        hovermode="x unified", legend=dict(orientation="h", y=-0.2),
-        xaxis=dict(title=dict(text=x_title), dtick=1 if len(x) <= 12 else None),
-        yaxis=dict(title=dict(text=y_title), type="log", exponentformat="power", dtick=1),
-    ))

@@ -22,9 +22,10 @@ from core.collapse import depth_collapse, line_gap
 from core.conv import conv2d
 from core.images import to_gray
 from core.torch_reference import torch_activation
-from ui.act_figures import SERIES_COLOURS, Curve, curves_figure, fit_figure, log_lines_figure, plane_figure
+from ui.act_figures import SERIES_COLOURS, Curve, curves_figure, fit_figure, plane_figure
 from ui.code import show_code
 from ui.conv_figures import image_figure
+from ui.figures import log_lines_figure
 from ui.i18n import t, translator
 from ui.image_input import image_picker
 from ui.kernel_editor import kernel_picker

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 
+import numpy as np
 import plotly.graph_objects as go
 
 from ui.theme import Palette
@@ -143,6 +144,24 @@ def bars_figure(labels: Sequence[str], values: Sequence[float], title: str, heig
     return go.Figure(go.Bar(x=list(labels), y=list(values), text=[f"{v:.4g}" for v in values], textposition="auto"),
                      layout=dict(height=height, margin=dict(l=10, r=10, t=40, b=10),
                                  title=dict(text=title, font=dict(size=15))))
+
+
+def log_lines_figure(x: Sequence[float], series: Mapping[str, Sequence[float]], colours: Mapping[str, str], *,
+                     title: str, x_title: str, y_title: str, dashed: Sequence[str] = (),
+                     height: int = 400) -> go.Figure:
+    """Named curves on a logarithmic y axis (gradient sizes, loss curves), every value under the mouse at once."""
+    markers = len(x) <= 40
+    traces = [go.Scatter(x=list(x), y=np.asarray(y, dtype=np.float32), name=name,
+                         mode="lines+markers" if markers and name not in dashed else "lines",
+                         line=dict(color=colours.get(name), width=2 if name in dashed else 3,
+                                   dash="dash" if name in dashed else "solid"),
+                         hovertemplate="%{y:.3e}") for name, y in series.items()]
+    return go.Figure(data=traces, layout=dict(
+        height=height, margin=dict(l=10, r=10, t=44, b=10), title=dict(text=title, font=dict(size=15)),
+        hovermode="x unified", legend=dict(orientation="h", y=-0.2),
+        xaxis=dict(title=dict(text=x_title), dtick=1 if len(x) <= 12 else None),
+        yaxis=dict(title=dict(text=y_title), type="log", exponentformat="power", dtick=1),
+    ))
 
 
 class FramedFigure(go.Figure):

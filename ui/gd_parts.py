@@ -19,12 +19,12 @@ from core.optim import (
     step_question,
 )
 from core.surfaces import SURFACES, Surface, custom_surface, nearest_minimum, quadratic_bowl
-from ui.act_figures import log_lines_figure
 from ui.code import show_code
+from ui.figures import log_lines_figure
 from ui.gd_figures import METHOD_COLOURS, Path, basin_figure, contour_figure, curve_figure, phase_figure, surface_figure
 from ui.i18n import t, translator
 from ui.quiz import check_answer
-from ui.url_state import UrlParam, url_choice, url_multi, url_slider, url_toggle, url_widget
+from ui.url_state import UrlParam, text_decoder, url_choice, url_multi, url_slider, url_toggle, url_widget
 
 CHART = {"displayModeBar": False}
 SNIPPET = FilePath(__file__).resolve().parent.parent / "assets" / "snippets" / "gradient_descent.py.tmpl"
@@ -99,15 +99,8 @@ def part_one_d() -> None:
               filename="gradient_descent.py", key="gd_code_1d")
 
 
-def formula_text(raw: str) -> str:
-    """A formula in a link: taken as typed (the page explains what is wrong with it), but not too long."""
-    if len(raw) > 200:
-        raise ValueError("too long")
-    return raw
-
-
 def formula_surface() -> tuple[Surface | None, str]:
-    text = url_widget(st.text_input, UrlParam("gd_formula", "f", DEFAULT_FORMULA, formula_text), t("gd.formula"),
+    text = url_widget(st.text_input, UrlParam("gd_formula", "f", DEFAULT_FORMULA, text_decoder(200)), t("gd.formula"),
                       max_chars=200, help=t("gd.formula_help"))
     try:
         return custom_surface(text), text

@@ -29,7 +29,7 @@ from ui.code import show_code
 from ui.i18n import t, translator
 from ui.tensor_figures import MAX_PICTURE_CELLS, tensor_figure
 from ui.theme import palette
-from ui.url_state import UrlParam, url_choice, url_slider, url_toggle, url_widget
+from ui.url_state import UrlParam, text_decoder, url_choice, url_slider, url_toggle, url_widget
 
 CHART = {"displayModeBar": False}
 SNIPPET = Path(__file__).resolve().parent.parent / "assets" / "snippets" / "tensors.py.tmpl"
@@ -92,7 +92,7 @@ def shape_input(n: int, default: tuple[int, ...] | None) -> tuple[int, ...] | No
     """One operand's shape typed by the student (kept in ``?a=`` …); None if it is empty and optional."""
     name = OPERANDS[n]
     text_default = "" if default is None else format_shape(default)
-    param = UrlParam(f"ten_{name}", name, text_default, short_text)
+    param = UrlParam(f"ten_{name}", name, text_default, text_decoder(80))
     label = t("ten.cast.shape_label", name=name) if n < 2 else t("ten.cast.shape_optional", name=name)
     text = url_widget(st.text_input, param, label, max_chars=80, placeholder="(3, 1, 4)",
                       help=t("ten.cast.shape_help"))
@@ -103,13 +103,6 @@ def shape_input(n: int, default: tuple[int, ...] | None) -> tuple[int, ...] | No
     except ShapeError as error:
         st.error(t("ten.shape_error." + error.code, token=error.token, name=name), icon="✏️")
         raise
-
-
-def short_text(raw: str) -> str:
-    """A shape typed into a link: taken as it is (the page explains what is wrong with it), but not too long."""
-    if len(raw) > 80:
-        raise ValueError("too long")
-    return raw
 
 
 def chosen_shapes() -> list[tuple[int, ...]] | None:

@@ -122,6 +122,18 @@ def choice_decoder(options: Sequence[T]) -> Callable[[str], T]:
     return decode
 
 
+def text_decoder(limit: int) -> Callable[[str], str]:
+    """Free text typed into a link (a shape, a formula): kept as typed, so the page can explain what is wrong with
+    it, but refused above ``limit`` characters."""
+
+    def decode(raw: str) -> str:
+        if len(raw) > limit:
+            raise ValueError("too long")
+        return raw
+
+    return decode
+
+
 def bool_decoder(raw: str) -> bool:
     text = raw.strip().lower()
     if text in _TRUE:
