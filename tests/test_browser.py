@@ -358,12 +358,13 @@ def test_trainer_trains_live_and_stops(page: Page, console_errors, server):
     page.goto(f"{server.url}/cnn_trainer?lang=en&epochs=30")
     wait_until_idle(page)
     page.get_by_role("button", name=translate("cnn.start", "en")).click()
-    page.get_by_text(translate("cnn.loss_title", "en")).wait_for(timeout=60_000)
+    # .first: while a fragment re-runs, the chart being replaced and its replacement can both be on the page
+    page.get_by_text(translate("cnn.loss_title", "en")).first.wait_for(timeout=60_000)
     points = "() => { const gd = document.querySelector('.js-plotly-plot'); return gd ? gd.data[0].x.length : 0; }"
     first = page.evaluate(points)
     page.wait_for_function(f"() => ({points})() > {first}", timeout=60_000)  # new progress without a click
     page.get_by_role("button", name=translate("cnn.stop", "en")).click()
-    page.get_by_text("Stopped after").wait_for(timeout=60_000)
+    page.get_by_text("Stopped after").first.wait_for(timeout=60_000)
     assert_healthy(page, console_errors, server)
 
 
@@ -393,9 +394,9 @@ def test_trainer_loads_a_checkpoint_or_refuses_it(page: Page, console_errors, se
     wait_until_idle(page)
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(str(path))
     if kind == "good":
-        page.get_by_text("Test accuracy:").wait_for(timeout=60_000)  # an untrained model: chance level, but shown
+        page.get_by_text("Test accuracy:").first.wait_for(timeout=60_000)  # an untrained model: chance level, but shown
     else:
         code = "not_a_checkpoint" if kind == "evil" else "corrupt"
-        page.get_by_text(translate(f"cnn.checkpoint_error.{code}", "en")).wait_for(timeout=60_000)
+        page.get_by_text(translate(f"cnn.checkpoint_error.{code}", "en")).first.wait_for(timeout=60_000)
     assert not os.path.exists("/tmp/dlp_trainer_pwned")
     assert_healthy(page, console_errors, server)
