@@ -46,6 +46,12 @@ MAIN_CONTROLS: dict[str, tuple[dict, str, str, tuple]] = {
     "gradient_descent": ({"part": "two_d"}, "select_slider", "gd_lr_sgd", (0.001, 0.002, 0.0003, 0.0001, 0.005)),
     # the number of convolution blocks: the model is rebuilt and summarised (no training)
     "cnn_trainer": ({}, "slider", "cnn_blocks", (1, 3, 2, 4, 1, 3)),
+    # the layer looked at: the picture, the unit's field and the first-layer fields inside it redrawn
+    "depth": ({"part": "tube"}, "slider", "depth_level", (3, 7, 1, 5, 2, 6)),
+    # the number of channels: every channel map, the dense and the 1×1-conv outputs redrawn and compared
+    "fc_conv": ({"part": "position"}, "slider", "fc_c", (4, 2, 6, 1, 5, 3)),
+    # the step through the graph: the graph rebuilt, its values and gradients redrawn, the step's formula
+    "backprop": ({"part": "graph"}, "slider", "bp_step", (5, 12, 17, 1, 9, 14)),
 }
 # Further parts worth a row of their own: row label -> (page url_path, query, widget kind, key, values).
 EXTRA_CONTROLS: dict[str, tuple[str, dict, str, str, tuple]] = {
@@ -55,6 +61,14 @@ EXTRA_CONTROLS: dict[str, tuple[str, dict, str, str, tuple]] = {
     "tensors: basics": ("tensors", {"part": "basics", "kind": "tensor4"}, "slider", "ten_n2", (2, 5, 1, 4, 3)),
     # the start of the ball on the curve: two runs and their animation frames
     "gradient_descent: 1-D": ("gradient_descent", {"part": "one_d"}, "slider", "gd_x0", (-3.0, 1.0, 2.5, -1.0, 4.0)),
+    # one block's channels in the trainer's block table: the network rebuilt, summarised and its script regenerated
+    "cnn_trainer: block 2": ("cnn_trainer", {"blocks": "3"}, "selectbox", "cnn_b2_channels", (64, 8, 128, 16, 32)),
+    # the input size of the stack part: output sizes, fields by formula and measured by backprop, both figures
+    "depth: stack": ("depth", {"part": "stack"}, "slider", "depth_side", (96, 32, 128, 48, 64)),
+    # a weight of the optimizer-step part: the step, its table and the losses recomputed
+    "backprop: step": ("backprop", {"part": "step"}, "slider", "bp_w1", (1.0, -0.5, 2.5, 0.0, -2.0)),
+    # the shift experiment's settings: the shifted example pictures redrawn (nothing trains until the button)
+    "cnn_trainer: position": ("cnn_trainer", {"part": "position"}, "slider", "cnn_shift_max", (4, 10, 6, 12, 2)),
 }
 
 

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections import OrderedDict
 from dataclasses import asdict, dataclass, fields
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -50,6 +52,7 @@ class CNNConfig:
     """
 
     blocks: tuple[ConvBlock, ...] = (ConvBlock(16), ConvBlock(32))
+    global_pool: str = "none"  # "none": flatten the last maps; "max"/"avg": one number per channel first
     dense: tuple[int, ...] = (64,)
     activation: str = "relu"  # of the dense layers
     dropout: float = 0.1
@@ -86,8 +89,8 @@ class MLPConfig:
 
 # field -> kind: "int", "float", "str", "bool", "ints" (tuple of int), "shape" (3 ints), "blocks"
 _KINDS = {"channels": "int", "kernel": "int", "activation": "str", "pooling": "str", "batch_norm": "bool",
-          "blocks": "blocks", "dense": "ints", "hidden": "ints", "dropout": "float", "input_shape": "shape",
-          "classes": "int"}
+          "blocks": "blocks", "global_pool": "str", "dense": "ints", "hidden": "ints", "dropout": "float",
+          "input_shape": "shape", "classes": "int"}
 
 
 def _is_int(v) -> bool:
@@ -174,6 +177,9 @@ def check_config(config: CNNConfig | MLPConfig) -> None:
                 raise ModelConfigError(layer, "too_small", f"2×2 pooling of a {h}×{w} map leaves less than 1×1; "
                                        "remove a block or its pooling")
             h, w = h // 2, w // 2
+    if config.global_pool not in POOLINGS:
+        raise ModelConfigError("global_pool", "bad_value",
+                               f"unknown global pooling {config.global_pool!r}; choose one of {POOLINGS}")
     _check_dense(config.dense, config.activation, config.dropout, config.classes)
 
 
@@ -192,6 +198,10 @@ def _layers(config: CNNConfig | MLPConfig) -> list[tuple[str, nn.Module]]:
                 out.append((f"block{i}_pool", (nn.MaxPool2d if b.pooling == "max" else nn.AvgPool2d)(2, 2)))
                 h, w = h // 2, w // 2
             c = b.channels
+        if config.global_pool != "none":  # the whole map -> one number per channel: where a feature was is lost
+            out.append(("global_pool", (nn.AdaptiveMaxPool2d if config.global_pool == "max" else
+                                        nn.AdaptiveAvgPool2d)(1)))
+            h, w = 1, 1
         dense = config.dense
     else:
         dense = config.hidden
@@ -254,3 +264,42 @@ def _run_layers(model: nn.Sequential, x: torch.Tensor) -> list[tuple[str, nn.Mod
 def feature_maps(model: nn.Sequential, x: torch.Tensor) -> list[tuple[str, torch.Tensor]]:
     """Every layer's output for ``x`` (N, C, H, W), in eval mode without gradients; the model's mode is restored."""
     return [(name, y) for name, _, y in _run_layers(model, x)]
+
+
+def first_layer_pictures(model: nn.Sequential, input_shape: tuple[int, int, int]) -> np.ndarray:
+    """What the first layer looks for, as pictures (input channel 0): a CNN's first-conv kernels ``(C_out, k, k)``;
+    an MLP's first dense layer ``(units, H, W)``, row ``j`` of its weight reshaped to the image: the template that
+    unit ``j`` compares the whole image with."""
+    for layer in model.children():
+        if isinstance(layer, nn.Conv2d):
+            return layer.weight.detach()[:, 0].cpu().numpy()
+        if isinstance(layer, nn.Linear):
+            c, h, w = input_shape
+            return layer.weight.detach().reshape(-1, c, h, w)[:, 0].cpu().numpy()
+    raise ValueError("this model has no weighted layer")
+
+
+# ---- one block as URL text -----------------------------------------------------------------------------------
+
+def format_block(block: ConvBlock) -> str:
+    """``ConvBlock(32, 5, "tanh", "avg", False)`` -> ``"32-5-tanh-avg-nobn"`` (the form links carry)."""
+    return "-".join((str(block.channels), str(block.kernel), block.activation, block.pooling,
+                     "bn" if block.batch_norm else "nobn"))
+
+
+def parse_block(text: str, max_channels: int = 512, max_kernel: int = 15) -> ConvBlock:
+    """The inverse of ``format_block``; ``ValueError`` for anything else (no eval, bounded numbers)."""
+    parts = str(text).strip().split("-")
+    if len(parts) != 5:
+        raise ValueError(f"a block is channels-kernel-activation-pooling-bn, got {text!r}")
+    channels, kernel, activation, pooling, bn = parts
+    if not (re.fullmatch(r"[0-9]{1,4}", channels) and re.fullmatch(r"[0-9]{1,3}", kernel)):
+        raise ValueError(f"channels and kernel must be whole numbers, got {channels!r}, {kernel!r}")
+    block = ConvBlock(int(channels), int(kernel), activation, pooling, {"bn": True, "nobn": False}.get(bn))
+    if block.batch_norm is None:
+        raise ValueError(f"the last part must be 'bn' or 'nobn', got {bn!r}")
+    if not 1 <= block.channels <= max_channels or not 1 <= block.kernel <= max_kernel or block.kernel % 2 == 0:
+        raise ValueError(f"channels must be 1..{max_channels} and the kernel odd in 1..{max_kernel}")
+    if activation not in ACTIVATIONS or pooling not in POOLINGS:
+        raise ValueError(f"unknown activation or pooling in {text!r}")
+    return block

@@ -10,6 +10,7 @@ when unpickled is refused before any of its code runs.
 from __future__ import annotations
 
 import contextlib
+import gc
 import io
 import math
 import pickle
@@ -30,6 +31,7 @@ SCHEDULES = ("constant", "cosine")
 DEVICES = ("auto", "cpu", "cuda", "mps")
 PROGRESS_EVERY = 10  # batches between two progress reports (plus one at every epoch's end)
 DIVERGED = "diverged: lower the learning rate"
+OUT_OF_MEMORY = "out of GPU memory: lower the batch size or the model size, or train on the CPU"
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,9 @@ class TrainConfig:
 
 @dataclass
 class TrainResult:
-    status: str  # "finished" | "stopped" | "diverged"
+    # "finished" | "stopped" (the stop event) | "diverged" (a non-finite loss) | "out_of_memory" (the device ran out
+    # of memory: the model is back on the CPU, usable, with the weights of the last completed step)
+    status: str
     message: str  # English; the UI translates by status
     history: list[dict] = field(default_factory=list)  # the progress dicts, as on_progress received them
     seconds: float = 0.0  # wall time of the whole call
@@ -143,10 +147,26 @@ def _threads(n: int, device: torch.device):
         torch.set_num_threads(before)
 
 
+def _release_device_memory(model: nn.Module, device: torch.device) -> None:
+    """After an out-of-memory error: the model (weights, buffers) back on the CPU without its gradients, and the
+    device's cached blocks returned to the driver. Call it once the exception is gone: its traceback holds the
+    frames of the failed step, and with them the batch, its activations and the optimizer state."""
+    model.zero_grad(set_to_none=True)  # the failed step's gradients, if any: meaningless, and on the device
+    model.to("cpu")
+    gc.collect()  # tensors caught in reference cycles (frames of the failed step) are freed now, not later
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()
+    if device.type == "mps":
+        torch.mps.empty_cache()
+
+
 def train(model: nn.Module, dataset, config: TrainConfig, on_progress: Callable[[dict], None] | None = None,
           stop: threading.Event | None = None) -> TrainResult:
     """Minimise cross-entropy on ``dataset.x_train`` with mini-batches; the model is trained in place and left on
-    the device. ``stop`` is checked before every batch; a non-finite loss ends the run at once ("diverged").
+    the device. ``stop`` is checked before every batch; a non-finite loss ends the run at once ("diverged"). When
+    the device runs out of memory (moving the data there, a training step or an end-of-epoch test), the run ends
+    with status "out_of_memory": the history so far is kept, the model is moved back to the CPU (usable there) and
+    the device's memory is freed.
 
     Progress dicts (every ``PROGRESS_EVERY`` batches and at each epoch's end): step, epoch, batch (1-based),
     batches_per_epoch, loss (this batch), train_accuracy (of the epoch so far), test_accuracy (at an epoch's end,
@@ -155,11 +175,6 @@ def train(model: nn.Module, dataset, config: TrainConfig, on_progress: Callable[
     device = resolve_device(config.device)
     n = len(dataset.x_train)
     _check(config, n)
-    model.to(device)
-    x, y = dataset.x_train.to(device), dataset.y_train.to(device)  # once; batches are slices of these
-    x_test, y_test = dataset.x_test.to(device), dataset.y_test.to(device)
-    optimizer = _optimizer(model, config)
-    order = torch.Generator().manual_seed(config.seed)
     batches = math.ceil(n / config.batch_size)
     total = batches * config.epochs
     history: list[dict] = []
@@ -179,9 +194,14 @@ def train(model: nn.Module, dataset, config: TrainConfig, on_progress: Callable[
         seconds = time.perf_counter() - start
         return TrainResult(status, message, history, seconds, images / max(seconds - eval_seconds, 1e-9))
 
-    devices = [device.index or 0] if device.type == "cuda" else []
-    with torch.random.fork_rng(devices=devices), torch.enable_grad(), _threads(config.cpu_threads, device):
-        torch.manual_seed(config.seed)  # dropout masks; the global RNG is restored afterwards
+    def run() -> TrainResult:
+        """The epochs; every tensor on the device is local here, so all of them go when this frame goes."""
+        nonlocal eval_seconds, images, step
+        model.to(device)
+        x, y = dataset.x_train.to(device), dataset.y_train.to(device)  # once; batches are slices of these
+        x_test, y_test = dataset.x_test.to(device), dataset.y_test.to(device)
+        optimizer = _optimizer(model, config)
+        order = torch.Generator().manual_seed(config.seed)
         model.train()
         for epoch in range(1, config.epochs + 1):
             perm = torch.randperm(n, generator=order).to(device)
@@ -214,7 +234,17 @@ def train(model: nn.Module, dataset, config: TrainConfig, on_progress: Callable[
                     report(epoch, batch, value, correct.item(), seen, test_accuracy)
                 elif batch % PROGRESS_EVERY == 0:
                     report(epoch, batch, value, correct.item(), seen, None)
-    return result("finished", f"finished {config.epochs} epochs")
+        return result("finished", f"finished {config.epochs} epochs")
+
+    devices = [device.index or 0] if device.type == "cuda" else []
+    try:
+        with torch.random.fork_rng(devices=devices), torch.enable_grad(), _threads(config.cpu_threads, device):
+            torch.manual_seed(config.seed)  # dropout masks; the global RNG is restored afterwards
+            return run()
+    except torch.cuda.OutOfMemoryError:  # torch.OutOfMemoryError, also raised by CPU-only builds' stubs
+        pass  # handled below, once this exception and its traceback (the failed step's tensors) are released
+    _release_device_memory(model, device)
+    return result("out_of_memory", OUT_OF_MEMORY)
 
 
 def evaluate(model: nn.Module, dataset, batch_size: int = 512) -> dict:
@@ -301,5 +331,5 @@ def load_checkpoint(path_or_file, expect: CNNConfig | MLPConfig | None = None) -
     return model.eval(), config
 
 
-__all__ = ["DIVERGED", "OPTIMIZERS", "CheckpointError", "TrainConfig", "TrainResult", "device_info", "evaluate",
-           "load_checkpoint", "resolve_device", "save_checkpoint", "train"]
+__all__ = ["DIVERGED", "OPTIMIZERS", "OUT_OF_MEMORY", "CheckpointError", "TrainConfig", "TrainResult", "device_info",
+           "evaluate", "load_checkpoint", "resolve_device", "save_checkpoint", "train"]

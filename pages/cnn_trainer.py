@@ -1,13 +1,15 @@
-"""The live CNN trainer: build a network, train it on real data in this session, and look at what it learned."""
-
-import streamlit as st
+"""The live CNN trainer: build a network, train it on real data in this session, look at what it learned; then a
+CNN and a dense network side by side on shifted images."""
 
 from ui.entry import require_entry_point
-from ui.i18n import t
+from ui.lesson import lesson_page
 from ui.trainer_parts import part_trainer
+from ui.trainer_position import part_position
 
 require_entry_point()
 
-st.title(t("cnn.title"))
-st.markdown(t("cnn.intro"))
-part_trainer()
+PARTS = {
+    "train": part_trainer,
+    "position": part_position,
+}
+lesson_page("cnn.title", "cnn.intro", "cnn.part.", "cnn_part", PARTS)

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -143,3 +144,17 @@ def page_texts(at) -> str:
     """Everything the page wrote as text: markdown and the info, success, warning and error boxes."""
     return "\n".join([m.value for m in at.markdown] + [e.value for e in [*at.error, *at.info, *at.success,
                                                                           *at.warning]])
+
+
+def plotly_array(value) -> np.ndarray:
+    """A trace's data as plotly sends it: a plain list, or a typed array ``{dtype, bdata (base64), shape}``."""
+    if isinstance(value, dict) and "bdata" in value:
+        import base64
+
+        flat = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
+        shape = value.get("shape")
+        if isinstance(shape, str):
+            shape = tuple(int(s) for s in shape.split(","))
+        return flat.reshape(shape) if shape else flat
+    return np.asarray(value, dtype=float)
+

@@ -400,3 +400,29 @@ def test_trainer_loads_a_checkpoint_or_refuses_it(page: Page, console_errors, se
         page.get_by_text(translate(f"cnn.checkpoint_error.{code}", "en")).first.wait_for(timeout=60_000)
     assert not os.path.exists("/tmp/dlp_trainer_pwned")
     assert_healthy(page, console_errors, server)
+
+
+def test_trainer_classifies_a_digit_drawn_on_the_pad(page: Page, console_errors, server):
+    """After a short run, a stroke drawn with the mouse on the canvas gets the network's probabilities."""
+    page.goto(f"{server.url}/cnn_trainer?lang=en&epochs=1&b1=8-3-relu-max-bn")
+    wait_until_idle(page)
+    page.get_by_role("button", name=translate("cnn.start", "en")).click()
+    page.get_by_text(translate("cnn.try.title", "en"), exact=True).first.wait_for(timeout=120_000)
+    wait_until_idle(page)
+    prompt = page.get_by_text(translate("cnn.try.draw_something", "en"))
+    expect(prompt).to_have_count(1, timeout=60_000)  # the pad is empty: no answer yet
+    canvas = page.locator(".canvas-root canvas").last  # fabric.js: the top canvas takes the pointer
+    expect(canvas).to_be_visible(timeout=60_000)  # mounted (on a loaded machine the component can take a while)
+    canvas.scroll_into_view_if_needed(timeout=60_000)
+    box = canvas.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + 40)
+    page.mouse.down()
+    for k in range(1, 13):  # a vertical stroke: a "1"
+        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + 40 + 16 * k)
+    page.mouse.up()
+    page.get_by_text("What the network sees (8 × 8)").first.wait_for(timeout=60_000)
+    expect(prompt).to_have_count(0)
+    answers = page.get_by_text("The network's answer:")
+    expect(answers.first).to_be_visible()
+    assert answers.count() >= 2  # the followed test image's and the drawing's
+    assert_healthy(page, console_errors, server)

@@ -17,6 +17,9 @@ from core.models import (
     build_model,
     check_config,
     feature_maps,
+    first_layer_pictures,
+    format_block,
+    parse_block,
     summarize,
 )
 
@@ -24,7 +27,8 @@ SMALL = CNNConfig(blocks=(ConvBlock(4, 3, "relu", "max", True), ConvBlock(6, 5, 
                   dense=(12,), dropout=0.2, input_shape=(1, 12, 12), classes=3)
 CONFIGS = [CNNConfig(), SMALL, MLPConfig(), MLPConfig(hidden=(8, 5), activation="gelu", dropout=0.5,
                                                       input_shape=(2, 5, 7), classes=4),
-           CNNConfig(blocks=(ConvBlock(3, 1, "silu", "none", False),), dense=(), input_shape=(3, 4, 4))]
+           CNNConfig(blocks=(ConvBlock(3, 1, "silu", "none", False),), dense=(), input_shape=(3, 4, 4)),
+           CNNConfig(global_pool="max", dense=(8,)), CNNConfig(blocks=(ConvBlock(5),), global_pool="avg", dense=())]
 
 
 def test_layer_names():
@@ -168,3 +172,70 @@ def test_default_network_outputs_logits():
     model = build_model(CNNConfig())
     assert isinstance(model, nn.Sequential)
     assert model(torch.rand(3, 1, 28, 28)).shape == (3, 10)
+
+
+# ---- first-layer pictures and the URL form of a block ---------------------------------------------------------
+
+def test_first_layer_pictures_are_the_first_convs_kernels():
+    model = build_model(SMALL, seed=3)
+    torch.testing.assert_close(torch.from_numpy(first_layer_pictures(model, SMALL.input_shape)),
+                               model.block1_conv.weight.detach()[:, 0], rtol=0, atol=0)
+    assert first_layer_pictures(model, SMALL.input_shape).shape == (4, 3, 3)
+
+
+def test_an_mlps_first_layer_pictures_are_its_weight_rows_as_images():
+    config = MLPConfig(hidden=(5,), input_shape=(1, 6, 4), classes=3)
+    model = build_model(config, seed=1)
+    pictures = first_layer_pictures(model, config.input_shape)
+    assert pictures.shape == (5, 6, 4)
+    x = torch.rand(1, 1, 6, 4, dtype=torch.float32)  # unit j's pre-activation = <picture_j, image> + b_j
+    expected = model.dense1(torch.flatten(x, 1))[0]
+    got = torch.from_numpy((pictures * x[0, 0].numpy()).sum(axis=(1, 2))) + model.dense1.bias.detach()
+    torch.testing.assert_close(got, expected.detach(), rtol=1e-5, atol=1e-6)
+
+
+blocks = st.builds(ConvBlock, st.integers(1, 512), st.sampled_from([1, 3, 5, 7, 9, 15]),
+                   st.sampled_from(sorted(ACTIVATIONS)), st.sampled_from(["none", "max", "avg"]), st.booleans())
+
+
+@given(blocks)
+def test_a_block_survives_its_url_form(block):
+    assert parse_block(format_block(block)) == block
+
+
+@given(st.text(max_size=40))
+@settings(max_examples=300)
+def test_any_text_either_parses_to_a_valid_block_or_raises_value_error(text):
+    try:
+        block = parse_block(text)
+    except ValueError:
+        return
+    assert format_block(block) == text.strip()
+    check_config(CNNConfig(blocks=(block,)))
+
+
+@pytest.mark.parametrize("text", ["16-4-relu-max-bn", "0-3-relu-max-bn", "16-3-relu-max", "16-3-relu-max-bn-x",
+                                  "16-3-nope-max-bn", "16-3-relu-min-bn", "16-3-relu-max-yes", "+16-3-relu-max-bn",
+                                  "16-17-relu-max-bn", "513-3-relu-max-bn", "１６-3-relu-max-bn", ""])
+def test_malformed_blocks_are_refused(text):
+    with pytest.raises(ValueError):
+        parse_block(text)
+
+
+@pytest.mark.parametrize("kind", ["max", "avg"])
+def test_global_pooling_reduces_each_channel_to_its_max_or_mean(kind):
+    config = CNNConfig(blocks=(ConvBlock(6),), global_pool=kind, dense=(), classes=3, input_shape=(1, 10, 10))
+    model = build_model(config, seed=2)
+    x = torch.rand(4, 1, 10, 10)
+    maps = dict(feature_maps(model, x))
+    last = maps["block1_pool"]
+    expected = last.amax(dim=(2, 3), keepdim=True) if kind == "max" else last.mean(dim=(2, 3), keepdim=True)
+    torch.testing.assert_close(maps["global_pool"], expected, rtol=1e-6, atol=1e-7)
+    assert [r["output_shape"] for r in summarize(model, (1, 10, 10)) if r["name"] == "global_pool"] == [(6, 1, 1)]
+    assert model.out.in_features == 6
+
+
+def test_an_unknown_global_pooling_is_refused_by_name():
+    with pytest.raises(ModelConfigError) as error:
+        check_config(CNNConfig(global_pool="median"))
+    assert error.value.layer == "global_pool"

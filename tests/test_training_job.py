@@ -3,6 +3,7 @@
 import time
 
 import pytest
+import torch
 
 from core.data import load_dataset
 from core.models import CNNConfig, ConvBlock, build_model
@@ -60,3 +61,32 @@ def test_a_failing_run_reports_instead_of_raising(small):
     assert snap.status == "failed" and "batch" in snap.message.lower()
     job.reset()
     assert job.snapshot().status == "idle" and job.snapshot().history == []
+
+
+def test_the_views_follow_the_weights_epoch_by_epoch(small):
+    """At the start the job holds the initial weights; after each epoch, a copy of that epoch's weights."""
+    job = TrainingJob()
+    model = build_model(TINY, seed=5)
+    initial = {k: v.clone() for k, v in model.state_dict().items()}
+    seen: dict[int, dict] = {}
+    original = job._report
+
+    def spy(progress):
+        original(progress)
+        if progress["test_accuracy"] is not None:
+            snap = job.snapshot()
+            seen[snap.weights_epoch] = snap.weights
+
+    job._report = spy
+    assert job.start(model, small, TrainConfig(epochs=2, batch_size=64))
+    first = job.snapshot()
+    for name, value in first.template.state_dict().items():
+        torch.testing.assert_close(value, initial[name], rtol=0, atol=0)  # the template is the untrained network
+    wait_for(lambda: not job.running)
+    assert sorted(seen) == [1, 2]
+    final = job.snapshot()
+    assert final.weights_epoch == 2
+    for name, value in model.state_dict().items():
+        torch.testing.assert_close(final.weights[name], value.cpu(), rtol=0, atol=0)
+    assert any(not torch.equal(seen[1][n], seen[2][n]) for n in seen[1] if seen[1][n].is_floating_point())
+    assert not any(v is model.state_dict()[k] for k, v in final.weights.items())  # copies, not the live tensors

@@ -34,13 +34,16 @@ POOLING = PageSpec("pages/pooling.py", "nav.pooling", "pool.summary", "🧊", "p
 ACTIVATIONS = PageSpec("pages/activations.py", "nav.activations", "act.summary", "⚡", "activations")
 TENSORS = PageSpec("pages/tensors.py", "nav.tensors", "ten.summary", "🧮", "tensors")
 CNN_TRAINER = PageSpec("pages/cnn_trainer.py", "nav.cnn_trainer", "cnn.summary", "🧠", "cnn_trainer")
+DEPTH = PageSpec("pages/depth.py", "nav.depth", "depth.summary", "🐆", "depth")
+FC_CONV = PageSpec("pages/fc_conv.py", "nav.fc_conv", "fc.summary", "🔗", "fc_conv")
+BACKPROP = PageSpec("pages/backprop.py", "nav.backprop", "bp.summary", "🔁", "backprop")
 GRADIENT_DESCENT = PageSpec("pages/gradient_descent.py", "nav.gradient_descent", "gd.summary", "⛰️", "gradient_descent")
 
 SECTIONS: dict[str, tuple[PageSpec, ...]] = {
     "nav.section.start": (HOME,),
-    "nav.section.cnn": (CONVOLUTION, POOLING),
+    "nav.section.cnn": (CONVOLUTION, POOLING, DEPTH, FC_CONV),
     "nav.section.neurons": (ACTIVATIONS,),
-    "nav.section.maths": (TENSORS, GRADIENT_DESCENT, CNN_TRAINER),
+    "nav.section.maths": (TENSORS, GRADIENT_DESCENT, BACKPROP, CNN_TRAINER),
 }
 """Section title key -> its pages, in the order of the learning path."""
 

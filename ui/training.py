@@ -8,8 +8,10 @@ semaphore caps how many sessions train at once, so a classroom server stays resp
 
 from __future__ import annotations
 
+import copy
 import threading
 import time
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,11 +25,14 @@ _SLOTS = threading.BoundedSemaphore(MAX_CONCURRENT_TRAININGS)
 class Snapshot:
     """What the page draws: copies, safe to read while the worker goes on."""
 
-    status: str  # "idle" | "running" | "finished" | "stopped" | "diverged" | "failed" | "loaded"
+    status: str  # "idle" | "running" | "finished" | "stopped" | "diverged" | "out_of_memory" | "failed" | "loaded"
     history: list[dict]
     message: str
     model: Any  # the trained torch model once the run has ended, else None
     seconds: float
+    weights: dict | None = None  # CPU copy of the state_dict at the last epoch's end (at the start: the initial one)
+    weights_epoch: int = 0
+    template: Any = None  # a CPU copy of the network as it was at the start: load ``weights`` into a copy of it
 
 
 @dataclass
@@ -43,6 +48,10 @@ class TrainingJob:
     model: Any = None
     started: float = 0.0
     seconds: float = 0.0
+    weights: dict | None = None
+    weights_epoch: int = 0
+    template: Any = None
+    _model: Any = None  # the model the worker trains (read only by the worker, in ``_report``)
 
     @property
     def running(self) -> bool:
@@ -51,7 +60,8 @@ class TrainingJob:
     def snapshot(self) -> Snapshot:
         with self.lock:
             seconds = time.perf_counter() - self.started if self.status == "running" else self.seconds
-            return Snapshot(self.status, list(self.history), self.message, self.model, seconds)
+            return Snapshot(self.status, list(self.history), self.message, self.model, seconds, self.weights,
+                            self.weights_epoch, self.template)
 
     def start(self, model, dataset, config) -> bool:
         """Start training ``model`` in a worker thread; False (nothing started) when the server is full."""
@@ -62,7 +72,9 @@ class TrainingJob:
         self.stop_event.clear()
         with self.lock:
             self.status, self.history, self.message, self.model = "running", [], "", None
+            self.template, self.weights, self.weights_epoch = copy.deepcopy(model).cpu(), _cpu_state(model), 0
             self.started = time.perf_counter()
+        self._model = model
         self.thread = threading.Thread(target=self._work, args=(model, dataset, config), daemon=True,
                                        name="dlp-training")
         self.thread.start()
@@ -83,8 +95,13 @@ class TrainingJob:
             self.seconds = time.perf_counter() - self.started
 
     def _report(self, progress: dict) -> None:
+        """Called by ``train`` in the worker thread: the metrics, and at an epoch's end a copy of the weights (the
+        worker owns the model, so copying here never races with an optimizer step)."""
+        weights = _cpu_state(self._model) if progress["test_accuracy"] is not None else None
         with self.lock:
             self.history.append(dict(progress))
+            if weights is not None:
+                self.weights, self.weights_epoch = weights, progress["epoch"]
 
     def stop(self, wait: float = 5.0) -> None:
         """Ask the worker to stop (it checks every batch) and wait for it a little."""
@@ -97,18 +114,33 @@ class TrainingJob:
         self.stop()
         with self.lock:
             self.status, self.history, self.message, self.model, self.seconds = "loaded", [], "", model, 0.0
+            self.template, self.weights, self.weights_epoch = model, _cpu_state(model), 0
 
     def reset(self) -> None:
         self.stop()
         with self.lock:
             self.status, self.history, self.message, self.model, self.seconds = "idle", [], "", None, 0.0
+            self.template, self.weights, self.weights_epoch = None, None, 0
+
+
+def _cpu_state(model) -> dict:
+    return {name: value.detach().to("cpu", copy=True) for name, value in model.state_dict().items()}
 
 
 def _release(job: TrainingJob) -> None:
     job.stop(wait=0.0)
 
 
-@st.cache_resource(scope="session", on_release=_release, show_spinner=False)
-def session_job() -> TrainingJob:
-    """This browser session's training job (one per session; stopped when the session ends)."""
+@st.cache_resource(scope="session", on_release=_release, show_spinner=False, max_entries=8)
+def _job_for(token: str) -> TrainingJob:
     return TrainingJob()
+
+
+def session_job() -> TrainingJob:
+    """This browser session's training job (one per session; stopped when the session ends).
+
+    The session-scoped cache releases (stops) the job when the session ends; the key is a token kept in the session
+    state, so a session whose state starts afresh (every AppTest run shares one session id) gets a job of its own.
+    """
+    token = st.session_state.setdefault("_training_job_token", uuid.uuid4().hex)
+    return _job_for(token)

@@ -1,0 +1,158 @@
+"""The parts of the backpropagation lesson (pages/backprop.py): one neuron's graph step by step, one optimizer step
+checked three ways, a two-layer network, and a question."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import streamlit as st
+
+from core.backprop import (
+    chain_rule_text,
+    finite_difference_gradients,
+    format_number,
+    forward_text,
+    gradient_question,
+    gradient_step,
+    neuron_graph,
+    neuron_loss,
+    stages,
+    torch_neuron_gradients,
+    torch_two_layer_gradients,
+    two_layer_example,
+    two_layer_graph,
+)
+from ui.bp_figures import graph_figure
+from ui.code import show_code
+from ui.i18n import t, translator
+from ui.quiz import check_answer, quiz_controls
+from ui.url_state import url_choice, url_slider
+
+CHART = {"displayModeBar": False}
+ACTIVATIONS = ("relu", "sigmoid", "tanh", "identity")
+SNIPPET = Path(__file__).resolve().parent.parent / "assets" / "snippets" / "backprop.py.tmpl"
+LIMIT = 3.0  # every number slider spans [-3, 3]
+DEFAULTS = {"x1": 2.0, "x2": -1.0, "w1": 0.5, "w2": 0.3, "b": 0.1, "y": 1.0}
+
+
+def neuron_controls(names=tuple(DEFAULTS), labels=None) -> tuple[list[float], list[float], float, float, str]:
+    """x, w, b, y and the activation; every slider in the URL under its own symbol. ``names``: the sliders to draw
+    (the others keep their values), ``labels``: their labels (default: the neuron's)."""
+    columns = st.columns(3)
+    values = {name: float(st.session_state.get(f"bp_{name}", default)) for name, default in DEFAULTS.items()}
+    for n, name in enumerate(names):
+        with columns[n % 3]:
+            values[name] = url_slider(labels[n] if labels else t(f"bp.slider.{name}"), key=f"bp_{name}", name=name,
+                                      min_value=-LIMIT, max_value=LIMIT, default=DEFAULTS[name], step=0.1)
+    activation = url_choice(st.segmented_control, t("bp.activation"), ACTIVATIONS, key="bp_act", name="act",
+                            default="relu", format_func=translator("act.name."))
+    return [values["x1"], values["x2"]], [values["w1"], values["w2"]], values["b"], values["y"], activation
+
+
+def _move(key: str, by: int, last: int) -> None:
+    st.session_state[key] = min(max(int(st.session_state.get(key, 0)) + by, 0), last)
+
+
+def part_graph() -> None:
+    st.markdown(t("bp.graph.intro"))
+    x, w, b, y, activation = neuron_controls()
+    graph = neuron_graph(x, w, b, y, activation)
+    steps = stages(graph)
+    back, step_column, forward = st.columns([1, 4, 1], vertical_alignment="bottom")
+    with step_column:
+        k = url_slider(t("bp.step"), key="bp_step", name="step", min_value=0, max_value=len(steps), default=0)
+    back.button("◀", key="bp_back", on_click=_move, args=("bp_step", -1, len(steps)), width="stretch",
+                help=t("bp.back"))
+    forward.button("▶", key="bp_next", on_click=_move, args=("bp_step", 1, len(steps)), width="stretch",
+                   help=t("bp.next"))
+    done = steps[:k]
+    values = {name for kind, name in done if kind == "forward"}
+    grads = {(e.source, e.target) for kind, e in done if kind == "backward"}
+    current = None
+    if k == 0:
+        st.info(t("bp.graph.start"), icon="👣")
+    else:
+        kind, item = steps[k - 1]
+        current = item if kind == "forward" else (item.source, item.target)
+        text = forward_text(graph, item) if kind == "forward" else chain_rule_text(graph, item)
+        st.markdown(t(f"bp.graph.{kind}", n=k, total=len(steps), text=text))
+    st.plotly_chart(graph_figure(graph, values=values, grads=grads, current=current, title=t("bp.graph.title")),
+                    config=CHART, key="bp_graph_fig")
+    if k == len(steps):
+        st.success(t("bp.graph.done", w1=format_number(graph.nodes["w1"].grad),
+                     w2=format_number(graph.nodes["w2"].grad), b=format_number(graph.nodes["b"].grad)), icon="✅")
+    st.caption(t("bp.graph.legend"))
+    show_code(SNIPPET.read_text(), {"x": x, "w": w, "b": b, "y": y, "activation": activation, "lr": 0.1},
+              filename="backprop.py", key="bp_code_graph")
+
+
+def _apply(step: dict) -> None:
+    """The "take this step" button: the sliders move to the new weights (on the sliders' range)."""
+    for name, value in (("w1", step["w"][0]), ("w2", step["w"][1]), ("b", step["b"])):
+        st.session_state[f"bp_{name}"] = float(np.clip(round(float(value), 4), -LIMIT, LIMIT))
+
+
+def _flag(key: str) -> None:
+    st.session_state[key] = True
+
+
+def part_step() -> None:
+    st.markdown(t("bp.step_part.intro"))
+    x, w, b, y, activation = neuron_controls()
+    lr = url_choice(st.select_slider, t("gd.lr"), (0.01, 0.03, 0.1, 0.3, 1.0), key="bp_lr", name="lr", default=0.1)
+    step = gradient_step(x, w, b, y, lr, activation)
+    rows = {t("bp.table.param"): ["w1", "w2", "b"],
+            t("bp.table.value"): [format_number(v) for v in (*w, b)],
+            t("bp.table.grad"): [format_number(v) for v in (*step["grad_w"], step["grad_b"])],
+            t("bp.table.new"): [format_number(v) for v in (*step["w"], step["b"])]}
+    st.table(rows, border="horizontal")
+    before, after = st.columns(2)
+    before.metric(t("bp.loss_before"), format_number(step["loss_before"]))
+    after.metric(t("bp.loss_after"), format_number(step["loss_after"]),
+                 delta=format_number(step["loss_after"] - step["loss_before"]), delta_color="inverse")
+    st.button(t("bp.apply"), key="bp_apply", on_click=_apply, args=(step,), icon=":material/south:", type="primary")
+    st.markdown(t("bp.check.intro"))
+    torch_column, fd_column = st.columns(2)
+    torch_column.button(t("bp.check.torch"), key="bp_check_torch", on_click=_flag, args=("bp_show_torch",))
+    fd_column.button(t("bp.check.fd"), key="bp_check_fd", on_click=_flag, args=("bp_show_fd",))
+    ours = np.array([*step["grad_w"], step["grad_b"]])
+    if st.session_state.get("bp_show_torch"):
+        ref = torch_neuron_gradients(x, w, b, y, activation)
+        theirs = np.array([*ref["w"], ref["b"]])
+        torch_column.markdown(t("bp.check.torch_result", values=", ".join(format_number(v) for v in theirs),
+                                diff=f"{float(np.abs(theirs - ours).max()):.2g}"))
+    if st.session_state.get("bp_show_fd"):
+        grads, passes = finite_difference_gradients(lambda w, b: neuron_loss(x, w, b, y, activation),
+                                                    {"w": np.array(w), "b": b})
+        theirs = np.array([*grads["w"], grads["b"]])
+        fd_column.markdown(t("bp.check.fd_result", values=", ".join(format_number(v) for v in theirs),
+                             diff=f"{float(np.abs(theirs - ours).max()):.2g}", passes=passes))
+    st.caption(t("bp.check.cost"))
+    show_code(SNIPPET.read_text(), {"x": x, "w": w, "b": b, "y": y, "activation": activation, "lr": lr},
+              filename="backprop.py", key="bp_code_step")
+
+
+def part_two_layer() -> None:
+    st.markdown(t("bp.two.intro"))
+    x, _, _, y, activation = neuron_controls(("x1", "x2", "y"), ("x0", "x1", t("bp.slider.y")))
+    seed = url_slider(t("fc.example"), key="bp_seed", name="seed", min_value=1, max_value=99, default=1)
+    W1, b1, w2, b2 = two_layer_example(seed)
+    graph = two_layer_graph(x, W1, b1, w2, b2, y, activation)
+    st.plotly_chart(graph_figure(graph, values=set(graph.nodes), grads={(e.source, e.target) for e in graph.edges},
+                                 current=None, title=t("bp.two.title")), config=CHART, key="bp_two_fig")
+    ref = torch_two_layer_gradients(x, W1, b1, w2, b2, y, activation)
+    ours = np.array([graph.nodes[f"W1_{k}_{i}"].grad for k in range(2) for i in range(2)])
+    diff = float(np.abs(ours - np.asarray(ref["W1"]).reshape(-1)).max())
+    st.markdown(t("bp.two.check", loss=format_number(graph.nodes["L"].value),
+                  grads=", ".join(format_number(v) for v in ours), diff=f"{diff:.2g}"))
+    st.caption(t("bp.graph.legend"))
+
+
+def part_quiz() -> None:
+    st.markdown(t("conv.quiz.intro"))
+    _, seed = quiz_controls("bp", ("gradient",), "bp.quiz.kind.")
+    q = gradient_question(seed)
+    st.markdown(t("bp.quiz.gradient", x1=q.x[0], x2=q.x[1], w1=q.w[0], w2=q.w[1], b=q.b, y=q.y))
+    check_answer(f"bp_guess_{seed}", q.answer, lambda guess: t(
+        "bp.quiz.wrong", guess=f"{guess:g}", z=q.z, y=q.y, x1=q.x[0], e=q.z - q.y, answer=f"{q.answer:g}"))

@@ -1,0 +1,237 @@
+"""The parts of the depth lesson (pages/depth.py): the tube game on a picture, the stack and its receptive fields,
+the trainer's network layer by layer, and a question."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+import torch
+
+from core.data import area_resize
+from core.depth import (
+    DEFAULT_STACK,
+    DILATIONS,
+    KERNELS,
+    STRIDES,
+    StackError,
+    centre_unit,
+    field_question,
+    format_layer,
+    output_shapes,
+    parse_layer,
+    units_inside,
+)
+from core.images import to_gray
+from core.models import feature_maps
+from core.receptive import KINDS, field_bounds, receptive_field_of, receptive_fields, stack_to_model
+from ui.conv_figures import image_figure
+from ui.figures import lines_figure
+from ui.i18n import t, translator
+from ui.image_input import image_picker
+from ui.quiz import check_answer, quiz_controls
+from ui.trainer_parts import shared_dataset, tile
+from ui.training import session_job
+from ui.url_state import UrlParam, seed_from_url, url_slider, write_to_url
+
+CHART = {"displayModeBar": False}
+MAX_LAYERS = 8
+INPUT_SIDE = 96  # the picture is shrunk to at most this many pixels a side: the network's input
+LAYER_COLOURS = ("#f59e0b", "#10b981", "#3b82f6", "#8b5cf6", "#ec4899", "#ef4444", "#14b8a6", "#84cc16")
+
+
+def layer_row(i: int) -> dict:
+    """One layer's kind, kernel, stride and dilation on a row, in the URL as ``l<i>=conv-3-1-1``."""
+    param = UrlParam(key=f"depth_l{i}", name=f"l{i}", default=DEFAULT_STACK[i - 1], decode=lambda s: format_layer(
+        parse_layer(s)), encode=str)
+    seed_from_url(param)
+    saved = parse_layer(st.session_state[param.key])
+    keys = {name: f"depth_l{i}_{name}" for name in ("kind", "kernel", "stride", "dilation")}
+    for name, key in keys.items():
+        st.session_state.setdefault(key, saved[name])
+    label, *cells = st.columns([0.5, 1.2, 1, 1, 1], vertical_alignment="center")
+    label.markdown(f"**{i}**")
+    hidden = {"label_visibility": "collapsed"}
+    layer = {"kind": cells[0].selectbox(t("depth.column.kind"), KINDS, key=keys["kind"],
+                                        format_func=translator("depth.kinds."), **hidden),
+             "kernel": cells[1].selectbox(t("depth.column.kernel"), KERNELS, key=keys["kernel"],
+                                          format_func=lambda k: f"{k}×{k}", **hidden),
+             "stride": cells[2].selectbox(t("depth.column.stride"), STRIDES, key=keys["stride"], **hidden),
+             "dilation": cells[3].selectbox(t("depth.column.dilation"), DILATIONS, key=keys["dilation"], **hidden)}
+    st.session_state[param.key] = format_layer(layer)
+    write_to_url(param, format_layer(layer))
+    return {**layer, "name": f"layer{i}"}
+
+
+def stack_controls(expanded: bool) -> list[dict]:
+    with st.expander(t("depth.stack"), expanded=expanded):
+        n = url_slider(t("depth.layers"), key="depth_n", name="layers", min_value=1, max_value=MAX_LAYERS, default=7)
+        for cell, name in zip(st.columns([0.5, 1.2, 1, 1, 1]), ("layer", "kind", "kernel", "stride", "dilation"),
+                              strict=True):
+            cell.caption(t("depth.column." + name))
+        layers = [layer_row(i) for i in range(1, n + 1)]
+        for i in range(n + 1, MAX_LAYERS + 1):
+            if f"l{i}" in st.query_params:
+                del st.query_params[f"l{i}"]
+        st.caption(t("depth.padding_note"))
+    return layers
+
+
+def network_input() -> np.ndarray | None:
+    picked = image_picker("depth", default="photo")
+    if picked is None:
+        return None
+    gray = to_gray(picked.rgb)
+    scale = INPUT_SIDE / max(gray.shape)
+    if scale < 1:
+        gray = area_resize(gray, max(1, round(gray.shape[0] * scale)), max(1, round(gray.shape[1] * scale)))
+    return gray
+
+
+def _square(bounds, colour: str, width: float, dash: str = "solid", fill: str | None = None) -> dict:
+    top, left, bottom, right = bounds
+    return dict(type="rect", x0=left - 0.5, x1=right + 0.5, y0=top - 0.5, y1=bottom + 0.5,
+                line=dict(color=colour, width=width, dash=dash), fillcolor=fill or "rgba(0,0,0,0)")
+
+
+def _shapes_or_error(layers: list[dict], gray: np.ndarray):
+    try:
+        return output_shapes(layers, *gray.shape)
+    except StackError as error:
+        st.error(t("depth.too_small", layer=error.layer, h=gray.shape[0], w=gray.shape[1]), icon="📐")
+        return None
+
+
+def part_tube() -> None:
+    st.markdown(t("depth.tube.intro"))
+    layers = stack_controls(expanded=False)
+    controls, view = st.columns([1, 2], gap="medium")
+    with controls:
+        gray = network_input()
+    if gray is None:
+        return
+    shapes = _shapes_or_error(layers, gray)
+    if shapes is None:
+        return
+    fields = receptive_fields(layers)
+    with controls:
+        level = url_slider(t("depth.tube.layer"), key="depth_level", name="level", min_value=1,
+                           max_value=len(layers), default=len(layers))
+        h, w = shapes[level - 1]
+        ci, cj = centre_unit((h, w))
+        i = url_slider(t("depth.tube.row"), key="depth_i", name="i", min_value=0, max_value=h - 1, default=ci) \
+            if h > 1 else 0
+        j = url_slider(t("depth.tube.col"), key="depth_j", name="j", min_value=0, max_value=w - 1, default=cj) \
+            if w > 1 else 0
+    entry = fields[level - 1]
+    bounds = field_bounds(entry, i, j, gray.shape)
+    small = units_inside(fields[0], bounds, shapes[0])
+    figure = image_figure(gray, t("depth.tube.title", layer=level, size=entry["size"]), kind="gray", height=440,
+                          colorbar=False)
+    stride = max(1, fields[0]["size"])  # one tube in every `size` units: the views side by side, not all overlapping
+    shown = [(a, b) for a, b in small if a % stride == small[0][0] % stride and b % stride == small[0][1] % stride]
+    for a, b in shown:
+        figure.add_shape(_square(field_bounds(fields[0], a, b, gray.shape), LAYER_COLOURS[0], 1.2,
+                                 fill="rgba(245,158,11,0.10)"))
+    figure.add_shape(_square(bounds, LAYER_COLOURS[(level - 1) % len(LAYER_COLOURS)], 3.5))
+    view.plotly_chart(figure, config=CHART, key="depth_tube_fig")
+    view.markdown(t("depth.tube.reading", layer=level, size=entry["size"], n=len(small), k=fields[0]["size"],
+                    shown=len(shown), h=h, w=w))
+
+
+def part_stack() -> None:
+    st.markdown(t("depth.stack_part.intro"))
+    layers = stack_controls(expanded=True)
+    side = url_slider(t("depth.input_side"), key="depth_side", name="side", min_value=16, max_value=128,
+                      default=64)
+    gray = np.zeros((side, side))
+    shapes = _shapes_or_error(layers, gray)
+    if shapes is None:
+        return
+    fields = receptive_fields(layers)
+    model = stack_to_model(layers)
+    measured = []
+    for entry, (h, w) in zip(fields, shapes, strict=True):
+        i, j = centre_unit((h, w))
+        top, left, bottom, right = receptive_field_of(model, entry["name"], (0, i, j), (1, side, side))
+        measured.append(f"{bottom - top + 1} × {right - left + 1}")
+    table = {t("depth.column.layer"): [str(n) for n in range(1, len(layers) + 1)],
+             t("depth.column.kind"): [t("depth.kinds." + f["kind"]) for f in fields],
+             t("depth.column.kernel"): [f"{f['kernel']}×{f['kernel']}" for f in fields],
+             t("depth.column.stride"): [str(f["stride"]) for f in fields],
+             t("depth.column.dilation"): [str(f["dilation"]) for f in fields],
+             t("depth.column.output"): [f"{h} × {w}" for h, w in shapes],
+             t("depth.column.field"): [f"{f['size']} × {f['size']}" for f in fields],
+             t("depth.column.measured"): measured,
+             t("depth.column.jump"): [str(f["jump"]) for f in fields]}
+    st.table(table, border="horizontal")
+    left, right = st.columns(2)
+    figure = go.Figure(layout=dict(height=340, margin=dict(l=10, r=10, t=40, b=10),
+                                   title=dict(text=t("depth.stack_part.squares", side=side), font=dict(size=14)),
+                                   xaxis=dict(range=[-0.5, side - 0.5], visible=False, constrain="domain"),
+                                   yaxis=dict(range=[side - 0.5, -0.5], visible=False, scaleanchor="x"),
+                                   plot_bgcolor="rgba(128,128,128,0.08)"))
+    for n, (entry, shape) in enumerate(zip(fields, shapes, strict=True)):
+        figure.add_shape(_square(field_bounds(entry, *centre_unit(shape), side), LAYER_COLOURS[n % 8], 2.5))
+        figure.add_trace(go.Scatter(x=[None], y=[None], mode="lines", line=dict(color=LAYER_COLOURS[n % 8]),
+                                    name=t("depth.layer_n", n=n + 1)))
+    left.plotly_chart(figure, config=CHART, key="depth_squares_fig")
+    sizes = {t("depth.field_size"): [f["size"] for f in fields]}
+    growth = lines_figure(list(range(1, len(fields) + 1)), sizes, t("depth.stack_part.growth"), t("depth.layer_axis"),
+                          t("depth.pixels"), height=340)
+    right.plotly_chart(growth, config=CHART, key="depth_growth_fig")
+    st.markdown(t("depth.stack_part.why"))
+
+
+def _model_stack(model) -> list[dict]:
+    """The trainer's conv and pooling layers as a stack (with padding), for their receptive fields."""
+    out = []
+    for name, layer in model.named_children():
+        if isinstance(layer, torch.nn.Conv2d):
+            out.append({"name": name, "kernel": layer.kernel_size[0], "stride": layer.stride[0],
+                        "padding": layer.padding[0], "dilation": layer.dilation[0]})
+        elif isinstance(layer, torch.nn.MaxPool2d | torch.nn.AvgPool2d):
+            out.append({"name": name, "kind": "pool", "kernel": 2, "stride": 2})
+    return out
+
+
+def part_features() -> None:
+    st.markdown(t("depth.features.intro"))
+    snap = session_job().snapshot()
+    model = snap.model
+    if model is None or not any(isinstance(m, torch.nn.Conv2d) for m in model.modules()):
+        st.info(t("depth.features.none"), icon="🧠")
+        st.page_link("pages/cnn_trainer.py", label=t("depth.features.go"), icon="🧠")
+        return
+    dataset = shared_dataset(st.session_state.get("cnn_data", "digits"))
+    model = model.cpu().eval()
+    index = st.slider(t("cnn.probe"), 0, len(dataset.y_test) - 1, 0, key="depth_probe")
+    x = dataset.x_test[index:index + 1]
+    try:
+        maps = [(name, out[0].numpy()) for name, out in feature_maps(model, x) if name.endswith("_act")
+                and out.dim() == 4]
+    except RuntimeError:
+        st.error(t("cnn.checkpoint_error.data"), icon="🧾")
+        return
+    fields = {f["name"]: f["size"] for f in receptive_fields(_model_stack(model))}
+    st.plotly_chart(image_figure(x[0, 0].numpy(), t("depth.features.input"), kind="gray", height=220,
+                                 colorbar=False), config=CHART, key="depth_input_fig")
+    for name, out in maps:
+        block = name.split("_")[0]
+        size = fields.get(f"{block}_conv", 0)
+        st.plotly_chart(image_figure(tile(out[:8]), t("depth.features.block", block=block, c=out.shape[0],
+                                                      size=size), kind="auto", height=170, colorbar=False),
+                        config=CHART, key=f"depth_maps_{name}")
+    st.caption(t("depth.features.reading"))
+
+
+def part_quiz() -> None:
+    st.markdown(t("conv.quiz.intro"))
+    _, seed = quiz_controls("depth", ("field",), "depth.quiz.kind.")
+    q = field_question(seed)
+    names = [t("depth.quiz.layer", kind=t("depth.kinds." + parse_layer(s)["kind"]), k=parse_layer(s)["kernel"],
+               s=parse_layer(s)["stride"], d=parse_layer(s)["dilation"]) for s in q.layers]
+    st.markdown(t("depth.quiz.field", layers=" → ".join(names)))
+    sizes = [f["size"] for f in receptive_fields([parse_layer(s) for s in q.layers])]
+    check_answer(f"depth_guess_{seed}", q.answer, lambda guess: t(
+        "depth.quiz.wrong", guess=f"{guess:g}", steps=" → ".join(map(str, sizes)), answer=q.answer))

@@ -1,0 +1,144 @@
+"""The parts of the "fully-connected = 1×1 convolution" lesson (pages/fc_conv.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import streamlit as st
+
+from core.fc_conv import (
+    classifier_head,
+    classifier_head_as_conv,
+    compare,
+    conv2d_valid,
+    dense_on_flattened,
+    example,
+    flat_example,
+    flatten_question,
+    global_average_pool,
+    linear_to_conv,
+    param_counts,
+    params_question,
+)
+from ui.code import show_code
+from ui.conv_figures import kernel_figure
+from ui.i18n import t
+from ui.quiz import check_answer, quiz_controls
+from ui.url_state import url_slider
+
+CHART = {"displayModeBar": False}
+SNIPPET = Path(__file__).resolve().parent.parent / "assets" / "snippets" / "fc_conv.py.tmpl"
+
+
+def example_controls() -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """Channels, map size, outputs and the example's number, in the URL (shared by the first three parts)."""
+    columns = st.columns(4)
+    with columns[0]:
+        channels = url_slider(t("fc.channels"), key="fc_c", name="c", min_value=1, max_value=6, default=3)
+    with columns[1]:
+        size = url_slider(t("fc.size"), key="fc_size", name="size", min_value=1, max_value=5, default=3)
+    with columns[2]:
+        outputs = url_slider(t("fc.outputs"), key="fc_out", name="out", min_value=1, max_value=4, default=2)
+    with columns[3]:
+        seed = url_slider(t("fc.example"), key="fc_seed", name="seed", min_value=1, max_value=99, default=1)
+    return (*example(channels, size, outputs, seed), seed)
+
+
+def maps_row(maps: np.ndarray, title_key: str, key: str, height: int = 210) -> None:
+    """One small numbered heatmap per channel, side by side."""
+    for n, column in enumerate(st.columns(max(len(maps), 3))):
+        if n < len(maps):
+            column.plotly_chart(kernel_figure(maps[n], t(title_key, n=n), height=height), config=CHART,
+                                key=f"{key}_{n}")
+
+
+def part_position() -> None:
+    st.markdown(t("fc.position.intro"))
+    x, W, b, _ = example_controls()
+    c, h, w = x.shape
+    st.markdown(t("fc.position.input", c=c, h=h, w=w))
+    maps_row(x, "fc.channel", "fc_x")
+    left, right = st.columns([2, 1])
+    left.plotly_chart(kernel_figure(W, t("fc.weights", out=len(W), c=c), height=200), config=CHART, key="fc_W")
+    right.plotly_chart(kernel_figure(b[:, None], t("fc.bias"), height=200), config=CHART, key="fc_b")
+    i = url_slider(t("fc.row"), key="fc_i", name="i", min_value=0, max_value=h - 1, default=0) if h > 1 else 0
+    j = url_slider(t("fc.col"), key="fc_j", name="j", min_value=0, max_value=w - 1, default=0) if w > 1 else 0
+    pixel = x[:, i, j]
+    terms = " + ".join(f"({W[0, k]:g})·({pixel[k]:g})" for k in range(c))
+    st.markdown(t("fc.position.one", i=i, j=j, vector=", ".join(f"{v:g}" for v in pixel), terms=terms,
+                  b=f"{b[0]:g}", y=f"{W[0] @ pixel + b[0]:g}"))
+    result = compare(x, W, b)
+    st.markdown(t("fc.position.outputs"))
+    dense, conv = st.columns(2)
+    for o in range(len(W)):
+        dense.plotly_chart(kernel_figure(result["dense"][o], t("fc.dense_out", o=o), height=200), config=CHART,
+                           key=f"fc_dense_{o}")
+        conv.plotly_chart(kernel_figure(result["conv"][o], t("fc.conv_out", o=o), height=200), config=CHART,
+                          key=f"fc_conv_{o}")
+    a, p = st.columns(2)
+    a.metric(t("fc.max_diff"), f"{result['max_abs_diff']:.3g}")
+    p.metric(t("fc.params"), f"{result['dense_params']} = {result['conv_params']}")
+    st.markdown(t("fc.position.why", c=c, out=len(W)))
+    show_code(SNIPPET.read_text(), {"x": x.tolist(), "W": W.tolist(), "b": b.tolist()}, filename="fc_conv.py",
+              key="fc_code_position")
+
+
+def part_head() -> None:
+    st.markdown(t("fc.head.intro"))
+    x, W, b, _ = example_controls()
+    c = x.shape[0]
+    maps_row(x, "fc.channel", "fc_hx")
+    pooled = global_average_pool(x)
+    st.markdown(t("fc.head.pooled", values=", ".join(f"{v:.4g}" for v in pooled)))
+    dense = classifier_head(x, W, b)
+    conv = classifier_head_as_conv(x, W, b)[:, 0, 0]
+    left, middle, right = st.columns(3)
+    left.plotly_chart(kernel_figure(pooled[:, None], t("fc.head.gap", c=c), height=220), config=CHART,
+                      key="fc_head_gap")
+    middle.plotly_chart(kernel_figure(dense[:, None], t("fc.head.dense"), height=220), config=CHART,
+                        key="fc_head_dense")
+    right.plotly_chart(kernel_figure(conv[:, None], t("fc.head.conv"), height=220), config=CHART,
+                       key="fc_head_conv")
+    st.metric(t("fc.max_diff"), f"{float(np.abs(dense - conv).max()):.3g}")
+    st.markdown(t("fc.head.why"))
+    show_code(SNIPPET.read_text(), {"x": x.tolist(), "W": W.tolist(), "b": b.tolist()}, filename="fc_conv.py",
+              key="fc_code_head")
+
+
+def part_flatten() -> None:
+    st.markdown(t("fc.flatten.intro"))
+    x, W, b, seed = example_controls()
+    c, h, w = x.shape
+    W_flat = flat_example(c, h, len(W), seed)  # a dense layer on all C·H·W numbers
+    kernel, bias = linear_to_conv(W_flat, b, (c, h, w))
+    st.markdown(t("fc.flatten.kernel", out=len(W), n=c * h * w, c=c, h=h, w=w))
+    maps_row(kernel[0], "fc.flatten.kernel_channel", "fc_kernel")
+    dense = dense_on_flattened(x, W_flat, b)
+    conv = conv2d_valid(x, kernel, bias)[:, 0, 0]
+    left, right = st.columns(2)
+    left.plotly_chart(kernel_figure(dense[:, None], t("fc.flatten.dense"), height=220), config=CHART,
+                      key="fc_flat_dense")
+    right.plotly_chart(kernel_figure(conv[:, None], t("fc.flatten.conv", h=h, w=w), height=220), config=CHART,
+                       key="fc_flat_conv")
+    counts = param_counts(c * h * w, len(W))
+    conv_count = param_counts(c, len(W), (h, w))["conv"]
+    a, p = st.columns(2)
+    a.metric(t("fc.max_diff"), f"{float(np.abs(dense - conv).max()):.3g}")
+    p.metric(t("fc.params"), f"{counts['dense']} = {conv_count}")
+    st.markdown(t("fc.flatten.why", h=h, w=w))
+
+
+def part_quiz() -> None:
+    st.markdown(t("conv.quiz.intro"))
+    kind, seed = quiz_controls("fc", ("params", "flatten"), "fc.quiz.kind.")
+    if kind == "params":
+        q = params_question(seed)
+        st.markdown(t("fc.quiz.params", c_in=q.c_in, c_out=q.c_out, h=q.h, w=q.w))
+        check_answer(f"fc_guess_params_{seed}", q.answer, lambda guess: t(
+            "fc.quiz.wrong_params", guess=f"{guess:g}", c_in=q.c_in, c_out=q.c_out, answer=q.answer))
+    else:
+        q = flatten_question(seed)
+        st.markdown(t("fc.quiz.flatten", c=q.c, h=q.h, w=q.w, out=q.out))
+        check_answer(f"fc_guess_flatten_{seed}", q.answer, lambda guess: t(
+            "fc.quiz.wrong_flatten", guess=f"{guess:g}", c=q.c, h=q.h, w=q.w, out=q.out, answer=q.answer))
