@@ -163,3 +163,33 @@ def test_global_pooling_is_part_of_the_network_and_the_link():
     assert params_of(CNNConfig(global_pool="max", dense=(32,))) in summary(at)
     at.selectbox(key="cnn_gpool").set_value("avg").run()
     assert at.query_params["gpool"] == "avg" and "global_pool" in at.dataframe[0].value.to_string()
+
+
+def first_losses(at) -> list[float]:
+    import json
+
+    from tests.conftest import plotly_array
+
+    spec = next(c.proto.spec for c in at.get("plotly_chart") if "Loss on the training batches" in c.proto.spec)
+    return list(plotly_array(json.loads(spec)["data"][0]["y"]))
+
+
+@pytest.mark.parametrize("go_on", [True, False])
+def test_training_can_go_on_from_the_trained_network(go_on):
+    """A second run that goes on from the trained weights starts at the low loss where the first ended; a fresh
+    one starts again near ln(10) ≈ 2.3."""
+    query = {"epochs": "2", "blocks": "1", "b1": "8-3-relu-max-bn", "dense": "0", "lr": "0.0003"}
+    at = train_until_done(lesson(query))
+    start, ended = first_losses(at)[0], first_losses(at)[-1]
+    at.toggle(key="cnn_continue").set_value(go_on).run()
+    at = train_until_done(at)
+    again = first_losses(at)[0]  # the loss after the second run's first 10 batches
+    if go_on:
+        assert again < (start + ended) / 2
+    else:
+        assert again == pytest.approx(start, rel=1e-6)  # the same seed: the same fresh network, the same batches
+
+
+def test_there_is_nothing_to_continue_before_training_or_after_the_network_changes():
+    at = lesson({"epochs": "1"})
+    assert not [w for w in at.toggle if w.key == "cnn_continue"]

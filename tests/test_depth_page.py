@@ -103,3 +103,18 @@ def test_bad_link_values_fall_back_without_a_traceback(query):
         at = lesson({"part": part, **query})
         assert_clean(at)
         assert re.search(r"\d", " ".join(page_texts(at)))
+
+
+def test_the_snippet_prints_the_tables_fields_and_measures_the_last(tmp_path):
+    import subprocess
+    import sys
+
+    at = lesson({"part": "stack", "layers": "4", "l2": "conv-3-1-2", "l3": "conv-5-2-1"})
+    code = next(c.value for c in at.code if "receptive field" in c.value)
+    (tmp_path / "rf.py").write_text(code)
+    out = subprocess.run([sys.executable, "rf.py"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    fields = list(at.table[0].value[translate("depth.column.field", "en")])
+    printed = re.findall(r"field (\d+) x \d+", out.stdout)
+    assert [f"{n} × {n}" for n in printed] == fields
+    assert f"measured: {printed[-1]} pixels" in out.stdout

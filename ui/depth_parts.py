@@ -3,6 +3,8 @@ the trainer's network layer by layer, and a question."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
@@ -25,6 +27,7 @@ from core.depth import (
 from core.images import to_gray
 from core.models import feature_maps
 from core.receptive import KINDS, field_bounds, receptive_field_of, receptive_fields, stack_to_model
+from ui.code import show_code
 from ui.conv_figures import image_figure
 from ui.figures import lines_figure
 from ui.i18n import t, translator
@@ -35,6 +38,7 @@ from ui.training import session_job
 from ui.url_state import UrlParam, seed_from_url, url_slider, write_to_url
 
 CHART = {"displayModeBar": False}
+SNIPPET = Path(__file__).resolve().parent.parent / "assets" / "snippets" / "depth.py.tmpl"
 MAX_LAYERS = 8
 INPUT_SIDE = 96  # the picture is shrunk to at most this many pixels a side: the network's input
 LAYER_COLOURS = ("#f59e0b", "#10b981", "#3b82f6", "#8b5cf6", "#ec4899", "#ef4444", "#14b8a6", "#84cc16")
@@ -181,6 +185,8 @@ def part_stack() -> None:
                           t("depth.pixels"), height=340)
     right.plotly_chart(growth, config=CHART, key="depth_growth_fig")
     st.markdown(t("depth.stack_part.why"))
+    show_code(SNIPPET.read_text(), {"layers": [(f["kind"], f["kernel"], f["stride"], f["dilation"]) for f in fields],
+                                    "side": side}, filename="receptive_field.py", key="depth_code")
 
 
 def _model_stack(model) -> list[dict]:

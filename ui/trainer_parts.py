@@ -78,6 +78,7 @@ def part_trainer() -> None:
     st.markdown(t("cnn.model_summary", params=f"{params:,}", mult_adds=f"{mult_adds:,}"))
     st.dataframe(columns, hide_index=True, height=min(35 * (len(columns[next(iter(columns))]) + 1) + 3, 290))
     keep_and_share(config, train_config, name)
+    model = continue_from(model, config, job)
     start, stop, reset = st.columns(3)
     start.button(t("cnn.start"), type="primary", disabled=job.running, key="cnn_start", on_click=start_training,
                  args=(model, dataset, config, train_config), icon=":material/play_arrow:", width="stretch")
@@ -93,6 +94,18 @@ def part_trainer() -> None:
     else:
         draw_live(dataset)
     results(dataset)
+
+
+def continue_from(fresh, config, job):
+    """The network to train: the fresh one, or, when the student asks, a copy of the trained (or loaded) model of
+    this same architecture, so that training goes on from where it stopped."""
+    snap = job.snapshot()
+    trained = st.session_state.get("cnn_run", (None, None))[0]
+    if job.running or snap.model is None or trained != config:
+        return fresh
+    if st.toggle(t("cnn.continue"), key="cnn_continue", help=t("cnn.continue_help")):
+        return copy.deepcopy(snap.model).cpu()
+    return fresh
 
 
 def keep_and_share(config: CNNConfig | MLPConfig, train_config: TrainConfig, name: str) -> None:
@@ -148,8 +161,9 @@ def draw_live(dataset) -> None:
     curves, inside = st.columns(2, gap="medium")
     with curves:
         draw_curves(snap)
-    with inside:
-        inside_view(snap, dataset)
+    if snap.status in ("running", "finished", "stopped", "loaded"):  # a failed or diverged network: nothing to show
+        with inside:
+            inside_view(snap, dataset)
 
 
 def draw_curves(snap: Snapshot) -> None:

@@ -64,20 +64,29 @@ class TrainingJob:
                             self.weights_epoch, self.template)
 
     def start(self, model, dataset, config) -> bool:
-        """Start training ``model`` in a worker thread; False (nothing started) when the server is full."""
+        """Start training ``model`` in a worker thread; False (nothing started) when the server is full. A failure
+        while starting (copying the model, starting the thread) frees the slot and ends the run as "failed"."""
         if self.running:
             return True
         if not _SLOTS.acquire(blocking=False):
             return False
         self.stop_event.clear()
-        with self.lock:
-            self.status, self.history, self.message, self.model = "running", [], "", None
-            self.template, self.weights, self.weights_epoch = copy.deepcopy(model).cpu(), _cpu_state(model), 0
-            self.started = time.perf_counter()
-        self._model = model
-        self.thread = threading.Thread(target=self._work, args=(model, dataset, config), daemon=True,
-                                       name="dlp-training")
-        self.thread.start()
+        try:
+            template, weights = copy.deepcopy(model).cpu(), _cpu_state(model)
+            with self.lock:
+                self.status, self.history, self.message, self.model = "running", [], "", None
+                self.template, self.weights, self.weights_epoch = template, weights, 0
+                self.started = time.perf_counter()
+            self._model = model
+            self.thread = threading.Thread(target=self._work, args=(model, dataset, config), daemon=True,
+                                           name="dlp-training")
+            self.thread.start()
+        except Exception as error:  # no worker runs: its slot must not stay taken
+            _SLOTS.release()
+            self.thread = None  # never started: it could not be joined
+            with self.lock:
+                self.status, self.message, self.seconds = "failed", f"{type(error).__name__}: {error}", 0.0
+                self.history, self.model, self.template, self.weights, self.weights_epoch = [], None, None, None, 0
         return True
 
     def _work(self, model, dataset, config) -> None:
