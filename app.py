@@ -5,13 +5,14 @@ import streamlit as st
 from ui.errors import run_page
 from ui.i18n import LANG_KEY, LANGUAGES, current_language, resolve_language, t
 from ui.nav import SECTIONS
+from ui.url_state import shown
 
 # The language: ?lang= if valid, else the browser locale, else English; then the sidebar switch owns it.
 if LANG_KEY not in st.session_state:
     requested = st.query_params.get(LANG_KEY)
     st.session_state[LANG_KEY], rejected = resolve_language(requested, st.context.locale)
     if rejected:
-        st.toast(t("url.bad_lang", value=requested[:20]), icon="⚠️")
+        st.toast(t("url.bad_lang", value=shown(requested, 20)), icon="⚠️")
 
 with st.sidebar:
     st.segmented_control(t("app.language"), list(LANGUAGES), key=LANG_KEY, format_func=LANGUAGES.get,

@@ -100,7 +100,7 @@ def _is_int(v) -> bool:
 def _convert(name: str, v):
     kind = _KINDS[name]
     ok = {"int": _is_int, "str": lambda v: isinstance(v, str), "bool": lambda v: isinstance(v, bool),
-          "float": lambda v: (_is_int(v) or isinstance(v, float)) and math.isfinite(v),
+          "float": lambda v: (_is_int(v) and abs(v) <= 1e308) or (isinstance(v, float) and math.isfinite(v)),
           "ints": lambda v: isinstance(v, list) and all(_is_int(e) for e in v),
           "shape": lambda v: isinstance(v, list) and len(v) == 3 and all(_is_int(e) for e in v),
           "blocks": lambda v: isinstance(v, list) and all(isinstance(e, dict) for e in v)}[kind]

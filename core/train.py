@@ -14,6 +14,7 @@ import gc
 import io
 import math
 import pickle
+import struct
 import threading
 import time
 import zipfile
@@ -271,6 +272,9 @@ def mistakes(scores: dict, dataset, limit: int = 12) -> list[tuple[int, int, int
 # ---- checkpoints ---------------------------------------------------------------------------------------------
 
 FORMAT, VERSION = "dl-playground-checkpoint", 1
+MAX_CHECKPOINT_PARAMS = 64_000_000
+"""Most weights and buffers a checkpoint's network may have: above the largest the trainer builds (about 30 million),
+so a tiny file that describes a huge network is refused before any memory is allocated for it."""
 _KINDS = {"cnn": CNNConfig, "mlp": MLPConfig}
 
 
@@ -303,29 +307,40 @@ def load_checkpoint(path_or_file, expect: CNNConfig | MLPConfig | None = None) -
     except pickle.UnpicklingError as e:
         raise CheckpointError("not_a_checkpoint", f"not a checkpoint: the file holds objects other than tensors, "
                               f"which are not loaded ({str(e).splitlines()[0]})") from None
-    except (RuntimeError, EOFError, OSError, zipfile.BadZipFile, ValueError, KeyError, io.UnsupportedOperation) as e:
+    except (RuntimeError, EOFError, OSError, zipfile.BadZipFile, ValueError, KeyError, IndexError, TypeError,
+            AttributeError, struct.error, io.UnsupportedOperation) as e:  # what damaged pickle bytes can raise
         if isinstance(e, FileNotFoundError):
             raise
         raise CheckpointError("corrupt", f"the file is damaged or truncated and cannot be read "
                               f"({str(e).splitlines()[0] if str(e) else type(e).__name__})") from None
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
+    if not isinstance(data, dict) or not isinstance(data.get("format"), str) or data["format"] != FORMAT:
         raise CheckpointError("not_a_checkpoint", f"not a checkpoint of this app (no format {FORMAT!r})")
-    if data.get("version") != VERSION:
+    if not isinstance(data.get("version"), int) or data["version"] != VERSION:  # a tensor here cannot be compared
         raise CheckpointError("not_a_checkpoint", f"checkpoint version {data.get('version')!r} is not supported "
                               f"(this app reads version {VERSION})")
-    if set(data) != {"format", "version", "config_kind", "config", "state_dict"} or data["config_kind"] not in _KINDS \
+    if set(data) != {"format", "version", "config_kind", "config", "state_dict"} \
+            or not isinstance(data["config_kind"], str) or data["config_kind"] not in _KINDS \
             or not isinstance(data["config"], str) or not isinstance(data["state_dict"], dict):
         raise CheckpointError("corrupt", "the checkpoint's keys are not the expected ones")
     try:
         config = _KINDS[data["config_kind"]].from_json(data["config"])
-    except ValueError as e:
+    except (ValueError, RecursionError) as e:  # RecursionError: JSON nested too deeply
         raise CheckpointError("corrupt", f"the checkpoint's config is invalid: {e}") from None
     if expect is not None and config != expect:
         raise CheckpointError("mismatch", "the checkpoint holds a different network from the one expected")
+    try:
+        with torch.device("meta"):  # shapes only, no memory
+            size = sum(v.numel() for v in build_model(config).state_dict().values())
+    except (RuntimeError, TypeError, ValueError, OverflowError) as e:  # sizes too large for torch
+        raise CheckpointError("corrupt", f"the checkpoint's network cannot be built: "
+                              f"{str(e).splitlines()[0]}") from None
+    if size > MAX_CHECKPOINT_PARAMS:
+        raise CheckpointError("corrupt", f"the checkpoint's network has {size} weights, more than the limit of "
+                              f"{MAX_CHECKPOINT_PARAMS}")
     model = build_model(config)
     try:
         model.load_state_dict(data["state_dict"], strict=True)
-    except (RuntimeError, TypeError) as e:
+    except (RuntimeError, TypeError, AttributeError) as e:  # AttributeError: a key that is not a string
         raise CheckpointError("mismatch", f"the weights do not fit the checkpoint's network: "
                               f"{str(e).splitlines()[0]}") from None
     return model.eval(), config

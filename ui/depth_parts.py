@@ -120,7 +120,7 @@ def part_tube() -> None:
     fields = receptive_fields(layers)
     with controls:
         level = url_slider(t("depth.tube.layer"), key="depth_level", name="level", min_value=1,
-                           max_value=len(layers), default=len(layers))
+                           max_value=len(layers), default=len(layers)) if len(layers) > 1 else 1
         h, w = shapes[level - 1]
         ci, cj = centre_unit((h, w))
         i = url_slider(t("depth.tube.row"), key="depth_i", name="i", min_value=0, max_value=h - 1, default=ci) \

@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import streamlit as st
-from core.conv import KERNELS
 
+from core.conv import KERNELS
 from core.kernel_text import MAX_KERNEL_SIDE, KernelError, format_kernel, kernel_from_cells, parse_kernel
 from ui.i18n import t, translator
-from ui.url_state import UrlParam, url_choice, write_to_url
+from ui.url_state import UrlParam, shown, url_choice, write_to_url
 
 CUSTOM = "custom"
 DEFAULT_CUSTOM = "0 -1 0; -1 5 -1; 0 -1 0"
@@ -36,7 +36,7 @@ def kernel_picker(key: str, default: str = "sobel_x") -> np.ndarray | None:
     if last not in st.session_state:
         value, rejected = param.parse(st.query_params.get("w"))
         if rejected:
-            st.toast(t("url.bad_value", name="w", value=st.query_params.get("w", "")[:40], default=value), icon="⚠️")
+            st.toast(t("url.bad_value", name="w", value=shown(st.query_params.get("w")), default=value), icon="⚠️")
         st.session_state[last] = parse_kernel(value)
     base = st.session_state[last]
     size_rows, size_cols = st.columns(2)

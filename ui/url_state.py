@@ -14,6 +14,7 @@ Usage in a page::
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -60,7 +61,7 @@ def seed_from_url(param: UrlParam[Any]) -> None:
     value, rejected = param.parse(raw)
     if rejected:
         del st.query_params[param.name]
-        st.toast(t("url.bad_value", name=param.name, value=_short(raw), default=param.encode(value)),
+        st.toast(t("url.bad_value", name=param.name, value=shown(raw), default=param.encode(value)),
                  icon="⚠️")
     st.session_state[param.key] = value
 
@@ -87,9 +88,17 @@ def url_widget(widget: Callable[..., T], param: UrlParam[T], *args: Any, **kwarg
     return value
 
 
-def _short(raw: str | None, limit: int = 40) -> str:
+def shown(raw: str | None, limit: int = 40) -> str:
+    """Link text as a notice quotes it: at most ``limit`` characters, invisible ones as ``U+200B``, in a code span, so
+    that markdown in it (a picture, a link, a colour) shows as typed instead of being rendered (a notice is markdown).
+    """
     raw = raw or ""
-    return raw if len(raw) <= limit else raw[: limit - 1] + "…"
+    text = raw if len(raw) <= limit else raw[: limit - 1] + "…"
+    text = "".join(c if c.isprintable() else f"U+{ord(c):04X}" for c in text)
+    if not text.strip():
+        return text
+    fence = "`" * (max(map(len, re.findall("`+", text)), default=0) + 1)  # longer than any run of ` inside
+    return f"{fence} {text} {fence}"
 
 
 # ---- decoders -------------------------------------------------------------------------------------
