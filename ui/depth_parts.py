@@ -24,7 +24,7 @@ from core.depth import (
     parse_layer,
     units_inside,
 )
-from core.images import to_gray
+from core.images import BUILTIN_IMAGES, to_gray
 from core.models import feature_maps
 from core.receptive import KINDS, field_bounds, receptive_field_of, receptive_fields, stack_to_model
 from ui.code import show_code
@@ -82,14 +82,24 @@ def stack_controls(expanded: bool) -> list[dict]:
 
 
 def network_input() -> np.ndarray | None:
+    """The picture in grey, shrunk to at most ``INPUT_SIDE`` pixels a side (the built-in ones cached)."""
     picked = image_picker("depth", default="photo")
     if picked is None:
         return None
-    gray = to_gray(picked.rgb)
+    return shrunk_builtin(picked.name) if picked.name in BUILTIN_IMAGES else shrunk(picked.rgb)
+
+
+def shrunk(rgb: np.ndarray) -> np.ndarray:
+    gray = to_gray(rgb)
     scale = INPUT_SIDE / max(gray.shape)
     if scale < 1:
         gray = area_resize(gray, max(1, round(gray.shape[0] * scale)), max(1, round(gray.shape[1] * scale)))
     return gray
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def shrunk_builtin(name: str) -> np.ndarray:
+    return shrunk(BUILTIN_IMAGES[name].load())
 
 
 def _square(bounds, colour: str, width: float, dash: str = "solid", fill: str | None = None) -> dict:
@@ -134,10 +144,9 @@ def part_tube() -> None:
                           colorbar=False)
     stride = max(1, fields[0]["size"])  # one tube in every `size` units: the views side by side, not all overlapping
     shown = [(a, b) for a, b in small if a % stride == small[0][0] % stride and b % stride == small[0][1] % stride]
-    for a, b in shown:
-        figure.add_shape(_square(field_bounds(fields[0], a, b, gray.shape), LAYER_COLOURS[0], 1.2,
-                                 fill="rgba(245,158,11,0.10)"))
-    figure.add_shape(_square(bounds, LAYER_COLOURS[(level - 1) % len(LAYER_COLOURS)], 3.5))
+    figure.layout.shapes = [_square(field_bounds(fields[0], a, b, gray.shape), LAYER_COLOURS[0], 1.2,
+                                    fill="rgba(245,158,11,0.10)") for a, b in shown] + \
+        [_square(bounds, LAYER_COLOURS[(level - 1) % len(LAYER_COLOURS)], 3.5)]  # one assignment: validated once
     view.plotly_chart(figure, config=CHART, key="depth_tube_fig")
     view.markdown(t("depth.tube.reading", layer=level, size=entry["size"], n=len(small), k=fields[0]["size"],
                     shown=len(shown), h=h, w=w))
@@ -153,12 +162,7 @@ def part_stack() -> None:
     if shapes is None:
         return
     fields = receptive_fields(layers)
-    model = stack_to_model(layers)
-    measured = []
-    for entry, (h, w) in zip(fields, shapes, strict=True):
-        i, j = centre_unit((h, w))
-        top, left, bottom, right = receptive_field_of(model, entry["name"], (0, i, j), (1, side, side))
-        measured.append(f"{bottom - top + 1} × {right - left + 1}")
+    measured = measured_fields(tuple(format_layer(layer) for layer in layers), side)
     table = {t("depth.column.layer"): [str(n) for n in range(1, len(layers) + 1)],
              t("depth.column.kind"): [t("depth.kinds." + f["kind"]) for f in fields],
              t("depth.column.kernel"): [f"{f['kernel']}×{f['kernel']}" for f in fields],
@@ -170,15 +174,15 @@ def part_stack() -> None:
              t("depth.column.jump"): [str(f["jump"]) for f in fields]}
     st.table(table, border="horizontal")
     left, right = st.columns(2)
-    figure = go.Figure(layout=dict(height=340, margin=dict(l=10, r=10, t=40, b=10),
-                                   title=dict(text=t("depth.stack_part.squares", side=side), font=dict(size=14)),
-                                   xaxis=dict(range=[-0.5, side - 0.5], visible=False, constrain="domain"),
-                                   yaxis=dict(range=[side - 0.5, -0.5], visible=False, scaleanchor="x"),
-                                   plot_bgcolor="rgba(128,128,128,0.08)"))
-    for n, (entry, shape) in enumerate(zip(fields, shapes, strict=True)):
-        figure.add_shape(_square(field_bounds(entry, *centre_unit(shape), side), LAYER_COLOURS[n % 8], 2.5))
-        figure.add_trace(go.Scatter(x=[None], y=[None], mode="lines", line=dict(color=LAYER_COLOURS[n % 8]),
-                                    name=t("depth.layer_n", n=n + 1)))
+    squares = [_square(field_bounds(entry, *centre_unit(shape), side), LAYER_COLOURS[n % 8], 2.5)
+               for n, (entry, shape) in enumerate(zip(fields, shapes, strict=True))]
+    legend = [go.Scatter(x=[None], y=[None], mode="lines", line=dict(color=LAYER_COLOURS[n % 8]),
+                         name=t("depth.layer_n", n=n + 1)) for n in range(len(fields))]
+    figure = go.Figure(data=legend, layout=dict(
+        height=340, margin=dict(l=10, r=10, t=40, b=10), shapes=squares,
+        title=dict(text=t("depth.stack_part.squares", side=side), font=dict(size=14)),
+        xaxis=dict(range=[-0.5, side - 0.5], visible=False, constrain="domain"),
+        yaxis=dict(range=[side - 0.5, -0.5], visible=False, scaleanchor="x"), plot_bgcolor="rgba(128,128,128,0.08)"))
     left.plotly_chart(figure, config=CHART, key="depth_squares_fig")
     sizes = {t("depth.field_size"): [f["size"] for f in fields]}
     growth = lines_figure(list(range(1, len(fields) + 1)), sizes, t("depth.stack_part.growth"), t("depth.layer_axis"),
@@ -187,6 +191,19 @@ def part_stack() -> None:
     st.markdown(t("depth.stack_part.why"))
     show_code(SNIPPET.read_text(), {"layers": [(f["kind"], f["kernel"], f["stride"], f["dilation"]) for f in fields],
                                     "side": side}, filename="receptive_field.py", key="depth_code")
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def measured_fields(stack: tuple[str, ...], side: int) -> list[str]:
+    """Each layer's field for its centre unit, measured by backprop on a ``side``×``side`` input (cached per stack:
+    seven backward passes are the slow part of this page)."""
+    layers = [{**parse_layer(text), "name": f"layer{n}"} for n, text in enumerate(stack, 1)]
+    model = stack_to_model(layers)
+    out = []
+    for layer, (h, w) in zip(layers, output_shapes(layers, side, side), strict=True):
+        top, left, bottom, right = receptive_field_of(model, layer["name"], (0, *centre_unit((h, w))), (1, side, side))
+        out.append(f"{bottom - top + 1} × {right - left + 1}")
+    return out
 
 
 def _model_stack(model) -> list[dict]:
