@@ -1,0 +1,166 @@
+"""Two students on one server do not see each other's training: each browser session has its own job, progress,
+results and uploaded model, and stopping one run leaves the other going.
+
+The browser test drives two browser contexts (two Streamlit sessions) against the real server; the AppTest one checks
+the same at the level of ``ui.training.session_job`` (a job per session token).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from core.models import CNNConfig, ConvBlock, MLPConfig, build_model
+from tests.conftest import assert_clean, lesson_app, page_texts
+from tests.test_browser import assert_healthy, wait_until_idle, watch_errors
+from ui.i18n import translate
+from ui.nav import CNN_TRAINER
+
+# A: a one-block CNN, 20 epochs (stopped long before its end). B: a dense network with many small batches, 30 epochs
+# (about 10 s alone on 2 cores: still training when A is stopped, and then it finishes on its own).
+QUERY_A = "lang=en&blocks=1&b1=4-3-relu-max-bn&epochs=20&data=digits"
+QUERY_B = "lang=en&model=mlp&width=16&epochs=30&batch=16"
+CONFIG_A = CNNConfig(blocks=(ConvBlock(4, 3, "relu", "max", True),))
+CONFIG_B = MLPConfig(hidden=(16,))
+EPOCHS_A, EPOCHS_B = 20, 30
+
+
+def en(key: str) -> str:
+    """The fixed start of an English message with ``{fields}``: "Finished in {seconds} s." -> "Finished in"."""
+    return translate(key, "en").split("{")[0].strip()
+
+
+RUNNING, FINISHED, STOPPED = en("cnn.status.running"), en("cnn.status.finished"), en("cnn.status.stopped")
+LOADED = translate("cnn.status.loaded", "en")
+KERNELS, TEMPLATES = en("cnn.kernels"), en("cnn.templates")
+NO_MAPS = translate("cnn.no_maps", "en")
+
+
+def weights(config) -> str:
+    return f"{sum(p.numel() for p in build_model(config).parameters()):,}"
+
+
+def main_text(page: Page) -> str:
+    return page.locator('[data-testid="stMain"]').inner_text()
+
+
+def button(page: Page, key: str):
+    """A button of the page itself (the header's own "Stop" stops a script run, not the training)."""
+    return page.locator('[data-testid="stMain"]').get_by_role("button", name=translate(key, "en"))
+
+
+def shown_epoch(page: Page) -> int:
+    """The epoch in the progress bar's text ("Epoch 3 · loss …")."""
+    text = page.locator('[data-testid="stProgress"]').first.inner_text()
+    return int(re.search(r"Epoch (\d+)", text).group(1))
+
+
+# Every chart's data: a rerun that follows another test image draws other probabilities.
+CHARTS = "() => [...document.querySelectorAll('.js-plotly-plot')].map(gd => JSON.stringify(gd.data)).join('|')"
+
+
+def wait_for_text(page: Page, text: str, timeout: float = 120_000) -> None:
+    page.get_by_text(text).first.wait_for(timeout=timeout)
+
+
+def checkpoint_file(tmp_path):
+    from core.train import save_checkpoint
+
+    config = CNNConfig(blocks=(ConvBlock(4),), dense=())
+    buffer = io.BytesIO()
+    save_checkpoint(buffer, build_model(config), config)
+    path = tmp_path / "model.pt"
+    path.write_bytes(buffer.getvalue())
+    return path
+
+
+@pytest.mark.browser
+def test_two_sessions_train_side_by_side_without_seeing_each_other(browser, server, tmp_path):
+    contexts = [browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-US") for _ in range(2)]
+    try:
+        a, b = (context.new_page() for context in contexts)
+        errors_a, errors_b = watch_errors(a), watch_errors(b)
+        a.goto(f"{server.url}/cnn_trainer?{QUERY_A}")
+        b.goto(f"{server.url}/cnn_trainer?{QUERY_B}")
+        for page in (a, b):
+            wait_until_idle(page)
+        # each page summarises its own network
+        assert f"{weights(CONFIG_A)} weights" in main_text(a) and weights(CONFIG_B) not in main_text(a)
+        assert f"{weights(CONFIG_B)} weights" in main_text(b) and weights(CONFIG_A) not in main_text(b)
+
+        # both start at once: each sees its own run, with its own network inside
+        for page in (a, b):
+            button(page, "cnn.start").click()
+        for page in (a, b):
+            wait_for_text(page, RUNNING)
+            page.locator('[data-testid="stProgress"]').first.wait_for(timeout=120_000)
+        wait_for_text(a, KERNELS)
+        wait_for_text(b, TEMPLATES)
+        assert TEMPLATES not in main_text(a) and KERNELS not in main_text(b)
+
+        # stopping A leaves B training
+        button(a, "cnn.stop").click()
+        wait_for_text(a, STOPPED)
+        wait_until_idle(a)
+        stopped_at = shown_epoch(a)
+        assert stopped_at < EPOCHS_A
+        assert RUNNING in main_text(b) and STOPPED not in main_text(b), "B stopped with A"
+        expect(button(b, "cnn.stop")).to_be_enabled()
+
+        # a model uploaded in A is A's alone
+        a.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(str(checkpoint_file(tmp_path)))
+        wait_for_text(a, LOADED)
+        wait_until_idle(a)
+
+        # B goes on to its own end: all its epochs, its own test accuracy and its own kind of network
+        wait_for_text(b, FINISHED, timeout=240_000)
+        wait_until_idle(b)
+        assert shown_epoch(b) == EPOCHS_B
+        text_b = main_text(b)
+        assert "Test accuracy:" in text_b and TEMPLATES in text_b and NO_MAPS in text_b
+        assert KERNELS not in text_b and LOADED not in text_b and STOPPED not in text_b
+        # a rerun of B (another test image to follow) after A's upload still shows B's run, not A's model
+        charts = b.evaluate(CHARTS)
+        slider = b.get_by_role("slider", name=translate("cnn.probe", "en"))
+        slider.focus()
+        slider.press("ArrowRight")
+        expect(slider).to_have_value("1")
+        b.wait_for_function(f"before => ({CHARTS})() !== before", arg=charts, timeout=60_000)  # redrawn: it ran
+        wait_until_idle(b)
+        text_b = main_text(b)
+        assert FINISHED in text_b and LOADED not in text_b and TEMPLATES in text_b
+
+        # A shows the model it loaded (a CNN: kernels), never B's run
+        text_a = main_text(a)
+        assert LOADED in text_a and "Test accuracy:" in text_a and KERNELS in text_a
+        assert TEMPLATES not in text_a and FINISHED not in text_a and NO_MAPS not in text_a
+        assert_healthy(a, errors_a, server)
+        assert_healthy(b, errors_b, server)
+    finally:
+        for context in contexts:
+            context.close()
+
+
+def test_each_apptest_session_gets_its_own_training_job():
+    """Two sessions hold distinct job tokens; a run started in one leaves the other idle, and its Stop stops it."""
+    first = lesson_app(CNN_TRAINER, {"blocks": "1", "b1": "4-3-relu-max-bn", "epochs": "30"})
+    second = lesson_app(CNN_TRAINER, {"model": "mlp", "width": "16"})
+    tokens = [at.session_state["_training_job_token"] for at in (first, second)]
+    assert tokens[0] != tokens[1]
+    first.button(key="cnn_start").click().run()
+    try:
+        assert first.button(key="cnn_start").disabled and not first.button(key="cnn_stop").disabled
+        second.run()
+        assert_clean(second)
+        assert translate("cnn.idle", "en") in page_texts(second)  # nothing of the first session's run
+        assert not second.button(key="cnn_start").disabled and second.button(key="cnn_stop").disabled
+    finally:
+        first.button(key="cnn_stop").click().run()  # frees its slot of the server-wide cap
+    assert_clean(first)
+    assert STOPPED in page_texts(first) and first.button(key="cnn_stop").disabled  # the run is over
+    second.run()
+    assert translate("cnn.idle", "en") in page_texts(second)
+    assert [at.session_state["_training_job_token"] for at in (first, second)] == tokens
