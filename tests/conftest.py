@@ -158,3 +158,10 @@ def plotly_array(value) -> np.ndarray:
         return flat.reshape(shape) if shape else flat
     return np.asarray(value, dtype=float)
 
+
+@pytest.fixture
+def console_errors(page) -> list[str]:
+    """The browser page's console errors, page errors and failed requests (``tests.test_browser.watch_errors``)."""
+    from tests.test_browser import watch_errors
+
+    return watch_errors(page)

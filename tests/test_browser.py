@@ -45,11 +45,6 @@ def watch_errors(page: Page) -> list[str]:
     return errors
 
 
-@pytest.fixture
-def console_errors(page: Page) -> list[str]:
-    return watch_errors(page)
-
-
 def wait_until_idle(page: Page) -> None:
     """Wait for the script run to finish and the page's content (its title, its figures) to be drawn."""
     page.locator("h1").first.wait_for()
@@ -73,6 +68,29 @@ def assert_healthy(page: Page, errors: list[str], server) -> None:
 def wait_for_query(page: Page, fragment: str) -> None:
     """Streamlit rewrites the URL with the History API (no navigation): poll ``location.search``."""
     page.wait_for_function("f => location.search.includes(f)", arg=fragment)
+
+
+def plot_point(figure, xy) -> tuple[float, float]:
+    """Page coordinates of the data point ``xy`` in a plotly figure (the axes' own offsets: a legend above the plot
+    pushes the plot area down)."""
+    return tuple(figure.evaluate(
+        """(gd, [x, y]) => {
+            const r = gd.getBoundingClientRect(), l = gd._fullLayout;
+            return [r.left + l.xaxis._offset + l.xaxis.l2p(x), r.top + l.yaxis._offset + l.yaxis.l2p(y)];
+        }""", list(xy)))
+
+
+def draw_a_one(page: Page, timeout: float) -> None:
+    """A vertical stroke (a "1") with the mouse on the trainer's drawing pad, once the pad is mounted."""
+    canvas = page.locator(".canvas-root canvas").last  # fabric.js: the top canvas takes the pointer
+    expect(canvas).to_be_visible(timeout=timeout)  # on a loaded machine the component can take a while
+    canvas.scroll_into_view_if_needed(timeout=timeout)
+    box = canvas.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + 40)
+    page.mouse.down()
+    for k in range(1, 13):
+        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + 40 + 16 * k)
+    page.mouse.up()
 
 
 def page_url(server, spec, **query: str) -> str:
@@ -338,11 +356,7 @@ def test_clicking_the_contour_moves_the_start(page: Page, console_errors, server
     wait_until_idle(page)
     figure = page.locator(".js-plotly-plot").first
     figure.scroll_into_view_if_needed()
-    x, y = figure.evaluate(  # the axes' own offsets: the legend above the plot pushes the plot area down
-        """(gd, [x, y]) => {
-            const r = gd.getBoundingClientRect(), l = gd._fullLayout;
-            return [r.left + l.xaxis._offset + l.xaxis.l2p(x), r.top + l.yaxis._offset + l.yaxis.l2p(y)];
-        }""", want)
+    x, y = plot_point(figure, want)
     page.mouse.click(x, y)
     wait_for_query(page, f"sx={want[0]:g}")
     wait_for_query(page, f"sy={want[1]:g}")
@@ -411,15 +425,7 @@ def test_trainer_classifies_a_digit_drawn_on_the_pad(page: Page, console_errors,
     wait_until_idle(page)
     prompt = page.get_by_text(translate("cnn.try.draw_something", "en"))
     expect(prompt).to_have_count(1, timeout=60_000)  # the pad is empty: no answer yet
-    canvas = page.locator(".canvas-root canvas").last  # fabric.js: the top canvas takes the pointer
-    expect(canvas).to_be_visible(timeout=60_000)  # mounted (on a loaded machine the component can take a while)
-    canvas.scroll_into_view_if_needed(timeout=60_000)
-    box = canvas.bounding_box()
-    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + 40)
-    page.mouse.down()
-    for k in range(1, 13):  # a vertical stroke: a "1"
-        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + 40 + 16 * k)
-    page.mouse.up()
+    draw_a_one(page, 60_000)
     page.get_by_text("What the network sees (8 × 8)").first.wait_for(timeout=60_000)
     expect(prompt).to_have_count(0)
     answers = page.get_by_text("The network's answer:")
