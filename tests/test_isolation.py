@@ -19,12 +19,13 @@ from tests.test_browser import assert_healthy, wait_until_idle, watch_errors
 from ui.i18n import translate
 from ui.nav import CNN_TRAINER
 
-# A: a one-block CNN, 20 epochs (stopped long before its end). B: a dense network with many small batches, 30 epochs
-# (about 10 s alone on 2 cores: still training when A is stopped, and then it finishes on its own).
+# A: a one-block CNN, 20 epochs (stopped long before its end). B: a wide three-layer dense network with many small
+# batches, 30 epochs (about 30 s alone on 2 cores: still training when A is stopped, and then it finishes on its own;
+# a 16-wide one took under 4 s and was sometimes done before A was stopped).
 QUERY_A = "lang=en&blocks=1&b1=4-3-relu-max-bn&epochs=20&data=digits"
-QUERY_B = "lang=en&model=mlp&width=16&epochs=30&batch=16"
+QUERY_B = "lang=en&model=mlp&layers=3&width=512&epochs=30&batch=16"
 CONFIG_A = CNNConfig(blocks=(ConvBlock(4, 3, "relu", "max", True),))
-CONFIG_B = MLPConfig(hidden=(16,))
+CONFIG_B = MLPConfig(hidden=(512, 512, 512))
 EPOCHS_A, EPOCHS_B = 20, 30
 
 
