@@ -182,10 +182,8 @@ def test_main_control_changes_the_figure_travels_in_the_link_and_survives_the_la
         assert now == shown
         return
     assert f"={chosen}" in page.url.split("?")[1]  # the choice itself is kept (and stays in the link)
-    if now == shown:
-        # the drop-down's label and its list are Chinese, but its box still shows the English name of the choice
-        # until the page is reloaded (the keyed combobox keeps its input text across the rerun)
-        pytest.xfail(f"known bug: after the language switch the drop-down still shows {shown!r}")
+    # the drop-down's box shows the choice's Chinese name too, not only its label and its list
+    # (``ui.url_state.relabel_after_language_switch``)
     assert now == translate(OPTION_NAMES[key] + str(chosen), "zh")
 
 

@@ -162,3 +162,34 @@ def test_multi_parse(raw, expected):
 def test_multi_round_trips_in_option_order(picked):
     ordered = [o for o in ["a", "b", "c"] if o in picked]
     assert MULTI.parse(MULTI.encode(ordered)) == (ordered, False)
+
+
+# ---- a language switch relabels the choice already made ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("spec_name", "query", "key"), [
+    ("CONVOLUTION", {"part": "image", "kernel": "box_blur"}, "conv_kernel"),  # url_choice
+    ("CNN_TRAINER", {"b1": "16-3-relu-avg-bn"}, "cnn_b1_pooling"),  # a cell of the trainer's block table
+    ("DEPTH", {}, "depth_l1_kind"),  # a cell of the depth lesson's layer table
+])
+def test_a_language_switch_sends_the_chosen_option_again_in_the_new_language(spec_name, query, key):
+    """The browser shows a keyed selectbox's choice by the label it was last sent; Streamlit sends it only when the
+    value changes. After a language switch the value is the same, so without a fresh label the box would keep the
+    English name of the choice under a Chinese list (seen in the browser: tests/test_journeys.py)."""
+    from tests.conftest import lesson_app
+    from ui import nav
+
+    at = lesson_app(getattr(nav, spec_name), query)
+    before = at.selectbox(key=key)
+    value = before.value
+    assert before.proto.raw_value in before.proto.options  # sent on the first draw
+    at.session_state["lang"] = "zh"
+    at.run()
+    assert_clean(at)
+    after = at.selectbox(key=key)
+    assert after.value == value  # the choice is kept ...
+    chosen = list(before.proto.options).index(before.proto.raw_value)
+    assert after.proto.set_value and after.proto.raw_value == after.proto.options[chosen]  # ... relabelled
+    assert after.proto.raw_value != before.proto.raw_value  # in Chinese
+    at.run()  # and sent once: a later rerun leaves the box alone
+    assert not at.selectbox(key=key).proto.set_value

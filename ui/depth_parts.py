@@ -35,7 +35,7 @@ from ui.image_input import image_picker
 from ui.quiz import check_answer, quiz_controls
 from ui.trainer_parts import shared_dataset, tile
 from ui.training import session_job
-from ui.url_state import UrlParam, seed_from_url, url_slider, write_to_url
+from ui.url_state import UrlParam, relabel_after_language_switch, seed_from_url, url_slider, write_to_url
 
 CHART = {"displayModeBar": False}
 SNIPPET = Path(__file__).resolve().parent.parent / "assets" / "snippets" / "depth.py.tmpl"
@@ -53,6 +53,7 @@ def layer_row(i: int) -> dict:
     keys = {name: f"depth_l{i}_{name}" for name in ("kind", "kernel", "stride", "dilation")}
     for name, key in keys.items():
         st.session_state.setdefault(key, saved[name])
+    relabel_after_language_switch(keys["kind"])
     label, *cells = st.columns([0.5, 1.2, 1, 1, 1], vertical_alignment="center")
     label.markdown(f"**{i}**")
     hidden = {"label_visibility": "collapsed"}

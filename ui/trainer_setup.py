@@ -8,7 +8,7 @@ import streamlit as st
 from core.models import POOLINGS, CNNConfig, ConvBlock, MLPConfig, format_block, parse_block, summarize
 from core.train import OPTIMIZERS, TrainConfig
 from ui.i18n import t, translator
-from ui.url_state import UrlParam, seed_from_url, url_choice, url_slider, write_to_url
+from ui.url_state import UrlParam, relabel_after_language_switch, seed_from_url, url_choice, url_slider, write_to_url
 
 KINDS = ("cnn", "mlp")
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "gelu", "leaky_relu")
@@ -43,6 +43,7 @@ def block_row(i: int) -> ConvBlock:
     keys = {name: f"cnn_b{i}_{name}" for name in _FIELDS}
     for name, key in keys.items():
         st.session_state.setdefault(key, getattr(st.session_state[param.key], name))
+    relabel_after_language_switch(keys["activation"], keys["pooling"])
     label, *cells = st.columns([0.45, 1, 0.8, 1.3, 1.2, 0.6], vertical_alignment="center")
     label.markdown(f"**{i}**")
     hidden = {"label_visibility": "collapsed"}

@@ -21,7 +21,7 @@ from typing import Any, Generic, TypeVar
 
 import streamlit as st
 
-from ui.i18n import t
+from ui.i18n import current_language, t
 
 T = TypeVar("T")
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
@@ -76,6 +76,24 @@ def write_to_url(param: UrlParam[T], value: T) -> None:
             st.query_params[param.name] = text
 
 
+_DRAWN_IN = "_widget_language"  # session state: the language each keyed choice widget was last drawn in
+
+
+def relabel_after_language_switch(*keys: str) -> None:
+    """Call before drawing keyed choice widgets whose options are translated.
+
+    Streamlit sends a keyed selectbox's value to the browser as its label, and only when the value changes; after a
+    language switch the value is the same, so the box would go on showing the old language's label (while its list
+    is in the new one). Assigning the value to itself marks it changed, and the label is sent again, translated.
+    """
+    drawn_in = st.session_state.setdefault(_DRAWN_IN, {})
+    language = current_language()
+    for key in keys:
+        if drawn_in.get(key, language) != language and key in st.session_state:
+            st.session_state[key] = st.session_state[key]
+        drawn_in[key] = language
+
+
 def url_widget(widget: Callable[..., T], param: UrlParam[T], *args: Any, **kwargs: Any) -> T:
     """Draw ``widget(*args, key=param.key, **kwargs)`` with its value read from and written to the URL.
 
@@ -83,6 +101,7 @@ def url_widget(widget: Callable[..., T], param: UrlParam[T], *args: Any, **kwarg
     ``st.session_state[key]``) reaches the link as well as one set by the widget itself.
     """
     seed_from_url(param)
+    relabel_after_language_switch(param.key)
     value = widget(*args, key=param.key, **kwargs)
     write_to_url(param, value)
     return value
