@@ -27,6 +27,8 @@ from numbers import Integral
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from core.pooling import global_avg_pool
+
 # ---- arguments --------------------------------------------------------------------------------------------
 
 
@@ -183,19 +185,12 @@ def conv2d_valid(x, weight, bias) -> np.ndarray:
 # ---- global pooling and the classifier head ----------------------------------------------------------------
 
 
-def global_average_pool(x) -> np.ndarray:
-    """``g[c] = (1 / HW) sum_{i,j} x[c, i, j]``: (C, H, W) -> (C,), (N, C, H, W) -> (N, C)."""
-    x = _map(x)
-    work, out = _dtypes(x)
-    return x.astype(work, copy=False).mean(axis=(-2, -1)).astype(out, copy=False)
-
-
 def classifier_head(x, W, b) -> np.ndarray:
     """``logits = W gap(x) + b``: (C, H, W), (out, C) -> (out,); (N, C, H, W) -> (N, out)."""
     x, (W, b) = _map(x), _dense(W, b)
     _check_channels(x, W.shape[1], f"W {W.shape}")
     work, out = _dtypes(x, W, b)
-    y = global_average_pool(x.astype(work, copy=False)) @ W.astype(work, copy=False).T
+    y = global_avg_pool(x.astype(work, copy=False)) @ W.astype(work, copy=False).T
     if b is not None:
         y = y + b.astype(work, copy=False)
     return y.astype(out, copy=False)
@@ -204,7 +199,7 @@ def classifier_head(x, W, b) -> np.ndarray:
 def classifier_head_as_conv(x, W, b) -> np.ndarray:
     """The same head as a 1x1 conv of the pooled 1x1 map: (C, H, W) -> (out, 1, 1); (N, C, H, W) -> (N, out, 1, 1)."""
     x = _map(x)
-    g = global_average_pool(x)[..., None, None]  # (C, 1, 1) or (N, C, 1, 1)
+    g = global_avg_pool(x)[..., None, None]  # (C, 1, 1) or (N, C, 1, 1)
     return conv2d_1x1(g, *linear_to_conv1x1(W, b))
 
 

@@ -206,12 +206,13 @@ def pool2d(x, size, stride=None, padding=0, mode="max", ceil_mode=False, return_
 
 
 def global_avg_pool(x) -> np.ndarray:
-    """``g[c] = (1 / HW) sum_{h,w} x[c, h, w]``: one number per channel, (C, H, W) -> (C,)."""
+    """``g[c] = (1 / HW) sum_{h,w} x[c, h, w]``: one number per channel, (C, H, W) -> (C,), (N, C, H, W) -> (N, C)."""
     x = np.asarray(x)
-    if x.ndim != 3 or 0 in x.shape:
-        raise ValueError(f"global_avg_pool takes x of shape (C, H, W) with no empty axis; got shape {x.shape}")
+    if x.ndim not in (3, 4) or 0 in x.shape:
+        raise ValueError(f"global_avg_pool takes x of shape (C, H, W) or (N, C, H, W) with no empty axis; got shape "
+                         f"{x.shape}")
     work, out_dtype = work_dtype(x, "pooling")
-    return x.astype(work, copy=False).mean(axis=(1, 2)).astype(out_dtype, copy=False)
+    return x.astype(work, copy=False).mean(axis=(-2, -1)).astype(out_dtype, copy=False)
 
 
 # ---- one output cell, step by step ------------------------------------------------------------------------

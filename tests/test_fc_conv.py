@@ -15,11 +15,11 @@ from core.fc_conv import (
     conv2d_valid,
     dense_on_flattened,
     dense_per_position,
-    global_average_pool,
     linear_to_conv,
     linear_to_conv1x1,
     param_counts,
 )
+from core.pooling import global_avg_pool
 
 TOL = {"rtol": 1e-12, "atol": 1e-12}
 TOL32 = {"rtol": 1e-5, "atol": 1e-5}
@@ -113,7 +113,7 @@ def test_linear_on_flattened_map_is_a_full_kernel_conv(shape):
 def test_global_pool_and_classifier_head_equal_torch(shape):
     x, W, b = rand(shape, 10), rand((4, shape[-3]), 11), rand(4, 12)
     g = torch_gap(x)
-    np.testing.assert_allclose(global_average_pool(x), g, **TOL)
+    np.testing.assert_allclose(global_avg_pool(x), g, **TOL)
     logits = F.linear(t(g), t(W), t(b)).numpy()
     np.testing.assert_allclose(classifier_head(x, W, b), logits, **TOL)
     as_conv = classifier_head_as_conv(x, W, b)
@@ -232,7 +232,7 @@ def test_float32_agrees_within_float32_tolerance(s):
     assert head.dtype == np.float32
     np.testing.assert_allclose(head, F.linear(t(torch_gap(x32)), t(W32), t(b32)).numpy(), **TOL32)
     np.testing.assert_allclose(classifier_head_as_conv(x32, W32, b32)[..., 0, 0], head, **TOL32)
-    assert global_average_pool(x32).dtype == np.float32
+    assert global_avg_pool(x32).dtype == np.float32
 
 
 @pytest.mark.parametrize(("dtype", "expected"), [(np.float16, np.float16), (np.int64, np.float64), (bool, np.float64)])
@@ -242,7 +242,7 @@ def test_other_input_dtypes(dtype, expected):
     y = dense_per_position(x, W, b)
     assert y.dtype == expected
     np.testing.assert_allclose(y, torch_per_position(x.astype(np.float64), W.astype(np.float64), b.astype(np.float64)))
-    assert global_average_pool(x).dtype == expected
+    assert global_avg_pool(x).dtype == expected
 
 
 # ---- parameter counts ------------------------------------------------------------------------------------------
@@ -282,7 +282,7 @@ X = np.ones((3, 4, 5))
     (lambda: conv2d_valid(X, np.ones((2, 3, 5, 5)), np.ones(2)), "5x5 kernel does not fit in the 4x5 input"),
     (lambda: conv2d_valid(X, np.ones((2, 2, 1, 1)), np.ones(2)), "expects C = 2 input channels"),
     (lambda: conv2d_valid(X, np.ones((2, 3, 1, 1)), np.ones(3)), r"bias must have shape \(out,\) = \(2,\)"),
-    (lambda: global_average_pool(np.ones(5)), r"\(C, H, W\) or \(N, C, H, W\)"),
+    (lambda: global_avg_pool(np.ones(5)), r"\(C, H, W\) or \(N, C, H, W\)"),
     (lambda: classifier_head(X, np.ones((2, 4)), np.ones(2)), "expects C = 4 input channels"),
     (lambda: classifier_head_as_conv(X, np.ones((2, 4)), np.ones(2)), "expects C = 4 input channels"),
     (lambda: param_counts(0, 3), "in_features must be a whole number"),

@@ -318,6 +318,9 @@ def test_global_avg_pool_equals_adaptive_avg_pool2d(shape):
     np.testing.assert_allclose(global_avg_pool(x), pool2d(x, shape[1:], mode="avg")[:, 0, 0], rtol=0, atol=1e-12)
     with pytest.raises(ValueError, match=r"\(C, H, W\)"):
         global_avg_pool(x[0])
+    batch = np.stack([x, 2 * x + 1])  # (N, C, H, W) -> (N, C)
+    np.testing.assert_allclose(global_avg_pool(batch), F.adaptive_avg_pool2d(torch.from_numpy(batch), 1)[..., 0, 0],
+                               rtol=0, atol=1e-12)
 
 
 def test_pool_modes():

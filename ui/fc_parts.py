@@ -16,11 +16,11 @@ from core.fc_conv import (
     example,
     flat_example,
     flatten_question,
-    global_average_pool,
     linear_to_conv,
     param_counts,
     params_question,
 )
+from core.pooling import global_avg_pool
 from ui.code import show_code
 from ui.conv_figures import kernel_figure
 from ui.i18n import t
@@ -89,7 +89,7 @@ def part_head() -> None:
     x, W, b, _ = example_controls()
     c = x.shape[0]
     maps_row(x, "fc.channel", "fc_hx")
-    pooled = global_average_pool(x)
+    pooled = global_avg_pool(x)
     st.markdown(t("fc.head.pooled", values=", ".join(f"{v:.4g}" for v in pooled)))
     dense = classifier_head(x, W, b)
     conv = classifier_head_as_conv(x, W, b)[:, 0, 0]
