@@ -272,6 +272,19 @@ def _two_layer_inputs(x, W1, b1, w2, b2, y, activation):
     return x, W1, b1, w2, _scalar("b2", b2), _scalar("y", y), _check_activation(activation)
 
 
+class _Nodes(list):
+    """A graph's nodes in the order they are written."""
+
+    def add(self, name: str, op: str, inputs=(), label: str = "", value: float = 0.0) -> None:
+        self.append(Node(name, op, tuple(inputs), float(value), label=label or name))
+
+    def squared_error_graph(self, prediction: str, symbol: str) -> Graph:
+        """Close with ``e = prediction − y`` and ``L = e²``; return the graph after its forward and backward pass."""
+        self.add("e", "sub", (prediction, "y"), f"e = {symbol} {MINUS} y")
+        self.add("L", "square", ("e",), "L = e²")
+        return backward(forward(build_graph(self, "L")))
+
+
 # ---- one neuron ---------------------------------------------------------------------------------------------
 
 
@@ -283,10 +296,8 @@ def neuron_graph(x, w, b, y, activation: str = "relu") -> Graph:
     """
     x, w, b, y, activation = _neuron_inputs(x, w, b, y, activation)
     n = x.size
-    nodes: list[Node] = []
-
-    def add(name, op, inputs=(), label="", value=0.0):
-        nodes.append(Node(name, op, tuple(inputs), float(value), label=label or name))
+    nodes = _Nodes()
+    add = nodes.add
 
     for i in range(n):
         add(f"x{i + 1}", "input", value=x[i])
@@ -298,9 +309,7 @@ def neuron_graph(x, w, b, y, activation: str = "relu") -> Graph:
         add(f"p{i}", "mul", (f"w{i}", f"x{i}"), f"p{i} = w{i}·x{i}")
     add("z", "add", [f"p{i}" for i in range(1, n + 1)] + ["b"], "z = Σ + b")
     add("a", activation, ("z",), f"a = {activation}(z)")
-    add("e", "sub", ("a", "y"), f"e = a {MINUS} y")
-    add("L", "square", ("e",), "L = e²")
-    return backward(forward(build_graph(nodes, "L")))
+    return nodes.squared_error_graph("a", "a")
 
 
 def neuron_loss(x, w, b, y, activation: str = "relu") -> float:
@@ -347,10 +356,8 @@ def two_layer_graph(x, W1, b1, w2, b2, y, activation: str = "relu") -> Graph:
     """
     x, W1, b1, w2, b2, y, activation = _two_layer_inputs(x, W1, b1, w2, b2, y, activation)
     m, n = W1.shape
-    nodes: list[Node] = []
-
-    def add(name, op, inputs=(), label="", value=0.0):
-        nodes.append(Node(name, op, tuple(inputs), float(value), label=label or name))
+    nodes = _Nodes()
+    add = nodes.add
 
     for i in range(n):
         add(f"x{i}", "input", value=x[i])
@@ -370,9 +377,7 @@ def two_layer_graph(x, W1, b1, w2, b2, y, activation: str = "relu") -> Graph:
     for k in range(m):
         add(f"r{k}", "mul", (f"w2_{k}", f"h{k}"), f"r{k} = w2_{k}·h{k}")
     add("yhat", "add", [f"r{k}" for k in range(m)] + ["b2"], "ŷ = Σ + b2")
-    add("e", "sub", ("yhat", "y"), f"e = ŷ {MINUS} y")
-    add("L", "square", ("e",), "L = e²")
-    return backward(forward(build_graph(nodes, "L")))
+    return nodes.squared_error_graph("yhat", "ŷ")
 
 
 def two_layer_loss(x, W1, b1, w2, b2, y, activation: str = "relu") -> float:

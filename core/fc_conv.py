@@ -52,31 +52,29 @@ def _map(x, name: str = "x") -> np.ndarray:
     return x
 
 
-def _dense(W, b) -> tuple[np.ndarray, np.ndarray | None]:
-    """``W`` of shape (out, in) and ``b`` of shape (out,) or None, checked against each other."""
-    W = np.asarray(W)
-    if W.ndim != 2 or 0 in W.shape:
-        raise ValueError(f"W must have shape (out, in) with no empty axis; got shape {W.shape}")
-    if b is None:
-        return W, None
-    b = np.asarray(b)
-    if b.shape != (W.shape[0],):
-        raise ValueError(f"b must have shape (out,) = ({W.shape[0]},) to match W {W.shape}; got shape {b.shape}")
-    return W, b
-
-
-def _conv_weight(weight, bias) -> tuple[np.ndarray, np.ndarray | None]:
-    """``weight`` of shape (out, C, kh, kw) and ``bias`` of shape (out,) or None."""
+def _weight_and_bias(weight, bias, names: tuple[str, str], axes: str) -> tuple[np.ndarray, np.ndarray | None]:
+    """``weight`` of shape ``axes`` (its first axis ``out``) and ``bias`` of shape (out,) or None, checked together."""
+    weight_name, bias_name = names
     weight = np.asarray(weight)
-    if weight.ndim != 4 or 0 in weight.shape:
-        raise ValueError(f"weight must have shape (out, C, kh, kw) with no empty axis; got shape {weight.shape}")
+    if weight.ndim != axes.count(",") + 1 or 0 in weight.shape:
+        raise ValueError(f"{weight_name} must have shape {axes} with no empty axis; got shape {weight.shape}")
     if bias is None:
         return weight, None
     bias = np.asarray(bias)
     if bias.shape != (weight.shape[0],):
-        raise ValueError(f"bias must have shape (out,) = ({weight.shape[0]},) to match weight {weight.shape}; got "
-                         f"shape {bias.shape}")
+        raise ValueError(f"{bias_name} must have shape (out,) = ({weight.shape[0]},) to match {weight_name} "
+                         f"{weight.shape}; got shape {bias.shape}")
     return weight, bias
+
+
+def _dense(W, b) -> tuple[np.ndarray, np.ndarray | None]:
+    """``W`` of shape (out, in) and ``b`` of shape (out,) or None."""
+    return _weight_and_bias(W, b, ("W", "b"), "(out, in)")
+
+
+def _conv_weight(weight, bias) -> tuple[np.ndarray, np.ndarray | None]:
+    """``weight`` of shape (out, C, kh, kw) and ``bias`` of shape (out,) or None."""
+    return _weight_and_bias(weight, bias, ("weight", "bias"), "(out, C, kh, kw)")
 
 
 def _check_channels(x: np.ndarray, c_weight: int, what: str) -> None:
