@@ -294,3 +294,20 @@ def crop_patch(x: np.ndarray, top: int, left: int, size: int) -> np.ndarray:
     if r0 >= r1 or c0 >= c1:
         raise ValueError(f"the {size}x{size} patch at ({top}, {left}) lies outside the {x.shape[0]}x{x.shape[1]} image")
     return x[r0:r1, c0:c1].copy()
+
+
+def mosaic(maps: np.ndarray, columns: int = 8) -> np.ndarray:
+    """``(C, H, W)`` maps side by side, in rows of ``columns`` (fewer when ``C < columns``), with one blank (NaN)
+    pixel between them: map ``n`` fills rows ``r(H + 1) .. r(H + 1) + H - 1`` and columns ``k(W + 1) ..`` for
+    ``(r, k) = divmod(n, columns)``. Float64, shape ``(rows(H + 1) - 1, columns(W + 1) - 1)``."""
+    maps = np.asarray(maps, dtype=np.float64)
+    if maps.ndim != 3 or 0 in maps.shape or columns < 1:
+        raise ValueError(f"mosaic takes (C, H, W) maps with no empty axis and columns >= 1; got shape {maps.shape}, "
+                         f"columns={columns}")
+    c, h, w = maps.shape
+    columns = min(c, columns)
+    rows = -(-c // columns)
+    cells = np.full((rows * columns, h + 1, w + 1), np.nan)
+    cells[:c, :h, :w] = maps
+    grid = cells.reshape(rows, columns, h + 1, w + 1).transpose(0, 2, 1, 3).reshape(rows * (h + 1), columns * (w + 1))
+    return grid[:-1, :-1]

@@ -165,6 +165,29 @@ def stack_to_model(layers: Sequence[Mapping], in_channels: int = 1, channels: in
     return nn.Sequential(OrderedDict(modules))
 
 
+def model_to_stack(model: nn.Module) -> list[dict]:
+    """The reverse of ``stack_to_model``: ``model``'s conv and pooling children, in order and named as in the model,
+    as layer dicts for ``receptive_fields``. Other children (activations, batch norm, dropout) leave the field as it
+    is; the first flatten or dense layer ends the stack. ValueError for a layer whose kernel, stride, padding or
+    dilation differ between the two axes (the recurrence here is the same in both).
+    """
+    stack = []
+    for name, layer in model.named_children():
+        if isinstance(layer, nn.Flatten | nn.Linear):
+            break
+        if not isinstance(layer, nn.Conv2d | nn.MaxPool2d | nn.AvgPool2d):
+            continue
+        params = {"kernel": layer.kernel_size, "stride": layer.stride or layer.kernel_size, "padding": layer.padding,
+                  "dilation": getattr(layer, "dilation", 1)}
+        for key, value in params.items():
+            pair = _pair(value)
+            if pair[0] != pair[1]:
+                raise ValueError(f"{name}: {key} {pair} differs between the two axes; receptive_fields needs one value")
+            params[key] = pair[0]
+        stack.append({"name": name, "kind": "conv" if isinstance(layer, nn.Conv2d) else "pool", **params})
+    return stack
+
+
 # ---- measured by backprop ---------------------------------------------------------------------------------
 
 

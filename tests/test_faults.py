@@ -160,7 +160,7 @@ def test_a_cut_off_download_replaces_no_damaged_cached_file(mirror):
 
 
 def test_the_trainer_page_reports_a_cut_off_download_then_loads_it_on_retry(mirror):
-    from ui.trainer_parts import shared_dataset
+    from ui.training import shared_dataset
 
     files, folder, point = mirror
     shared_dataset.clear()

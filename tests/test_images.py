@@ -424,3 +424,29 @@ def test_crop_patch_examples():
     for bad in [(5, 0, 3), (0, -3, 3), (0, 0, 0)]:
         with pytest.raises(ValueError):
             crop_patch(x, *bad)
+
+
+# ---- a mosaic of feature maps -------------------------------------------------------------------------------------
+
+
+@settings(max_examples=60, deadline=None)
+@given(c=st.integers(1, 20), h=st.integers(1, 6), w=st.integers(1, 6), columns=st.integers(1, 9))
+def test_mosaic_places_each_map_in_its_cell_with_blank_lines_between(c, h, w, columns):
+    maps = np.arange(c * h * w, dtype=np.float32).reshape(c, h, w) + 1
+    grid = images.mosaic(maps, columns)
+    used = min(c, columns)
+    rows = -(-c // used)
+    assert grid.dtype == np.float64 and grid.shape == (rows * (h + 1) - 1, used * (w + 1) - 1)
+    filled = np.zeros(grid.shape, bool)
+    for n in range(c):  # the reference: one map at a time
+        r, k = divmod(n, used)
+        cell = np.s_[r * (h + 1):r * (h + 1) + h, k * (w + 1):k * (w + 1) + w]
+        np.testing.assert_array_equal(grid[cell], maps[n])
+        filled[cell] = True
+    assert np.isnan(grid[~filled]).all()  # separators and the empty cells of the last row
+
+
+def test_mosaic_refuses_what_is_not_a_stack_of_maps():
+    for bad, columns in ((np.ones((3, 3)), 8), (np.ones((0, 2, 2)), 8), (np.ones((2, 2, 2)), 0)):
+        with pytest.raises(ValueError, match="mosaic takes"):
+            images.mosaic(bad, columns)

@@ -8,7 +8,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch import nn
 
-from core.receptive import field_bounds, output_size, receptive_field_of, receptive_fields, stack_to_model
+from core.models import CNNConfig, ConvBlock, build_model
+from core.receptive import (
+    field_bounds,
+    model_to_stack,
+    output_size,
+    receptive_field_of,
+    receptive_fields,
+    stack_to_model,
+)
 
 
 def conv(k, s=1, p=0, d=1, **extra):
@@ -322,3 +330,35 @@ def test_receptive_field_of_rejects_bad_requests():
         receptive_field_of(nn.Sequential(nn.Conv2d(1, 2, 3), nn.Flatten()), "1", (0, 0, 0), (1, 5, 5))
     with pytest.raises(TypeError, match=r"nn\.Sequential"):
         receptive_field_of(nn.Conv2d(1, 1, 3), "weight", (0, 0, 0), (1, 5, 5))
+
+
+# ---- a trained network's stack --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("blocks", [
+    (ConvBlock(4, 3, "relu", "max", True), ConvBlock(4, 3, "relu", "max", True)),
+    (ConvBlock(2, 5, "tanh", "avg", False), ConvBlock(2, 7, "relu", "none", True)),
+    (ConvBlock(2, 1, "relu", "max", False), ConvBlock(2, 3, "relu", "avg", True), ConvBlock(2, 3, "relu", "none")),
+])
+def test_a_trainer_network_s_stack_gives_the_fields_backprop_measures(blocks):
+    """The depth lesson reads the trainer's network as a stack: each conv's formula field (centre unit, 28×28 input)
+    is exactly the set of pixels whose gradient reaches that unit."""
+    model = build_model(CNNConfig(blocks=blocks))
+    stack = model_to_stack(model)
+    assert [layer["name"] for layer in stack] == [name for name, layer in model.named_children()
+                                                  if isinstance(layer, nn.Conv2d | nn.MaxPool2d | nn.AvgPool2d)]
+    x = torch.zeros(1, 1, 28, 28)
+    for field in receptive_fields(stack):
+        y = model[: list(model._modules).index(field["name"]) + 1](x)
+        unit = (0, y.shape[-2] // 2, y.shape[-1] // 2)
+        measured = receptive_field_of(model, field["name"], unit, (1, 28, 28))
+        assert measured == field_bounds(field, *unit[1:], input_size=28), field["name"]
+
+
+def test_model_to_stack_refuses_unequal_axes_and_stops_at_the_head():
+    with pytest.raises(ValueError, match=r"conv: kernel \(3, 5\) differs"):
+        model_to_stack(nn.Sequential(OrderedDict([("conv", nn.Conv2d(1, 1, (3, 5)))])))
+    head = nn.Sequential(OrderedDict([("pool", nn.MaxPool2d(2)), ("flat", nn.Flatten()), ("fc", nn.Linear(4, 2)),
+                                      ("late", nn.Conv2d(1, 1, 3))]))
+    assert model_to_stack(head) == [{"name": "pool", "kind": "pool", "kernel": 2, "stride": 2, "padding": 0,
+                                     "dilation": 1}]

@@ -175,7 +175,7 @@ def test_stop_pressed_during_a_batch_ends_after_that_batch(small, monkeypatch):
 @pytest.fixture
 def offline(tmp_path, monkeypatch):
     """An empty dataset cache and every download mirror on a loopback port where nothing listens."""
-    from ui.trainer_parts import shared_dataset
+    from ui.training import shared_dataset
 
     with socket.socket() as s:  # a port that was free a moment ago: connections to it are refused at once
         s.bind(("127.0.0.1", 0))

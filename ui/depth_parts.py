@@ -24,17 +24,16 @@ from core.depth import (
     parse_layer,
     units_inside,
 )
-from core.images import BUILTIN_IMAGES, to_gray
+from core.images import BUILTIN_IMAGES, mosaic, to_gray
 from core.models import feature_maps
-from core.receptive import KINDS, field_bounds, receptive_field_of, receptive_fields, stack_to_model
+from core.receptive import KINDS, field_bounds, model_to_stack, receptive_field_of, receptive_fields, stack_to_model
 from ui.code import show_code
 from ui.conv_figures import image_figure
 from ui.figures import lines_figure
 from ui.i18n import t, translator
 from ui.image_input import image_picker
 from ui.quiz import check_answer, quiz_controls
-from ui.trainer_parts import shared_dataset, tile
-from ui.training import session_job
+from ui.training import session_job, shared_dataset
 from ui.url_state import UrlParam, relabel_after_language_switch, seed_from_url, url_slider, write_to_url
 
 CHART = {"displayModeBar": False}
@@ -207,18 +206,6 @@ def measured_fields(stack: tuple[str, ...], side: int) -> list[str]:
     return out
 
 
-def _model_stack(model) -> list[dict]:
-    """The trainer's conv and pooling layers as a stack (with padding), for their receptive fields."""
-    out = []
-    for name, layer in model.named_children():
-        if isinstance(layer, torch.nn.Conv2d):
-            out.append({"name": name, "kernel": layer.kernel_size[0], "stride": layer.stride[0],
-                        "padding": layer.padding[0], "dilation": layer.dilation[0]})
-        elif isinstance(layer, torch.nn.MaxPool2d | torch.nn.AvgPool2d):
-            out.append({"name": name, "kind": "pool", "kernel": 2, "stride": 2})
-    return out
-
-
 def part_features() -> None:
     st.markdown(t("depth.features.intro"))
     snap = session_job().snapshot()
@@ -237,13 +224,13 @@ def part_features() -> None:
     except RuntimeError:
         st.error(t("cnn.checkpoint_error.data"), icon="🧾")
         return
-    fields = {f["name"]: f["size"] for f in receptive_fields(_model_stack(model))}
+    fields = {f["name"]: f["size"] for f in receptive_fields(model_to_stack(model))}
     st.plotly_chart(image_figure(x[0, 0].numpy(), t("depth.features.input"), kind="gray", height=220,
                                  colorbar=False), config=CHART, key="depth_input_fig")
     for name, out in maps:
         block = name.split("_")[0]
         size = fields.get(f"{block}_conv", 0)
-        st.plotly_chart(image_figure(tile(out[:8]), t("depth.features.block", block=block, c=out.shape[0],
+        st.plotly_chart(image_figure(mosaic(out[:8]), t("depth.features.block", block=block, c=out.shape[0],
                                                       size=size), kind="auto", height=170, colorbar=False),
                         config=CHART, key=f"depth_maps_{name}")
     st.caption(t("depth.features.reading"))

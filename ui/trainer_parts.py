@@ -9,8 +9,8 @@ import numpy as np
 import streamlit as st
 import torch
 
-from core.data import DATASETS, DatasetUnavailable, load_dataset, prepare_image
-from core.images import to_gray
+from core.data import DATASETS, DatasetUnavailable, prepare_image
+from core.images import mosaic, to_gray
 from core.models import (
     CNNConfig,
     MLPConfig,
@@ -35,17 +35,11 @@ from ui.figures import bars_figure, lines_figure
 from ui.i18n import t, translator
 from ui.image_input import image_picker
 from ui.trainer_setup import model_controls, summary_table, train_controls
-from ui.training import MAX_CONCURRENT_TRAININGS, Snapshot, session_job
+from ui.training import MAX_CONCURRENT_TRAININGS, Snapshot, session_job, shared_dataset
 from ui.url_state import url_choice
 
 CHART = {"displayModeBar": False}
 MAPS_SHOWN = 16  # feature maps and kernels drawn per layer
-
-
-@st.cache_resource(max_entries=4, show_spinner=False)
-def shared_dataset(name: str):
-    """One copy per server of each data set (read-only tensors; training never changes them)."""
-    return load_dataset(name)
 
 
 def part_trainer() -> None:
@@ -206,7 +200,7 @@ def inside_view(snap: Snapshot, dataset) -> None:
     st.markdown(t("cnn.inside_final") if snap.model is not None else t("cnn.inside_epoch", epoch=snap.weights_epoch))
     is_cnn = any(isinstance(m, torch.nn.Conv2d) for m in model.modules())
     pictures = first_layer_pictures(model, tuple(dataset.x_test.shape[1:]))[:MAPS_SHOWN]
-    st.plotly_chart(image_figure(tile(pictures), t("cnn.kernels" if is_cnn else "cnn.templates", n=len(pictures)),
+    st.plotly_chart(image_figure(mosaic(pictures), t("cnn.kernels" if is_cnn else "cnn.templates", n=len(pictures)),
                                  kind="signed", height=190 if is_cnn else 260, colorbar=False), config=CHART,
                     key="cnn_kernels_fig")
     index = st.slider(t("cnn.probe"), 0, len(dataset.y_test) - 1, 0, key="cnn_probe")
@@ -227,21 +221,10 @@ def network_response(model, x: torch.Tensor, classes: list[str], prefix: str) ->
     if not maps:
         st.caption(t("cnn.no_maps"))
     for layer, out in maps:
-        st.plotly_chart(image_figure(tile(out[:MAPS_SHOWN]), t("cnn.try.maps", layer=layer, c=out.shape[0],
+        st.plotly_chart(image_figure(mosaic(out[:MAPS_SHOWN]), t("cnn.try.maps", layer=layer, c=out.shape[0],
                                                                 h=out.shape[1], w=out.shape[2], n=MAPS_SHOWN),
                                      kind="auto", height=200, colorbar=False), config=CHART,
                         key=f"cnn_{prefix}_maps_{layer}")
-
-
-def tile(maps: np.ndarray, columns: int = 8) -> np.ndarray:
-    """``(C, H, W)`` maps side by side in rows of ``columns``, one blank (NaN) pixel between them."""
-    c, h, w = maps.shape
-    rows = (c + columns - 1) // columns
-    mosaic = np.full((rows * (h + 1) - 1, min(c, columns) * (w + 1) - 1), np.nan)
-    for n, m in enumerate(maps):
-        r, k = divmod(n, columns)
-        mosaic[r * (h + 1):r * (h + 1) + h, k * (w + 1):k * (w + 1) + w] = m
-    return mosaic
 
 
 def drawn_picture() -> np.ndarray | None:

@@ -17,6 +17,16 @@ from typing import Any
 
 import streamlit as st
 
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def shared_dataset(name: str):
+    """One copy per server of each data set (read-only tensors; training never changes them), shared by the trainer
+    and the lessons that follow its network (depth)."""
+    from core.data import load_dataset
+
+    return load_dataset(name)
+
+
 MAX_CONCURRENT_TRAININGS = 2
 _SLOTS = threading.BoundedSemaphore(MAX_CONCURRENT_TRAININGS)
 
