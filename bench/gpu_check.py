@@ -33,14 +33,14 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import torch
-import torch.nn.functional as F
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.bare import bare_images_per_second  # noqa: E402
 from core.data import Dataset, load_dataset  # noqa: E402
 from core.models import CNNConfig, ConvBlock, build_model  # noqa: E402
-from core.train import OUT_OF_MEMORY, TrainConfig, _threads, device_info, resolve_device, train  # noqa: E402
+from core.train import OUT_OF_MEMORY, TrainConfig, device_info, resolve_device, train  # noqa: E402
 
 TARGET_RATIO = 0.85
 # Tolerances of the checked CPU/CUDA row (float32, cuDNN deterministic, no TF32, dropout 0, 1 epoch). The yardstick
@@ -80,43 +80,7 @@ def subset(data: Dataset, n_train: int, n_test: int) -> Dataset:
                    data.classes, data.description)
 
 
-def _sync(device: torch.device) -> None:
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-
-
 # ---- 1. throughput ---------------------------------------------------------------------------------------------
-
-def bare_loop(model, data, config: TrainConfig) -> float:
-    """Images per second of the plain loop: the same permutation, batches, Adam and cosine schedule as ``train``;
-    no reports, no ``loss.item()``, no checks. Timed from the first batch to the last step's completion."""
-    device = resolve_device(config.device)
-    model.to(device)
-    x, y = data.x_train.to(device), data.y_train.to(device)
-    opt = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay, foreach=True)
-    order = torch.Generator().manual_seed(config.seed)
-    n, images, step = len(x), 0, 0
-    total = math.ceil(n / config.batch_size) * config.epochs
-    model.train()
-    with _threads(config.cpu_threads, device):
-        _sync(device)
-        start = time.perf_counter()
-        for _ in range(config.epochs):
-            perm = torch.randperm(n, generator=order).to(device)
-            for i in range(0, n, config.batch_size):
-                idx = perm[i: i + config.batch_size]
-                loss = F.cross_entropy(model(x[idx]), y[idx])
-                if config.schedule == "cosine":
-                    for group in opt.param_groups:
-                        group["lr"] = config.lr * (1 + math.cos(math.pi * step / total)) / 2
-                opt.zero_grad(set_to_none=True)
-                loss.backward()
-                opt.step()
-                images += len(idx)
-                step += 1
-        _sync(device)
-        return images / (time.perf_counter() - start)
-
 
 def throughput(cases: list[tuple[str, Dataset, TrainConfig]], runs: int, device: torch.device) -> None:
     print(f"\n### 1. throughput: train() against a bare loop, CNNConfig(), median of {runs} (alternating, after a "
@@ -125,11 +89,11 @@ def throughput(cases: list[tuple[str, Dataset, TrainConfig]], runs: int, device:
     for name, data, config in cases:
         warm = replace(config, epochs=1)
         train(build_model(CNNConfig()), data, warm)
-        bare_loop(build_model(CNNConfig()), data, warm)
+        bare_images_per_second(build_model(CNNConfig()), data, warm)
         ours, bare = [], []
         for _ in range(runs):
             ours.append(train(build_model(CNNConfig()), data, config).images_per_second)
-            bare.append(bare_loop(build_model(CNNConfig()), data, config))
+            bare.append(bare_images_per_second(build_model(CNNConfig()), data, config))
         o, b = statistics.median(ours), statistics.median(bare)
         ratio = o / b
         if device.type != "cuda":

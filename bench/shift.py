@@ -15,7 +15,6 @@ over shifts 3..6 per dataset (digits, shapes), direction (right, down, diagonal)
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import statistics
 import sys
@@ -24,11 +23,11 @@ from dataclasses import replace
 from pathlib import Path
 
 import torch
-import torch.nn.functional as F
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.bare import bare_train, sync  # noqa: E402
 from core.data import shift_images  # noqa: E402
 from core.models import build_model  # noqa: E402
 from core.shift import (  # noqa: E402
@@ -41,7 +40,7 @@ from core.shift import (  # noqa: E402
     matching_mlp,
     run_shift_experiment,
 )
-from core.train import _threads, resolve_device  # noqa: E402
+from core.train import resolve_device  # noqa: E402
 
 SPAN = slice(3, 7)  # shifts 3..6, where the two networks part
 
@@ -55,28 +54,10 @@ def bare_reference(exp: ShiftExperiment) -> tuple[float, list[float], list[float
     device = resolve_device(config.device)
     cnn = replace(SHIFT_CNN, input_shape=tuple(data.x_train.shape[1:]), classes=len(data.classes))
     x, y = data.x_train.to(device), data.y_train.to(device)
-    n = len(x)
-    steps = math.ceil(n / config.batch_size) * config.epochs
     accuracies = []
     for net in (cnn, matching_mlp(cnn), replace(cnn, global_pool="max")):
         model = build_model(net, seed=exp.seed).to(device)
-        opt = torch.optim.Adam(model.parameters(), lr=config.lr, foreach=True)
-        order = torch.Generator().manual_seed(config.seed)
-        step = 0
-        model.train()
-        with torch.random.fork_rng(devices=[]), _threads(config.cpu_threads, device):
-            torch.manual_seed(config.seed)
-            for _ in range(config.epochs):
-                perm = torch.randperm(n, generator=order).to(device)
-                for i in range(0, n, config.batch_size):
-                    idx = perm[i: i + config.batch_size]
-                    loss = F.cross_entropy(model(x[idx]), y[idx])
-                    for group in opt.param_groups:
-                        group["lr"] = config.lr * (1 + math.cos(math.pi * step / steps)) / 2
-                    opt.zero_grad(set_to_none=True)
-                    loss.backward()
-                    opt.step()
-                    step += 1
+        bare_train(model, x, y, config)
         model.eval()
         acc = []
         with torch.no_grad():
@@ -85,8 +66,7 @@ def bare_reference(exp: ShiftExperiment) -> tuple[float, list[float], list[float
                 pred = model(shift_images(data.x_test, dx, dy).to(device)).argmax(1).cpu()
                 acc.append(float((pred == data.y_test).double().mean()))
         accuracies.append(acc)
-    if device.type == "cuda":
-        torch.cuda.synchronize()
+    sync(device)
     return time.perf_counter() - start, accuracies[0], accuracies[1], accuracies[2]
 
 

@@ -16,7 +16,6 @@ import argparse
 import gzip
 import statistics
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -26,8 +25,9 @@ import torch.nn.functional as F
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.bare import bare_images_per_second  # noqa: E402
 from core.models import CNNConfig, build_model  # noqa: E402
-from core.train import TrainConfig, _threads, resolve_device, train  # noqa: E402
+from core.train import TrainConfig, resolve_device, train  # noqa: E402
 
 MNIST = Path("/work/shared/data/mnist-t10k")
 
@@ -67,37 +67,12 @@ def mnist_t10k(n_train: int = 8000):
     return _dataset(x, y, perm[:n_train], perm[n_train:], "MNIST t10k 8,000 / 2,000")
 
 
-def bare_loop(model, data, config: TrainConfig) -> float:
-    """Images per second of the plain loop: same permutation, batches, optimizer; no reports, no checks."""
-    device = resolve_device(config.device)
-    model.to(device)
-    x, y = data.x_train.to(device), data.y_train.to(device)
-    opt = torch.optim.Adam(model.parameters(), lr=config.lr, foreach=True)
-    order = torch.Generator().manual_seed(config.seed)
-    n, images = len(x), 0
-    model.train()
-    with _threads(config.cpu_threads, device):
-        start = time.perf_counter()
-        for _ in range(config.epochs):
-            perm = torch.randperm(n, generator=order).to(device)
-            for i in range(0, n, config.batch_size):
-                idx = perm[i: i + config.batch_size]
-                loss = F.cross_entropy(model(x[idx]), y[idx])
-                opt.zero_grad(set_to_none=True)
-                loss.backward()
-                opt.step()
-                images += len(idx)
-        if device.type == "cuda":
-            torch.cuda.synchronize()
-        return images / (time.perf_counter() - start)
-
-
 def throughput(data, runs: int) -> None:
     config = TrainConfig(epochs=2, schedule="constant")
     ours, bare = [], []
     for _ in range(runs):
         ours.append(train(build_model(CNNConfig()), data, config).images_per_second)
-        bare.append(bare_loop(build_model(CNNConfig()), data, config))
+        bare.append(bare_images_per_second(build_model(CNNConfig()), data, config))
     o, b = statistics.median(ours), statistics.median(bare)
     print(f"\n1. throughput, default CNN, batch {config.batch_size}, {config.epochs} epochs of {len(data.x_train)} "
           f"images, device {resolve_device(config.device)}, cpu_threads {config.cpu_threads}, median of {runs}")
