@@ -193,3 +193,18 @@ def test_a_language_switch_sends_the_chosen_option_again_in_the_new_language(spe
     assert after.proto.raw_value != before.proto.raw_value  # in Chinese
     at.run()  # and sent once: a later rerun leaves the box alone
     assert not at.selectbox(key=key).proto.set_value
+
+
+def test_a_one_value_range_draws_no_slider_and_leaves_the_link():
+    """A 1×1 map has one pixel: no row/column slider (st.slider refuses min == max), value 0, and a pixel
+    asked for in the link (``?i=0``) is dropped from it; a 2×2 map draws both again."""
+    from tests.conftest import lesson_app
+    from ui.nav import FC_CONV
+
+    at = lesson_app(FC_CONV, {"part": "position", "size": "1", "i": "0"})
+    keys = [s.key for s in at.slider]
+    assert "fc_i" not in keys and "fc_j" not in keys and "fc_size" in keys
+    assert "i" not in at.query_params
+    at.slider(key="fc_size").set_value(2).run()
+    assert_clean(at)
+    assert {"fc_i", "fc_j"} <= {s.key for s in at.slider}

@@ -208,7 +208,7 @@ def part_steps() -> None:
     out = conv2d(x, w, stride=s, padding=p, dilation=d)
     with controls:
         cell = url_slider(t("conv.steps.cell"), key="conv_cell", name="cell", min_value=0, max_value=ho * wo - 1,
-                          default=0, help=t("conv.steps.cell_help")) if ho * wo > 1 else 0  # one cell: no slider
+                          default=0, help=t("conv.steps.cell_help"))
     steps = [conv_step(x, w, i, j, stride=s, padding=p, dilation=d) for i in range(ho) for j in range(wo)]
     frames = [StepFrame(i, j, st_.rows, st_.cols, st_.products, products_text(st_.window, w), st_.value)
               for (i, j), st_ in zip(np.ndindex(ho, wo), steps, strict=True)]

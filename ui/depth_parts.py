@@ -130,13 +130,11 @@ def part_tube() -> None:
     fields = receptive_fields(layers)
     with controls:
         level = url_slider(t("depth.tube.layer"), key="depth_level", name="level", min_value=1,
-                           max_value=len(layers), default=len(layers)) if len(layers) > 1 else 1
+                           max_value=len(layers), default=len(layers))
         h, w = shapes[level - 1]
         ci, cj = centre_unit((h, w))
-        i = url_slider(t("depth.tube.row"), key="depth_i", name="i", min_value=0, max_value=h - 1, default=ci) \
-            if h > 1 else 0
-        j = url_slider(t("depth.tube.col"), key="depth_j", name="j", min_value=0, max_value=w - 1, default=cj) \
-            if w > 1 else 0
+        i = url_slider(t("depth.tube.row"), key="depth_i", name="i", min_value=0, max_value=h - 1, default=ci)
+        j = url_slider(t("depth.tube.col"), key="depth_j", name="j", min_value=0, max_value=w - 1, default=cj)
     entry = fields[level - 1]
     bounds = field_bounds(entry, i, j, gray.shape)
     small = units_inside(fields[0], bounds, shapes[0])

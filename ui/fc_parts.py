@@ -62,8 +62,8 @@ def part_position() -> None:
     left, right = st.columns([2, 1])
     left.plotly_chart(kernel_figure(W, t("fc.weights", out=len(W), c=c), height=200), config=CHART, key="fc_W")
     right.plotly_chart(kernel_figure(b[:, None], t("fc.bias"), height=200), config=CHART, key="fc_b")
-    i = url_slider(t("fc.row"), key="fc_i", name="i", min_value=0, max_value=h - 1, default=0) if h > 1 else 0
-    j = url_slider(t("fc.col"), key="fc_j", name="j", min_value=0, max_value=w - 1, default=0) if w > 1 else 0
+    i = url_slider(t("fc.row"), key="fc_i", name="i", min_value=0, max_value=h - 1, default=0)
+    j = url_slider(t("fc.col"), key="fc_j", name="j", min_value=0, max_value=w - 1, default=0)
     pixel = x[:, i, j]
     terms = " + ".join(f"({W[0, k]:g})·({pixel[k]:g})" for k in range(c))
     st.markdown(t("fc.position.one", i=i, j=j, vector=", ".join(f"{v:g}" for v in pixel), terms=terms,

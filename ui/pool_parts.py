@@ -67,7 +67,7 @@ def part_steps() -> None:
     ho, wo = out.shape
     with controls:
         cell = url_slider(t("conv.steps.cell"), key="pool_cell", name="cell", min_value=0, max_value=ho * wo - 1,
-                          default=0, help=t("conv.steps.cell_help")) if ho * wo > 1 else 0  # one cell: no slider
+                          default=0, help=t("conv.steps.cell_help"))
     steps = [pool_step(x, size, s, p, i, j, mode, ceil_mode=ceil_mode) for i in range(ho) for j in range(wo)]
     frames = [StepFrame(i, j, step.rows, step.cols, step.window, cell_labels(step), step.value)
               for (i, j), step in zip(np.ndindex(ho, wo), steps, strict=True)]

@@ -185,9 +185,17 @@ def encode_number(value: float) -> str:
 
 def url_slider(label: str, *, key: str, min_value: T, max_value: T, default: T, step: T | None = None,
                name: str | None = None, **kwargs: Any) -> T:
-    """``st.slider`` whose value lives in ``?name=`` (``name`` defaults to ``key``)."""
+    """``st.slider`` whose value lives in ``?name=`` (``name`` defaults to ``key``).
+
+    A range of one value (one output cell, one layer) draws no slider and drops ``?name=``: there is nothing to
+    choose, and ``st.slider`` refuses ``min_value == max_value``.
+    """
     kind = int if isinstance(default, int) and isinstance(min_value, int) else float
     param = UrlParam(key, name or key, default, number_decoder(kind, min_value, max_value), encode_number)
+    if min_value == max_value:
+        if param.name in st.query_params:
+            del st.query_params[param.name]
+        return min_value
     current = st.session_state.get(key)
     if current is not None and not min_value <= current <= max_value:
         # the range depends on other controls (an output cell of a smaller output): keep the value inside it
