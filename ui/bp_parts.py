@@ -36,18 +36,26 @@ LIMIT = 3.0  # every number slider spans [-3, 3]
 DEFAULTS = {"x1": 2.0, "x2": -1.0, "w1": 0.5, "w2": 0.3, "b": 0.1, "y": 1.0}
 
 
-def neuron_controls(names=tuple(DEFAULTS), labels=None) -> tuple[list[float], list[float], float, float, str]:
-    """x, w, b, y and the activation; every slider in the URL under its own symbol. ``names``: the sliders to draw
-    (the others keep their values), ``labels``: their labels (default: the neuron's)."""
-    columns = st.columns(3)
-    values = {name: float(st.session_state.get(f"bp_{name}", default)) for name, default in DEFAULTS.items()}
+def number_sliders(names=tuple(DEFAULTS), labels=None) -> dict[str, float]:
+    """The sliders ``names`` (of x1, x2, w1, w2, b, y), three to a row, each in the URL under its own symbol;
+    ``labels``: theirs (default: the neuron's). Returns ``{name: value}`` for these names only."""
+    columns, values = st.columns(3), {}
     for n, name in enumerate(names):
         with columns[n % 3]:
             values[name] = url_slider(labels[n] if labels else t(f"bp.slider.{name}"), key=f"bp_{name}", name=name,
                                       min_value=-LIMIT, max_value=LIMIT, default=DEFAULTS[name], step=0.1)
-    activation = url_choice(st.segmented_control, t("bp.activation"), ACTIVATIONS, key="bp_act", name="act",
-                            default="relu", format_func=translator("act.name."))
-    return [values["x1"], values["x2"]], [values["w1"], values["w2"]], values["b"], values["y"], activation
+    return values
+
+
+def activation_control() -> str:
+    return url_choice(st.segmented_control, t("bp.activation"), ACTIVATIONS, key="bp_act", name="act",
+                      default="relu", format_func=translator("act.name."))
+
+
+def neuron_controls() -> tuple[list[float], list[float], float, float, str]:
+    """x, w, b, y and the activation of the one-neuron lessons."""
+    v = number_sliders()
+    return [v["x1"], v["x2"]], [v["w1"], v["w2"]], v["b"], v["y"], activation_control()
 
 
 def _move(key: str, by: int, last: int) -> None:
@@ -135,7 +143,8 @@ def part_step() -> None:
 
 def part_two_layer() -> None:
     st.markdown(t("bp.two.intro"))
-    x, _, _, y, activation = neuron_controls(("x1", "x2", "y"), ("x0", "x1", t("bp.slider.y")))
+    v = number_sliders(("x1", "x2", "y"), ("x0", "x1", t("bp.slider.y")))
+    x, y, activation = [v["x1"], v["x2"]], v["y"], activation_control()
     seed = url_slider(t("fc.example"), key="bp_seed", name="seed", min_value=1, max_value=99, default=1)
     W1, b1, w2, b2 = two_layer_example(seed)
     graph = two_layer_graph(x, W1, b1, w2, b2, y, activation)
