@@ -140,6 +140,15 @@ def lesson_app(spec, query: dict[str, str] | None = None, lang: str = "en"):
     return at
 
 
+def lesson_runner(spec):
+    """``lesson(query=None, lang="en")``: one page's way in for its tests (``lesson_app`` bound to ``spec``)."""
+
+    def lesson(query: dict[str, str] | None = None, lang: str = "en"):
+        return lesson_app(spec, query, lang)
+
+    return lesson
+
+
 def page_texts(at) -> str:
     """Everything the page wrote as text: markdown and the info, success, warning and error boxes."""
     return "\n".join([m.value for m in at.markdown] + [e.value for e in [*at.error, *at.info, *at.success,

@@ -10,15 +10,14 @@ from torch import nn
 
 from core.act_quiz import collapse_question, neuron_question, vanishing_question
 from core.activations import ACTIVATIONS, random_linear_layers
-from tests.conftest import ROOT, assert_clean, lesson_app, page_texts
+from tests.conftest import ROOT, assert_clean, lesson_runner, page_texts
 from ui.i18n import LANGUAGES, translate
 from ui.nav import ACTIVATIONS as PAGE
 
 PARTS = ["gallery", "neuron", "collapse", "fit", "vanishing", "feature", "quiz"]
 
 
-def lesson(query=None, lang="en"):
-    return lesson_app(PAGE, query, lang)
+lesson = lesson_runner(PAGE)
 
 
 texts = page_texts

@@ -10,15 +10,14 @@ import pytest
 import torch
 
 from core.backprop import chain_rule_text, forward_text, gradient_question, neuron_graph, stages
-from tests.conftest import assert_clean, lesson_app, page_texts
+from tests.conftest import assert_clean, lesson_runner, page_texts
 from ui.i18n import LANGUAGES, translate
 from ui.nav import BACKPROP
 
 PARTS = ("graph", "step", "two_layer", "quiz")
 
 
-def lesson(query=None, lang="en"):
-    return lesson_app(BACKPROP, query, lang)
+lesson = lesson_runner(BACKPROP)
 
 
 @pytest.mark.parametrize("lang", list(LANGUAGES))

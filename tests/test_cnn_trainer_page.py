@@ -6,13 +6,11 @@ import time
 import pytest
 
 from core.models import CNNConfig, ConvBlock, MLPConfig, build_model
-from tests.conftest import assert_clean, lesson_app, page_texts
+from tests.conftest import assert_clean, lesson_runner, page_texts
 from ui.i18n import LANGUAGES, translate
 from ui.nav import CNN_TRAINER
 
-
-def lesson(query=None, lang="en"):
-    return lesson_app(CNN_TRAINER, query, lang)
+lesson = lesson_runner(CNN_TRAINER)
 
 
 def params_of(config) -> str:

@@ -8,17 +8,11 @@ from PIL import Image
 
 from core.conv import KERNELS, conv2d, conv_output_size
 from core.images import BUILTIN_IMAGES, to_gray
-from tests.conftest import app_test, assert_clean
+from tests.conftest import assert_clean, lesson_runner
 from ui.i18n import LANGUAGES, translate
 from ui.nav import CONVOLUTION
 
-PAGE = CONVOLUTION.script
-
-
-def lesson(query: dict[str, str] | None = None, lang: str = "en"):
-    at = app_test({"lang": lang, **(query or {})}, page=PAGE)
-    assert_clean(at)
-    return at
+lesson = lesson_runner(CONVOLUTION)
 
 
 def texts(at) -> str:

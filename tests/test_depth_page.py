@@ -7,15 +7,14 @@ import pytest
 
 from core.depth import DEFAULT_STACK, field_question, parse_layer
 from core.receptive import receptive_fields
-from tests.conftest import assert_clean, lesson_app, page_texts
+from tests.conftest import assert_clean, lesson_app, lesson_runner, page_texts
 from ui.i18n import LANGUAGES, translate
 from ui.nav import DEPTH
 
 PARTS = ("tube", "stack", "features", "quiz")
 
 
-def lesson(query=None, lang="en"):
-    return lesson_app(DEPTH, query, lang)
+lesson = lesson_runner(DEPTH)
 
 
 @pytest.mark.parametrize("lang", list(LANGUAGES))

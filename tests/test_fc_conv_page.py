@@ -11,15 +11,14 @@ import torch
 import torch.nn.functional as F
 
 from core.fc_conv import example, flat_example, flatten_question, params_question
-from tests.conftest import assert_clean, lesson_app, page_texts, plotly_array
+from tests.conftest import assert_clean, lesson_runner, page_texts, plotly_array
 from ui.i18n import LANGUAGES, translate
 from ui.nav import FC_CONV
 
 PARTS = ("position", "head", "flatten", "quiz")
 
 
-def lesson(query=None, lang="en"):
-    return lesson_app(FC_CONV, query, lang)
+lesson = lesson_runner(FC_CONV)
 
 
 def figure(at, title: str) -> dict:

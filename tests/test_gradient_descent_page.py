@@ -9,15 +9,14 @@ import torch
 
 from core.optim import step_question
 from core.surfaces import SURFACES
-from tests.conftest import ROOT, lesson_app, page_texts
+from tests.conftest import ROOT, lesson_runner, page_texts
 from ui.i18n import LANGUAGES, translate
 from ui.nav import GRADIENT_DESCENT
 
 PARTS = ["one_d", "two_d", "phase", "basins", "quiz"]
 
 
-def lesson(query=None, lang="en"):
-    return lesson_app(GRADIENT_DESCENT, query, lang)
+lesson = lesson_runner(GRADIENT_DESCENT)
 
 
 texts = page_texts

@@ -7,15 +7,11 @@ import torch.nn.functional as F
 
 from core.conv_quiz import pool_size_question, pool_winner_question
 from core.images import BUILTIN_IMAGES, shift_image, to_gray
-from tests.conftest import app_test, assert_clean
+from tests.conftest import lesson_runner
 from ui.i18n import LANGUAGES, translate
 from ui.nav import POOLING
 
-
-def lesson(query=None, lang="en"):
-    at = app_test({"lang": lang, **(query or {})}, page=POOLING.script)
-    assert_clean(at)
-    return at
+lesson = lesson_runner(POOLING)
 
 
 def texts(at) -> str:

@@ -8,15 +8,14 @@ import pytest
 import torch
 
 from core.tensors import BROADCAST_EXAMPLES, shape_question
-from tests.conftest import ROOT, assert_clean, lesson_app, page_texts
+from tests.conftest import ROOT, assert_clean, lesson_runner, page_texts
 from ui.i18n import LANGUAGES, translate
 from ui.nav import TENSORS
 
 PARTS = ["basics", "broadcast", "memory", "quiz"]
 
 
-def lesson(query=None, lang="en"):
-    return lesson_app(TENSORS, query, lang)
+lesson = lesson_runner(TENSORS)
 
 
 texts = page_texts
