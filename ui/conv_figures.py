@@ -19,11 +19,13 @@ def play_controls(frame_names: Sequence[str], active: int, play_label: str, pref
     """A Play button and a scrubbing slider over the figure's frames, both run by plotly.js in the browser."""
     animate = dict(frame=dict(duration=duration, redraw=True), transition=dict(duration=0), mode="immediate")
     return dict(
+        # the button on the left of the rail, the current frame's name above the rail's right end: neither covers
+        # the other on a phone; the rail's last tick label stays inside the figure
         updatemenus=[dict(type="buttons", showactive=False, x=0.0, y=-0.08, xanchor="left", yanchor="top",
                           buttons=[dict(label=play_label, method="animate", args=[None, {**animate,
                                                                                       "fromcurrent": True}])])],
-        sliders=[dict(active=active, x=0.12, len=0.88, y=-0.02, yanchor="top", pad=dict(t=30),
-                      currentvalue=dict(prefix=prefix, font=dict(size=14)),
+        sliders=[dict(active=active, x=0.2, len=0.8, y=-0.02, yanchor="top", pad=dict(t=30, r=24),
+                      currentvalue=dict(prefix=prefix, font=dict(size=14), xanchor="right"),
                       steps=[dict(label=name, method="animate", args=[[name], animate]) for name in frame_names])],
     )
 
