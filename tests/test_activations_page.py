@@ -45,7 +45,7 @@ def test_every_part_renders_in_both_languages(part, lang):
 def test_gallery_agrees_with_torch_and_tables_every_activation():
     at = lesson({"part": "gallery", "acts": ",".join(ACTIVATIONS), "range": "20"})
     assert float(metric(at, "act.gallery.diff")) < 1e-8
-    table = at.table[0].value
+    table = at.dataframe[0].value
     assert len(table) == len(ACTIVATIONS)
     assert list(table.iloc[:, 0]) == [translate("act.name." + n, "en") for n in ACTIVATIONS]
     out = run_snippet(at, "torch.autograd.grad")

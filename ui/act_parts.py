@@ -90,7 +90,8 @@ def part_gallery() -> None:
                for name in names for ref_f, ref_g in [torch_activation(name, x)])
     st.metric(t("act.gallery.diff"), f"{diff:.1e}", help=t("act.gallery.diff_help", n=x.size))
     st.subheader(t("act.table.title"))
-    st.table(comparison_table(), border="horizontal")
+    # a grid, not st.table: on a phone it scrolls sideways instead of wrapping the Chinese one character a line
+    st.dataframe(comparison_table(), hide_index=True)
     st.caption(t("act.table.caption"))
     st.markdown(f"**{t('act.table.col.use')}**")
     st.markdown(typical_uses())

@@ -30,7 +30,7 @@ from core.receptive import KINDS, field_bounds, model_to_stack, receptive_field_
 from ui.code import show_code
 from ui.conv_figures import image_figure
 from ui.figures import lines_figure
-from ui.i18n import t, translator
+from ui.i18n import filler, t, translator
 from ui.image_input import image_picker
 from ui.quiz import check_answer, quiz_controls
 from ui.training import session_job, shared_dataset
@@ -41,6 +41,7 @@ SNIPPET = Path(__file__).resolve().parent.parent / "assets" / "snippets" / "dept
 MAX_LAYERS = 8
 INPUT_SIDE = 96  # the picture is shrunk to at most this many pixels a side: the network's input
 LAYER_COLOURS = ("#f59e0b", "#10b981", "#3b82f6", "#8b5cf6", "#ec4899", "#ef4444", "#14b8a6", "#84cc16")
+ROW_WIDTHS = [0.6, 1.2, 1, 1, 1]  # a layer's row: its name, then kind, kernel, stride, dilation
 
 
 def layer_row(i: int) -> dict:
@@ -52,16 +53,19 @@ def layer_row(i: int) -> dict:
     keys = {name: f"depth_l{i}_{name}" for name in ("kind", "kernel", "stride", "dilation")}
     for name, key in keys.items():
         st.session_state.setdefault(key, saved[name])
-    relabel_after_language_switch(keys["kind"])
-    label, *cells = st.columns([0.5, 1.2, 1, 1, 1], vertical_alignment="center")
-    label.markdown(f"**{i}**")
+    relabel_after_language_switch(keys["kind"], keys["stride"], keys["dilation"])
+    label, *cells = st.columns(ROW_WIDTHS, vertical_alignment="center")
+    # each cell names what it holds: on a phone the columns stack and the header row is far above them
+    label.markdown(f"**{t('depth.layer_n', n=i)}**")
     hidden = {"label_visibility": "collapsed"}
     layer = {"kind": cells[0].selectbox(t("depth.column.kind"), KINDS, key=keys["kind"],
                                         format_func=translator("depth.kinds."), **hidden),
              "kernel": cells[1].selectbox(t("depth.column.kernel"), KERNELS, key=keys["kernel"],
                                           format_func=lambda k: f"{k}×{k}", **hidden),
-             "stride": cells[2].selectbox(t("depth.column.stride"), STRIDES, key=keys["stride"], **hidden),
-             "dilation": cells[3].selectbox(t("depth.column.dilation"), DILATIONS, key=keys["dilation"], **hidden)}
+             "stride": cells[2].selectbox(t("depth.column.stride"), STRIDES, key=keys["stride"],
+                                          format_func=filler("depth.stride_n", "s"), **hidden),
+             "dilation": cells[3].selectbox(t("depth.column.dilation"), DILATIONS, key=keys["dilation"],
+                                            format_func=filler("depth.dilation_n", "d"), **hidden)}
     st.session_state[param.key] = format_layer(layer)
     write_to_url(param, format_layer(layer))
     return {**layer, "name": f"layer{i}"}
@@ -70,7 +74,7 @@ def layer_row(i: int) -> dict:
 def stack_controls(expanded: bool) -> list[dict]:
     with st.expander(t("depth.stack"), expanded=expanded):
         n = url_slider(t("depth.layers"), key="depth_n", name="layers", min_value=1, max_value=MAX_LAYERS, default=7)
-        for cell, name in zip(st.columns([0.5, 1.2, 1, 1, 1]), ("layer", "kind", "kernel", "stride", "dilation"),
+        for cell, name in zip(st.columns(ROW_WIDTHS), ("layer", "kind", "kernel", "stride", "dilation"),
                               strict=True):
             cell.caption(t("depth.column." + name))
         layers = [layer_row(i) for i in range(1, n + 1)]

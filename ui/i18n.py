@@ -82,3 +82,10 @@ def translator(prefix: str = "") -> Callable[[object], str]:
     """
     lang = current_language()
     return lambda option: translate(f"{prefix}{option}", lang)
+
+
+def filler(key: str, field: str) -> Callable[[object], str]:
+    """A ``format_func`` that shows option ``o`` as ``t(key, **{field: o})`` ("{n} channels"), its language bound
+    now, as in ``translator``."""
+    lang = current_language()
+    return lambda option: translate(key, lang, **{field: option})

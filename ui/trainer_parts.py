@@ -31,7 +31,7 @@ from core.train import (
     save_checkpoint,
 )
 from ui.conv_figures import image_figure
-from ui.figures import bars_figure, lines_figure
+from ui.figures import bars_figure, confusion_figure, gallery_figure, lines_figure
 from ui.i18n import t, translator
 from ui.image_input import image_picker
 from ui.trainer_setup import model_controls, summary_table, train_controls
@@ -178,7 +178,7 @@ def draw_curves(snap: Snapshot) -> None:
         st.plotly_chart(lines_figure([h["epoch"] for h in epochs], {
             t("cnn.train_acc"): [h["train_accuracy"] for h in epochs],
             t("cnn.test_acc"): [h["test_accuracy"] for h in epochs]}, t("cnn.acc_title"), t("cnn.epoch"),
-            t("cnn.accuracy"), height=250), config=CHART, key="cnn_acc_fig")
+            t("cnn.accuracy"), height=250, percent=True), config=CHART, key="cnn_acc_fig")
 
 
 def view_model(snap: Snapshot):
@@ -214,7 +214,8 @@ def network_response(model, x: torch.Tensor, classes: list[str], prefix: str) ->
         probabilities = torch.softmax(model.eval()(x), dim=1)[0].numpy()
     best = int(np.argmax(probabilities))
     st.plotly_chart(bars_figure(classes, probabilities, t("cnn.try.probabilities", label=classes[best],
-                                                          p=f"{100 * probabilities[best]:.1f}"), height=230),
+                                                          p=f"{100 * probabilities[best]:.1f}"), height=230,
+                                percent=True),
                     config=CHART, key=f"cnn_{prefix}_probs")
     maps = [(layer, out[0].numpy()) for layer, out in feature_maps(model, x) if layer.endswith("_act")
             and out.dim() == 4]
@@ -284,20 +285,18 @@ def results(dataset) -> None:
     scores = evaluate(model, dataset)
     st.subheader(t("cnn.results", accuracy=f"{100 * scores['accuracy']:.2f}"))
     left, right = st.columns(2)
-    confusion = np.asarray(scores["confusion"], dtype=float)
-    left.plotly_chart(image_figure(confusion / max(confusion.max(), 1), t("cnn.confusion"), kind="gray", height=360,
-                                   colorbar=False), config=CHART, key="cnn_confusion_fig")
-    right.plotly_chart(bars_figure(dataset.classes, scores["per_class"], t("cnn.per_class"), height=360),
+    confusion = np.asarray(scores["confusion"])
+    left.plotly_chart(confusion_figure(confusion, dataset.classes, t("cnn.confusion"), t("cnn.confusion_true"),
+                                       t("cnn.confusion_predicted")), config=CHART, key="cnn_confusion_fig")
+    right.plotly_chart(bars_figure(dataset.classes, scores["per_class"], t("cnn.per_class"), height=380, percent=True),
                        config=CHART, key="cnn_per_class_fig")
     wrong = mistakes(scores, dataset)
     if wrong:
         st.markdown(t("cnn.mistakes", n=sum(r != c for r, c in zip(dataset.y_test.tolist(), scores["predicted"],
                                                                     strict=True))))
-        columns = st.columns(6)
-        for n, (i, true, predicted) in enumerate(wrong):
-            columns[n % 6].plotly_chart(image_figure(dataset.x_test[i, 0].numpy(), t(
-                "cnn.mistake", true=dataset.classes[true], predicted=dataset.classes[predicted]), kind="gray",
-                height=150, colorbar=False), config=CHART, key=f"cnn_mistake_{n}")
+        st.plotly_chart(gallery_figure([dataset.x_test[i, 0].numpy() for i, _, _ in wrong], [
+            t("cnn.mistake", true=dataset.classes[true], predicted=dataset.classes[predicted])
+            for _, true, predicted in wrong]), config=CHART, key="cnn_mistakes_fig")
     buffer = io.BytesIO()
     save_checkpoint(buffer, model, config)
     st.download_button(t("cnn.download"), buffer.getvalue(), file_name="cnn_checkpoint.pt",

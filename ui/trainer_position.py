@@ -76,7 +76,7 @@ def part_position() -> None:
         t("cnn.shift.cnn", params=f"{result.cnn_params:,}"): result.cnn_accuracy,
         t("cnn.shift.mlp", params=f"{result.mlp_params:,}"): result.mlp_accuracy,
         t("cnn.shift.pooled", params=f"{result.pooled_params:,}"): result.pooled_accuracy,
-    }, t("cnn.shift.title"), t("cnn.shift.axis"), t("cnn.accuracy"), height=380)
+    }, t("cnn.shift.title"), t("cnn.shift.axis"), t("cnn.accuracy"), height=380, percent=True)
     figure.add_hline(y=chance, line_dash="dot", annotation_text=t("cnn.shift.chance"))
     figure.update_yaxes(range=[0, 1.02])
     st.plotly_chart(figure, config=CHART, key="cnn_shift_fig")

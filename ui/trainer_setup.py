@@ -7,7 +7,7 @@ import streamlit as st
 
 from core.models import POOLINGS, CNNConfig, ConvBlock, MLPConfig, format_block, parse_block, summarize
 from core.train import OPTIMIZERS, TrainConfig
-from ui.i18n import t, translator
+from ui.i18n import filler, t, translator
 from ui.url_state import UrlParam, relabel_after_language_switch, seed_from_url, url_choice, url_slider, write_to_url
 
 KINDS = ("cnn", "mlp")
@@ -21,6 +21,7 @@ DROPOUTS = (0.0, 0.1, 0.25, 0.5)
 LRS = (0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 1.0, 10.0)
 BATCHES = (16, 32, 64, 128, 256)
 _FIELDS = ("channels", "kernel", "activation", "pooling", "batch_norm")
+ROW_WIDTHS = [0.7, 1.1, 0.8, 1.1, 1.1, 0.7]  # a block's row: its name, then one cell per field
 
 
 def default_block(i: int) -> ConvBlock:
@@ -43,18 +44,20 @@ def block_row(i: int) -> ConvBlock:
     keys = {name: f"cnn_b{i}_{name}" for name in _FIELDS}
     for name, key in keys.items():
         st.session_state.setdefault(key, getattr(st.session_state[param.key], name))
-    relabel_after_language_switch(keys["activation"], keys["pooling"])
-    label, *cells = st.columns([0.45, 1, 0.8, 1.3, 1.2, 0.6], vertical_alignment="center")
-    label.markdown(f"**{i}**")
+    relabel_after_language_switch(keys["channels"], keys["activation"], keys["pooling"])
+    label, *cells = st.columns(ROW_WIDTHS, vertical_alignment="center")
+    # each cell names what it holds: on a phone the columns stack and the header row is far above them
+    label.markdown(f"**{t('cnn.block_n', i=i)}**")
     hidden = {"label_visibility": "collapsed"}
-    channels = cells[0].selectbox(t("cnn.channels"), CHANNELS, key=keys["channels"], **hidden)
+    channels = cells[0].selectbox(t("cnn.channels"), CHANNELS, key=keys["channels"],
+                                  format_func=filler("cnn.channels_n", "n"), **hidden)
     kernel = cells[1].selectbox(t("cnn.kernel"), KERNELS, key=keys["kernel"], format_func=lambda k: f"{k}×{k}",
                                 **hidden)
     activation = cells[2].selectbox(t("cnn.activation"), ACTIVATIONS, key=keys["activation"],
                                     format_func=translator("act.name."), **hidden)
     pooling = cells[3].selectbox(t("cnn.pooling"), POOLINGS, key=keys["pooling"],
                                  format_func=translator("cnn.poolings."), **hidden)
-    batch_norm = cells[4].checkbox(t("cnn.batch_norm"), key=keys["batch_norm"], **hidden)
+    batch_norm = cells[4].checkbox(t("cnn.bn_short"), key=keys["batch_norm"])
     block = ConvBlock(channels, kernel, activation, pooling, batch_norm)
     st.session_state[param.key] = block
     write_to_url(param, block)
@@ -64,7 +67,7 @@ def block_row(i: int) -> ConvBlock:
 def cnn_controls() -> tuple[tuple[ConvBlock, ...], str, tuple[int, ...], float]:
     """The conv blocks (a table: one row per block), then the head: global pooling?, a dense layer, dropout."""
     n = url_slider(t("cnn.blocks"), key="cnn_blocks", name="blocks", min_value=1, max_value=MAX_BLOCKS, default=2)
-    header = st.columns([0.45, 1, 0.8, 1.3, 1.2, 0.6])
+    header = st.columns(ROW_WIDTHS)
     for cell, name in zip(header, ("block", *_FIELDS), strict=True):
         cell.caption(t("cnn.column." + name))
     blocks = tuple(block_row(i) for i in range(1, n + 1))

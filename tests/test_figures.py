@@ -1,0 +1,62 @@
+"""Shared figure builders: what they draw is what they were given (numbers, labels, order), laid out so that
+nothing covers anything else."""
+
+import numpy as np
+import pytest
+
+from tests.conftest import plotly_array
+from ui.figures import bars_figure, confusion_figure, gallery_figure, lines_figure
+
+
+def test_bars_name_every_class_in_order_even_when_the_names_look_like_numbers():
+    fig = bars_figure([str(d) for d in range(10)], np.linspace(0, 1, 10), "p").to_plotly_json()
+    assert fig["layout"]["xaxis"]["type"] == "category"  # a numeric axis would label only 0, 2, 4, ...
+    assert list(fig["data"][0]["x"]) == [str(d) for d in range(10)]
+
+
+def test_percent_bars_write_percentages_and_leave_slivers_blank():
+    values = [0.9765, 0.0123, 0.001257, 0.0]
+    fig = bars_figure(list("abcd"), values, "p", percent=True).to_plotly_json()
+    assert list(fig["data"][0]["text"]) == ["97.7%", "1.2%", "", ""]
+    np.testing.assert_array_equal(plotly_array(fig["data"][0]["y"]), values)  # the bars keep the exact values
+    assert fig["layout"]["yaxis"]["tickformat"] == ".0%"
+
+
+def test_lines_put_the_legend_above_the_plot_and_whole_epochs_on_whole_ticks():
+    fig = lines_figure([1, 2, 3], {"train": [0.6, 0.9, 0.95], "test": [0.8, 0.9, 0.96]}, "acc", "epoch", "accuracy",
+                       percent=True).to_plotly_json()["layout"]
+    assert fig["legend"]["y"] >= 1 and fig["legend"]["yanchor"] == "bottom"  # not under the x axis's title
+    assert fig["xaxis"]["dtick"] == 1 and fig["yaxis"]["tickformat"] == ".0%"
+    one = lines_figure(np.linspace(0, 1, 50), {"loss": np.ones(50)}, "l", "step", "loss").to_plotly_json()["layout"]
+    assert one["showlegend"] is False and one["xaxis"].get("dtick") is None
+
+
+def test_confusion_writes_each_count_in_its_cell_with_the_classes_on_both_axes():
+    counts = np.array([[5, 1, 0], [2, 7, 0], [0, 0, 9]])
+    fig = confusion_figure(counts, ["circle", "square", "ring"], "c", "true", "predicted").to_plotly_json()
+    heatmap = fig["data"][0]
+    np.testing.assert_array_equal(plotly_array(heatmap["z"]), counts)
+    assert [list(row) for row in heatmap["text"]] == [["5", "1", "0"], ["2", "7", "0"], ["0", "0", "9"]]
+    assert list(heatmap["x"]) == list(heatmap["y"]) == ["circle", "square", "ring"]
+    assert fig["layout"]["yaxis"]["autorange"] == "reversed"  # row 0 (the first true class) on top
+    assert fig["layout"]["xaxis"]["title"]["text"] == "predicted" and fig["layout"]["yaxis"]["title"]["text"] == "true"
+
+
+@pytest.mark.parametrize(("n", "columns", "rows"), [(1, 6, 1), (6, 6, 1), (7, 6, 2), (12, 6, 2), (13, 4, 4)])
+def test_gallery_gives_each_image_its_own_cell_under_its_caption(n, columns, rows):
+    images = [np.full((4, 3), k / n, dtype=np.float32) for k in range(n)]  # sent as float32
+    fig = gallery_figure(images, [f"{k} → {k + 1}" for k in range(n)], columns).to_plotly_json()
+    layout = fig["layout"]
+    assert len(fig["data"]) == n and layout["height"] == rows * 120
+    boxes = []
+    for k, (trace, note) in enumerate(zip(fig["data"], layout["annotations"], strict=True)):
+        np.testing.assert_array_equal(plotly_array(trace["z"]), images[k])
+        suffix = "" if k == 0 else str(k + 1)
+        assert trace["xaxis"] == f"x{suffix}" and trace["yaxis"] == f"y{suffix}"
+        x, y = layout[f"xaxis{suffix}"]["domain"], layout[f"yaxis{suffix}"]["domain"]
+        assert note["text"] == f"{k} → {k + 1}" and x[0] < note["x"] < x[1] and note["y"] == y[1]
+        boxes.append((x, y))
+    for a, (xa, ya) in enumerate(boxes):  # no two cells overlap, and all lie inside the figure
+        assert 0 <= xa[0] < xa[1] <= 1 + 1e-9 and 0 <= ya[0] < ya[1] <= 1 + 1e-9
+        for xb, yb in boxes[a + 1:]:
+            assert xa[1] <= xb[0] + 1e-9 or xb[1] <= xa[0] + 1e-9 or ya[1] <= yb[0] + 1e-9 or yb[1] <= ya[0] + 1e-9
