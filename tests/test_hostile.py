@@ -182,7 +182,7 @@ def assert_page_ok(at, log: _Log) -> None:
 URL_WIDGETS = {"url_slider", "url_choice", "url_toggle", "url_multi", "UrlParam"}
 APP_FILES = [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py")), *sorted((ROOT / "ui").glob("*.py"))]
 DYNAMIC_NAMES = {
-    ("ui/bp_parts.py", "neuron_controls"): ("x1", "x2", "w1", "w2", "b", "y"),  # for name in names: its symbols
+    ("ui/bp_parts.py", "number_sliders"): ("x1", "x2", "w1", "w2", "b", "y"),  # for name in names: its symbols
     ("ui/tensor_parts.py", "shape_input"): ("a", "b", "c"),  # name = OPERANDS[n]
 }
 """URL names the scan cannot read from the code (a loop variable, a tuple item), with the values they take; the
