@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import os
 import shutil
@@ -36,6 +37,22 @@ def assert_clean(at) -> None:
 
 PAGES = all_pages()
 PAGE_IDS = [spec.url_path for spec in PAGES]
+H1_KEYS = {  # the catalogue key of each page's title (its h1)
+    "home": "home.title", "convolution": "conv.title", "pooling": "pool.title", "depth": "depth.title",
+    "fc_conv": "fc.title", "activations": "act.title", "tensors": "ten.title", "gradient_descent": "gd.title",
+    "backprop": "bp.title", "cnn_trainer": "cnn.title"}
+
+
+def page_parts(script: Path) -> list[str | None]:
+    """The part names of a lesson page (the keys of its ``PARTS`` dict), or [None] for a page without parts."""
+    for node in ast.walk(ast.parse(script.read_text())):
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", "") == "PARTS" for t in node.targets):
+            return [k.value for k in node.value.keys]
+    return [None]
+
+
+PAGE_PARTS = [(spec, part) for spec in PAGES for part in page_parts(spec.path)]
+"""Every view of the app: each page, and each part of a lesson with parts."""
 
 
 # ---- browser rig ------------------------------------------------------------------------------------

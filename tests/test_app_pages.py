@@ -1,4 +1,5 @@
-"""AppTest: every page of the navigation renders in both languages; the home page shows the right numbers."""
+"""AppTest: every page of the navigation, and every part of every lesson, renders in both languages; the home page
+shows the right numbers."""
 
 import subprocess
 import sys
@@ -6,7 +7,7 @@ import sys
 import pytest
 
 from core.workflow import START_B, START_W, TOY_DATA, loss_curve, train
-from tests.conftest import PAGE_IDS, PAGES, ROOT, app_test, assert_clean
+from tests.conftest import H1_KEYS, PAGE_IDS, PAGE_PARTS, PAGES, ROOT, app_test, assert_clean, lesson_app
 from ui.i18n import LANGUAGES, translate
 
 
@@ -20,6 +21,16 @@ def test_every_page_renders_in_every_language(spec, lang):
         assert any("\u4e00" <= ch <= "\u9fff" for ch in at.title[0].value)
     sidebar_switch = [w for w in at.get("button_group") if w.key == "lang"]  # app.py ran around the page
     assert sidebar_switch and sidebar_switch[0].value == lang
+
+
+LESSON_PARTS = [(spec, part) for spec, part in PAGE_PARTS if part is not None]
+
+
+@pytest.mark.parametrize("lang", list(LANGUAGES))
+@pytest.mark.parametrize(("spec", "part"), LESSON_PARTS, ids=[f"{s.url_path}-{p}" for s, p in LESSON_PARTS])
+def test_every_part_of_every_lesson_renders_in_both_languages(spec, part, lang):
+    at = lesson_app(spec, {"part": part}, lang)  # checked to have run cleanly
+    assert at.title[0].value == translate(H1_KEYS[spec.url_path], lang)
 
 
 def test_home_explains_the_current_step_with_the_numbers_of_core():

@@ -14,18 +14,7 @@ from tests.conftest import assert_clean, lesson_runner, page_texts
 from ui.i18n import LANGUAGES, translate
 from ui.nav import BACKPROP
 
-PARTS = ("graph", "step", "two_layer", "quiz")
-
-
 lesson = lesson_runner(BACKPROP)
-
-
-@pytest.mark.parametrize("lang", list(LANGUAGES))
-@pytest.mark.parametrize("part", PARTS)
-def test_every_part_renders_in_both_languages(part, lang):
-    at = lesson({"part": part}, lang)
-    assert_clean(at)
-    assert at.title[0].value == translate("bp.title", lang)
 
 
 def test_stepping_shows_each_forward_value_then_each_chain_rule_product():

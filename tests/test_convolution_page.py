@@ -21,9 +21,9 @@ def texts(at) -> str:
 
 @pytest.mark.parametrize("lang", list(LANGUAGES))
 @pytest.mark.parametrize("part", ["integral", "image", "steps", "channels", "why", "quiz"])
-def test_every_part_renders_in_both_languages(part, lang):
+def test_every_part_but_the_quiz_draws_a_figure(part, lang):
+    """(Every part renders, with its title, in both languages: ``test_app_pages.py``.)"""
     at = lesson({"part": part}, lang)
-    assert at.title[0].value == translate("conv.title", lang)
     assert at.get("plotly_chart") or part == "quiz"
 
 

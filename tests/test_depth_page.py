@@ -11,18 +11,7 @@ from tests.conftest import assert_clean, lesson_app, lesson_runner, page_texts
 from ui.i18n import LANGUAGES, translate
 from ui.nav import DEPTH
 
-PARTS = ("tube", "stack", "features", "quiz")
-
-
 lesson = lesson_runner(DEPTH)
-
-
-@pytest.mark.parametrize("lang", list(LANGUAGES))
-@pytest.mark.parametrize("part", PARTS)
-def test_every_part_renders_in_both_languages(part, lang):
-    at = lesson({"part": part}, lang)
-    assert_clean(at)
-    assert at.title[0].value == translate("depth.title", lang)
 
 
 def test_the_table_shows_the_formula_and_the_same_measured_field():

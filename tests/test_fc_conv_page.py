@@ -12,11 +12,8 @@ import torch.nn.functional as F
 
 from core.fc_conv import example, flat_example, flatten_question, params_question
 from tests.conftest import assert_clean, lesson_runner, page_texts, plotly_array
-from ui.i18n import LANGUAGES, translate
+from ui.i18n import LANGUAGES
 from ui.nav import FC_CONV
-
-PARTS = ("position", "head", "flatten", "quiz")
-
 
 lesson = lesson_runner(FC_CONV)
 
@@ -27,14 +24,6 @@ def figure(at, title: str) -> dict:
 
 def z(at, title: str) -> np.ndarray:
     return plotly_array(figure(at, title)["data"][0]["z"]).astype(float)
-
-
-@pytest.mark.parametrize("lang", list(LANGUAGES))
-@pytest.mark.parametrize("part", PARTS)
-def test_every_part_renders_in_both_languages(part, lang):
-    at = lesson({"part": part}, lang)
-    assert_clean(at)
-    assert at.title[0].value == translate("fc.title", lang)
 
 
 @pytest.mark.parametrize("query", [{}, {"c": "5", "size": "4", "out": "3", "seed": "17"}, {"c": "1", "size": "1"}])

@@ -41,7 +41,7 @@ from PIL import Image
 from core.images import MAX_PIXELS, MAX_SIDE, MAX_UPLOAD_BYTES, ImageError, load_image
 from core.models import CNNConfig, ConvBlock, MLPConfig, build_model
 from core.train import FORMAT, CheckpointError, load_checkpoint, save_checkpoint
-from tests.conftest import PAGES, ROOT, app_test, assert_clean
+from tests.conftest import PAGE_PARTS, PAGES, ROOT, app_test, assert_clean
 from ui import url_state
 from ui.i18n import LANGUAGES, resolve_language, translate
 
@@ -267,15 +267,6 @@ def test_the_scan_finds_the_url_names():
         assert name in URL_NAMES
 
 
-def _parts(script: Path) -> list[str | None]:
-    """The part names of a lesson page (the keys of its ``PARTS`` dict), or [None] for a page without parts."""
-    for node in ast.walk(ast.parse(script.read_text())):
-        if isinstance(node, ast.Assign) and any(getattr(t, "id", "") == "PARTS" for t in node.targets):
-            return [k.value for k in node.value.keys]
-    return [None]
-
-
-PAGE_PARTS = [(spec, part) for spec in PAGES for part in _parts(spec.path)]
 SPECS = {spec.url_path: spec for spec in PAGES}
 MODES = {"kernel": ("custom",), "src": ("typed", "digit"), "plane": ("custom",), "ex": ("custom",),
          "phase": ("inference",), "model": ("cnn", "mlp"), "target": ("sine", "own")}

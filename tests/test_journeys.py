@@ -16,7 +16,7 @@ import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
 from bench.pages import MAIN_CONTROLS
-from tests.conftest import PAGES
+from tests.conftest import H1_KEYS, PAGES
 from tests.test_browser import (
     assert_healthy,
     draw_a_one,
@@ -54,10 +54,6 @@ LABELS: dict[str, Label] = {
     "fc_c": _label("fc.channels"),
     "bp_step": _label("bp.step"),
 }
-H1_KEYS = {  # the catalogue key of each page's title (its h1)
-    "home": "home.title", "convolution": "conv.title", "pooling": "pool.title", "depth": "depth.title",
-    "fc_conv": "fc.title", "activations": "act.title", "tensors": "ten.title", "gradient_descent": "gd.title",
-    "backprop": "bp.title", "cnn_trainer": "cnn.title"}
 OPTION_NAMES = {"conv_kernel": "kernel.name.", "ten_example": "ten.example."}
 ROLES = {"slider": "slider", "select_slider": "slider", "selectbox": "combobox"}
 
