@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from ui.errors import run_page
-from ui.i18n import LANG_KEY, LANGUAGES, current_language, resolve_language, t
-from ui.nav import SECTIONS
-from ui.url_state import shown
+from ui.shell.errors import run_page
+from ui.shell.i18n import LANG_KEY, LANGUAGES, current_language, resolve_language, t
+from ui.shell.registry import SECTIONS
+from ui.shell.url_state import shown
 
 # The language: ?lang= if valid, else the browser locale, else English; then the sidebar switch owns it.
 if LANG_KEY not in st.session_state:

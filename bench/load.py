@@ -49,9 +49,9 @@ sys.path.insert(0, str(ROOT))
 
 from tests.conftest import CHROMIUM_ARGS, find_chromium, run_server  # noqa: E402
 from tests.test_browser import BASE_PATH_PROBE, DRAWN, IDLE  # noqa: E402
-from ui.i18n import translate  # noqa: E402
-from ui.nav import all_pages  # noqa: E402
-from ui.training import MAX_CONCURRENT_TRAININGS  # noqa: E402
+from ui.jobs.training_job import MAX_CONCURRENT_TRAININGS  # noqa: E402
+from ui.shell.i18n import translate  # noqa: E402
+from ui.shell.registry import all_pages  # noqa: E402
 
 PAGES = all_pages()
 TRAIN_QUERY = "lang=en&epochs=1&b1=8-3-relu-max-bn"  # a short run: one epoch of a small CNN on the digits
@@ -77,9 +77,9 @@ def prefix(key: str) -> str:
     return translate(key, "en").split("{")[0].strip()
 
 
-FINISHED, RUNNING = prefix("cnn.status.finished"), prefix("cnn.status.running")
-BAD_ENDS = {prefix(f"cnn.status.{s}"): s for s in ("stopped", "diverged", "failed", "out_of_memory")}
-SERVER_FULL = translate("cnn.server_full", "en", n=MAX_CONCURRENT_TRAININGS)
+FINISHED, RUNNING = prefix("cnn_trainer.status.finished"), prefix("cnn_trainer.status.running")
+BAD_ENDS = {prefix(f"cnn_trainer.status.{s}"): s for s in ("stopped", "diverged", "failed", "out_of_memory")}
+SERVER_FULL = translate("cnn_trainer.server_full", "en", n=MAX_CONCURRENT_TRAININGS)
 PAGE_ERROR = translate("app.page_error", "en")
 
 
@@ -338,7 +338,7 @@ async def train(student: Student, url: str, query: str, leave: bool = False) -> 
         await until_ready(student, title_of(trainer))
         student.first_loads.append(time.perf_counter() - start)
         start = time.perf_counter()
-        await page.get_by_role("button", name=translate("cnn.start", "en")).click()
+        await page.get_by_role("button", name=translate("cnn_trainer.start", "en")).click()
         ends = [RUNNING] if leave else [FINISHED, *BAD_ENDS]
         await page.wait_for_function(
             """([ends, full]) => { const main = document.querySelector('[data-testid="stMain"]');

@@ -7,7 +7,8 @@ hyper-parameters and, for the same seed, initial weights), and trains it as ``co
 optimizer, learning-rate schedule, batch order and dropout masks), so that on the CPU with one thread it ends with
 the app's weights. It prints each epoch's loss and accuracies and saves the trained ``state_dict``.
 
-The template's ``$name`` fields come in two kinds (``string.Template``, as ``ui.code.fill_snippet``): values, which
+The template's ``$name`` fields come in two kinds (``string.Template``, as
+``ui.widgets.code.fill_snippet``): values, which
 are written as Python literals with ``repr`` (``$lr`` -> ``0.003``, ``$dataset`` -> ``'digits'``), and generated
 text written as it is: ``$layers`` (one ``("name", nn.Module(...)),`` line per layer, written here from the modules
 ``build_model`` makes, so the two cannot drift apart) and the docstring's ``$kind_title``, ``$data_title``,

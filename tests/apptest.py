@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ui.nav import all_pages
+from ui.shell.registry import all_pages
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PAGE = next(spec for spec in all_pages() if spec.default)

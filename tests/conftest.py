@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 import contextlib
 import os
 import shutil
@@ -23,12 +22,12 @@ sys.path.insert(0, str(ROOT))
 ARTIFACTS = ROOT / "artifacts"
 
 from tests.apptest import app_test  # noqa: E402  (re-exported for the tests)
-from ui.nav import all_pages  # noqa: E402
+from ui.shell.registry import all_pages  # noqa: E402
 
 
 def assert_clean(at) -> None:
-    """No uncaught exception, and no friendly page-error box from ``ui.errors.run_page`` either."""
-    from ui.i18n import LANGUAGES, translate
+    """No uncaught exception, and no friendly page-error box from ``ui.shell.errors.run_page`` either."""
+    from ui.shell.i18n import LANGUAGES, translate
 
     assert not at.exception, [e.value for e in at.exception]
     page_errors = {translate("app.page_error", lang) for lang in LANGUAGES}
@@ -37,21 +36,8 @@ def assert_clean(at) -> None:
 
 PAGES = all_pages()
 PAGE_IDS = [spec.url_path for spec in PAGES]
-H1_KEYS = {  # the catalogue key of each page's title (its h1)
-    "home": "home.title", "convolution": "conv.title", "pooling": "pool.title", "depth": "depth.title",
-    "fc_conv": "fc.title", "activations": "act.title", "tensors": "ten.title", "gradient_descent": "gd.title",
-    "backprop": "bp.title", "cnn_trainer": "cnn.title"}
-
-
-def page_parts(script: Path) -> list[str | None]:
-    """The part names of a lesson page (the keys of its ``PARTS`` dict), or [None] for a page without parts."""
-    for node in ast.walk(ast.parse(script.read_text())):
-        if isinstance(node, ast.Assign) and any(getattr(t, "id", "") == "PARTS" for t in node.targets):
-            return [k.value for k in node.value.keys]
-    return [None]
-
-
-PAGE_PARTS = [(spec, part) for spec in PAGES for part in page_parts(spec.path)]
+H1_KEYS = {spec.name: spec.heading_key for spec in PAGES}  # the catalogue key of each page's title (its h1)
+PAGE_PARTS = [(spec, part) for spec in PAGES for part in (spec.parts or (None,))]
 """Every view of the app: each page, and each part of a lesson with parts."""
 
 

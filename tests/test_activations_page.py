@@ -8,11 +8,11 @@ import pytest
 import torch
 from torch import nn
 
-from core.act_quiz import collapse_question, neuron_question, vanishing_question
 from core.activations import ACTIVATIONS, random_linear_layers
+from core.questions.activations import collapse_question, neuron_question, vanishing_question
 from tests.conftest import ROOT, assert_clean, lesson_runner, page_texts
-from ui.i18n import translate
-from ui.nav import ACTIVATIONS as PAGE
+from ui.shell.i18n import translate
+from ui.shell.registry import ACTIVATIONS as PAGE
 
 lesson = lesson_runner(PAGE)
 
@@ -34,10 +34,10 @@ def run_snippet(at, marker: str) -> str:
 
 def test_gallery_agrees_with_torch_and_tables_every_activation():
     at = lesson({"part": "gallery", "acts": ",".join(ACTIVATIONS), "range": "20"})
-    assert float(metric(at, "act.gallery.diff")) < 1e-8
+    assert float(metric(at, "activations.gallery.diff")) < 1e-8
     table = at.dataframe[0].value
     assert len(table) == len(ACTIVATIONS)
-    assert list(table.iloc[:, 0]) == [translate("act.name." + n, "en") for n in ACTIVATIONS]
+    assert list(table.iloc[:, 0]) == [translate("common.activation." + n, "en") for n in ACTIVATIONS]
     out = run_snippet(at, "torch.autograd.grad")
     assert len(out.splitlines()) == len(ACTIVATIONS)
     assert all(float(line.rsplit("= ", 1)[1]) < 1e-8 for line in out.splitlines())
@@ -46,15 +46,15 @@ def test_gallery_agrees_with_torch_and_tables_every_activation():
 
 def test_gallery_with_nothing_picked_asks_for_a_pick():
     at = lesson({"part": "gallery"})
-    at.pills(key="act_pick").set_value([]).run()
+    at.pills(key="activations_pick").set_value([]).run()
     assert_clean(at)
-    assert translate("act.gallery.none", "en") in texts(at)
+    assert translate("activations.gallery.none", "en") in texts(at)
 
 
 def test_a_bad_activation_list_in_the_link_falls_back_with_a_notice():
     at = lesson({"part": "gallery", "acts": "relu,__import__('os')"})
     assert at.toast and "acts" in at.toast[0].value
-    assert at.pills(key="act_pick").value == ["sigmoid", "tanh", "relu"]
+    assert at.pills(key="activations_pick").value == ["sigmoid", "tanh", "relu"]
 
 
 @pytest.mark.parametrize(("w", "b"), [(2.0, 1.0), (-0.5, 2.5), (1.0, 0.0)])
@@ -71,12 +71,12 @@ def test_neuron_bend_sits_at_minus_b_over_w(w, b):
 
 def test_neuron_with_zero_weight_is_flat():
     at = lesson({"part": "neuron", "act": "relu", "w": "0", "b": "1.5"})
-    assert translate("act.neuron.flat", "en", b="1.5", y="1.5") in texts(at)
+    assert translate("activations.neuron.flat", "en", b="1.5", y="1.5") in texts(at)
 
 
 def test_plane_without_a_boundary_says_so():
     at = lesson({"part": "neuron", "w1": "0.1", "w2": "0.1", "b2": "5"})
-    assert translate("act.plane.no_line", "en") in texts(at)
+    assert translate("activations.plane.no_line", "en") in texts(at)
 
 
 def torch_stack(layers, module):
@@ -97,9 +97,9 @@ def test_collapse_without_activation_is_one_layer(depth, width, seed):
     with torch.no_grad():
         b = float(net(torch.zeros(1, 1, dtype=torch.float64)))
         W = float(net(torch.ones(1, 1, dtype=torch.float64))) - b
-    assert float(metric(at, "act.collapse.W")) == pytest.approx(W, rel=1e-5)
-    assert float(metric(at, "act.collapse.b")) == pytest.approx(b, rel=1e-5, abs=1e-6)
-    assert float(metric(at, "act.collapse.gap_composed")) < 1e-12
+    assert float(metric(at, "activations.collapse.W")) == pytest.approx(W, rel=1e-5)
+    assert float(metric(at, "activations.collapse.b")) == pytest.approx(b, rel=1e-5, abs=1e-6)
+    assert float(metric(at, "activations.collapse.gap_composed")) < 1e-12
     assert at.success
     out = run_snippet(at, "compose_linear(layers)")
     assert float(out.splitlines()[1].split("= ")[1]) < 1e-12
@@ -113,7 +113,7 @@ def test_collapse_with_relu_bends():
         y = net(x)[:, 0].numpy()
     slope, intercept = np.polyfit(x[:, 0].numpy(), y, 1)
     gap = np.abs(y - (slope * x[:, 0].numpy() + intercept)).max()
-    assert float(metric(at, "act.collapse.gap_line")) == pytest.approx(gap, rel=0.05)
+    assert float(metric(at, "activations.collapse.gap_line")) == pytest.approx(gap, rel=0.05)
     assert gap > 1e-3 and at.info
 
 
@@ -135,9 +135,9 @@ def test_fit_with_relu_beats_identity_and_identity_stays_straight():
 ])
 def test_bad_points_are_explained(text, code, line):
     at = lesson({"part": "fit", "target": "own"})
-    at.text_area(key="act_points").set_value(text).run()
+    at.text_area(key="activations_points").set_value(text).run()
     assert_clean(at)
-    assert translate("act.fit.error." + code, "en", line=line or "?") in texts(at)
+    assert translate("activations.fit.error." + code, "en", line=line or "?") in texts(at)
 
 
 def test_own_points_are_fitted():
@@ -155,7 +155,7 @@ def test_vanishing_sigmoid_loses_more_than_relu():
     ratios = {}
     for line in texts(at).splitlines():
         for name in ("sigmoid", "tanh", "relu"):
-            if line.startswith(f"- {translate('act.name.' + name, 'en')}:"):
+            if line.startswith(f"- {translate('common.activation.' + name, 'en')}:"):
                 ratios[name] = float(line.split("**")[1])
     assert ratios["sigmoid"] < 1e-4 < ratios["relu"]
     out = run_snippet(at, "gradient_through_depth(")
@@ -173,19 +173,19 @@ def test_quiz_neuron_right_and_wrong():
     seed = 5
     q = neuron_question(seed)
     at = lesson({"part": "quiz", "q": "neuron", "qseed": str(seed)})
-    at.number_input(key=f"act_guess_neuron_{seed}").set_value(q.answer).run()
+    at.number_input(key=f"activations_guess_neuron_{seed}").set_value(q.answer).run()
     assert at.success
-    at.number_input(key=f"act_guess_neuron_{seed}").set_value(q.answer + 1).run()
+    at.number_input(key=f"activations_guess_neuron_{seed}").set_value(q.answer + 1).run()
     assert at.error and f"**{q.answer:g}**" in at.error[0].value
 
 
 def test_quiz_collapse_and_vanishing():
     q = collapse_question(3)
     at = lesson({"part": "quiz", "q": "collapse", "qseed": "3"})
-    at.number_input(key="act_guess_W_3").set_value(q.answer_w).run()
-    at.number_input(key="act_guess_b_3").set_value(q.answer_b + 1).run()
+    at.number_input(key="activations_guess_W_3").set_value(q.answer_w).run()
+    at.number_input(key="activations_guess_b_3").set_value(q.answer_b + 1).run()
     assert len(at.success) == 1 and len(at.error) == 1
     v = vanishing_question(7)
     at = lesson({"part": "quiz", "q": "vanishing", "qseed": "7"})
-    at.number_input(key="act_guess_vanish_7").set_value(float(f"{v.answer:.4g}")).run()
+    at.number_input(key="activations_guess_vanish_7").set_value(float(f"{v.answer:.4g}")).run()
     assert at.success

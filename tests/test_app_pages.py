@@ -8,7 +8,7 @@ import pytest
 
 from core.workflow import START_B, START_W, TOY_DATA, loss_curve, train
 from tests.conftest import H1_KEYS, PAGE_IDS, PAGE_PARTS, PAGES, ROOT, app_test, assert_clean, lesson_app
-from ui.i18n import LANGUAGES, translate
+from ui.shell.i18n import LANGUAGES, translate
 
 
 @pytest.mark.parametrize("lang", list(LANGUAGES))
@@ -79,7 +79,7 @@ def test_a_failing_page_shows_a_friendly_message_not_a_traceback():
     def entry():
         import streamlit as st
 
-        from ui.errors import run_page
+        from ui.shell.errors import run_page
 
         def broken():
             raise ZeroDivisionError("boom")
@@ -115,9 +115,9 @@ def test_figures_follow_the_viewers_theme(theme, colour):
 
 
 def test_learning_path_cards_link_every_lesson_of_the_registry(monkeypatch):
-    from ui import nav
+    from ui.shell import registry as nav
 
-    fake = nav.PageSpec("tests/fixtures/fake_lesson.py", "nav.home", "home.summary", "🧪", "fake-lesson")
+    fake = nav.Lesson("fake_lesson", "🧪", script="tests/fixtures/fake_lesson.py")
     monkeypatch.setattr(nav, "SECTIONS", {**nav.SECTIONS, "nav.section.start": (nav.HOME, fake)})
     at = app_test()
     assert_clean(at)

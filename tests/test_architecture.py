@@ -36,7 +36,7 @@ def test_every_page_in_navigation_exists_and_every_page_file_is_listed():
 
 @pytest.mark.parametrize("spec", PAGES, ids=lambda spec: spec.url_path)
 def test_every_page_goes_through_the_entry_point(spec):
-    """ui.entry.require_entry_point reruns a page that Streamlit started without app.py onto the same page:
+    """ui.shell.entry.require_entry_point reruns a page that Streamlit started without app.py onto the same page:
     that needs url_path == the file's name (Streamlit hashes the url path), and the call before any output."""
     assert spec.url_path == spec.path.stem
     tree = ast.parse(spec.path.read_text())

@@ -11,8 +11,8 @@ import torch
 
 from core.backprop import chain_rule_text, forward_text, gradient_question, neuron_graph, stages
 from tests.conftest import assert_clean, lesson_runner, page_texts
-from ui.i18n import LANGUAGES, translate
-from ui.nav import BACKPROP
+from ui.shell.i18n import LANGUAGES, translate
+from ui.shell.registry import BACKPROP
 
 lesson = lesson_runner(BACKPROP)
 
@@ -21,14 +21,14 @@ def test_stepping_shows_each_forward_value_then_each_chain_rule_product():
     at = lesson({"part": "graph", "act": "sigmoid", "x1": "1.5", "w2": "-0.7"})
     graph = neuron_graph([1.5, -1.0], [0.5, -0.7], 0.1, 1.0, "sigmoid")
     steps = stages(graph)
-    assert translate("bp.graph.start", "en") in page_texts(at)
+    assert translate("backprop.graph.start", "en") in page_texts(at)
     for k, (kind, item) in enumerate(steps, 1):
-        at.button(key="bp_next").click().run()
+        at.button(key="backprop_next").click().run()
         expected = forward_text(graph, item) if kind == "forward" else chain_rule_text(graph, item)
         assert any(expected in m.value for m in at.markdown), (k, expected)
-    assert at.slider(key="bp_step").value == len(steps)
-    at.button(key="bp_next").click().run()  # past the end: stays at the end
-    assert at.slider(key="bp_step").value == len(steps)
+    assert at.slider(key="backprop_step").value == len(steps)
+    at.button(key="backprop_next").click().run()  # past the end: stays at the end
+    assert at.slider(key="backprop_step").value == len(steps)
     x = torch.tensor([1.5, -1.0], dtype=torch.float64)
     w = torch.tensor([0.5, -0.7], dtype=torch.float64, requires_grad=True)
     b = torch.tensor(0.1, dtype=torch.float64, requires_grad=True)
@@ -36,8 +36,8 @@ def test_stepping_shows_each_forward_value_then_each_chain_rule_product():
     done = at.success[0].value
     for value in (*w.grad.tolist(), b.grad.item()):
         assert f"{value:.4g}".replace("-", "−") in done
-    at.button(key="bp_back").click().run()
-    assert at.slider(key="bp_step").value == len(steps) - 1
+    at.button(key="backprop_back").click().run()
+    assert at.slider(key="backprop_step").value == len(steps) - 1
 
 
 def test_the_step_lowers_the_loss_and_applying_it_moves_the_weights():
@@ -45,16 +45,16 @@ def test_the_step_lowers_the_loss_and_applying_it_moves_the_weights():
     before = float(at.metric[0].value.replace("−", "-"))
     after = float(at.metric[1].value.replace("−", "-"))
     assert after < before
-    at.button(key="bp_apply").click().run()
+    at.button(key="backprop_apply").click().run()
     assert_clean(at)
     assert abs(float(at.metric[0].value.replace("−", "-")) - after) < 1e-3 * max(after, 1e-9) + 1e-12
-    assert at.slider(key="bp_w1").value != 0.5
+    assert at.slider(key="backprop_w1").value != 0.5
 
 
 def test_the_checks_agree_with_backprop_and_count_the_forward_passes():
     at = lesson({"part": "step"})
-    at.button(key="bp_check_torch").click().run()
-    at.button(key="bp_check_fd").click().run()
+    at.button(key="backprop_check_torch").click().run()
+    at.button(key="backprop_check_fd").click().run()
     texts = " ".join(m.value for m in at.markdown)
     assert "autograd:" in texts and "6 forward passes" in texts
     diffs = [float(d) for d in re.findall(r"largest difference(?: from backprop)?: ([0-9.e+-]+)", texts)]
@@ -71,9 +71,9 @@ def test_two_layers_agree_with_torch():
 def test_quiz(lang):
     at = lesson({"part": "quiz", "qseed": "5"}, lang)
     q = gradient_question(5)
-    at.number_input(key="bp_guess_5").set_value(q.answer + 2).run()
+    at.number_input(key="backprop_guess_5").set_value(q.answer + 2).run()
     assert at.error and f"{q.answer:g}" in at.error[0].value
-    at.number_input(key="bp_guess_5").set_value(q.answer).run()
+    at.number_input(key="backprop_guess_5").set_value(q.answer).run()
     assert at.success
 
 

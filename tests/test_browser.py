@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.conftest import ARTIFACTS, PAGE_IDS, PAGES
-from ui.i18n import LANGUAGES, translate
+from ui.shell.i18n import LANGUAGES, translate
 
 pytestmark = pytest.mark.browser
 SHOTS = ARTIFACTS / "screenshots"
@@ -196,7 +196,7 @@ def box_centre(page: Page, x: float, y: float) -> tuple[float, float]:
 
 
 def test_clicking_a_box_selects_its_stage(page: Page, console_errors, server):
-    from ui.figures import NODE_XY
+    from ui.plots.charts import NODE_XY
 
     page.goto(f"{server.url}/?lang=en")
     wait_until_idle(page)
@@ -263,7 +263,7 @@ def test_convolution_step_slider_moves_the_window(page: Page, console_errors, se
     page.goto(f"{server.url}/convolution?lang=en&part=steps&n=6&k=3&s=2&p=1")
     wait_until_idle(page)
     before = page.evaluate(LIT)
-    slider = page.get_by_role("slider", name=translate("conv.steps.cell", "en"))
+    slider = page.get_by_role("slider", name=translate("common.steps.cell", "en"))
     slider.focus()
     slider.press("ArrowRight")
     wait_for_query(page, "cell=1")
@@ -286,7 +286,7 @@ def test_convolution_play_runs_in_the_browser(page: Page, console_errors, server
     page.goto(f"{server.url}/convolution?lang=en&part=steps")
     wait_until_idle(page)
     before = page.evaluate(LIT)
-    page.get_by_text(translate("conv.play", "en")).first.click()
+    page.get_by_text(translate("common.play", "en")).first.click()
     page.wait_for_function(f"() => ({LIT})() !== {before!r}")  # moved by plotly.js alone, no rerun
     assert "cell=" not in page.url
     assert_healthy(page, console_errors, server)
@@ -300,7 +300,7 @@ def test_first_request_after_start_can_open_a_lesson_url(page: Page, chromium_pa
     with run_server() as fresh:
         page.goto(f"{fresh.url}/convolution?lang=zh&part=steps")
         wait_until_idle(page)
-        expect(page.locator("h1").first).to_have_text(translate("conv.title", "zh"))
+        expect(page.locator("h1").first).to_have_text(translate("convolution.title", "zh"))
         assert page.title() == f"{translate('nav.convolution', 'zh')} · {translate('app.title', 'zh')}"
         expect(page.locator('[data-testid="stSidebar"]').get_by_text("简体中文")).to_be_visible()
         assert errors == [] and "Traceback" not in fresh.log()
@@ -315,9 +315,9 @@ def test_activation_fit_replays_training_in_the_browser(page: Page, console_erro
     page.goto(f"{server.url}/activations?lang=en&part=fit&steps=200")
     wait_until_idle(page)
     final = page.evaluate(FIT_CURVE)
-    page.get_by_text(translate("conv.play", "en")).first.click()
+    page.get_by_text(translate("common.play", "en")).first.click()
     page.wait_for_function(f"() => ({FIT_CURVE})() !== {final!r}")  # an earlier snapshot is drawn
-    assert "part=fit" in page.url and "act_" not in page.url
+    assert "part=fit" in page.url and "activations_" not in page.url
     assert_healthy(page, console_errors, server)
 
 
@@ -326,7 +326,7 @@ def test_activation_pills_add_a_curve_and_the_link_keeps_it(page: Page, console_
     wait_until_idle(page)
     count = "() => document.querySelectorAll('.js-plotly-plot')[0].data.length"
     assert page.evaluate(count) == 6  # sigmoid, tanh, relu and their slopes
-    page.get_by_role("button", name=translate("act.name.gelu", "en"), exact=True).click()
+    page.get_by_role("button", name=translate("common.activation.gelu", "en"), exact=True).click()
     wait_for_query(page, "acts=sigmoid%2Ctanh%2Crelu%2Cgelu")
     wait_until_idle(page)
     page.wait_for_function(f"() => ({count})() === 8")
@@ -371,13 +371,13 @@ def test_trainer_trains_live_and_stops(page: Page, console_errors, server):
     """Start: the curves appear and grow while the worker trains (fragment polling); Stop ends the run."""
     page.goto(f"{server.url}/cnn_trainer?lang=en&epochs=30")
     wait_until_idle(page)
-    page.get_by_role("button", name=translate("cnn.start", "en")).click()
+    page.get_by_role("button", name=translate("cnn_trainer.start", "en")).click()
     # .first: while a fragment re-runs, the chart being replaced and its replacement can both be on the page
-    page.get_by_text(translate("cnn.loss_title", "en")).first.wait_for(timeout=60_000)
+    page.get_by_text(translate("cnn_trainer.loss_title", "en")).first.wait_for(timeout=60_000)
     points = "() => { const gd = document.querySelector('.js-plotly-plot'); return gd ? gd.data[0].x.length : 0; }"
     first = page.evaluate(points)
     page.wait_for_function(f"() => ({points})() > {first}", timeout=60_000)  # new progress without a click
-    page.get_by_role("button", name=translate("cnn.stop", "en")).click()
+    page.get_by_role("button", name=translate("cnn_trainer.stop", "en")).click()
     page.get_by_text("Stopped after").first.wait_for(timeout=60_000)
     assert_healthy(page, console_errors, server)
 
@@ -411,7 +411,7 @@ def test_trainer_loads_a_checkpoint_or_refuses_it(page: Page, console_errors, se
         page.get_by_text("Test accuracy:").first.wait_for(timeout=60_000)  # an untrained model: chance level, but shown
     else:
         code = "not_a_checkpoint" if kind == "evil" else "corrupt"
-        page.get_by_text(translate(f"cnn.checkpoint_error.{code}", "en")).first.wait_for(timeout=60_000)
+        page.get_by_text(translate(f"cnn_trainer.checkpoint_error.{code}", "en")).first.wait_for(timeout=60_000)
     assert not os.path.exists("/tmp/dlp_trainer_pwned")
     assert_healthy(page, console_errors, server)
 
@@ -420,10 +420,10 @@ def test_trainer_classifies_a_digit_drawn_on_the_pad(page: Page, console_errors,
     """After a short run, a stroke drawn with the mouse on the canvas gets the network's probabilities."""
     page.goto(f"{server.url}/cnn_trainer?lang=en&epochs=1&b1=8-3-relu-max-bn")
     wait_until_idle(page)
-    page.get_by_role("button", name=translate("cnn.start", "en")).click()
-    page.get_by_text(translate("cnn.try.title", "en"), exact=True).first.wait_for(timeout=120_000)
+    page.get_by_role("button", name=translate("cnn_trainer.start", "en")).click()
+    page.get_by_text(translate("cnn_trainer.try.title", "en"), exact=True).first.wait_for(timeout=120_000)
     wait_until_idle(page)
-    prompt = page.get_by_text(translate("cnn.try.draw_something", "en"))
+    prompt = page.get_by_text(translate("cnn_trainer.try.draw_something", "en"))
     expect(prompt).to_have_count(1, timeout=60_000)  # the pad is empty: no answer yet
     draw_a_one(page, 60_000)
     page.get_by_text("What the network sees (8 × 8)").first.wait_for(timeout=60_000)

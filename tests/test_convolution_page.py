@@ -9,8 +9,8 @@ from PIL import Image
 from core.conv import KERNELS, conv2d, conv_output_size
 from core.images import BUILTIN_IMAGES, to_gray
 from tests.conftest import assert_clean, lesson_runner
-from ui.i18n import LANGUAGES, translate
-from ui.nav import CONVOLUTION
+from ui.shell.i18n import LANGUAGES, translate
+from ui.shell.registry import CONVOLUTION
 
 lesson = lesson_runner(CONVOLUTION)
 
@@ -54,7 +54,7 @@ def test_image_part_output_and_formula(query):
         ho = conv_output_size(image.shape[0], w.shape[0], s, p, d)
         wo = conv_output_size(image.shape[1], w.shape[1], s, p, d)
     assert f"**{ho}**" in texts(at) and f"**{wo}**" in texts(at)
-    [diff] = [m for m in at.metric if m.label == translate("conv.code.diff", "en")]
+    [diff] = [m for m in at.metric if m.label == translate("common.diff", "en")]
     assert float(diff.value) < 1e-10
     [code] = [c.value for c in at.code if "F.conv2d" in c.value]
     assert f"stride={s}" in code
@@ -63,7 +63,7 @@ def test_image_part_output_and_formula(query):
 def test_changing_the_kernel_changes_the_output_and_the_url():
     at = lesson({"part": "image", "image": "checkerboard"})
     before = at.get("plotly_chart")[2].proto.spec
-    at.selectbox(key="conv_kernel").set_value("box_blur").run()
+    at.selectbox(key="convolution_kernel").set_value("box_blur").run()
     assert_clean(at)
     assert at.get("plotly_chart")[2].proto.spec != before
     assert dict(at.query_params)["kernel"] == "box_blur"
@@ -105,7 +105,7 @@ def png_bytes(array: np.ndarray, mode: str | None = None) -> bytes:
 
 
 def upload(at, name: str, data: bytes):
-    at.file_uploader(key="conv_upload").upload(name, data, "image/png").run()
+    at.file_uploader(key="convolution_upload").upload(name, data, "image/png").run()
     assert_clean(at)
     return at
 
@@ -118,7 +118,7 @@ def upload(at, name: str, data: bytes):
 def test_bad_uploads_get_a_clear_message_and_the_page_keeps_working(name, data, code):
     at = upload(lesson({"part": "image", "image": "upload"}), name, data)
     assert translate("image.error." + code, "en").split(".")[0] in texts(at)
-    at.selectbox(key="conv_image").set_value("shapes").run()
+    at.selectbox(key="convolution_image").set_value("shapes").run()
     assert_clean(at)
     assert at.get("plotly_chart")
 
@@ -134,7 +134,7 @@ def test_a_kernel_larger_than_a_tiny_upload_is_explained():
     tiny = png_bytes(np.full((6, 6), 128, np.uint8), "L")
     at = lesson({"part": "image", "image": "upload", "kernel": "gaussian_blur_5", "d": "3"})
     at = upload(at, "tiny.png", tiny)
-    assert translate("conv.error.too_small", "en", n=6, p=0, k=5, d=3, span=13) in texts(at)
+    assert translate("convolution.error.too_small", "en", n=6, p=0, k=5, d=3, span=13) in texts(at)
 
 
 def test_steps_part_sum_equals_conv2d():
@@ -144,7 +144,7 @@ def test_steps_part_sum_equals_conv2d():
     out = conv2d(x, w, stride=2, padding=1)
     i, j = divmod(5, out.shape[1])
     assert f"out[{i}, {j}] =" in texts(at) and f"**{out[i, j]:g}**" in texts(at)
-    at.slider(key="conv_cell").set_value(6).run()
+    at.slider(key="convolution_cell").set_value(6).run()
     i, j = divmod(6, out.shape[1])
     assert f"out[{i}, {j}] =" in texts(at)
 
@@ -164,7 +164,7 @@ def test_why_part_shows_equivariance_away_from_edges():
 
 @pytest.mark.parametrize("kind", ["size", "cell"])
 def test_quiz_checks_answers(kind):
-    from core.conv_quiz import cell_question, size_question
+    from core.questions.convolution import cell_question, size_question
 
     q = size_question(7) if kind == "size" else cell_question(7)
     at = lesson({"part": "quiz", "q": kind, "qseed": "7"})
@@ -186,10 +186,10 @@ def test_gray_image_matches_core_on_the_photo():
 
 def test_shrinking_the_input_keeps_the_output_cell_in_range():
     at = lesson({"part": "steps", "n": "10", "cell": "60", "src": "digit", "top": "100"})
-    at.slider(key="conv_sn").set_value(4).run()
+    at.slider(key="convolution_sn").set_value(4).run()
     assert_clean(at)
-    assert at.slider(key="conv_cell").value <= at.slider(key="conv_cell").max
-    assert 0 <= at.slider(key="conv_top").value <= 124  # 128 − 4 at most
+    assert at.slider(key="convolution_cell").value <= at.slider(key="convolution_cell").max
+    assert 0 <= at.slider(key="convolution_top").value <= 124  # 128 − 4 at most
 
 
 def test_steps_on_a_patch_of_the_digit():
@@ -208,4 +208,4 @@ def test_steps_on_typed_numbers():
     w = np.random.default_rng(1002).integers(-1, 2, (2, 2)).astype(float)
     assert f"**{conv2d(x, w)[0, 0]:g}**" in texts(at)
     at = lesson({"part": "steps", "src": "typed", "grid": "1 2; 3 oops"})
-    assert translate("pool.grid_error.not_a_number", "en", row=2, col=2, side=16) in texts(at)
+    assert translate("common.grid.error.not_a_number", "en", row=2, col=2, side=16) in texts(at)

@@ -8,8 +8,8 @@ import pytest
 from core.depth import DEFAULT_STACK, field_question, parse_layer
 from core.receptive import receptive_fields
 from tests.conftest import assert_clean, lesson_app, lesson_runner, page_texts
-from ui.i18n import LANGUAGES, translate
-from ui.nav import DEPTH
+from ui.shell.i18n import LANGUAGES, translate
+from ui.shell.registry import DEPTH
 
 lesson = lesson_runner(DEPTH)
 
@@ -56,10 +56,10 @@ def test_the_features_part_points_to_the_trainer_until_a_network_is_trained():
 def test_the_features_part_shows_the_network_trained_in_this_session_with_its_fields():
     import time
 
-    from ui.nav import CNN_TRAINER
+    from ui.shell.registry import CNN_TRAINER
 
     at = lesson_app(CNN_TRAINER, {"epochs": "1", "blocks": "2", "b1": "4-3-relu-max-bn", "b2": "8-5-relu-max-bn"})
-    at.button(key="cnn_start").click().run()
+    at.button(key="cnn_trainer_start").click().run()
     end = time.monotonic() + 180
     while not at.subheader:
         assert time.monotonic() < end, page_texts(at)

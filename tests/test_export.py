@@ -26,7 +26,7 @@ from core.export import TEMPLATE, TEXT_FIELDS, VALUE_FIELDS, script_filename, tr
 from core.models import POOLINGS, CNNConfig, ConvBlock, MLPConfig, ModelConfigError, build_model
 from core.train import TrainConfig, train
 
-APP_ACTIVATIONS = ("relu", "tanh", "sigmoid", "gelu", "leaky_relu")  # ui.trainer_parts.ACTIVATIONS
+APP_ACTIVATIONS = ("relu", "tanh", "sigmoid", "gelu", "leaky_relu")  # ui.lessons.cnn_trainer.ACTIVATIONS
 TINY = CNNConfig(blocks=(ConvBlock(4, 3, "relu", "max", True),), dense=(16,), dropout=0.1)
 CPU1 = TrainConfig(device="cpu", epochs=1, batch_size=64, seed=3, cpu_threads=1)
 ALLOWED_IMPORTS = {"argparse", "gzip", "math", "os", "struct", "time", "collections", "pathlib", "numpy", "torch",

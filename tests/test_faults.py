@@ -28,10 +28,10 @@ from core.models import CNNConfig, ConvBlock, build_model
 from core.train import TrainConfig
 from tests.conftest import assert_clean, lesson_app, page_texts
 from tests.test_data import fake_files, sha256s
-from ui import training
-from ui.i18n import translate
-from ui.nav import CNN_TRAINER
-from ui.training import TrainingJob
+from ui.jobs import training_job as training
+from ui.jobs.training_job import TrainingJob
+from ui.shell.i18n import translate
+from ui.shell.registry import CNN_TRAINER
 
 # ---- the MNIST download cut off or hanging -------------------------------------------------------------------
 
@@ -160,7 +160,7 @@ def test_a_cut_off_download_replaces_no_damaged_cached_file(mirror):
 
 
 def test_the_trainer_page_reports_a_cut_off_download_then_loads_it_on_retry(mirror):
-    from ui.training import shared_dataset
+    from ui.jobs.training_job import shared_dataset
 
     files, folder, point = mirror
     shared_dataset.clear()
@@ -168,16 +168,16 @@ def test_the_trainer_page_reports_a_cut_off_download_then_loads_it_on_retry(mirr
         with raw_server(files, {BROKEN: "drop"}) as (url, _):
             point(url)
             at = lesson_app(CNN_TRAINER, {"data": "mnist"}, "zh")  # no exception, no page-error box
-        assert translate("cnn.unavailable", "zh", name=translate("cnn.datasets.mnist", "zh")) in [
+        assert translate("cnn_trainer.unavailable", "zh", name=translate("cnn_trainer.datasets.mnist", "zh")) in [
             e.value for e in at.error]
-        assert "cnn_start" not in [b.key for b in at.button]
+        assert "cnn_trainer_start" not in [b.key for b in at.button]
         assert everything_in(folder) == sorted(IDX_FILES[:2])
         with raw_server(files, {}) as (url, requests):  # a failed load is not cached: the next run tries again
             point(url)
             at.run()
         assert_clean(at)
         assert requests == list(IDX_FILES[2:]) and not at.error
-        assert at.selectbox(key="cnn_data").value == "mnist" and at.button(key="cnn_start")
+        assert at.selectbox(key="cnn_trainer_data").value == "mnist" and at.button(key="cnn_trainer_start")
     finally:
         shared_dataset.clear()
 
@@ -322,19 +322,19 @@ def test_on_the_page_a_failed_run_shows_its_error_and_other_sessions_train(monke
     fail_when_three_epochs(monkeypatch)
     net = {"blocks": "1", "b1": "4-3-relu-max-bn", "dense": "0", "batch": "32"}
     failing = lesson_app(CNN_TRAINER, {**net, "epochs": "3"}, "zh")
-    failing.button(key="cnn_start").click().run()
+    failing.button(key="cnn_trainer_start").click().run()
     assert_clean(failing)
     wait_for(lambda: jobs and not jobs[0].running)
-    poll(failing, lambda at: not at.button(key="cnn_start").disabled)
-    expected = translate("cnn.status.failed", "zh", message="RuntimeError: boom in training batch 3")
+    poll(failing, lambda at: not at.button(key="cnn_trainer_start").disabled)
+    expected = translate("cnn_trainer.status.failed", "zh", message="RuntimeError: boom in training batch 3")
     assert expected in [e.value for e in failing.error]
     assert not failing.subheader  # no results for a failed run
 
     # two other sessions both start (the failed run's slot is free) and both finish
-    busy = translate("cnn.server_full", "en", n=training.MAX_CONCURRENT_TRAININGS)
+    busy = translate("cnn_trainer.server_full", "en", n=training.MAX_CONCURRENT_TRAININGS)
     others = [lesson_app(CNN_TRAINER, {**net, "epochs": "1"}, "en") for _ in range(2)]
     for at in others:
-        at.button(key="cnn_start").click().run()
+        at.button(key="cnn_trainer_start").click().run()
         assert_clean(at)
         assert busy not in [w.value for w in at.warning]
     assert len(jobs) == 3 and len({id(job) for job in jobs}) == 3  # a job of its own per session
@@ -343,4 +343,4 @@ def test_on_the_page_a_failed_run_shows_its_error_and_other_sessions_train(monke
         assert at.success and at.success[0].value.startswith("Finished in")
         assert not at.error
     failing.run()  # meanwhile the failed session still shows its error, and can start again
-    assert expected in [e.value for e in failing.error] and not failing.button(key="cnn_start").disabled
+    assert expected in [e.value for e in failing.error] and not failing.button(key="cnn_trainer_start").disabled

@@ -12,8 +12,8 @@ import torch.nn.functional as F
 
 from core.fc_conv import example, flat_example, flatten_question, params_question
 from tests.conftest import assert_clean, lesson_runner, page_texts, plotly_array
-from ui.i18n import LANGUAGES
-from ui.nav import FC_CONV
+from ui.shell.i18n import LANGUAGES
+from ui.shell.registry import FC_CONV
 
 lesson = lesson_runner(FC_CONV)
 
@@ -80,14 +80,14 @@ def test_the_snippet_runs_and_prints_the_pages_difference(tmp_path):
 def test_quiz_right_and_wrong_answers(lang):
     at = lesson({"part": "quiz", "qseed": "4"}, lang)
     q = params_question(4)
-    box = at.number_input(key="fc_guess_params_4")
+    box = at.number_input(key="fc_conv_guess_params_4")
     box.set_value(q.answer + 1).run()
     assert at.error and str(q.answer) in at.error[0].value
     box.set_value(q.answer).run()
     assert at.success and not at.error
     at = lesson({"part": "quiz", "q": "flatten", "qseed": "4"}, lang)
     q = flatten_question(4)
-    at.number_input(key="fc_guess_flatten_4").set_value(q.answer).run()
+    at.number_input(key="fc_conv_guess_flatten_4").set_value(q.answer).run()
     assert at.success
     assert_clean(at)
 

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import plotly_array
-from ui.figures import bars_figure, confusion_figure, gallery_figure, lines_figure
+from ui.plots.charts import bars_figure, confusion_figure, gallery_figure, lines_figure
 
 
 def test_bars_name_every_class_in_order_even_when_the_names_look_like_numbers():

@@ -10,8 +10,8 @@ import torch
 from core.optim import step_question
 from core.surfaces import SURFACES
 from tests.conftest import ROOT, lesson_runner, page_texts
-from ui.i18n import translate
-from ui.nav import GRADIENT_DESCENT
+from ui.shell.i18n import translate
+from ui.shell.registry import GRADIENT_DESCENT
 
 lesson = lesson_runner(GRADIENT_DESCENT)
 
@@ -34,7 +34,8 @@ def test_one_d_end_points_are_torchs():
     surface = SURFACES["wavy"]
     for method, momentum in (("sgd", 0.0), ("momentum", 0.9)):
         end = torch_run(surface, [-4.0], 0.05, 80, momentum)
-        line = translate("gd.one.ends", "en", name=translate("gd.method." + method, "en"), x=f"{end[0]:.4g}",
+        line = translate("gradient_descent.one.ends", "en", name=translate("common.optimizer." + method, "en"),
+                         x=f"{end[0]:.4g}",
                          where="")
         assert line.split(":")[0] in texts(at)
 
@@ -72,7 +73,8 @@ def test_two_d_custom_formula_runs():
 def test_bad_formulas_are_explained(formula, code):
     at = lesson({"part": "two_d", "plane": "custom", "f": formula})
     assert at.error
-    first_words = translate("gd.expr_error." + code, "en", token="", position=0).split("“")[0].split("(")[0][:20]
+    first_words = translate("gradient_descent.expr_error." + code, "en", token="",
+                            position=0).split("“")[0].split("(")[0][:20]
     assert first_words in at.error[0].value
 
 
@@ -104,7 +106,7 @@ def test_quiz_step_is_torchs():
     p.grad = torch.tensor([q.g], dtype=torch.float64)
     optimizer.step()
     at = lesson({"part": "quiz", "qseed": str(seed)})
-    at.number_input(key=f"gd_guess_{seed}").set_value(float(p.detach()[0])).run()
+    at.number_input(key=f"gradient_descent_guess_{seed}").set_value(float(p.detach()[0])).run()
     assert at.success
-    at.number_input(key=f"gd_guess_{seed}").set_value(float(p.detach()[0]) + 1).run()
+    at.number_input(key=f"gradient_descent_guess_{seed}").set_value(float(p.detach()[0]) + 1).run()
     assert at.error

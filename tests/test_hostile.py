@@ -42,8 +42,8 @@ from core.images import MAX_PIXELS, MAX_SIDE, MAX_UPLOAD_BYTES, ImageError, load
 from core.models import CNNConfig, ConvBlock, MLPConfig, build_model
 from core.train import FORMAT, CheckpointError, load_checkpoint, save_checkpoint
 from tests.conftest import PAGE_PARTS, PAGES, ROOT, app_test, assert_clean
-from ui import url_state
-from ui.i18n import LANGUAGES, resolve_language, translate
+from ui.shell import url_state
+from ui.shell.i18n import LANGUAGES, resolve_language, translate
 
 SENTINEL = Path(tempfile.gettempdir()) / f"dlp_hostile_pwned_{os.getpid()}"
 """Every payload that would run code creates this file; it must never exist."""
@@ -137,7 +137,7 @@ def assert_no_raw_html(at) -> None:
 
 
 class _Log(logging.Handler):
-    """What ``ui.errors.run_page`` logged, to show the traceback when a page fails."""
+    """What ``ui.shell.errors.run_page`` logged, to show the traceback when a page fails."""
 
     def __init__(self) -> None:
         super().__init__(logging.ERROR)
@@ -180,10 +180,10 @@ def assert_page_ok(at, log: _Log) -> None:
 # ---- 1. every query parameter of every page ---------------------------------------------------------------------
 
 URL_WIDGETS = {"url_slider", "url_choice", "url_toggle", "url_multi", "UrlParam"}
-APP_FILES = [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py")), *sorted((ROOT / "ui").glob("*.py"))]
+APP_FILES = [ROOT / "app.py", *sorted((ROOT / "pages").rglob("*.py")), *sorted((ROOT / "ui").rglob("*.py"))]
 DYNAMIC_NAMES = {
-    ("ui/bp_parts.py", "number_sliders"): ("x1", "x2", "w1", "w2", "b", "y"),  # for name in names: its symbols
-    ("ui/tensor_parts.py", "shape_input"): ("a", "b", "c"),  # name = OPERANDS[n]
+    ("ui/lessons/backprop.py", "number_sliders"): ("x1", "x2", "w1", "w2", "b", "y"),  # for name in names: its symbols
+    ("ui/lessons/tensors.py", "shape_input"): ("a", "b", "c"),  # name = OPERANDS[n]
 }
 """URL names the scan cannot read from the code (a loop variable, a tuple item), with the values they take; the
 scan fails when a new unreadable name appears, so this table cannot silently fall behind."""
@@ -382,13 +382,14 @@ class TextBox:
 
 
 TEXT_BOXES = [
-    TextBox("tensors", {"part": "broadcast", "ex": "custom"}, "text_input", "ten_a"),
-    TextBox("tensors", {"part": "broadcast", "ex": "custom"}, "text_input", "ten_c"),
-    TextBox("tensors", {"part": "quiz"}, "text_input", "ten_answer_1", submit=True),
-    TextBox("activations", {"part": "fit", "target": "own", "steps": "100", "fwidth": "4"}, "text_area", "act_points"),
-    TextBox("gradient_descent", {"part": "two_d", "plane": "custom"}, "text_input", "gd_formula"),
-    TextBox("pooling", {"part": "steps", "src": "typed"}, "text_area", "pool_grid"),
-    TextBox("convolution", {"part": "steps", "src": "typed"}, "text_area", "conv_grid"),
+    TextBox("tensors", {"part": "broadcast", "ex": "custom"}, "text_input", "tensors_a"),
+    TextBox("tensors", {"part": "broadcast", "ex": "custom"}, "text_input", "tensors_c"),
+    TextBox("tensors", {"part": "quiz"}, "text_input", "tensors_answer_1", submit=True),
+    TextBox("activations", {"part": "fit", "target": "own", "steps": "100", "fwidth": "4"}, "text_area",
+            "activations_points"),
+    TextBox("gradient_descent", {"part": "two_d", "plane": "custom"}, "text_input", "gradient_descent_formula"),
+    TextBox("pooling", {"part": "steps", "src": "typed"}, "text_area", "pooling_grid"),
+    TextBox("convolution", {"part": "steps", "src": "typed"}, "text_area", "convolution_grid"),
 ]
 FORMULAS = ["exp(exp(exp(x*y)))", "x**1e308", "(" * 60 + "x" + ")" * 60, "1/0", "log(-1)", "sqrt(x)", "x^y^x^y",
             "__import__", "x.__class__", "lambda: 0", "open('/etc/passwd')", "x if y else 1", "x @ y", "2x",
@@ -406,28 +407,28 @@ def expected_message(box: TextBox, text: str, lang: str) -> str | None:
     from core.tensors import ShapeError, parse_answer, parse_shape
 
     try:
-        if box.key in ("ten_a", "ten_c"):
-            if box.key == "ten_c" and not text.strip():
+        if box.key in ("tensors_a", "tensors_c"):
+            if box.key == "tensors_c" and not text.strip():
                 return None
             parse_shape(text)
-        elif box.key.startswith("ten_answer"):
+        elif box.key.startswith("tensors_answer"):
             if text.strip():
                 parse_answer(text.strip())
-        elif box.key == "act_points":
+        elif box.key == "activations_points":
             parse_points(text)
-        elif box.key == "gd_formula":
+        elif box.key == "gradient_descent_formula":
             custom_surface(text)
         else:
             parse_kernel(text, max_side=16)
     except ShapeError as e:
         name = "?" if box.submit else box.key[-1]
-        return translate("ten.shape_error." + e.code, lang, token=e.token, name=name)
+        return translate("tensors.shape_error." + e.code, lang, token=e.token, name=name)
     except PointsError as e:
-        return translate("act.fit.error." + e.code, lang, line=e.line or "?")
+        return translate("activations.fit.error." + e.code, lang, line=e.line or "?")
     except ExprError as e:
-        return translate("gd.expr_error." + e.code, lang, token=e.token, position=e.position + 1)
+        return translate("gradient_descent.expr_error." + e.code, lang, token=e.token, position=e.position + 1)
     except KernelError as e:
-        return translate("pool.grid_error." + e.code, lang, row=(e.row or 0) + 1, col=(e.col or 0) + 1, side=16)
+        return translate("common.grid.error." + e.code, lang, row=(e.row or 0) + 1, col=(e.col or 0) + 1, side=16)
     return None
 
 
@@ -446,7 +447,7 @@ def test_every_text_box_explains_or_accepts_hostile_text(box, texts):
             widget.set_value(text)
             text = text[: widget.proto.max_chars or None]  # the server keeps at most max_chars of what it gets
             if box.submit:
-                at.button[[b.proto.label for b in at.button].index(translate("ten.quiz.check", lang))].click()
+                at.button[[b.proto.label for b in at.button].index(translate("tensors.quiz.check", lang))].click()
             at.run()
             assert_page_ok(at, log)
             message = expected_message(box, text, lang)
@@ -569,7 +570,7 @@ def test_hostile_uploads_on_the_convolution_page_get_their_message(lang):
         cases = [c for c in upload_cases() if lang == "en" or c[0] in ("empty.png", "bomb.png", "notes.png",
                                                                          "wide.png")]
         for name, data, code in cases:
-            at.file_uploader(key="conv_upload").set_value((name, data, "image/png"))
+            at.file_uploader(key="convolution_upload").set_value((name, data, "image/png"))
             at.run()
             assert_page_ok(at, log)
             if code == "ok":
@@ -577,7 +578,7 @@ def test_hostile_uploads_on_the_convolution_page_get_their_message(lang):
                 assert caption in [c.value for c in at.caption], name
             else:
                 assert translate("image.error." + code, lang, max_side=MAX_SIDE) in [e.value for e in at.error], name
-        at.selectbox(key="conv_image").set_value("shapes").run()
+        at.selectbox(key="convolution_image").set_value("shapes").run()
         assert_page_ok(at, log)
         assert at.get("plotly_chart")
 
@@ -721,7 +722,7 @@ def test_hostile_checkpoints_are_refused_with_their_code(name):
     with pytest.raises(CheckpointError) as error:
         load_checkpoint(io.BytesIO(make()))
     assert error.value.code == code, error.value
-    assert translate("cnn.checkpoint_error." + code, "zh") != "cnn.checkpoint_error." + code
+    assert translate("cnn_trainer.checkpoint_error." + code, "zh") != "cnn_trainer.checkpoint_error." + code
 
 
 def test_a_checkpoint_of_another_architecture_is_refused_when_one_is_expected():
@@ -750,7 +751,7 @@ def test_damaged_checkpoints_are_refused_or_loaded(flips, cut, noise):
 
 # ---- 5. the code itself -----------------------------------------------------------------------------------------
 
-CODE_FILES = [*APP_FILES, *sorted((ROOT / "core").glob("*.py"))]
+CODE_FILES = [*APP_FILES, *sorted((ROOT / "core").rglob("*.py"))]
 RAW_HTML_ALLOWED: dict[tuple[str, str], str] = {
     # (file, enclosing function) -> why its HTML holds no user text. The app renders no raw HTML today: every
     # st.markdown / st.caption / st.error leaves unsafe_allow_html off and there is no st.html or components.html.

@@ -7,11 +7,12 @@ import string
 import pytest
 
 from tests.conftest import ROOT
-from ui import i18n
-from ui.i18n import LANGUAGES, catalogue, resolve_language, translate
+from ui.shell import i18n
+from ui.shell.i18n import LANGUAGES, catalogue, resolve_language, translate
+from ui.shell.registry import all_pages
 
-CODE_FILES = [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py")), *sorted((ROOT / "ui").glob("*.py")),
-              *sorted((ROOT / "core").glob("*.py"))]
+CODE_FILES = [ROOT / "app.py", *sorted((ROOT / "pages").rglob("*.py")), *sorted((ROOT / "ui").rglob("*.py")),
+              *sorted((ROOT / "core").rglob("*.py"))]
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -67,6 +68,9 @@ def test_every_key_the_code_asks_for_is_defined():
 def test_every_catalogue_key_is_used():
     """A key is used when the code holds it literally, or as a literal prefix plus a literal option name."""
     constants, _ = code_strings()
+    for spec in all_pages():  # the registry names each lesson's title, introduction, summary and parts
+        constants |= {spec.title_key, spec.heading_key, spec.intro_key, spec.summary_key,
+                      *(f"{spec.name}.part.{part}" for part in spec.parts)}
     prefixes = [c for c in constants if c.endswith(".")]
 
     def used(key):

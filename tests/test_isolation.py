@@ -2,7 +2,7 @@
 results and uploaded model, and stopping one run leaves the other going.
 
 The browser test drives two browser contexts (two Streamlit sessions) against the real server; the AppTest one checks
-the same at the level of ``ui.training.session_job`` (a job per session token).
+the same at the level of ``ui.jobs.training_job.session_job`` (a job per session token).
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from playwright.sync_api import Page, expect
 from core.models import CNNConfig, ConvBlock, MLPConfig, build_model
 from tests.conftest import assert_clean, lesson_app, page_texts
 from tests.test_browser import assert_healthy, wait_until_idle, watch_errors
-from ui.i18n import translate
-from ui.nav import CNN_TRAINER
+from ui.shell.i18n import translate
+from ui.shell.registry import CNN_TRAINER
 
 # A: a one-block CNN, 20 epochs (stopped long before its end). B: a wide three-layer dense network with many small
 # batches, 30 epochs (about 30 s alone on 2 cores: still training when A is stopped, and then it finishes on its own;
@@ -34,10 +34,10 @@ def en(key: str) -> str:
     return translate(key, "en").split("{")[0].strip()
 
 
-RUNNING, FINISHED, STOPPED = en("cnn.status.running"), en("cnn.status.finished"), en("cnn.status.stopped")
-LOADED = translate("cnn.status.loaded", "en")
-KERNELS, TEMPLATES = en("cnn.kernels"), en("cnn.templates")
-NO_MAPS = translate("cnn.no_maps", "en")
+RUNNING, FINISHED, STOPPED = (en(f"cnn_trainer.status.{s}") for s in ("running", "finished", "stopped"))
+LOADED = translate("cnn_trainer.status.loaded", "en")
+KERNELS, TEMPLATES = en("cnn_trainer.kernels"), en("cnn_trainer.templates")
+NO_MAPS = translate("cnn_trainer.no_maps", "en")
 
 
 def weights(config) -> str:
@@ -94,7 +94,7 @@ def test_two_sessions_train_side_by_side_without_seeing_each_other(browser, serv
 
         # both start at once: each sees its own run, with its own network inside
         for page in (a, b):
-            button(page, "cnn.start").click()
+            button(page, "cnn_trainer.start").click()
         for page in (a, b):
             wait_for_text(page, RUNNING)
             page.locator('[data-testid="stProgress"]').first.wait_for(timeout=120_000)
@@ -103,13 +103,13 @@ def test_two_sessions_train_side_by_side_without_seeing_each_other(browser, serv
         assert TEMPLATES not in main_text(a) and KERNELS not in main_text(b)
 
         # stopping A leaves B training
-        button(a, "cnn.stop").click()
+        button(a, "cnn_trainer.stop").click()
         wait_for_text(a, STOPPED)
         wait_until_idle(a)
         stopped_at = shown_epoch(a)
         assert stopped_at < EPOCHS_A
         assert RUNNING in main_text(b) and STOPPED not in main_text(b), "B stopped with A"
-        expect(button(b, "cnn.stop")).to_be_enabled()
+        expect(button(b, "cnn_trainer.stop")).to_be_enabled()
 
         # a model uploaded in A is A's alone
         a.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(str(checkpoint_file(tmp_path)))
@@ -125,7 +125,7 @@ def test_two_sessions_train_side_by_side_without_seeing_each_other(browser, serv
         assert KERNELS not in text_b and LOADED not in text_b and STOPPED not in text_b
         # a rerun of B (another test image to follow) after A's upload still shows B's run, not A's model
         charts = b.evaluate(CHARTS)
-        slider = b.get_by_role("slider", name=translate("cnn.probe", "en"))
+        slider = b.get_by_role("slider", name=translate("common.network.probe", "en"))
         slider.focus()
         slider.press("ArrowRight")
         expect(slider).to_have_value("1")
@@ -151,17 +151,17 @@ def test_each_apptest_session_gets_its_own_training_job():
     second = lesson_app(CNN_TRAINER, {"model": "mlp", "width": "16"})
     tokens = [at.session_state["_training_job_token"] for at in (first, second)]
     assert tokens[0] != tokens[1]
-    first.button(key="cnn_start").click().run()
+    first.button(key="cnn_trainer_start").click().run()
     try:
-        assert first.button(key="cnn_start").disabled and not first.button(key="cnn_stop").disabled
+        assert first.button(key="cnn_trainer_start").disabled and not first.button(key="cnn_trainer_stop").disabled
         second.run()
         assert_clean(second)
-        assert translate("cnn.idle", "en") in page_texts(second)  # nothing of the first session's run
-        assert not second.button(key="cnn_start").disabled and second.button(key="cnn_stop").disabled
+        assert translate("cnn_trainer.idle", "en") in page_texts(second)  # nothing of the first session's run
+        assert not second.button(key="cnn_trainer_start").disabled and second.button(key="cnn_trainer_stop").disabled
     finally:
-        first.button(key="cnn_stop").click().run()  # frees its slot of the server-wide cap
+        first.button(key="cnn_trainer_stop").click().run()  # frees its slot of the server-wide cap
     assert_clean(first)
-    assert STOPPED in page_texts(first) and first.button(key="cnn_stop").disabled  # the run is over
+    assert STOPPED in page_texts(first) and first.button(key="cnn_trainer_stop").disabled  # the run is over
     second.run()
-    assert translate("cnn.idle", "en") in page_texts(second)
+    assert translate("cnn_trainer.idle", "en") in page_texts(second)
     assert [at.session_state["_training_job_token"] for at in (first, second)] == tokens

@@ -27,7 +27,7 @@ from tests.test_browser import (
     wait_until_idle,
     watch_errors,
 )
-from ui.i18n import catalogue, translate
+from ui.shell.i18n import catalogue, translate
 
 pytestmark = pytest.mark.browser
 SPECS = {spec.url_path: spec for spec in PAGES}
@@ -44,17 +44,17 @@ def _label(key: str, **fields: str) -> Label:
 
 LABELS: dict[str, Label] = {
     "home_steps": _label("home.steps"),
-    "conv_kernel": _label("kernel.label"),
-    "pool_isize": _label("pool.size"),
-    "act_range": _label("act.gallery.range"),
-    "ten_example": _label("ten.cast.example"),
-    "gd_lr_sgd": _label("gd.lr_of", name="gd.method.sgd"),
-    "cnn_blocks": _label("cnn.blocks"),
+    "convolution_kernel": _label("kernel.label"),
+    "pooling_isize": _label("pooling.size"),
+    "activations_range": _label("activations.gallery.range"),
+    "tensors_example": _label("tensors.cast.example"),
+    "gradient_descent_lr_sgd": _label("gradient_descent.lr_of", name="common.optimizer.sgd"),
+    "cnn_trainer_blocks": _label("cnn_trainer.blocks"),
     "depth_level": _label("depth.tube.layer"),
-    "fc_c": _label("fc.channels"),
-    "bp_step": _label("bp.step"),
+    "fc_conv_c": _label("fc_conv.channels"),
+    "backprop_step": _label("backprop.step"),
 }
-OPTION_NAMES = {"conv_kernel": "kernel.name.", "ten_example": "ten.example."}
+OPTION_NAMES = {"convolution_kernel": "kernel.name.", "tensors_example": "tensors.example."}
 ROLES = {"slider": "slider", "select_slider": "slider", "selectbox": "combobox"}
 
 # A fingerprint of what a page draws: one hash per plotly figure of its traces' data and the drawn parts of
@@ -179,7 +179,7 @@ def test_main_control_changes_the_figure_travels_in_the_link_and_survives_the_la
         return
     assert f"={chosen}" in page.url.split("?")[1]  # the choice itself is kept (and stays in the link)
     # the drop-down's box shows the choice's Chinese name too, not only its label and its list
-    # (``ui.url_state.relabel_after_language_switch``)
+    # (``ui.shell.url_state.relabel_after_language_switch``)
     assert now == translate(OPTION_NAMES[key] + str(chosen), "zh")
 
 
@@ -260,40 +260,40 @@ def small_png(path) -> str:
 
 def step_convolution(page: Page, lang: str, tmp_path) -> None:
     """On an image: upload one's own picture, then try another kernel on it."""
-    pick_part(page, "conv.part.image", lang)
+    pick_part(page, "convolution.part.image", lang)
     choose(page, translate("image.source", lang), translate("image.name.upload", lang))
     expect(page.get_by_text(translate("image.upload_hint", lang))).to_be_visible(timeout=WAIT)
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(small_png(tmp_path / "mine.png"))
-    page.get_by_text(translate("conv.image.input", lang, h=48, w=64)).first.wait_for(timeout=WAIT)
+    page.get_by_text(translate("convolution.image.input", lang, h=48, w=64)).first.wait_for(timeout=WAIT)
     wait_until_idle(page)
     before = fingerprint(page)
     choose(page, translate("kernel.label", lang), translate("kernel.name.sharpen", lang))
     wait_for_query(page, "kernel=sharpen")
     page.wait_for_function(f"() => ({FINGERPRINT})() !== {before!r}", timeout=WAIT)
-    expect(page.get_by_text(translate("conv.image.input", lang, h=48, w=64)).first).to_be_visible()
+    expect(page.get_by_text(translate("convolution.image.input", lang, h=48, w=64)).first).to_be_visible()
 
 
 def step_tensors(page: Page, lang: str) -> None:
     """Broadcasting with one's own shapes: (2, 3) and (4,) clash on the last axis, and the page says where."""
-    pick_part(page, "ten.part.broadcast", lang)
-    choose(page, translate("ten.cast.example", lang), translate("ten.example.custom", lang))
+    pick_part(page, "tensors.part.broadcast", lang)
+    choose(page, translate("tensors.cast.example", lang), translate("tensors.example.custom", lang))
     for name, shape in (("a", "2, 3"), ("b", "4")):
-        box = page.get_by_role("textbox", name=translate("ten.cast.shape_label", lang, name=name), exact=True)
+        box = page.get_by_role("textbox", name=translate("tensors.cast.shape_label", lang, name=name), exact=True)
         search = page.evaluate("() => location.search")
         box.fill(shape)
         box.press("Enter")
         page.wait_for_function("s => location.search !== s", arg=search, timeout=WAIT)
         wait_until_idle(page)
-    where = ", ".join(translate("ten.cast.error_axis", lang, name=name, axis=axis, size=size)
+    where = ", ".join(translate("tensors.cast.error_axis", lang, name=name, axis=axis, size=size)
                       for name, axis, size in (("a", 1, 3), ("b", 0, 4)))
-    expect(page.get_by_text(translate("ten.cast.error", lang, r=1, where=where))).to_be_visible(timeout=WAIT)
+    expect(page.get_by_text(translate("tensors.cast.error", lang, r=1, where=where))).to_be_visible(timeout=WAIT)
 
 
 def step_gradient_descent(page: Page, lang: str) -> None:
     """In two dimensions: click on the contour map, and the runs start there (see test_browser.py for the bowl)."""
     from urllib.parse import parse_qs, urlsplit
 
-    pick_part(page, "gd.part.two_d", lang)
+    pick_part(page, "gradient_descent.part.two_d", lang)
     target = (1.5, -0.5)  # on the default surface (Rosenbrock's valley), away from the paths
     figure = page.locator(".js-plotly-plot").first
     figure.scroll_into_view_if_needed()
@@ -311,15 +311,15 @@ def step_gradient_descent(page: Page, lang: str) -> None:
 
 def step_trainer(page: Page, lang: str) -> None:
     """Train a small network for one epoch, then draw a digit on the pad and read the network's answer."""
-    page.get_by_role("button", name=translate("cnn.start", lang)).click()
-    page.get_by_text(translate("cnn.try.title", lang), exact=True).first.wait_for(timeout=120_000)
+    page.get_by_role("button", name=translate("cnn_trainer.start", lang)).click()
+    page.get_by_text(translate("cnn_trainer.try.title", lang), exact=True).first.wait_for(timeout=120_000)
     wait_until_idle(page)
-    prompt = page.get_by_text(translate("cnn.try.draw_something", lang))
+    prompt = page.get_by_text(translate("cnn_trainer.try.draw_something", lang))
     expect(prompt).to_have_count(1, timeout=WAIT)
     draw_a_one(page, WAIT)
-    page.get_by_text(translate("cnn.try.seen", lang, h=8, w=8)).first.wait_for(timeout=WAIT)
+    page.get_by_text(translate("cnn_trainer.try.seen", lang, h=8, w=8)).first.wait_for(timeout=WAIT)
     expect(prompt).to_have_count(0, timeout=WAIT)
-    answer = catalogue(lang)["cnn.try.probabilities"].split("{")[0]  # "The network's answer: "
+    answer = catalogue(lang)["cnn_trainer.try.probabilities"].split("{")[0]  # "The network's answer: "
     expect(page.get_by_text(answer).first).to_be_visible(timeout=WAIT)
     wait_until_idle(page)
 

@@ -5,11 +5,11 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from core.conv_quiz import pool_size_question, pool_winner_question
 from core.images import BUILTIN_IMAGES, shift_image, to_gray
+from core.questions.convolution import pool_size_question, pool_winner_question
 from tests.conftest import lesson_runner
-from ui.i18n import translate
-from ui.nav import POOLING
+from ui.shell.i18n import translate
+from ui.shell.registry import POOLING
 
 lesson = lesson_runner(POOLING)
 
@@ -33,8 +33,8 @@ def test_steps_value_is_torchs(mode, size, s, p, ceil):
 
 
 @pytest.mark.parametrize(("query", "key", "values"), [
-    ({"size": "2", "p": "2"}, "pool.error.padding", {"p": 2, "size": 2}),
-    ({"n": "2", "size": "5", "p": "0"}, "pool.error.too_small", {"n": 2, "p": 0, "size": 5}),
+    ({"size": "2", "p": "2"}, "pooling.error.padding", {"p": 2, "size": 2}),
+    ({"n": "2", "size": "5", "p": "0"}, "pooling.error.too_small", {"n": 2, "p": 0, "size": 5}),
 ])
 def test_impossible_windows_are_explained(query, key, values):
     at = lesson({"part": "steps", **query})
@@ -42,15 +42,15 @@ def test_impossible_windows_are_explained(query, key, values):
 
 
 def test_image_part_numbers_and_torch_agreement():
-    at = lesson({"part": "image", "image": "photo", "size": "2", "mode": "max"})
+    at = lesson({"part": "image", "image": "photo", "window": "2", "mode": "max"})
     # the 342×512 photo, conv with "same" padding + ReLU, then 2×2 max pooling: 171×256
     assert "**175,104**" in texts(at) and "**43,776**" in texts(at)
-    [diff] = [m for m in at.metric if m.label == translate("conv.code.diff", "en")]
+    [diff] = [m for m in at.metric if m.label == translate("common.diff", "en")]
     assert float(diff.value) < 1e-12
 
 
 def test_shift_part_measures_tolerance():
-    at = lesson({"part": "shift", "image": "shapes", "kernel": "sobel_x", "size": "2", "k": "3"})
+    at = lesson({"part": "shift", "image": "shapes", "kernel": "sobel_x", "window": "2", "k": "3"})
     line = next(m.value for m in at.markdown if m.value.startswith("A 1-pixel shift"))
     feature, pooled_max = float(line.split("by ")[1].split(",")[0]), float(line.split("map by ")[2].split(" ")[0])
     assert pooled_max < feature
@@ -122,4 +122,4 @@ def test_typed_numbers_are_pooled():
 ])
 def test_bad_typed_grids_are_explained(grid, code, values):
     at = lesson({"part": "steps", "src": "typed", "grid": grid})
-    assert translate("pool.grid_error." + code, "en", **{"row": 1, "col": 1, "side": 16, **values}) in texts(at)
+    assert translate("common.grid.error." + code, "en", **{"row": 1, "col": 1, "side": 16, **values}) in texts(at)

@@ -9,8 +9,8 @@ import torch
 
 from core.tensors import BROADCAST_EXAMPLES, shape_question
 from tests.conftest import ROOT, assert_clean, lesson_runner, page_texts
-from ui.i18n import translate
-from ui.nav import TENSORS
+from ui.shell.i18n import translate
+from ui.shell.registry import TENSORS
 
 lesson = lesson_runner(TENSORS)
 
@@ -22,7 +22,7 @@ texts = page_texts
                                              ("tensor3", (3, 4, 5)), ("tensor4", (2, 3, 4, 5))])
 def test_basics_shows_shape_and_ndim(kind, shape):
     at = lesson({"part": "basics", "kind": kind})
-    expected = translate("ten.basics.summary", "en", kind=translate("ten.kind." + kind, "en"),
+    expected = translate("tensors.basics.summary", "en", kind=translate("tensors.kind." + kind, "en"),
                          shape=str(shape), ndim=len(shape), size=int(np.prod(shape)))
     assert expected in texts(at)
 
@@ -43,7 +43,7 @@ def test_reduction_shape_and_values_match_torch(op, keep):
 def test_every_compatible_example_broadcasts(example):
     at = lesson({"part": "broadcast", "ex": example})
     shape = np.broadcast_shapes(*BROADCAST_EXAMPLES[example])
-    assert translate("ten.cast.result_shape", "en", shape=str(shape)) in texts(at)
+    assert translate("tensors.cast.result_shape", "en", shape=str(shape)) in texts(at)
 
 
 @pytest.mark.parametrize("example", ["mismatch", "mismatch_middle"])
@@ -64,7 +64,7 @@ def test_custom_shapes_result_matches_torch_and_the_snippet_runs(op):
     fn = {"add": torch.add, "subtract": torch.sub, "multiply": torch.mul, "divide": torch.div,
           "maximum": torch.maximum}[op]
     out = fn(fn(a, b), c)
-    assert translate("ten.cast.result_shape", "en", shape=str(tuple(out.shape))) in texts(at)
+    assert translate("tensors.cast.result_shape", "en", shape=str(tuple(out.shape))) in texts(at)
     spec = at.get("plotly_chart")[-1].proto.spec
     for v in (out.flatten()[0], out.flatten()[-1]):
         assert f'"{float(v):.4g}"' in spec
@@ -79,13 +79,13 @@ def test_custom_shapes_result_matches_torch_and_the_snippet_runs(op):
                                             ("99999", "too_large"), ("__import__('os')", "chars")])
 def test_bad_shapes_are_explained(text, code):
     at = lesson({"part": "broadcast", "ex": "custom", "a": text})
-    message = translate("ten.shape_error." + code, "en", token="", name="a")
+    message = translate("tensors.shape_error." + code, "en", token="", name="a")
     assert at.error and message.split("“")[0] in at.error[0].value
 
 
 def test_a_huge_result_is_shown_as_shapes_only():
     at = lesson({"part": "broadcast", "ex": "custom", "a": "100, 1", "b": "1, 100"})
-    assert translate("ten.cast.too_big", "en", cells=10000, limit=240) in texts(at)
+    assert translate("tensors.cast.too_big", "en", cells=10000, limit=240) in texts(at)
 
 
 def test_memory_strides_match_numpy():
@@ -100,14 +100,14 @@ def test_quiz_streak_counts_right_answers():
     q = shape_question(seed)
     at = lesson({"part": "quiz", "qseed": str(seed)})
     answer = "error" if q.answer is None else ", ".join(map(str, q.answer))
-    at.text_input(key=f"ten_answer_{seed}").input(answer)
+    at.text_input(key=f"tensors_answer_{seed}").input(answer)
     at.button[0].click().run()
     assert at.success and at.metric[0].value == "1"
-    at.button(key="ten_next").click().run()
+    at.button(key="tensors_next").click().run()
     assert_clean(at)
     q2 = shape_question(seed + 1)
     wrong = "1, 2, 3, 4, 5" if q2.answer != (1, 2, 3, 4, 5) else "error"
-    at.text_input(key=f"ten_answer_{seed + 1}").input(wrong)
+    at.text_input(key=f"tensors_answer_{seed + 1}").input(wrong)
     at.button[0].click().run()
     assert at.error and at.metric[0].value == "0"
 

@@ -21,10 +21,10 @@ from core.data import load_dataset
 from core.models import CNNConfig, ConvBlock, build_model
 from core.train import OUT_OF_MEMORY, TrainConfig, evaluate, train
 from tests.conftest import assert_clean, lesson_app
-from ui import training
-from ui.i18n import LANGUAGES, translate
-from ui.nav import CNN_TRAINER
-from ui.training import TrainingJob
+from ui.jobs import training_job as training
+from ui.jobs.training_job import TrainingJob
+from ui.shell.i18n import LANGUAGES, translate
+from ui.shell.registry import CNN_TRAINER
 
 TINY = CNNConfig(blocks=(ConvBlock(4),), dense=(16,), dropout=0.1)
 CPU = TrainConfig(device="cpu", epochs=2, batch_size=8)  # 300 / 8: 38 batches an epoch, reports at 10, 20, 30, 38
@@ -175,7 +175,7 @@ def test_stop_pressed_during_a_batch_ends_after_that_batch(small, monkeypatch):
 @pytest.fixture
 def offline(tmp_path, monkeypatch):
     """An empty dataset cache and every download mirror on a loopback port where nothing listens."""
-    from ui.training import shared_dataset
+    from ui.jobs.training_job import shared_dataset
 
     with socket.socket() as s:  # a port that was free a moment ago: connections to it are refused at once
         s.bind(("127.0.0.1", 0))
@@ -196,18 +196,18 @@ def test_mnist_offline_shows_an_error_and_the_page_goes_on(offline, lang):
     start = time.monotonic()
     at = lesson_app(CNN_TRAINER, {"data": "mnist"}, lang)  # checks: no exception, no page-error box
     assert time.monotonic() - start < 60  # refused at once, not a 30 s download timeout
-    unavailable = translate("cnn.unavailable", lang, name=translate("cnn.datasets.mnist", lang))
+    unavailable = translate("cnn_trainer.unavailable", lang, name=translate("cnn_trainer.datasets.mnist", lang))
     assert unavailable in [e.value for e in at.error]
     if lang == "en":
         assert "digits" in unavailable.lower()
     else:
         assert CJK.search(unavailable) and "手写数字" in unavailable and "MNIST" in unavailable
-    assert at.selectbox(key="cnn_data").value == "mnist"
-    assert "cnn_start" not in [b.key for b in at.button]  # nothing to train on: no start button
+    assert at.selectbox(key="cnn_trainer_data").value == "mnist"
+    assert "cnn_trainer_start" not in [b.key for b in at.button]  # nothing to train on: no start button
     assert not [p for p in offline.rglob("*") if p.is_file()]  # no partial download left in the cache
 
-    at.selectbox(key="cnn_data").set_value("digits").run()
+    at.selectbox(key="cnn_trainer_data").set_value("digits").run()
     assert_clean(at)
     assert not at.error
-    assert at.button(key="cnn_start") and not at.button(key="cnn_start").disabled
-    assert translate("cnn.idle", lang) in [i.value for i in at.info]
+    assert at.button(key="cnn_trainer_start") and not at.button(key="cnn_trainer_start").disabled
+    assert translate("cnn_trainer.idle", lang) in [i.value for i in at.info]

@@ -1,4 +1,4 @@
-"""``ui.training.TrainingJob``: the worker thread behind the trainer page, driven without a browser."""
+"""``ui.jobs.training_job.TrainingJob``: the worker thread behind the trainer page, driven without a browser."""
 
 import time
 
@@ -8,8 +8,8 @@ import torch
 from core.data import load_dataset
 from core.models import CNNConfig, ConvBlock, build_model
 from core.train import TrainConfig
-from ui import training
-from ui.training import TrainingJob
+from ui.jobs import training_job as training
+from ui.jobs.training_job import TrainingJob
 
 TINY = CNNConfig(blocks=(ConvBlock(4),), dense=(16,))
 

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import app_test, assert_clean
-from ui.url_state import (
+from ui.shell.url_state import (
     UrlParam,
     bool_decoder,
     choice_decoder,
@@ -168,8 +168,8 @@ def test_multi_round_trips_in_option_order(picked):
 
 
 @pytest.mark.parametrize(("spec_name", "query", "key"), [
-    ("CONVOLUTION", {"part": "image", "kernel": "box_blur"}, "conv_kernel"),  # url_choice
-    ("CNN_TRAINER", {"b1": "16-3-relu-avg-bn"}, "cnn_b1_pooling"),  # a cell of the trainer's block table
+    ("CONVOLUTION", {"part": "image", "kernel": "box_blur"}, "convolution_kernel"),  # url_choice
+    ("CNN_TRAINER", {"b1": "16-3-relu-avg-bn"}, "cnn_trainer_b1_pooling"),  # a cell of the trainer's block table
     ("DEPTH", {}, "depth_l1_kind"),  # a cell of the depth lesson's layer table
 ])
 def test_a_language_switch_sends_the_chosen_option_again_in_the_new_language(spec_name, query, key):
@@ -177,7 +177,7 @@ def test_a_language_switch_sends_the_chosen_option_again_in_the_new_language(spe
     value changes. After a language switch the value is the same, so without a fresh label the box would keep the
     English name of the choice under a Chinese list (seen in the browser: tests/test_journeys.py)."""
     from tests.conftest import lesson_app
-    from ui import nav
+    from ui.shell import registry as nav
 
     at = lesson_app(getattr(nav, spec_name), query)
     before = at.selectbox(key=key)
@@ -199,12 +199,12 @@ def test_a_one_value_range_draws_no_slider_and_leaves_the_link():
     """A 1×1 map has one pixel: no row/column slider (st.slider refuses min == max), value 0, and a pixel
     asked for in the link (``?i=0``) is dropped from it; a 2×2 map draws both again."""
     from tests.conftest import lesson_app
-    from ui.nav import FC_CONV
+    from ui.shell.registry import FC_CONV
 
     at = lesson_app(FC_CONV, {"part": "position", "size": "1", "i": "0"})
     keys = [s.key for s in at.slider]
-    assert "fc_i" not in keys and "fc_j" not in keys and "fc_size" in keys
+    assert "fc_conv_i" not in keys and "fc_conv_j" not in keys and "fc_conv_size" in keys
     assert "i" not in at.query_params
-    at.slider(key="fc_size").set_value(2).run()
+    at.slider(key="fc_conv_size").set_value(2).run()
     assert_clean(at)
-    assert {"fc_i", "fc_j"} <= {s.key for s in at.slider}
+    assert {"fc_conv_i", "fc_conv_j"} <= {s.key for s in at.slider}

@@ -1,0 +1,323 @@
+"""The live CNN trainer (pages/cnn_trainer.py): set-up, training in a session-owned worker, and the results."""
+
+from __future__ import annotations
+
+import copy
+import io
+
+import numpy as np
+import streamlit as st
+import torch
+
+from core.data import DATASETS, DatasetUnavailable, prepare_image
+from core.images import mosaic, to_gray
+from core.models import (
+    CNNConfig,
+    MLPConfig,
+    ModelConfigError,
+    build_model,
+    check_config,
+    feature_maps,
+    first_layer_pictures,
+)
+from core.train import (
+    CheckpointError,
+    TrainConfig,
+    device_info,
+    evaluate,
+    load_checkpoint,
+    mistakes,
+    resolve_device,
+    save_checkpoint,
+)
+from ui.jobs.training_job import MAX_CONCURRENT_TRAININGS, Snapshot, session_job, shared_dataset
+from ui.lessons.cnn_trainer_position import POSITION_LINK, part_position
+from ui.lessons.cnn_trainer_setup import SETUP_LINK, model_controls, summary_table, train_controls
+from ui.plots.charts import CHART, bars_figure, confusion_figure, gallery_figure, lines_figure
+from ui.plots.grids import image_figure
+from ui.shell.i18n import t, translator
+from ui.shell.url_state import Choice, url_choice
+from ui.widgets.image_input import IMAGE_LINK, image_picker
+
+MAPS_SHOWN = 16  # feature maps and kernels drawn per layer
+
+
+__all__ = ["LINK", "part_position", "part_train"]  # part_position is drawn from here, as the registry expects
+
+LINK = {**SETUP_LINK, **POSITION_LINK, **IMAGE_LINK, "data": Choice(DATASETS), "source": Choice(("draw", "picture"))}
+"""What the trainer's link may say: the data, the network and its training, the picture to try, the shift test."""
+
+
+def part_train() -> None:
+    """Set-up, Start/Stop/Reset, the live views while it trains, then the results and "try it"."""
+    st.markdown(t("cnn_trainer.intro_setup"))
+    job = session_job()
+    data_column, device_column = st.columns([1, 2], vertical_alignment="bottom")
+    with data_column:
+        name = url_choice(st.selectbox, t("cnn_trainer.dataset"), list(DATASETS), key="cnn_trainer_data", name="data",
+                          default="digits", format_func=translator("cnn_trainer.datasets."))
+    info = device_info(resolve_device("auto"))
+    device_column.caption(t("cnn_trainer.device_gpu", name=info["name"], memory=f"{info['memory_gb']:.0f}")
+                          if info["type"] != "cpu" else t("cnn_trainer.device_cpu"))
+    try:
+        dataset = shared_dataset(name)
+    except DatasetUnavailable:
+        st.error(t("cnn_trainer.unavailable", name=t("cnn_trainer.datasets." + name)), icon="📡")
+        return
+    with st.expander(t("cnn_trainer.architecture"), expanded=True):
+        config = model_controls(tuple(dataset.x_train.shape[1:]), len(dataset.classes))
+    try:
+        check_config(config)
+    except ModelConfigError as error:
+        st.error(t("cnn_trainer.too_small" if error.code == "too_small" else "cnn_trainer.bad_config",
+                   layer=error.layer), icon="📐")
+        return
+    with st.expander(t("cnn_trainer.training"), expanded=True):
+        train_config = train_controls()
+    model = build_model(config, seed=train_config.seed)
+    columns, params, mult_adds = summary_table(model, config.input_shape)
+    st.markdown(t("cnn_trainer.model_summary", params=f"{params:,}", mult_adds=f"{mult_adds:,}"))
+    st.dataframe(columns, hide_index=True, height=min(35 * (len(columns[next(iter(columns))]) + 1) + 3, 290))
+    keep_and_share(config, train_config, name)
+    model = continue_from(model, config, job)
+    start, stop, reset = st.columns(3)
+    start.button(t("cnn_trainer.start"), type="primary", disabled=job.running, key="cnn_trainer_start",
+                 on_click=start_training,
+                 args=(model, dataset, config, train_config), icon=":material/play_arrow:", width="stretch")
+    stop.button(t("cnn_trainer.stop"), disabled=not job.running, key="cnn_trainer_stop", on_click=job.stop,
+                icon=":material/stop:", width="stretch")
+    reset.button(t("cnn_trainer.reset"), key="cnn_trainer_reset", on_click=job.reset, icon=":material/restart_alt:",
+                 width="stretch")
+    notice = st.session_state.pop("cnn_trainer_notice", None)
+    if notice:
+        st.warning(t(notice[0], n=notice[1]), icon="⏳")
+    if job.running:
+        live_polling(dataset)
+    else:
+        draw_live(dataset)
+    results(dataset)
+
+
+def continue_from(fresh, config, job):
+    """The network to train: the fresh one, or, when the student asks, a copy of the trained (or loaded) model of
+    this same architecture, so that training goes on from where it stopped."""
+    snap = job.snapshot()
+    trained = st.session_state.get("cnn_trainer_run", (None, None))[0]
+    if job.running or snap.model is None or trained != config:
+        return fresh
+    if st.toggle(t("cnn_trainer.continue"), key="cnn_trainer_continue", help=t("cnn_trainer.continue_help")):
+        return copy.deepcopy(snap.model).cpu()
+    return fresh
+
+
+def keep_and_share(config: CNNConfig | MLPConfig, train_config: TrainConfig, name: str) -> None:
+    """Load a model downloaded earlier (only tensors are read: weights_only), or take this set-up as a script."""
+    with st.expander(t("cnn_trainer.keep")):
+        file = st.file_uploader(t("cnn_trainer.upload"), type=["pt"], key="cnn_trainer_checkpoint",
+                                help=t("cnn_trainer.upload_help"))
+        script_download(config, train_config, name)
+    if file is not None and st.session_state.get("cnn_trainer_loaded") != file.file_id:
+        try:
+            model, loaded = load_checkpoint(io.BytesIO(file.getvalue()))
+        except CheckpointError as error:  # shown outside the expander, which the student may close
+            st.error(t("cnn_trainer.checkpoint_error." + error.code), icon="🧾")
+        else:
+            session_job().adopt(model)
+            st.session_state["cnn_trainer_loaded"], st.session_state["cnn_trainer_run"] = file.file_id, (loaded, None)
+
+
+def script_download(config, train_config: TrainConfig, name: str) -> None:
+    from core.export import script_filename, training_script
+
+    st.download_button(t("cnn_trainer.script"), training_script(config, train_config, name),
+                       file_name=script_filename(config, name),
+                       mime="text/x-python", key="cnn_trainer_script", icon=":material/code:",
+                       help=t("cnn_trainer.script_help"))
+
+
+def start_training(model, dataset, config, train_config: TrainConfig) -> None:
+    """The Start button's callback (buttons act through callbacks, before the page runs again)."""
+    if train_config.batch_size > len(dataset.y_train):
+        st.session_state["cnn_trainer_notice"] = ("cnn_trainer.batch_too_big", len(dataset.y_train))
+    elif not session_job().start(model, dataset, train_config):
+        st.session_state["cnn_trainer_notice"] = ("cnn_trainer.server_full", MAX_CONCURRENT_TRAININGS)
+    else:
+        st.session_state["cnn_trainer_run"] = (config, train_config)
+
+
+@st.fragment(run_every=1.0)
+def live_polling(dataset) -> None:
+    """While the worker trains, only this part of the page re-runs, once a second; at the end the whole page does."""
+    draw_live(dataset)
+    if not session_job().running:
+        st.rerun()
+
+
+def draw_live(dataset) -> None:
+    """Progress and curves on the left; inside the network (kernels, feature maps) on the right."""
+    snap = session_job().snapshot()
+    if snap.status == "idle":
+        st.info(t("cnn_trainer.idle"), icon="▶️")
+        return
+    status_box = {"running": st.info, "finished": st.success, "stopped": st.warning, "diverged": st.error,
+                  "failed": st.error, "loaded": st.success, "out_of_memory": st.error}[snap.status]
+    status_box(t("cnn_trainer.status." + snap.status, seconds=f"{snap.seconds:.1f}", message=snap.message))
+    curves, inside = st.columns(2, gap="medium")
+    with curves:
+        draw_curves(snap)
+    if snap.status in ("running", "finished", "stopped", "loaded"):  # a failed or diverged network: nothing to show
+        with inside:
+            inside_view(snap, dataset)
+
+
+def draw_curves(snap: Snapshot) -> None:
+    history = snap.history
+    if not history:
+        return
+    last = history[-1]
+    run = st.session_state.get("cnn_trainer_run", (None, None))[1] or TrainConfig()
+    done = min(1.0, last["step"] / max(last["batches_per_epoch"] * run.epochs, 1))
+    eta = snap.seconds * (1 - done) / done if done > 0 else 0.0
+    st.progress(done, text=t("cnn_trainer.progress", epoch=last["epoch"], loss=f"{last['loss']:.4f}",
+                             speed=f"{last['images_per_second']:.0f}", eta=f"{eta:.0f}"))
+    st.plotly_chart(lines_figure([h["step"] for h in history], {t("cnn_trainer.loss"): [h["loss"] for h in history]},
+                                 t("cnn_trainer.loss_title"), t("common.step"), t("cnn_trainer.loss"),
+                                 height=250), config=CHART,
+                    key="cnn_trainer_loss_fig")
+    epochs = [h for h in history if h["test_accuracy"] is not None]
+    if epochs:
+        st.plotly_chart(lines_figure([h["epoch"] for h in epochs], {
+            t("cnn_trainer.train_acc"): [h["train_accuracy"] for h in epochs],
+            t("cnn_trainer.test_acc"): [h["test_accuracy"] for h in epochs]}, t("cnn_trainer.acc_title"),
+            t("cnn_trainer.epoch"),
+            t("cnn_trainer.accuracy"), height=250, percent=True), config=CHART, key="cnn_trainer_acc_fig")
+
+
+def view_model(snap: Snapshot):
+    """A CPU model to look inside: the finished one, or a copy of the network with the last epoch's weights."""
+    if snap.model is not None:
+        return snap.model.cpu().eval()
+    if snap.template is None or snap.weights is None:
+        return None
+    model = copy.deepcopy(snap.template)
+    model.load_state_dict(snap.weights)
+    return model.eval()
+
+
+def inside_view(snap: Snapshot, dataset) -> None:
+    """The first layer's weights and one test image's path through the network, as of the last finished epoch."""
+    model = view_model(snap)
+    if model is None:
+        return
+    st.markdown(t("cnn_trainer.inside_final") if snap.model is not None else t("cnn_trainer.inside_epoch",
+                                                                               epoch=snap.weights_epoch))
+    is_cnn = any(isinstance(m, torch.nn.Conv2d) for m in model.modules())
+    pictures = first_layer_pictures(model, tuple(dataset.x_test.shape[1:]))[:MAPS_SHOWN]
+    st.plotly_chart(image_figure(mosaic(pictures), t("cnn_trainer.kernels" if is_cnn else "cnn_trainer.templates",
+                                                     n=len(pictures)),
+                                 kind="signed", height=190 if is_cnn else 260, colorbar=False), config=CHART,
+                    key="cnn_trainer_kernels_fig")
+    index = st.slider(t("common.network.probe"), 0, len(dataset.y_test) - 1, 0, key="cnn_trainer_probe")
+    st.caption(t("common.network.probe_true", label=dataset.classes[int(dataset.y_test[index])]))
+    network_response(model, dataset.x_test[index:index + 1], dataset.classes, "probe")
+
+
+def network_response(model, x: torch.Tensor, classes: list[str], prefix: str) -> None:
+    """The class probabilities for one ``(1, 1, H, W)`` input, then each conv block's feature maps."""
+    with torch.no_grad():
+        probabilities = torch.softmax(model.eval()(x), dim=1)[0].numpy()
+    best = int(np.argmax(probabilities))
+    st.plotly_chart(bars_figure(classes, probabilities, t("cnn_trainer.try.probabilities", label=classes[best],
+                                                          p=f"{100 * probabilities[best]:.1f}"), height=230,
+                                percent=True),
+                    config=CHART, key=f"cnn_trainer_{prefix}_probs")
+    maps = [(layer, out[0].numpy()) for layer, out in feature_maps(model, x) if layer.endswith("_act")
+            and out.dim() == 4]
+    if not maps:
+        st.caption(t("cnn_trainer.no_maps"))
+    for layer, out in maps:
+        st.plotly_chart(image_figure(mosaic(out[:MAPS_SHOWN]), t("cnn_trainer.try.maps", layer=layer, c=out.shape[0],
+                                                                h=out.shape[1], w=out.shape[2], n=MAPS_SHOWN),
+                                     kind="auto", height=200, colorbar=False), config=CHART,
+                        key=f"cnn_trainer_{prefix}_maps_{layer}")
+
+
+def drawn_picture() -> np.ndarray | None:
+    """The canvas as grey ``(H, W)`` in [0, 1] (white ink on black), or None while nothing is drawn."""
+    from streamlit_drawable_canvas import st_canvas
+
+    result = st_canvas(stroke_width=22, stroke_color="#FFFFFF", background_color="#000000", height=280, width=280,
+                       drawing_mode="freedraw", key="cnn_trainer_canvas", return_image_data=True)
+    rgba = result.image_data
+    if rgba is None or rgba.ndim != 3 or rgba.shape[2] < 3:
+        return None
+    rgba = rgba.astype(np.float64) / 255.0
+    gray = to_gray(rgba[..., :3]) * (rgba[..., 3] if rgba.shape[2] == 4 else 1.0)
+    return gray if gray.max() > 0.05 else None
+
+
+def try_it(model, dataset, name: str) -> None:
+    """Inference on a picture of the student's: drawn or picked; what the model sees, its answer, its maps."""
+    st.subheader(t("cnn_trainer.try.title"))
+    st.markdown(t("cnn_trainer.try.intro"))
+    controls, view = st.columns([1, 2], gap="medium")
+    with controls:
+        source = url_choice(st.segmented_control, t("cnn_trainer.try.source"), ("draw", "picture"),
+                            key="cnn_trainer_source",
+                            name="source", default="draw", format_func=translator("cnn_trainer.try.sources."))
+        if source == "draw":
+            gray = drawn_picture()
+        else:
+            picked = image_picker("cnn_trainer", default="digit")
+            gray = None if picked is None else to_gray(picked.rgb)
+    if gray is None:
+        view.info(t("cnn_trainer.try.draw_something"), icon="✏️")
+        return
+    x, small = prepare_image(gray, name)
+    with view:
+        seen, response = st.columns([1, 2])
+        seen.plotly_chart(image_figure(small, t("cnn_trainer.try.seen", h=small.shape[0], w=small.shape[1]),
+                                       kind="gray",
+                                       height=260, colorbar=False), config=CHART, key="cnn_trainer_seen_fig")
+        with response:
+            network_response(model, x, dataset.classes, "try")
+
+
+def results(dataset) -> None:
+    """After a run (or a loaded model): test accuracy, confusion matrix, per class, mistakes, download, try it."""
+    snap = session_job().snapshot()
+    if snap.model is None or snap.status not in ("finished", "stopped", "loaded"):
+        return
+    config = st.session_state.get("cnn_trainer_run", (None, None))[0]
+    model = snap.model.cpu().eval()
+    try:  # a loaded model must fit this data set: same image size, same number of classes
+        with torch.no_grad():
+            fits = model(dataset.x_test[:2]).shape[1] == len(dataset.classes)
+    except RuntimeError:
+        fits = False
+    if not fits or config is None:
+        st.error(t("common.network.wrong_data"), icon="🧾")
+        return
+    scores = evaluate(model, dataset)
+    st.subheader(t("cnn_trainer.results", accuracy=f"{100 * scores['accuracy']:.2f}"))
+    left, right = st.columns(2)
+    confusion = np.asarray(scores["confusion"])
+    left.plotly_chart(confusion_figure(confusion, dataset.classes, t("cnn_trainer.confusion"),
+                                       t("cnn_trainer.confusion_true"),
+                                       t("cnn_trainer.confusion_predicted")), config=CHART,
+                                       key="cnn_trainer_confusion_fig")
+    right.plotly_chart(bars_figure(dataset.classes, scores["per_class"], t("cnn_trainer.per_class"), height=380,
+                                   percent=True),
+                       config=CHART, key="cnn_trainer_per_class_fig")
+    wrong = mistakes(scores, dataset)
+    if wrong:
+        st.markdown(t("cnn_trainer.mistakes", n=sum(r != c for r, c in zip(dataset.y_test.tolist(), scores["predicted"],
+                                                                    strict=True))))
+        st.plotly_chart(gallery_figure([dataset.x_test[i, 0].numpy() for i, _, _ in wrong], [
+            t("cnn_trainer.mistake", true=dataset.classes[true], predicted=dataset.classes[predicted])
+            for _, true, predicted in wrong]), config=CHART, key="cnn_trainer_mistakes_fig")
+    buffer = io.BytesIO()
+    save_checkpoint(buffer, model, config)
+    st.download_button(t("cnn_trainer.download"), buffer.getvalue(), file_name="cnn_trainer_checkpoint.pt",
+                       mime="application/octet-stream", key="cnn_trainer_download", icon=":material/download:")
+    try_it(model, dataset, st.session_state.get("cnn_trainer_data", "digits"))

@@ -1,0 +1,159 @@
+"""The trainer's set-up controls: the network (block by block, or a dense-only MLP), the training settings, and the
+table of layers. Every control is in the URL: a conv block travels as one parameter ``b1=16-3-relu-max-bn``."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core.models import POOLINGS, CNNConfig, ConvBlock, MLPConfig, format_block, parse_block, summarize
+from core.train import OPTIMIZERS, TrainConfig
+from ui.shell.i18n import filler, t, translator
+from ui.shell.url_state import (
+    Choice,
+    Number,
+    Text,
+    UrlParam,
+    relabel_after_language_switch,
+    url_choice,
+    url_row,
+    url_rows,
+    url_slider,
+)
+
+KINDS = ("cnn", "mlp")
+ACTIVATIONS = ("relu", "tanh", "sigmoid", "gelu", "leaky_relu")
+CHANNELS = (4, 8, 16, 32, 64, 128)
+KERNELS = (1, 3, 5, 7)
+MAX_BLOCKS = 6
+DENSE = (0, 16, 32, 64, 128, 256)
+WIDTHS = (16, 32, 64, 128, 256, 512)
+DROPOUTS = (0.0, 0.1, 0.25, 0.5)
+LRS = (0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 1.0, 10.0)
+BATCHES = (16, 32, 64, 128, 256)
+_FIELDS = ("channels", "kernel", "activation", "pooling", "batch_norm")
+ROW_WIDTHS = [0.7, 1.1, 0.8, 1.1, 1.1, 0.7]  # a block's row: its name, then one cell per field
+SETUP_LINK = {"model": Choice(KINDS), "blocks": Number(1, MAX_BLOCKS, whole=True),
+              **{f"b{i}": Text(40) for i in range(1, MAX_BLOCKS + 1)}, "gpool": Choice(POOLINGS),
+              "dense": Choice(DENSE),
+              "drop": Choice(DROPOUTS), "layers": Number(1, 3, whole=True), "width": Choice(WIDTHS),
+              "act": Choice(ACTIVATIONS), "opt": Choice(OPTIMIZERS), "epochs": Number(1, 30, whole=True),
+              "lr": Choice(LRS), "batch": Choice(BATCHES)}
+"""What the set-up reads from a link (``b1`` … ``b6``: one conv block each, as ``16-3-relu-max-bn``)."""
+
+
+def default_block(i: int) -> ConvBlock:
+    """Block ``i`` (1-based) as it first appears: channels doubling from 16, pooled while the image is large."""
+    return ConvBlock(min(16 * 2 ** (i - 1), 128), 3, "relu", "max" if i <= 3 else "none", True)
+
+
+def _block_decoder(text: str) -> ConvBlock:
+    block = parse_block(text)
+    if block.channels not in CHANNELS or block.kernel not in KERNELS or block.activation not in ACTIVATIONS:
+        raise ValueError(f"{text!r} is not one of this page's choices")
+    return block
+
+
+def block_row(i: int) -> ConvBlock:
+    """One conv block's five controls on one row, seeded from (and written back to) the URL parameter ``b<i>``."""
+    param = UrlParam(key=f"cnn_trainer_b{i}", name=f"b{i}", default=default_block(i), decode=_block_decoder,
+                     encode=format_block, accepts=SETUP_LINK[f"b{i}"])
+    keys = {name: f"cnn_trainer_b{i}_{name}" for name in _FIELDS}
+
+    def draw() -> ConvBlock:
+        relabel_after_language_switch(keys["channels"], keys["activation"], keys["pooling"])
+        label, *cells = st.columns(ROW_WIDTHS, vertical_alignment="center")
+        # each cell names what it holds: on a phone the columns stack and the header row is far above them
+        label.markdown(f"**{t('cnn_trainer.block_n', i=i)}**")
+        hidden = {"label_visibility": "collapsed"}
+        channels = cells[0].selectbox(t("cnn_trainer.channels"), CHANNELS, key=keys["channels"],
+                                      format_func=filler("cnn_trainer.channels_n", "n"), **hidden)
+        kernel = cells[1].selectbox(t("cnn_trainer.kernel"), KERNELS, key=keys["kernel"],
+                                    format_func=lambda k: f"{k}×{k}", **hidden)
+        activation = cells[2].selectbox(t("cnn_trainer.activation"), ACTIVATIONS, key=keys["activation"],
+                                        format_func=translator("common.activation."), **hidden)
+        pooling = cells[3].selectbox(t("cnn_trainer.pooling"), POOLINGS, key=keys["pooling"],
+                                     format_func=translator("cnn_trainer.poolings."), **hidden)
+        batch_norm = cells[4].checkbox(t("cnn_trainer.bn_short"), key=keys["batch_norm"])
+        return ConvBlock(channels, kernel, activation, pooling, batch_norm)
+
+    return url_row(param, keys, lambda block: {name: getattr(block, name) for name in _FIELDS}, draw)
+
+
+def cnn_controls() -> tuple[tuple[ConvBlock, ...], str, tuple[int, ...], float]:
+    """The conv blocks (a table: one row per block), then the head: global pooling?, a dense layer, dropout."""
+    n = url_slider(t("cnn_trainer.blocks"), key="cnn_trainer_blocks", name="blocks", min_value=1, max_value=MAX_BLOCKS,
+                   default=2)
+    header = st.columns(ROW_WIDTHS)
+    for cell, name in zip(header, ("block", *_FIELDS), strict=True):
+        cell.caption(t("cnn_trainer.column." + name))
+    blocks = tuple(url_rows("b", n, MAX_BLOCKS, block_row))  # blocks removed from the network leave the link
+    left, middle, right = st.columns(3)
+    with left:
+        global_pool = url_choice(st.selectbox, t("cnn_trainer.global_pool"), POOLINGS, key="cnn_trainer_gpool",
+                                 name="gpool",
+                                 default="none", format_func=translator("cnn_trainer.global_pools."))
+    with middle:
+        dense = url_choice(st.select_slider, t("cnn_trainer.dense"), DENSE, key="cnn_trainer_dense", name="dense",
+                           default=64)
+    with right:
+        dropout = url_choice(st.select_slider, t("cnn_trainer.dropout"), DROPOUTS, key="cnn_trainer_drop", name="drop",
+                             default=0.1)
+    return blocks, global_pool, (dense,) if dense else (), dropout
+
+
+def mlp_controls() -> tuple[tuple[int, ...], float, str]:
+    """A dense-only network: how many hidden layers, how wide, which activation."""
+    left, right = st.columns(2)
+    with left:
+        layers = url_slider(t("cnn_trainer.hidden_layers"), key="cnn_trainer_layers", name="layers", min_value=1,
+                            max_value=3,
+                            default=1)
+        width = url_choice(st.select_slider, t("cnn_trainer.width"), WIDTHS, key="cnn_trainer_width", name="width",
+                           default=128)
+    with right:
+        activation = url_choice(st.selectbox, t("cnn_trainer.activation"), ACTIVATIONS, key="cnn_trainer_act",
+                                name="act",
+                                default="relu", format_func=translator("common.activation."))
+        dropout = url_choice(st.select_slider, t("cnn_trainer.dropout"), DROPOUTS, key="cnn_trainer_drop", name="drop",
+                             default=0.0)
+    return (width,) * layers, dropout, activation
+
+
+def model_controls(input_shape: tuple[int, int, int], classes: int) -> CNNConfig | MLPConfig:
+    """The network the student builds, for images of ``input_shape`` and ``classes`` classes."""
+    kind = url_choice(st.segmented_control, t("cnn_trainer.kind"), KINDS, key="cnn_trainer_kind", name="model",
+                      default="cnn",
+                      format_func=translator("cnn_trainer.kinds."))
+    if kind == "mlp":
+        hidden, dropout, activation = mlp_controls()
+        return MLPConfig(hidden=hidden, activation=activation, dropout=dropout, input_shape=input_shape,
+                         classes=classes)
+    blocks, global_pool, dense, dropout = cnn_controls()
+    return CNNConfig(blocks=blocks, global_pool=global_pool, dense=dense, activation=blocks[-1].activation,
+                     dropout=dropout, input_shape=input_shape, classes=classes)
+
+
+def train_controls() -> TrainConfig:
+    """Optimizer, learning rate, epochs and batch size, two per row."""
+    left, right = st.columns(2)
+    with left:
+        optimizer = url_choice(st.selectbox, t("cnn_trainer.optimizer"), OPTIMIZERS, key="cnn_trainer_opt", name="opt",
+                               default="adam", format_func=translator("common.optimizer."))
+        epochs = url_slider(t("cnn_trainer.epochs"), key="cnn_trainer_epochs", name="epochs", min_value=1,
+                            max_value=30, default=8)
+    with right:
+        lr = url_choice(st.select_slider, t("common.lr"), LRS, key="cnn_trainer_lr", name="lr", default=0.003)
+        batch = url_choice(st.select_slider, t("cnn_trainer.batch"), BATCHES, key="cnn_trainer_batch", name="batch",
+                           default=64)
+    return TrainConfig(optimizer=optimizer, lr=lr, epochs=epochs, batch_size=batch)
+
+
+def summary_table(model, input_shape) -> tuple[dict[str, list], int, int]:
+    """The layer table (translated column names) and the totals: weights, multiply-adds per image."""
+    rows = summarize(model, input_shape)
+    columns = {t("cnn_trainer.table." + c): [] for c in ("name", "type", "shape", "params", "mult_adds")}
+    for row in rows:
+        for column, value in zip(columns, (row["name"], row["type"], "×".join(map(str, row["output_shape"])),
+                                           f"{row['params']:,}", f"{row['mult_adds']:,}"), strict=True):
+            columns[column].append(value)
+    return columns, sum(r["params"] for r in rows), sum(r["mult_adds"] for r in rows)

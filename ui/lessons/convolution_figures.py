@@ -1,0 +1,57 @@
+"""Figure builders of the convolution lesson's own views (the integral). They draw what they are given."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from ui.plots.animation import play_controls
+from ui.shell.theme import Palette
+
+
+@dataclass(frozen=True)
+class IntegralFrame:
+    """One position t: the slid kernel g(t − τ), the product f(τ)·g(t − τ), and (f∗g)(t)."""
+
+    t: float
+    g_shift: np.ndarray
+    product: np.ndarray
+    value: float
+
+
+def integral_figure(tau: np.ndarray, f: np.ndarray, result: np.ndarray, frames: Sequence[IntegralFrame],
+                    current: int, labels: Mapping[str, str], pal: Palette, play_label: str) -> go.Figure:
+    """Top: f(τ), g(t − τ) and their product with its area shaded. Bottom: the result drawn up to t.
+
+    ``labels`` has ``f``, ``g``, ``product``, ``result``, ``tau``, ``t``. Each frame moves t client-side.
+    """
+    tau32, result32 = tau.astype(np.float32), result.astype(np.float32)
+
+    def moving(frame: IntegralFrame) -> list[go.Scatter]:
+        upto = tau <= frame.t + 1e-12
+        return [
+            go.Scatter(x=tau32, y=frame.g_shift.astype(np.float32), name=labels["g"], line=dict(color=pal.backward)),
+            go.Scatter(x=tau32, y=frame.product.astype(np.float32), name=labels["product"], fill="tozeroy",
+                       line=dict(color=pal.highlight, width=1)),
+            go.Scatter(x=tau32[upto], y=result32[upto], name=labels["result"], line=dict(color=pal.target, width=3)),
+            go.Scatter(x=[frame.t], y=[frame.value], mode="markers", marker=dict(size=11, color=pal.target),
+                       showlegend=False, hovertemplate=f"{labels['t']}=%{{x:.2f}}<br>%{{y:.4f}}<extra></extra>"),
+        ]
+
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08, row_heights=[0.55, 0.45])
+    fig.add_trace(go.Scatter(x=tau32, y=f.astype(np.float32), name=labels["f"], line=dict(color=pal.forward, width=3)),
+                  row=1, col=1)
+    for n, trace in enumerate(moving(frames[current])):
+        fig.add_trace(trace, row=1 if n < 2 else 2, col=1)
+    lo, hi = float(min(result.min(), 0.0)), float(max(result.max(), 1e-9))
+    fig.update_yaxes(range=[lo - 0.1 * (hi - lo), hi + 0.1 * (hi - lo)], row=2, col=1, title_text=labels["result"])
+    fig.update_xaxes(title_text=labels["tau"], row=2, col=1)
+    fig.frames = [go.Frame(name=f"{fr.t:.2f}", data=moving(fr), traces=[1, 2, 3, 4]) for fr in frames]
+    fig.update_layout(height=520, margin=dict(l=10, r=10, t=30, b=110), hovermode="x unified",
+                      legend=dict(orientation="h", y=1.08, x=0),
+                      **play_controls([fr.name for fr in fig.frames], current, play_label, f"{labels['t']} = "))
+    return fig

@@ -1,0 +1,256 @@
+"""The parts of the depth lesson (pages/depth.py): the tube game on a picture, the stack and its receptive fields,
+the trainer's network layer by layer, and a question."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+import torch
+
+from core.data import area_resize
+from core.depth import (
+    DEFAULT_STACK,
+    DILATIONS,
+    KERNELS,
+    STRIDES,
+    StackError,
+    centre_unit,
+    field_question,
+    format_layer,
+    output_shapes,
+    parse_layer,
+    units_inside,
+)
+from core.images import BUILTIN_IMAGES, mosaic, to_gray
+from core.models import feature_maps
+from core.receptive import KINDS, field_bounds, model_to_stack, receptive_field_of, receptive_fields, stack_to_model
+from ui.jobs.training_job import session_job, shared_dataset
+from ui.plots.charts import CHART, lines_figure
+from ui.plots.grids import image_figure
+from ui.shell.i18n import filler, t, translator
+from ui.shell.url_state import (
+    Number,
+    Text,
+    UrlParam,
+    relabel_after_language_switch,
+    url_row,
+    url_rows,
+    url_slider,
+)
+from ui.widgets.code import SNIPPET_DIR, show_code
+from ui.widgets.image_input import IMAGE_LINK, image_picker
+from ui.widgets.quiz import check_answer, quiz_controls, quiz_link
+
+SNIPPET = SNIPPET_DIR / "depth.py.tmpl"
+MAX_LAYERS = 8
+INPUT_SIDE = 96  # the picture is shrunk to at most this many pixels a side: the network's input
+LAYER_COLOURS = ("#f59e0b", "#10b981", "#3b82f6", "#8b5cf6", "#ec4899", "#ef4444", "#14b8a6", "#84cc16")
+ROW_WIDTHS = [0.6, 1.2, 1, 1, 1]  # a layer's row: its name, then kind, kernel, stride, dilation
+
+
+LINK = {**IMAGE_LINK, **quiz_link(("field",)), "layers": Number(1, MAX_LAYERS, whole=True),
+        **{f"l{i}": Text(40) for i in range(1, MAX_LAYERS + 1)}, "level": Number(1, MAX_LAYERS, whole=True),
+        "i": Number(0, 127, whole=True), "j": Number(0, 127, whole=True), "side": Number(16, 128, whole=True)}
+"""What the depth lesson's link may say (``l1`` … ``l8``: one layer each, as ``conv-3-1-1``)."""
+
+
+def layer_row(i: int) -> dict:
+    """One layer's kind, kernel, stride and dilation on a row, in the URL as ``l<i>=conv-3-1-1``."""
+    param = UrlParam(key=f"depth_l{i}", name=f"l{i}", default=DEFAULT_STACK[i - 1],
+                     decode=lambda s: format_layer(parse_layer(s)), encode=str, accepts=LINK[f"l{i}"])
+    keys = {name: f"depth_l{i}_{name}" for name in ("kind", "kernel", "stride", "dilation")}
+
+    def draw() -> str:
+        relabel_after_language_switch(keys["kind"], keys["stride"], keys["dilation"])
+        label, *cells = st.columns(ROW_WIDTHS, vertical_alignment="center")
+        # each cell names what it holds: on a phone the columns stack and the header row is far above them
+        label.markdown(f"**{t('depth.layer_n', n=i)}**")
+        hidden = {"label_visibility": "collapsed"}
+        return format_layer({
+            "kind": cells[0].selectbox(t("depth.column.kind"), KINDS, key=keys["kind"],
+                                       format_func=translator("depth.kinds."), **hidden),
+            "kernel": cells[1].selectbox(t("depth.column.kernel"), KERNELS, key=keys["kernel"],
+                                         format_func=lambda k: f"{k}×{k}", **hidden),
+            "stride": cells[2].selectbox(t("depth.column.stride"), STRIDES, key=keys["stride"],
+                                         format_func=filler("depth.stride_n", "s"), **hidden),
+            "dilation": cells[3].selectbox(t("depth.column.dilation"), DILATIONS, key=keys["dilation"],
+                                           format_func=filler("depth.dilation_n", "d"), **hidden)})
+
+    return {**parse_layer(url_row(param, keys, parse_layer, draw)), "name": f"layer{i}"}
+
+
+def stack_controls(expanded: bool) -> list[dict]:
+    with st.expander(t("depth.stack"), expanded=expanded):
+        n = url_slider(t("depth.layers"), key="depth_n", name="layers", min_value=1, max_value=MAX_LAYERS, default=7)
+        for cell, name in zip(st.columns(ROW_WIDTHS), ("layer", "kind", "kernel", "stride", "dilation"),
+                              strict=True):
+            cell.caption(t("depth.column." + name))
+        layers = url_rows("l", n, MAX_LAYERS, layer_row)
+        st.caption(t("depth.padding_note"))
+    return layers
+
+
+def network_input() -> np.ndarray | None:
+    """The picture in grey, shrunk to at most ``INPUT_SIDE`` pixels a side (the built-in ones cached)."""
+    picked = image_picker("depth", default="photo")
+    if picked is None:
+        return None
+    return shrunk_builtin(picked.name) if picked.name in BUILTIN_IMAGES else shrunk(picked.rgb)
+
+
+def shrunk(rgb: np.ndarray) -> np.ndarray:
+    gray = to_gray(rgb)
+    scale = INPUT_SIDE / max(gray.shape)
+    if scale < 1:
+        gray = area_resize(gray, max(1, round(gray.shape[0] * scale)), max(1, round(gray.shape[1] * scale)))
+    return gray
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def shrunk_builtin(name: str) -> np.ndarray:
+    return shrunk(BUILTIN_IMAGES[name].load())
+
+
+def _square(bounds, colour: str, width: float, dash: str = "solid", fill: str | None = None) -> dict:
+    top, left, bottom, right = bounds
+    return dict(type="rect", x0=left - 0.5, x1=right + 0.5, y0=top - 0.5, y1=bottom + 0.5,
+                line=dict(color=colour, width=width, dash=dash), fillcolor=fill or "rgba(0,0,0,0)")
+
+
+def _shapes_or_error(layers: list[dict], gray: np.ndarray):
+    try:
+        return output_shapes(layers, *gray.shape)
+    except StackError as error:
+        st.error(t("depth.too_small", layer=error.layer, h=gray.shape[0], w=gray.shape[1]), icon="📐")
+        return None
+
+
+def part_tube() -> None:
+    st.markdown(t("depth.tube.intro"))
+    layers = stack_controls(expanded=False)
+    controls, view = st.columns([1, 2], gap="medium")
+    with controls:
+        gray = network_input()
+    if gray is None:
+        return
+    shapes = _shapes_or_error(layers, gray)
+    if shapes is None:
+        return
+    fields = receptive_fields(layers)
+    with controls:
+        level = url_slider(t("depth.tube.layer"), key="depth_level", name="level", min_value=1,
+                           max_value=len(layers), default=len(layers))
+        h, w = shapes[level - 1]
+        ci, cj = centre_unit((h, w))
+        i = url_slider(t("depth.tube.row"), key="depth_i", name="i", min_value=0, max_value=h - 1, default=ci)
+        j = url_slider(t("depth.tube.col"), key="depth_j", name="j", min_value=0, max_value=w - 1, default=cj)
+    entry = fields[level - 1]
+    bounds = field_bounds(entry, i, j, gray.shape)
+    small = units_inside(fields[0], bounds, shapes[0])
+    figure = image_figure(gray, t("depth.tube.title", layer=level, size=entry["size"]), kind="gray", height=440,
+                          colorbar=False)
+    stride = max(1, fields[0]["size"])  # one tube in every `size` units: the views side by side, not all overlapping
+    shown = [(a, b) for a, b in small if a % stride == small[0][0] % stride and b % stride == small[0][1] % stride]
+    figure.layout.shapes = [_square(field_bounds(fields[0], a, b, gray.shape), LAYER_COLOURS[0], 1.2,
+                                    fill="rgba(245,158,11,0.10)") for a, b in shown] + \
+        [_square(bounds, LAYER_COLOURS[(level - 1) % len(LAYER_COLOURS)], 3.5)]  # one assignment: validated once
+    view.plotly_chart(figure, config=CHART, key="depth_tube_fig")
+    view.markdown(t("depth.tube.reading", layer=level, size=entry["size"], n=len(small), k=fields[0]["size"],
+                    shown=len(shown), h=h, w=w))
+
+
+def part_stack() -> None:
+    st.markdown(t("depth.stack_part.intro"))
+    layers = stack_controls(expanded=True)
+    side = url_slider(t("depth.input_side"), key="depth_side", name="side", min_value=16, max_value=128,
+                      default=64)
+    gray = np.zeros((side, side))
+    shapes = _shapes_or_error(layers, gray)
+    if shapes is None:
+        return
+    fields = receptive_fields(layers)
+    measured = measured_fields(tuple(format_layer(layer) for layer in layers), side)
+    table = {t("depth.column.layer"): [str(n) for n in range(1, len(layers) + 1)],
+             t("depth.column.kind"): [t("depth.kinds." + f["kind"]) for f in fields],
+             t("depth.column.kernel"): [f"{f['kernel']}×{f['kernel']}" for f in fields],
+             t("depth.column.stride"): [str(f["stride"]) for f in fields],
+             t("depth.column.dilation"): [str(f["dilation"]) for f in fields],
+             t("depth.column.output"): [f"{h} × {w}" for h, w in shapes],
+             t("depth.column.field"): [f"{f['size']} × {f['size']}" for f in fields],
+             t("depth.column.measured"): measured,
+             t("depth.column.jump"): [str(f["jump"]) for f in fields]}
+    st.table(table, border="horizontal")
+    left, right = st.columns(2)
+    squares = [_square(field_bounds(entry, *centre_unit(shape), side), LAYER_COLOURS[n % 8], 2.5)
+               for n, (entry, shape) in enumerate(zip(fields, shapes, strict=True))]
+    legend = [go.Scatter(x=[None], y=[None], mode="lines", line=dict(color=LAYER_COLOURS[n % 8]),
+                         name=t("depth.layer_n", n=n + 1)) for n in range(len(fields))]
+    figure = go.Figure(data=legend, layout=dict(
+        height=340, margin=dict(l=10, r=10, t=40, b=10), shapes=squares,
+        title=dict(text=t("depth.stack_part.squares", side=side), font=dict(size=14)),
+        xaxis=dict(range=[-0.5, side - 0.5], visible=False, constrain="domain"),
+        yaxis=dict(range=[side - 0.5, -0.5], visible=False, scaleanchor="x"), plot_bgcolor="rgba(128,128,128,0.08)"))
+    left.plotly_chart(figure, config=CHART, key="depth_squares_fig")
+    sizes = {t("depth.field_size"): [f["size"] for f in fields]}
+    growth = lines_figure(list(range(1, len(fields) + 1)), sizes, t("depth.stack_part.growth"), t("depth.layer_axis"),
+                          t("depth.pixels"), height=340)
+    right.plotly_chart(growth, config=CHART, key="depth_growth_fig")
+    st.markdown(t("depth.stack_part.why"))
+    show_code(SNIPPET.read_text(), {"layers": [(f["kind"], f["kernel"], f["stride"], f["dilation"]) for f in fields],
+                                    "side": side}, filename="receptive_field.py", key="depth_code")
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def measured_fields(stack: tuple[str, ...], side: int) -> list[str]:
+    """Each layer's field for its centre unit, measured by backprop on a ``side``×``side`` input (cached per stack:
+    seven backward passes are the slow part of this page)."""
+    layers = [{**parse_layer(text), "name": f"layer{n}"} for n, text in enumerate(stack, 1)]
+    model = stack_to_model(layers)
+    out = []
+    for layer, (h, w) in zip(layers, output_shapes(layers, side, side), strict=True):
+        top, left, bottom, right = receptive_field_of(model, layer["name"], (0, *centre_unit((h, w))), (1, side, side))
+        out.append(f"{bottom - top + 1} × {right - left + 1}")
+    return out
+
+
+def part_features() -> None:
+    st.markdown(t("depth.features.intro"))
+    snap = session_job().snapshot()
+    model = snap.model
+    if model is None or not any(isinstance(m, torch.nn.Conv2d) for m in model.modules()):
+        st.info(t("depth.features.none"), icon="🧠")
+        st.page_link("pages/cnn_trainer.py", label=t("depth.features.go"), icon="🧠")
+        return
+    dataset = shared_dataset(st.session_state.get("cnn_trainer_data", "digits"))
+    model = model.cpu().eval()
+    index = st.slider(t("common.network.probe"), 0, len(dataset.y_test) - 1, 0, key="depth_probe")
+    x = dataset.x_test[index:index + 1]
+    try:
+        maps = [(name, out[0].numpy()) for name, out in feature_maps(model, x) if name.endswith("_act")
+                and out.dim() == 4]
+    except RuntimeError:
+        st.error(t("common.network.wrong_data"), icon="🧾")
+        return
+    fields = {f["name"]: f["size"] for f in receptive_fields(model_to_stack(model))}
+    st.plotly_chart(image_figure(x[0, 0].numpy(), t("depth.features.input"), kind="gray", height=220,
+                                 colorbar=False), config=CHART, key="depth_input_fig")
+    for name, out in maps:
+        block = name.split("_")[0]
+        size = fields.get(f"{block}_conv", 0)
+        st.plotly_chart(image_figure(mosaic(out[:8]), t("depth.features.block", block=block, c=out.shape[0],
+                                                      size=size), kind="auto", height=170, colorbar=False),
+                        config=CHART, key=f"depth_maps_{name}")
+    st.caption(t("depth.features.reading"))
+
+
+def part_quiz() -> None:
+    st.markdown(t("common.quiz.intro"))
+    _, seed = quiz_controls("depth", ("field",), "depth.quiz.kind.")
+    q = field_question(seed)
+    names = [t("depth.quiz.layer", kind=t("depth.kinds." + parse_layer(s)["kind"]), k=parse_layer(s)["kernel"],
+               s=parse_layer(s)["stride"], d=parse_layer(s)["dilation"]) for s in q.layers]
+    st.markdown(t("depth.quiz.field", layers=" → ".join(names)))
+    sizes = [f["size"] for f in receptive_fields([parse_layer(s) for s in q.layers])]
+    check_answer(f"depth_guess_{seed}", q.answer, lambda guess: t(
+        "depth.quiz.wrong", guess=f"{guess:g}", steps=" → ".join(map(str, sizes)), answer=q.answer))

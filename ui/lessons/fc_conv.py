@@ -1,0 +1,150 @@
+"""The parts of the "fully-connected = 1×1 convolution" lesson (pages/fc_conv.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from core.fc_conv import (
+    classifier_head,
+    classifier_head_as_conv,
+    compare,
+    conv2d_valid,
+    dense_on_flattened,
+    example,
+    flat_example,
+    flatten_question,
+    linear_to_conv,
+    param_counts,
+    params_question,
+)
+from core.pooling import global_avg_pool
+from ui.plots.charts import CHART
+from ui.plots.grids import kernel_figure
+from ui.shell.i18n import t
+from ui.shell.url_state import Number, url_slider
+from ui.widgets.code import SNIPPET_DIR, show_code
+from ui.widgets.quiz import check_answer, quiz_controls, quiz_link
+
+SNIPPET = SNIPPET_DIR / "fc_conv.py.tmpl"
+
+
+LINK = {"c": Number(1, 6, whole=True), "size": Number(1, 5, whole=True), "out": Number(1, 4, whole=True),
+        "seed": Number(1, 99, whole=True), "i": Number(0, 4, whole=True), "j": Number(0, 4, whole=True),
+        **quiz_link(("params", "flatten"))}
+"""What the fully-connected lesson's link may say."""
+
+
+def example_controls() -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """Channels, map size, outputs and the example's number, in the URL (shared by the first three parts)."""
+    columns = st.columns(4)
+    with columns[0]:
+        channels = url_slider(t("fc_conv.channels"), key="fc_conv_c", name="c", min_value=1, max_value=6, default=3)
+    with columns[1]:
+        size = url_slider(t("fc_conv.size"), key="fc_conv_size", name="size", min_value=1, max_value=5, default=3)
+    with columns[2]:
+        outputs = url_slider(t("fc_conv.outputs"), key="fc_conv_out", name="out", min_value=1, max_value=4, default=2)
+    with columns[3]:
+        seed = url_slider(t("common.example_number"), key="fc_conv_seed", name="seed", min_value=1, max_value=99,
+                          default=1)
+    return (*example(channels, size, outputs, seed), seed)
+
+
+def maps_row(maps: np.ndarray, title_key: str, key: str, height: int = 210) -> None:
+    """One small numbered heatmap per channel, side by side."""
+    for n, column in enumerate(st.columns(max(len(maps), 3))):
+        if n < len(maps):
+            column.plotly_chart(kernel_figure(maps[n], t(title_key, n=n), height=height), config=CHART,
+                                key=f"{key}_{n}")
+
+
+def part_position() -> None:
+    st.markdown(t("fc_conv.position.intro"))
+    x, W, b, _ = example_controls()
+    c, h, w = x.shape
+    st.markdown(t("fc_conv.position.input", c=c, h=h, w=w))
+    maps_row(x, "fc_conv.channel", "fc_conv_x")
+    left, right = st.columns([2, 1])
+    left.plotly_chart(kernel_figure(W, t("fc_conv.weights", out=len(W), c=c), height=200), config=CHART,
+                      key="fc_conv_W")
+    right.plotly_chart(kernel_figure(b[:, None], t("fc_conv.bias"), height=200), config=CHART, key="fc_conv_b")
+    i = url_slider(t("fc_conv.row"), key="fc_conv_i", name="i", min_value=0, max_value=h - 1, default=0)
+    j = url_slider(t("fc_conv.col"), key="fc_conv_j", name="j", min_value=0, max_value=w - 1, default=0)
+    pixel = x[:, i, j]
+    terms = " + ".join(f"({W[0, k]:g})·({pixel[k]:g})" for k in range(c))
+    st.markdown(t("fc_conv.position.one", i=i, j=j, vector=", ".join(f"{v:g}" for v in pixel), terms=terms,
+                  b=f"{b[0]:g}", y=f"{W[0] @ pixel + b[0]:g}"))
+    result = compare(x, W, b)
+    st.markdown(t("fc_conv.position.outputs"))
+    dense, conv = st.columns(2)
+    for o in range(len(W)):
+        dense.plotly_chart(kernel_figure(result["dense"][o], t("fc_conv.dense_out", o=o), height=200), config=CHART,
+                           key=f"fc_conv_dense_{o}")
+        conv.plotly_chart(kernel_figure(result["conv"][o], t("fc_conv.conv_out", o=o), height=200), config=CHART,
+                          key=f"fc_conv_conv_{o}")
+    a, p = st.columns(2)
+    a.metric(t("fc_conv.max_diff"), f"{result['max_abs_diff']:.3g}")
+    p.metric(t("fc_conv.params"), f"{result['dense_params']} = {result['conv_params']}")
+    st.markdown(t("fc_conv.position.why", c=c, out=len(W)))
+    show_code(SNIPPET.read_text(), {"x": x.tolist(), "W": W.tolist(), "b": b.tolist()}, filename="fc_conv.py",
+              key="fc_conv_code_position")
+
+
+def part_head() -> None:
+    st.markdown(t("fc_conv.head.intro"))
+    x, W, b, _ = example_controls()
+    c = x.shape[0]
+    maps_row(x, "fc_conv.channel", "fc_conv_hx")
+    pooled = global_avg_pool(x)
+    st.markdown(t("fc_conv.head.pooled", values=", ".join(f"{v:.4g}" for v in pooled)))
+    dense = classifier_head(x, W, b)
+    conv = classifier_head_as_conv(x, W, b)[:, 0, 0]
+    left, middle, right = st.columns(3)
+    left.plotly_chart(kernel_figure(pooled[:, None], t("fc_conv.head.gap", c=c), height=220), config=CHART,
+                      key="fc_conv_head_gap")
+    middle.plotly_chart(kernel_figure(dense[:, None], t("fc_conv.head.dense"), height=220), config=CHART,
+                        key="fc_conv_head_dense")
+    right.plotly_chart(kernel_figure(conv[:, None], t("fc_conv.head.conv"), height=220), config=CHART,
+                       key="fc_conv_head_conv")
+    st.metric(t("fc_conv.max_diff"), f"{float(np.abs(dense - conv).max()):.3g}")
+    st.markdown(t("fc_conv.head.why"))
+    show_code(SNIPPET.read_text(), {"x": x.tolist(), "W": W.tolist(), "b": b.tolist()}, filename="fc_conv.py",
+              key="fc_conv_code_head")
+
+
+def part_flatten() -> None:
+    st.markdown(t("fc_conv.flatten.intro"))
+    x, W, b, seed = example_controls()
+    c, h, w = x.shape
+    W_flat = flat_example(c, h, len(W), seed)  # a dense layer on all C·H·W numbers
+    kernel, bias = linear_to_conv(W_flat, b, (c, h, w))
+    st.markdown(t("fc_conv.flatten.kernel", out=len(W), n=c * h * w, c=c, h=h, w=w))
+    maps_row(kernel[0], "fc_conv.flatten.kernel_channel", "fc_conv_kernel")
+    dense = dense_on_flattened(x, W_flat, b)
+    conv = conv2d_valid(x, kernel, bias)[:, 0, 0]
+    left, right = st.columns(2)
+    left.plotly_chart(kernel_figure(dense[:, None], t("fc_conv.flatten.dense"), height=220), config=CHART,
+                      key="fc_conv_flat_dense")
+    right.plotly_chart(kernel_figure(conv[:, None], t("fc_conv.flatten.conv", h=h, w=w), height=220), config=CHART,
+                       key="fc_conv_flat_conv")
+    counts = param_counts(c * h * w, len(W))
+    conv_count = param_counts(c, len(W), (h, w))["conv"]
+    a, p = st.columns(2)
+    a.metric(t("fc_conv.max_diff"), f"{float(np.abs(dense - conv).max()):.3g}")
+    p.metric(t("fc_conv.params"), f"{counts['dense']} = {conv_count}")
+    st.markdown(t("fc_conv.flatten.why", h=h, w=w))
+
+
+def part_quiz() -> None:
+    st.markdown(t("common.quiz.intro"))
+    kind, seed = quiz_controls("fc_conv", ("params", "flatten"), "fc_conv.quiz.kind.")
+    if kind == "params":
+        q = params_question(seed)
+        st.markdown(t("fc_conv.quiz.params", c_in=q.c_in, c_out=q.c_out, h=q.h, w=q.w))
+        check_answer(f"fc_conv_guess_params_{seed}", q.answer, lambda guess: t(
+            "fc_conv.quiz.wrong_params", guess=f"{guess:g}", c_in=q.c_in, c_out=q.c_out, answer=q.answer))
+    else:
+        q = flatten_question(seed)
+        st.markdown(t("fc_conv.quiz.flatten", c=q.c, h=q.h, w=q.w, out=q.out))
+        check_answer(f"fc_conv_guess_flatten_{seed}", q.answer, lambda guess: t(
+            "fc_conv.quiz.wrong_flatten", guess=f"{guess:g}", c=q.c, h=q.h, w=q.w, out=q.out, answer=q.answer))

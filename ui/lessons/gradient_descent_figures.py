@@ -1,0 +1,182 @@
+"""Figure builders of the gradient-descent lesson. They draw the arrays they are given and compute nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import plotly.graph_objects as go
+
+from ui.plots.animation import FramedFigure, play_controls
+
+METHOD_COLOURS = {"sgd": "#2563eb", "momentum": "#dc2626", "nesterov": "#d97706", "rmsprop": "#059669",
+                  "adagrad": "#7c3aed", "adam": "#0891b2"}
+BASIN_COLOURS = ("#2563eb", "#dc2626", "#059669", "#d97706", "#7c3aed", "#0891b2", "#65a30d", "#db2777")
+
+
+@dataclass(frozen=True)
+class Path:
+    """One optimizer's run: its label, colour and points (k + 1, d)."""
+
+    label: str
+    colour: str
+    points: np.ndarray
+
+
+def frame_steps(longest: int, most: int = 100) -> list[int]:
+    """The steps that get an animation frame: all of them up to ``most``, else evenly spaced ones (and the last).
+
+    Each frame holds only a couple of traces (one for all the balls, one per kind of arrow), as plain dicts.
+    """
+    if longest <= most:
+        return list(range(longest + 1))
+    return sorted(set(np.linspace(0, longest, most + 1).round().astype(int).tolist()))
+
+
+def _at(points: np.ndarray, step: int) -> np.ndarray:
+    return points[min(step, len(points) - 1)]
+
+
+def _balls(xs: Sequence[float], ys: Sequence[float], paths: Sequence[Path], size: int = 16) -> dict:
+    """All optimizers' current positions as one trace (one colour per point)."""
+    return dict(type="scatter", x=list(xs), y=list(ys), mode="markers", showlegend=False,
+                marker=dict(size=size, color=[p.colour for p in paths], line=dict(color="white", width=2)),
+                text=[p.label for p in paths], hovertemplate="%{text}<br>(%{x:.4f}, %{y:.4f})<extra></extra>")
+
+
+def _arrows(segments: Sequence[tuple[float, float, float, float]], colours: Sequence[str], width: float) -> dict:
+    """Arrows (x0, y0) → (x1, y1) as one trace: grey shafts, heads in each optimizer's colour."""
+    x, y, symbols, sizes, heads = [], [], [], [], []
+    for (x0, y0, x1, y1), colour in zip(segments, colours, strict=True):
+        x += [x0, x1, None]
+        y += [y0, y1, None]
+        symbols += ["circle", "arrow", "circle"]
+        sizes += [0, 8 + 2 * width, 0]
+        heads += [colour, colour, colour]
+    return dict(type="scatter", x=x, y=y, mode="lines+markers", showlegend=False, hoverinfo="skip",
+                line=dict(color="#6b7280", width=width),
+                marker=dict(symbol=symbols, size=sizes, color=heads, angleref="previous"))
+
+
+def curve_figure(x: np.ndarray, fx: np.ndarray, paths: Sequence[Path], f_of, grad_of, lr: Sequence[float],
+                 labels: Mapping[str, str], play_label: str, y_range: tuple[float, float]) -> go.Figure:
+    """A 1-D loss curve with one ball per optimizer; each frame moves the balls and draws two arrows per ball:
+    the plain gradient step −lr·f′(x) (thin) and the step actually taken (thick), which momentum makes longer.
+
+    ``f_of`` and ``grad_of`` map an array of positions to values / slopes; ``labels`` has ``x``, ``loss``, ``step``.
+    """
+    longest = max(len(p.points) for p in paths) - 1
+    steps = frame_steps(longest)
+    colours = [p.colour for p in paths]
+
+    def moving(step: int) -> list[dict]:
+        here = np.array([float(_at(p.points, step)[0]) for p in paths])
+        there = np.array([float(_at(p.points, step + 1)[0]) for p in paths])
+        y = f_of(here)
+        gradient_step = -np.asarray(lr) * grad_of(here)
+        return [_arrows([(a, b, a + d, b) for a, b, d in zip(here, y, gradient_step, strict=True)], colours, 1.5),
+                _arrows([(a, b, c, b) for a, b, c in zip(here, y, there, strict=True)], colours, 3.5),
+                _balls(here, y, paths)]
+
+    curve = dict(type="scatter", x=x.astype(np.float32), y=fx.astype(np.float32), mode="lines", name=labels["loss"],
+                 line=dict(color="#6b7280", width=3), hoverinfo="skip")
+    trails = [dict(type="scatter", x=p.points[:, 0], y=f_of(p.points[:, 0]), mode="lines", name=p.label,
+                   hoverinfo="skip", line=dict(color=p.colour, width=2, dash="dot")) for p in paths]
+    first = len(trails) + 1
+    frames = [dict(name=str(s), data=moving(s), traces=[first, first + 1, first + 2]) for s in steps]
+    return FramedFigure(data=[curve, *trails, *moving(0)], raw_frames=frames, layout=dict(
+        height=460, margin=dict(l=10, r=10, t=30, b=110),
+        legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0),
+        xaxis=dict(title=dict(text=labels["x"]), range=[float(x[0]), float(x[-1])]),
+        yaxis=dict(title=dict(text=labels["loss"]), range=list(y_range)),
+        **play_controls([str(s) for s in steps], 0, play_label, labels["step"] + " "),
+    ))
+
+
+def contour_figure(axes: tuple[np.ndarray, np.ndarray], z: np.ndarray, paths: Sequence[Path],
+                   minima: Sequence[tuple[float, float]], labels: Mapping[str, str], play_label: str,
+                   click_grid: int = 41) -> go.Figure:
+    """Contours of a 2-D loss with every optimizer's path; ▶ and the slider move the balls along in the browser.
+
+    An invisible grid of markers lies over the contours: contour traces report no clicks, markers do, so a click
+    anywhere selects the nearest grid point as a new start. ``labels`` has ``start``, ``minimum``, ``step``,
+    ``loss`` and ``click``.
+    """
+    xs, ys = axes
+    gx, gy = np.meshgrid(np.linspace(xs[0], xs[-1], click_grid), np.linspace(ys[0], ys[-1], click_grid))
+    clicks = go.Scatter(x=gx.ravel(), y=gy.ravel(), mode="markers", marker=dict(size=14, color="rgba(0,0,0,0)"),
+                        hovertemplate=f"{labels['click']}<br>(%{{x:.2f}}, %{{y:.2f}})<extra></extra>", showlegend=False,
+                        name="click")
+    # log-spaced contour levels: the valleys of Rosenbrock and the bowl stay visible
+    contour = go.Contour(x=xs, y=ys, z=np.log1p(z - np.nanmin(z)).astype(np.float32), colorscale="Viridis",
+                         showscale=False, contours=dict(coloring="heatmap", showlines=True), line=dict(width=0.5),
+                         opacity=0.75, hoverinfo="skip")
+    lines = [go.Scatter(x=p.points[:, 0], y=p.points[:, 1], mode="lines", name=p.label, legendgroup=p.label,
+                        line=dict(color=p.colour, width=2.5), hoverinfo="skip") for p in paths]
+    start = go.Scatter(x=[paths[0].points[0, 0]] if paths else [], y=[paths[0].points[0, 1]] if paths else [],
+                       mode="markers", name=labels["start"], marker=dict(symbol="x", size=14, color="white",
+                                                                         line=dict(color="black", width=2)))
+    marks = go.Scatter(x=[m[0] for m in minima], y=[m[1] for m in minima], mode="markers", name=labels["minimum"],
+                       marker=dict(symbol="star", size=14, color="#facc15", line=dict(color="black", width=1)),
+                       hovertemplate="(%{x:.4f}, %{y:.4f})<extra></extra>")
+    longest = max((len(p.points) for p in paths), default=1) - 1
+    steps = frame_steps(longest)
+
+    def balls(step: int) -> dict:
+        return _balls([_at(p.points, step)[0] for p in paths], [_at(p.points, step)[1] for p in paths], paths, 13)
+
+    base = [contour, *lines, start, marks]
+    frames = [dict(name=str(s), data=[balls(s)], traces=[len(base)]) for s in steps]
+    figure = FramedFigure(data=[*base, balls(0), clicks], raw_frames=frames, layout=dict(
+        height=540, margin=dict(l=10, r=10, t=30, b=110), legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0),
+        xaxis=dict(title=dict(text="x"), range=[float(xs[0]), float(xs[-1])]),
+        yaxis=dict(title=dict(text="y"), range=[float(ys[0]), float(ys[-1])]),
+        clickmode="event+select", dragmode=False,
+        **(play_controls([str(s) for s in steps], 0, play_label, labels["step"] + " ") if paths else {}),
+    ))
+    return figure
+
+
+def surface_figure(axes: tuple[np.ndarray, np.ndarray], z: np.ndarray, paths: Sequence[Path], f_of) -> go.Figure:
+    """The loss as a 3-D surface with each path lying on it."""
+    xs, ys = axes
+    traces = [go.Surface(x=xs, y=ys, z=z.astype(np.float32), colorscale="Viridis", showscale=False, opacity=0.85)]
+    for p in paths:
+        traces.append(go.Scatter3d(x=p.points[:, 0], y=p.points[:, 1], z=f_of(p.points), mode="lines+markers",
+                                   name=p.label, line=dict(color=p.colour, width=5), marker=dict(size=2)))
+    return go.Figure(data=traces, layout=dict(height=520, margin=dict(l=0, r=0, t=10, b=0),
+                                              legend=dict(orientation="h", y=1.0)))
+
+
+def phase_figure(lrs: np.ndarray, momenta: np.ndarray, steps: np.ndarray, optimum: tuple[float, float],
+                 labels: Mapping[str, str]) -> go.Figure:
+    """Steps to converge over (step size, momentum); cells that never converge are left blank; ★ the theory."""
+    z = np.where(steps < 0, np.nan, steps).astype(np.float32)
+    heat = go.Heatmap(x=lrs, y=momenta, z=z, colorscale="Viridis_r", colorbar=dict(title=dict(text=labels["steps"])),
+                      hovertemplate=f"lr = %{{x:.4g}}<br>β = %{{y:.3f}}<br>{labels['steps']}: %{{z}}<extra></extra>")
+    star = go.Scatter(x=[optimum[0]], y=[optimum[1]], mode="markers", name=labels["optimum"],
+                      marker=dict(symbol="star", size=18, color="#facc15", line=dict(color="black", width=1.5)))
+    return go.Figure(data=[heat, star], layout=dict(
+        height=460, margin=dict(l=10, r=10, t=40, b=10), title=dict(text=labels["title"], font=dict(size=15)),
+        legend=dict(orientation="h", y=-0.15), xaxis=dict(title=dict(text=labels["lr"])),
+        yaxis=dict(title=dict(text=labels["momentum"])), plot_bgcolor="#9ca3af"))
+
+
+def basin_figure(xs: np.ndarray, ys: np.ndarray, labels_grid: np.ndarray, minima: Sequence[tuple[float, float]],
+                 title: str, names: Sequence[str], none_label: str) -> go.Figure:
+    """Each start point coloured by the minimum its run ends in (grey: none reached)."""
+    k = len(minima)
+    colours = ["#d1d5db", *BASIN_COLOURS[:k]]
+    # one band of equal width per value 0..k (z = label + 1, drawn from −0.5 to k + 0.5)
+    scale = [pair for j in range(k + 1) for pair in ([j / (k + 1), colours[j]], [(j + 1) / (k + 1), colours[j]])]
+    text = np.array([none_label, *names], dtype=object)[labels_grid + 1]
+    heat = go.Heatmap(x=xs, y=ys, z=(labels_grid + 1).astype(np.float32), zmin=-0.5, zmax=k + 0.5, colorscale=scale,
+                      showscale=False, text=text, hovertemplate="(%{x:.2f}, %{y:.2f}) → %{text}<extra></extra>")
+    stars = go.Scatter(x=[m[0] for m in minima], y=[m[1] for m in minima], mode="markers+text", showlegend=False,
+                       text=list(names), textposition="top center",
+                       marker=dict(symbol="star", size=13, color=colours[1:], line=dict(color="black", width=1)),
+                       hoverinfo="skip")
+    return go.Figure(data=[heat, stars], layout=dict(
+        height=380, margin=dict(l=10, r=10, t=40, b=10), title=dict(text=title, font=dict(size=14)),
+        xaxis=dict(title=dict(text="x"), constrain="domain"), yaxis=dict(title=dict(text="y"), scaleanchor="x")))

@@ -1,0 +1,136 @@
+"""Grids as pictures, shared by the lessons: an image or feature map, a kernel with its numbers, and a window
+sliding over a padded input (convolution and pooling step by step). They draw what they are given."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from ui.plots.animation import play_controls
+from ui.shell.theme import Palette
+
+SIGNED_SCALE = "RdBu_r"  # negative blue, zero white, positive red: a diverging scale for signed data
+
+
+# ---- the integral ---------------------------------------------------------------------------------
+
+
+# ---- images, kernels and feature maps ---------------------------------------------------------------
+
+
+def image_figure(z: np.ndarray, title: str, *, kind: str = "auto", height: int = 340,
+                 value_label: str = "", colorbar: bool = True) -> go.Figure:
+    """An image or a map, pixel for pixel, with the value under the mouse.
+
+    ``kind``: ``rgb`` (H, W, 3 in [0, 1]), ``gray`` (values in [0, 1]), ``signed`` (diverging scale centred on
+    0) or ``auto`` (signed when anything is negative, else grey from 0 to the maximum).
+    """
+    if kind == "rgb":
+        trace = go.Image(z=np.clip(np.rint(z * 255), 0, 255).astype(np.uint8),
+                         hovertemplate="(%{y}, %{x})<br>RGB %{z[0]}, %{z[1]}, %{z[2]}<extra></extra>")
+    else:
+        signed = kind == "signed" or (kind == "auto" and float(np.nanmin(z)) < 0)
+        zmax = float(np.nanmax(np.abs(z))) or 1.0
+        scale = dict(colorscale=SIGNED_SCALE, zmid=0.0, zmin=-zmax, zmax=zmax) if signed else dict(
+            colorscale="gray", zmin=0.0, zmax=1.0 if kind == "gray" else max(zmax, 1e-12))
+        trace = go.Heatmap(z=z.astype(np.float32), **scale, colorbar=dict(thickness=10), showscale=colorbar,
+                           hovertemplate=f"(%{{y}}, %{{x}})<br>{value_label}%{{z:.4f}}<extra></extra>")
+    # one Figure call with the whole layout: each update_* call validates the figure again (7× slower in all)
+    return go.Figure(data=[trace], layout=dict(
+        height=height, margin=dict(l=0, r=0, t=34, b=0), title=dict(text=title, font=dict(size=14)),
+        yaxis=dict(autorange="reversed", scaleanchor="x", constrain="domain", showticklabels=False),
+        xaxis=dict(constrain="domain", showticklabels=False)))
+
+
+def kernel_figure(w: np.ndarray, title: str, height: int = 260) -> go.Figure:
+    """The kernel's numbers on a diverging scale (negative blue, positive red)."""
+    wmax = float(np.abs(w).max()) or 1.0
+    heatmap = go.Heatmap(z=w, colorscale=SIGNED_SCALE, zmid=0.0, zmin=-wmax, zmax=wmax, showscale=False,
+                         text=[[f"{v:.3g}" for v in row] for row in w], texttemplate="%{text}",
+                         textfont=dict(size=15 if max(w.shape) <= 5 else 12),
+                         hovertemplate="(%{y}, %{x}) = %{z}<extra></extra>", xgap=2, ygap=2)
+    kh, kw = w.shape
+    # explicit ranges: every cell visible in however narrow a column (square cells are not worth clipping); one
+    # Figure call with the whole layout (update_* calls validate again: 7× slower)
+    return go.Figure(data=[heatmap], layout=dict(
+        height=height, margin=dict(l=0, r=0, t=34, b=0), title=dict(text=title, font=dict(size=14)),
+        yaxis=dict(range=[kh - 0.5, -0.5], showticklabels=False, showgrid=False, zeroline=False),
+        xaxis=dict(range=[-0.5, kw - 0.5], showticklabels=False, showgrid=False, zeroline=False)))
+
+
+# ---- step by step ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StepFrame:
+    """Output cell (i, j): the window's coordinates in the padded input, what the middle panel shows
+    (``middle`` values, coloured, with ``middle_text`` written in the cells), and the output value."""
+
+    i: int
+    j: int
+    rows: np.ndarray
+    cols: np.ndarray
+    middle: np.ndarray
+    middle_text: list[list[str]]
+    value: float
+
+
+def products_text(window: np.ndarray, w: np.ndarray) -> list[list[str]]:
+    """``a×b`` for every input value a under kernel weight b."""
+    return [[f"{a:.2g}×{b:.2g}" for a, b in zip(wr, kr, strict=True)] for wr, kr in zip(window, w, strict=True)]
+
+
+def step_figure(x_padded: np.ndarray, is_pad: np.ndarray, out: np.ndarray, frames: Sequence[StepFrame], current: int,
+                titles: Mapping[str, str], pal: Palette, play_label: str) -> go.Figure:
+    """Padded input with the window lit | what the window computes | output filled cell by cell.
+
+    Used by convolution (window × kernel) and pooling (the window, its winner or its sum). Play and the
+    slider under the figure move through ``frames`` in the browser, without a server round trip.
+    """
+    hp, wp = x_padded.shape
+    ho, wo = out.shape
+    fmt = np.vectorize(lambda v: f"{v:.2g}")
+    input_text = fmt(np.where(is_pad, 0.0, x_padded)).astype(object)
+    input_text[is_pad] = "·"  # padding cells: no data, drawn as a dot
+    middle_width = max(frames[0].middle.shape[1], 3) + 1
+
+    def moving(frame: StepFrame) -> list[go.Heatmap]:
+        lit = np.full((hp, wp), np.nan, dtype=np.float32)
+        lit[np.ix_(frame.rows, frame.cols)] = 1.0
+        order = frame.i * wo + frame.j
+        done = np.full(ho * wo, np.nan, dtype=np.float32)
+        done[: order + 1] = out.reshape(-1)[: order + 1]
+        current_cell = np.full((ho, wo), np.nan, dtype=np.float32)
+        current_cell[frame.i, frame.j] = 1.0
+        return [
+            go.Heatmap(z=lit, colorscale=[[0, pal.highlight], [1, pal.highlight]], opacity=0.45, showscale=False,
+                       hoverinfo="skip", xgap=1, ygap=1),
+            go.Heatmap(z=frame.middle.astype(np.float32), text=frame.middle_text, texttemplate="%{text}",
+                       colorscale=SIGNED_SCALE, zmid=0.0, showscale=False, xgap=2, ygap=2,
+                       hovertemplate="%{text}<extra></extra>"),
+            go.Heatmap(z=done.reshape(ho, wo), texttemplate="%{z:.3g}", colorscale=SIGNED_SCALE, zmid=0.0,
+                       showscale=False, xgap=2, ygap=2, hovertemplate="(%{y}, %{x}) = %{z:.6g}<extra></extra>"),
+            go.Heatmap(z=current_cell, colorscale=[[0, pal.highlight], [1, pal.highlight]], opacity=0.35,
+                       showscale=False, hoverinfo="skip"),
+        ]
+
+    fig = make_subplots(rows=1, cols=3, column_widths=[wp, middle_width, wo], horizontal_spacing=0.05,
+                        subplot_titles=(titles["input"], titles["middle"], titles["output"]))
+    shown = np.where(is_pad, np.nan, x_padded)
+    fig.add_trace(go.Heatmap(z=shown.astype(np.float32), text=input_text, texttemplate="%{text}", colorscale="gray",
+                             zmin=float(np.nanmin(shown)) - 1, zmax=float(np.nanmax(shown)) + 1, showscale=False,
+                             xgap=1, ygap=1, hovertemplate="(%{y}, %{x}) = %{z:.4g}<extra></extra>"), row=1, col=1)
+    for n, trace in enumerate(moving(frames[current])):
+        fig.add_trace(trace, row=1, col=(1, 2, 3, 3)[n])
+    fig.frames = [go.Frame(name=f"({fr.i}, {fr.j})", data=moving(fr), traces=[1, 2, 3, 4]) for fr in frames]
+    for col in (1, 2, 3):
+        fig.update_yaxes(autorange="reversed", scaleanchor=f"x{col if col > 1 else ''}", constrain="domain",
+                         showticklabels=False, row=1, col=col)
+        fig.update_xaxes(constrain="domain", showticklabels=False, row=1, col=col)
+    fig.update_layout(height=430, margin=dict(l=0, r=0, t=40, b=100), plot_bgcolor="rgba(128,128,128,0.25)",
+                      **play_controls([fr.name for fr in fig.frames], current, play_label, titles["cell"] + " "))
+    return fig

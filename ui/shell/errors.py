@@ -1,0 +1,22 @@
+"""A page that fails shows the student a friendly message in their language; the traceback goes to
+the server log for the teacher."""
+
+from __future__ import annotations
+
+import logging
+
+import streamlit as st
+from streamlit.navigation.page import Page
+
+from ui.shell.i18n import t
+
+log = logging.getLogger("dlplayground")
+
+
+def run_page(page: Page) -> None:
+    """Run the selected page; on an unexpected error, log it and show a translated message."""
+    try:
+        page.run()
+    except Exception:  # Streamlit's rerun/stop signals derive from BaseException and pass through
+        log.exception("page %s failed", getattr(page, "url_path", "?"))
+        st.error(t("app.page_error"), icon="🛠️")

@@ -1,0 +1,168 @@
+"""The lesson registry: every page of the app, in learning-path order, grouped in sections.
+
+A lesson has one name, used everywhere: its page ``pages/<name>.py``, its module ``ui/lessons/<name>.py`` (drawing
+``part_<part>`` for each of its parts), its catalogue section ``[<name>]``, its widget keys ``<name>_…`` and its URL
+path ``/<name>``. ``app.py`` builds ``st.navigation`` from this list, the home page draws its cards from it, the
+every-page tests and the benchmarks read each lesson's parts and main control here. Only pages that exist are
+listed: no placeholders. Importing this module imports no lesson (and so no torch).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+
+
+@dataclass(frozen=True)
+class MainControl:
+    """The control that best shows what a lesson computes, for the benchmarks and the browser journeys.
+
+    Open the lesson with ``query`` in its link, then set the widget of kind ``kind`` (an AppTest element type:
+    ``slider``, ``selectbox``, …) and key ``key`` to each of ``values`` in turn.
+    """
+
+    query: Mapping[str, str]
+    kind: str
+    key: str
+    values: tuple[Any, ...]
+    why: str = ""
+
+
+@dataclass(frozen=True)
+class Lesson:
+    """One page of the app, described once: its name, icon, parts and main control."""
+
+    name: str
+    icon: str
+    parts: tuple[str, ...] = ()
+    main_control: MainControl | None = None
+    default: bool = False
+    extra_controls: Mapping[str, MainControl] = field(default_factory=dict)
+    """Further parts worth their own benchmark row: row label -> control."""
+    script: str = ""
+    """Its page script, ``pages/<name>.py`` unless given (a test's stand-in page)."""
+
+    def __post_init__(self) -> None:
+        if not self.script:
+            object.__setattr__(self, "script", f"pages/{self.name}.py")
+
+    @property
+    def path(self) -> Path:
+        return ROOT / self.script
+
+    @property
+    def url_path(self) -> str:
+        return self.name
+
+    @property
+    def prefix(self) -> str:
+        """Every widget and session-state key of the lesson starts with this."""
+        return f"{self.name}_"
+
+    @property
+    def title_key(self) -> str:
+        """Its name in the menu and on its cards (``[nav]``, beside the section titles)."""
+        return f"nav.{self.name}"
+
+    @property
+    def heading_key(self) -> str:
+        """Its page title (the h1)."""
+        return f"{self.name}.title"
+
+    @property
+    def intro_key(self) -> str:
+        return f"{self.name}.intro"
+
+    @property
+    def summary_key(self) -> str:
+        return f"{self.name}.summary"
+
+    def module(self) -> ModuleType:
+        """``ui.lessons.<name>``: its parts (``part_<part>``, or ``page`` for a lesson without parts) and ``LINK``."""
+        return importlib.import_module(f"ui.lessons.{self.name}")
+
+    def link(self) -> dict:
+        """Every parameter its link may say: the module's ``LINK``, and ``part`` (one of its parts) if it has parts."""
+        from ui.shell.url_state import Choice
+
+        return {**self.module().LINK, **({"part": Choice(self.parts)} if self.parts else {})}
+
+
+HOME = Lesson("home", "🏠", default=True, main_control=MainControl(
+    {}, "slider", "home_steps", (10, 40, 70, 100, 25, 55, 85, 5, 60, 95),
+    "the number of training steps: the loop, its numbers and the loss history redrawn"))
+CONVOLUTION = Lesson("convolution", "🔍", ("integral", "image", "steps", "channels", "why", "quiz"), MainControl(
+    {"part": "image", "image": "photo"}, "selectbox", "convolution_kernel",
+    ("box_blur", "sobel_y", "laplacian", "gaussian_blur_5", "sharpen", "sobel_x", "emboss"),
+    "the kernel of the image part, on the 512-pixel photo"))
+POOLING = Lesson("pooling", "🧊", ("steps", "image", "shift", "global", "quiz"), MainControl(
+    {"part": "image", "image": "photo"}, "slider", "pooling_isize", (3, 2, 4, 3, 2, 4, 3),
+    "the window size of the image part (conv -> ReLU -> pool) on the 512-pixel photo"))
+DEPTH = Lesson("depth", "🐆", ("tube", "stack", "features", "quiz"), MainControl(
+    {"part": "tube"}, "slider", "depth_level", (3, 7, 1, 5, 2, 6),
+    "the layer looked at: the picture, the unit's field and the first-layer fields inside it redrawn"), extra_controls={
+    "depth: stack": MainControl({"part": "stack"}, "slider", "depth_side", (96, 32, 128, 48, 64),
+                                "the input size: output sizes, fields by formula and measured by backprop")})
+FC_CONV = Lesson("fc_conv", "🔗", ("position", "head", "flatten", "quiz"), MainControl(
+    {"part": "position"}, "slider", "fc_conv_c", (4, 2, 6, 1, 5, 3),
+    "the number of channels: every channel map, the dense and the 1×1-conv outputs redrawn and compared"))
+ACTIVATIONS = Lesson("activations", "⚡", ("gallery", "neuron", "collapse", "fit", "vanishing", "feature", "quiz"),
+                     MainControl({"acts": "identity,sigmoid,tanh,relu,leaky_relu,elu,gelu,softplus,silu"}, "slider",
+                                 "activations_range", (2.0, 10.0, 4.5, 20.0, 7.0, 1.0, 12.5),
+                                 "the gallery's input range, every activation and its slope checked against torch"),
+                     extra_controls={"activations: neuron": MainControl(
+                         {"part": "neuron"}, "slider", "activations_w", (2.0, -1.5, 0.5, 4.0, -3.0),
+                         "the weight of one neuron: its curve and its two-input plane (121×121) redrawn")})
+TENSORS = Lesson("tensors", "🧮", ("basics", "broadcast", "memory", "quiz"), MainControl(
+    {"part": "broadcast"}, "selectbox", "tensors_example",
+    ("image_scale", "batch_bias", "dense_bias", "three_way", "row_column", "mismatch"),
+    "the example of the broadcasting part: steps table, operand pictures and the result redrawn"), extra_controls={
+    "tensors: basics": MainControl({"part": "basics", "kind": "tensor4"}, "slider", "tensors_n2", (2, 5, 1, 4, 3),
+                                   "the size of an axis of the tensor picture, and its reduction")})
+GRADIENT_DESCENT = Lesson("gradient_descent", "⛰️", ("one_d", "two_d", "phase", "basins", "quiz"), MainControl(
+    {"part": "two_d"}, "select_slider", "gradient_descent_lr_sgd", (0.001, 0.002, 0.0003, 0.0001, 0.005),
+    "the step size of the two-dimensional part: three optimizers re-run, contours and animation frames redrawn"),
+    extra_controls={"gradient_descent: 1-D": MainControl(
+        {"part": "one_d"}, "slider", "gradient_descent_x0", (-3.0, 1.0, 2.5, -1.0, 4.0),
+        "the start of the ball on the curve: two runs and their animation frames")})
+BACKPROP = Lesson("backprop", "🔁", ("graph", "step", "two_layer", "quiz"), MainControl(
+    {"part": "graph"}, "slider", "backprop_step", (5, 12, 17, 1, 9, 14),
+    "the step through the graph: the graph rebuilt, its values and gradients redrawn, the step's formula"),
+    extra_controls={"backprop: step": MainControl(
+        {"part": "step"}, "slider", "backprop_w1", (1.0, -0.5, 2.5, 0.0, -2.0),
+        "a weight of the optimizer-step part: the step, its table and the losses recomputed")})
+CNN_TRAINER = Lesson("cnn_trainer", "🧠", ("train", "position"), MainControl(
+    {}, "slider", "cnn_trainer_blocks", (1, 3, 2, 4, 1, 3),
+    "the number of convolution blocks: the model is rebuilt and summarised (no training)"), extra_controls={
+    "cnn_trainer: block 2": MainControl(
+        {"blocks": "3"}, "selectbox", "cnn_trainer_b2_channels", (64, 8, 128, 16, 32),
+        "one block's channels in the block table: the network rebuilt, summarised and its script regenerated"),
+    "cnn_trainer: position": MainControl(
+        {"part": "position"}, "slider", "cnn_trainer_shift_max", (4, 10, 6, 12, 2),
+        "the shift experiment's settings: the shifted example pictures redrawn (nothing trains until the button)")})
+
+SECTIONS: dict[str, tuple[Lesson, ...]] = {
+    "nav.section.start": (HOME,),
+    "nav.section.cnn": (CONVOLUTION, POOLING, DEPTH, FC_CONV),
+    "nav.section.neurons": (ACTIVATIONS,),
+    "nav.section.maths": (TENSORS, GRADIENT_DESCENT, BACKPROP, CNN_TRAINER),
+}
+"""Section title key -> its pages, in the order of the learning path."""
+
+def all_pages() -> list[Lesson]:
+    return [spec for specs in SECTIONS.values() for spec in specs]
+
+
+def lessons() -> list[tuple[str, Lesson]]:
+    """Every page but the home page, with its section key, for the home page's cards."""
+    return [(section, spec) for section, specs in SECTIONS.items() for spec in specs if spec is not HOME]
+
+
+def by_name(name: str) -> Lesson:
+    return next(spec for spec in all_pages() if spec.name == name)
