@@ -1,6 +1,6 @@
 """A classroom on one server: N browser sessions walk every lesson at once while some of them train a network.
 
-One real ``streamlit run app.py`` on a loopback port (``tests.conftest.run_server``), one headless Chromium, one
+One real ``streamlit run app.py`` on a loopback port (``harness.server.run_server``), one headless Chromium, one
 browser context (= one Streamlit session) per student, all driven at once with Playwright's async API:
 
 1. warm-up (not measured; ``--no-warmup`` and ``--quick`` skip it): one session walks every page and trains once,
@@ -18,7 +18,7 @@ browser context (= one Streamlit session) per student, all driven at once with P
 
 A walk: every page in nav order, each opened by its sidebar link (a click: the session goes on), the home page last.
 A page visit's time to ready: from the click until the page's run has set its title, the run is over and every
-plotly chart is drawn (``tests.test_browser``'s ``IDLE`` and ``DRAWN``). A new browser's first load (``goto``) is
+plotly chart is drawn (``harness.browser``'s ``IDLE`` and ``DRAWN``). A new browser's first load (``goto``) is
 timed apart. Errors, all counted: console errors, page errors, HTTP >= 400 (except the known base-path probes),
 failed requests, exception elements, the friendly page-error box, timeouts, failed trainings, a Traceback in the
 server log. Exit code 1 if errors > 0 or the server did not come back to its baseline, 2 without Chromium. Loopback
@@ -47,8 +47,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.conftest import CHROMIUM_ARGS, find_chromium, run_server  # noqa: E402
-from tests.test_browser import BASE_PATH_PROBE, DRAWN, IDLE  # noqa: E402
+from harness.browser import BASE_PATH_PROBE, DRAWN, IDLE  # noqa: E402
+from harness.server import CHROMIUM_ARGS, find_chromium, run_server  # noqa: E402
 from ui.jobs.training_job import MAX_CONCURRENT_TRAININGS  # noqa: E402
 from ui.shell.i18n import translate  # noqa: E402
 from ui.shell.registry import all_pages  # noqa: E402

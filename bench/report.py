@@ -2,6 +2,7 @@
 command, the machine and the date, so that a reader sees in one file how fast the app is against its references.
 
     python bench/report.py [--only pages,train] [--out BENCHMARKS.md]
+    python bench/report.py --list   # the sections as JSON (key, title, command, what), nothing run
 
 With ``--only``, the other sections of an existing file are kept as they are (each keeps its own date line).
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
 import platform
 import subprocess
@@ -76,7 +78,12 @@ def main() -> None:
     parser.add_argument("--only", default="", help="comma-separated section keys (default: all)")
     parser.add_argument("--out", default=str(ROOT / "BENCHMARKS.md"))
     parser.add_argument("--timeout", type=float, default=1500.0, help="seconds per script")
+    parser.add_argument("--list", action="store_true", help="print the sections as JSON and run nothing")
     args = parser.parse_args()
+    if args.list:
+        print(json.dumps([{"key": key, "title": title, "command": command, "what": what}
+                          for key, title, command, what in SECTIONS], ensure_ascii=False, indent=1))
+        return
     chosen = [s for s in SECTIONS if not args.only or s[0] in args.only.split(",")]
     out = Path(args.out)
     kept = sections_of(out.read_text(encoding="utf-8")) if args.only and out.exists() else {}

@@ -20,7 +20,7 @@ sys.path.insert(0, str(ROOT))
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-from tests.conftest import CHROMIUM_ARGS, find_chromium, free_port, wait_for_health  # noqa: E402
+from harness.server import CHROMIUM_ARGS, find_chromium, free_port, wait_for_health  # noqa: E402
 
 FLOOR_SCRIPT = 'import streamlit as st\nx = st.slider("x", 0, 100, 0)\nst.title(f"x = {x}")\n'
 READY = """() => document.querySelector('h1')

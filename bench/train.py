@@ -5,7 +5,9 @@ Table 1: throughput of ``train`` (images per second of training steps; its end-o
 weights, batch size and permutation, forward / cross-entropy / backward / Adam step, nothing else. Runs alternate,
 median of ``--runs``; target ratio >= 0.9. Table 2: ``CNNConfig()`` with ``TrainConfig()`` on sklearn's digits
 resampled to 28×28 (stratified 80/20), per seed: seconds and final test accuracy (target >= 97% within 20 s).
-Table 3: the same on /work/shared/data/mnist-t10k (8,000 train / 2,000 test), if present (target >= 97% in 60 s).
+Table 3: the same on MNIST's 10,000 test images in ../shared/data/mnist-t10k beside the checkout
+(``harness.paths.MNIST_T10K``, read by ``core.data.read_idx``; a random 8,000 train / 2,000 test), if present
+(target >= 97% in 60 s).
 
     python bench/train.py [--quick]
 """
@@ -13,7 +15,6 @@ Table 3: the same on /work/shared/data/mnist-t10k (8,000 train / 2,000 test), if
 from __future__ import annotations
 
 import argparse
-import gzip
 import statistics
 import sys
 from pathlib import Path
@@ -26,20 +27,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.bare import bare_images_per_second  # noqa: E402
+from core.data import DIGIT_CLASSES, Dataset, read_idx  # noqa: E402
 from core.models import CNNConfig, build_model  # noqa: E402
 from core.train import TrainConfig, resolve_device, train  # noqa: E402
-
-MNIST = Path("/work/shared/data/mnist-t10k")
+from harness.paths import MNIST_T10K as MNIST  # noqa: E402
 
 
 def _dataset(x, y, tr, te, description):
-    from dataclasses import make_dataclass
-
-    try:
-        from core.data import Dataset
-    except ImportError:  # only the fields matter to train
-        Dataset = make_dataclass("Dataset", ["x_train", "y_train", "x_test", "y_test", "classes", "description"])
-    return Dataset(x[tr], y[tr], x[te], y[te], [str(i) for i in range(10)], description)
+    return Dataset(x[tr], y[tr], x[te], y[te], list(DIGIT_CLASSES), description)
 
 
 def digits():
@@ -53,16 +48,9 @@ def digits():
     return _dataset(x, torch.tensor(d.target, dtype=torch.int64), tr, te, "digits 28×28")
 
 
-def _idx(path: Path) -> np.ndarray:
-    data = gzip.decompress(path.read_bytes())
-    ndim = data[3]
-    shape = tuple(int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(shape)
-
-
 def mnist_t10k(n_train: int = 8000):
-    x = torch.tensor(_idx(MNIST / "t10k-images-idx3-ubyte.gz"), dtype=torch.float32)[:, None] / 255.0
-    y = torch.tensor(_idx(MNIST / "t10k-labels-idx1-ubyte.gz"), dtype=torch.int64)
+    x = torch.from_numpy(read_idx(MNIST / "t10k-images-idx3-ubyte.gz")).float().div_(255).unsqueeze(1)
+    y = torch.from_numpy(read_idx(MNIST / "t10k-labels-idx1-ubyte.gz").astype(np.int64))
     perm = np.random.default_rng(0).permutation(len(y))
     return _dataset(x, y, perm[:n_train], perm[n_train:], "MNIST t10k 8,000 / 2,000")
 

@@ -34,10 +34,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.activations import ACTIVATIONS
+from core.numbers import MINUS, format_number
 
 LEAF_OPS = ("input", "param", "target")
 ARITHMETIC_OPS = ("mul", "add", "sub", "square")
-MINUS = "\u2212"  # − in the labels and the chain-rule texts
 
 
 # ---- the graph ----------------------------------------------------------------------------------------------
@@ -380,16 +380,6 @@ def two_layer_graph(x, W1, b1, w2, b2, y, activation: str = "relu") -> Graph:
     return nodes.squared_error_graph("yhat", "ŷ")
 
 
-def two_layer_loss(x, W1, b1, w2, b2, y, activation: str = "relu") -> float:
-    """``L = (w2·act(W1 x + b1) + b2 − y)²``, the forward pass alone (sums in the graph's order)."""
-    x, W1, b1, w2, b2, y, activation = _two_layer_inputs(x, W1, b1, w2, b2, y, activation)
-    fn = ACTIVATIONS[activation].fn
-    h = [float(fn(_value("add", [*(float(W1[k, i]) * float(x[i]) for i in range(x.size)), float(b1[k])])))
-         for k in range(W1.shape[0])]
-    e = _value("add", [*(float(w2[k]) * h[k] for k in range(len(h))), b2]) - y
-    return e * e
-
-
 def two_layer_gradients(x, W1, b1, w2, b2, y, activation: str = "relu") -> dict:
     """``{"loss", "W1" (m, n), "b1" (m,), "w2" (m,), "b2"}``: L and its gradients by backprop through
     ``two_layer_graph``."""
@@ -483,13 +473,6 @@ def torch_two_layer_gradients(x, W1, b1, w2, b2, y, activation: str = "relu") ->
 
 
 # ---- the chain rule as text ---------------------------------------------------------------------------------
-
-
-def format_number(v: float) -> str:
-    """4 significant digits, ``−`` for minus, ``0`` for ±0: ``1.26``, ``−0.0003125``, ``1.235e+05``."""
-    if v == 0:
-        return "0"
-    return f"{v:.4g}".replace("-", MINUS)
 
 
 def _factor(v: float) -> str:

@@ -29,6 +29,10 @@ default 2 threads in the same run): it is 0.5-0.9x torch's time on 512² and 102
 
 Everything runs in the input's own precision (float32 stays float32: half the memory traffic of float64).
 
+``conv_output_size`` is the output length of this sliding window along one axis,
+``floor((n + p_before + p_after - d(k-1) - 1) / s) + 1``, and the one place that formula is written:
+``core.receptive``, ``core.depth`` and the convolution questions use it too.
+
 The continuous part samples two signals on one uniform grid and integrates ``(f*g)(t) = ∫ f(τ) g(t-τ) dτ``
 with the trapezoid rule, as one discrete convolution of the samples.
 """
@@ -42,46 +46,43 @@ from numbers import Integral
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from core.arguments import Pair, as_pair, whole_number, work_dtype
+
 PADDING_MODES: dict[str, str] = {"zeros": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
 """torch's ``padding_mode`` names and the ``np.pad`` mode that pads the same way."""
 
 _BLOCK_BYTES = 1 << 20  # im2col block: 256 KiB was up to 1.4x slower (more blocks), 2-4 MiB no faster overall
 
-Pair = tuple[int, int]
 Padding = tuple[Pair, Pair]
 
 
-# ---- arguments --------------------------------------------------------------------------------------------
+# ---- output size and padding ------------------------------------------------------------------------------
 
 
-def as_pair(value, name: str) -> Pair:
-    """``v -> (v, v)`` for an int, ``(h, w)`` kept as it is; anything else is a ValueError."""
-    values = (value, value) if isinstance(value, Integral) and not isinstance(value, bool) else value
-    try:
-        h, w = values
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be an int or a pair of ints (h, w), got {value!r}") from None
-    if not all(isinstance(v, Integral) and not isinstance(v, bool) for v in (h, w)):
-        raise ValueError(f"{name} must be an int or a pair of ints (h, w), got {value!r}")
-    return int(h), int(w)
+def conv_output_size(n: int, k: int, stride: int = 1, padding: int | Pair = 0, dilation: int = 1) -> int:
+    """``floor((n + p_before + p_after - d(k-1) - 1) / s) + 1``: the output length along one axis.
 
-
-def _check_positive(**values: int) -> None:
-    for name, v in values.items():
-        if v < 1:
-            raise ValueError(f"{name} must be at least 1, got {v}")
-
-
-def conv_output_size_padded(n: int, k: int, stride: int = 1, pad_before: int = 0, pad_after: int = 0,
-                            dilation: int = 1) -> int:
-    """``floor((n + p_before + p_after - d(k-1) - 1) / s) + 1``: output length along one axis."""
-    for name, v in {"n": n, "k": k, "stride": stride, "dilation": dilation,
-                    "pad_before": pad_before, "pad_after": pad_after}.items():
-        if not isinstance(v, Integral) or isinstance(v, bool):
-            raise ValueError(f"{name} must be a whole number, got {v!r}")
-    _check_positive(**{"input size n": n, "kernel size k": k, "stride s": stride, "dilation d": dilation})
-    if pad_before < 0 or pad_after < 0:
-        raise ValueError(f"padding must be 0 or more, got {pad_before} before and {pad_after} after")
+    ``padding`` is ``p`` on both sides or a pair ``(p_before, p_after)``; ValueError when the kernel's span
+    ``d(k-1) + 1`` is longer than the padded input. The one copy of this formula: ``conv2d`` uses it, and so do the
+    layers of ``core.receptive`` and ``core.depth``, where a max pooling layer with floor rounding slides its window
+    exactly like a convolution of the same kernel, stride, padding and dilation (``nn.MaxPool2d`` gives the shape of
+    ``nn.Conv2d``). It lives here, with the convolution that defines it, because ``core.conv`` imports nothing from
+    ``core`` but ``core.arguments``: every module can use it without an import cycle. ``core.pooling`` has its own
+    ``pool_output_size`` for what only ``pool2d`` does (``ceil_mode``, torch's ``p <= k // 2``, no dilation).
+    """
+    n = whole_number(n, "input size n", at_least=1)
+    k = whole_number(k, "kernel size k", at_least=1)
+    stride = whole_number(stride, "stride s", at_least=1)
+    dilation = whole_number(dilation, "dilation d", at_least=1)
+    if isinstance(padding, Integral):
+        pad_before = pad_after = whole_number(padding, "padding p", at_least=0)
+    else:
+        try:
+            before, after = padding
+        except (TypeError, ValueError):
+            raise ValueError(f"padding p must be a whole number or a pair (before, after), got {padding!r}") from None
+        pad_before = whole_number(before, "padding p before", at_least=0)
+        pad_after = whole_number(after, "padding p after", at_least=0)
     span = dilation * (k - 1) + 1
     padded = n + pad_before + pad_after
     if span > padded:
@@ -91,17 +92,11 @@ def conv_output_size_padded(n: int, k: int, stride: int = 1, pad_before: int = 0
     return (padded - span) // stride + 1
 
 
-def conv_output_size(n: int, k: int, stride: int = 1, padding: int = 0, dilation: int = 1) -> int:
-    """``floor((n + 2p - d(k-1) - 1) / s) + 1``: output length along one axis with padding ``p`` on both sides."""
-    if not isinstance(padding, Integral) or isinstance(padding, bool) or padding < 0:
-        raise ValueError(f"padding p must be a whole number, 0 or more, got {padding!r}")
-    return conv_output_size_padded(n, k, stride, padding, padding, dilation)
-
-
 def resolve_padding(padding, kernel_size, dilation=1, stride=1) -> Padding:
     """Explicit ``((top, bottom), (left, right))``; "same" pads ``d(k-1)`` in all, the odd pixel right/bottom."""
     k, d, s = as_pair(kernel_size, "kernel_size"), as_pair(dilation, "dilation"), as_pair(stride, "stride")
-    _check_positive(kernel_size=min(k), dilation=min(d), stride=min(s))
+    for name, v in {"kernel_size": min(k), "dilation": min(d), "stride": min(s)}.items():
+        whole_number(v, name, at_least=1)
     if isinstance(padding, str):
         if padding == "valid":
             return (0, 0), (0, 0)
@@ -137,15 +132,6 @@ def pad2d(x: np.ndarray, pads: Padding, padding_mode: str = "zeros") -> np.ndarr
     return np.pad(x, [(0, 0)] * (x.ndim - 2) + [pads[0], pads[1]], mode=PADDING_MODES[padding_mode])
 
 
-def work_dtype(x: np.ndarray, op: str = "conv2d") -> tuple[np.dtype, np.dtype]:
-    """(dtype computed in, dtype returned): floats keep theirs (float16 is computed in float32), the rest float64."""
-    if not (np.issubdtype(x.dtype, np.number) or x.dtype == bool) or np.issubdtype(x.dtype, np.complexfloating):
-        raise ValueError(f"{op} works on real numbers; got an array of {x.dtype}")
-    if np.issubdtype(x.dtype, np.floating):
-        return np.promote_types(x.dtype, np.float32), x.dtype
-    return np.dtype(np.float64), np.dtype(np.float64)
-
-
 @dataclass(frozen=True)
 class _Setup:
     """Everything ``conv2d`` and ``conv_step`` agree on: the padded input, the kernel they apply, s, d, pads."""
@@ -171,15 +157,16 @@ def _setup(x, weight, stride, padding, dilation, padding_mode, flip) -> _Setup:
     if w.shape[1] != x.shape[0]:
         raise ValueError(f"the weight {w.shape} expects C_in = {w.shape[1]} input channels but x {x.shape} has "
                          f"{x.shape[0]}; the second axis of the weight must match the first axis of x")
-    work, out_dtype = work_dtype(x)
+    work, out_dtype = work_dtype(x, "conv2d")
     kh, kw = w.shape[-2:]
-    _check_positive(**{"kernel height kh": kh, "kernel width kw": kw, "C_out": w.shape[0], "C_in": w.shape[1]})
+    for name, v in {"kernel height kh": kh, "kernel width kw": kw, "C_out": w.shape[0], "C_in": w.shape[1]}.items():
+        whole_number(v, name, at_least=1)
     s, d = as_pair(stride, "stride"), as_pair(dilation, "dilation")
     pads = resolve_padding(padding, (kh, kw), d, s)
     out_shape = []
     for axis, n, k, s_, p_, d_ in zip(("height", "width"), x.shape[1:], (kh, kw), s, pads, d, strict=True):
         try:
-            out_shape.append(conv_output_size_padded(n, k, s_, *p_, d_))
+            out_shape.append(conv_output_size(n, k, s_, p_, d_))
         except ValueError as error:
             raise ValueError(f"along the {axis}: {error}") from None
     w = w.astype(work, copy=False)
@@ -406,8 +393,8 @@ def _triangle(t):
     return np.clip(1.0 - np.abs(t), 0.0, None)
 
 
-def _gaussian(t, variance: float = 1.0):
-    return np.exp(-np.square(t) / (2 * variance)) / np.sqrt(2 * np.pi * variance)
+def _gaussian(t):
+    return np.exp(-np.square(t) / 2) / np.sqrt(2 * np.pi)
 
 
 def _exponential_decay(t):
@@ -435,13 +422,3 @@ SIGNALS: dict[str, Signal] = {
 At a jump a signal takes the midpoint of the jump (``np.heaviside(t, 0.5)``): on a grid that has the jump on it,
 the trapezoid rule is then exact for one jump, where the value 1 would add ``dt/2`` of area per jump.
 """
-
-
-CLOSED_FORMS: dict[tuple[str, str], Callable[[np.ndarray], np.ndarray]] = {
-    ("rectangle", "rectangle"): _triangle,
-    ("gaussian", "gaussian"): lambda t: _gaussian(t, variance=2.0),
-    ("exponential_decay", "exponential_decay"): lambda t: np.maximum(t, 0.0) * np.exp(-np.maximum(t, 0.0)),
-    ("rectangle", "step"): lambda t: np.clip(np.asarray(t) + 0.5, 0.0, 1.0),
-    ("step", "exponential_decay"): lambda t: 1.0 - np.exp(-np.maximum(t, 0.0)),
-}
-"""Exact ``f*g`` for pairs ``(f, g)`` of SIGNALS: rect*rect = triangle, N(0,1)*N(0,1) = N(0,2), and so on."""

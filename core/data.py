@@ -1,4 +1,5 @@
-"""Image datasets for the training lessons: real digits offline, generated shapes, MNIST and Fashion-MNIST.
+"""Image datasets for the trainer: real digits offline, generated shapes, MNIST and Fashion-MNIST, and the resizing
+that brings any picture to their format.
 
 Every dataset leaves this module as a ``Dataset``: images float32 ``(N, 1, H, W)`` in [0, 1], labels int64 ``(N,)``.
 ``"digits"`` and ``"shapes"`` work offline; ``"mnist"`` and ``"fashion_mnist"`` are downloaded once into a per-user
@@ -413,24 +414,6 @@ def load_mnist(seed: int = 0, **options) -> Dataset:
 def load_fashion_mnist(seed: int = 0, **options) -> Dataset:
     """Fashion-MNIST (downloaded once); the same options as ``load_mnist``."""
     return _load_downloaded("fashion_mnist", FASHION_CLASSES, seed, **options)
-
-
-def load_mnist_dir(path: str | os.PathLike, n_train: int = 8000, seed: int = 0) -> Dataset:
-    """MNIST's 10,000 test images read from ``path`` (t10k-*-ubyte.gz), split stratified into ``n_train`` / rest."""
-    from sklearn.model_selection import train_test_split
-
-    folder = Path(path)
-    files = [folder / "t10k-images-idx3-ubyte.gz", folder / "t10k-labels-idx1-ubyte.gz"]
-    if not all(f.is_file() for f in files):
-        raise DatasetUnavailable("mnist", f"{folder} does not hold t10k-images-idx3-ubyte.gz and "
-                                          "t10k-labels-idx1-ubyte.gz.")
-    x, y = _idx_dataset("mnist", read_idx(files[0]), read_idx(files[1]), DIGIT_CLASSES)
-    if not 0 < n_train < len(y):
-        raise ValueError(f"n_train must be between 1 and {len(y) - 1}, got {n_train}")
-    i_train, i_test = train_test_split(np.arange(len(y)), train_size=n_train, stratify=y.numpy(), random_state=seed)
-    return Dataset(x[i_train], y[i_train], x[i_test], y[i_test], list(DIGIT_CLASSES),
-                   "MNIST test set (10,000 images), split here into training and test parts. "
-                   + DATASETS["mnist"].description)
 
 
 # ---- the registry ----------------------------------------------------------------------------------------------

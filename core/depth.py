@@ -2,7 +2,7 @@
 combines, and the receptive-field question.
 
 A layer is ``kind-kernel-stride-dilation`` in a link (``conv-3-1-1``, ``pool-2-2-1``); padding is always 0 here, so
-each layer's output shrinks by ``d(k - 1)`` and divides by the stride (``core.receptive.output_size``).
+each layer's output shrinks by ``d(k - 1)`` and divides by the stride (``core.conv.conv_output_size``).
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.receptive import KINDS, field_bounds, output_size, receptive_fields
+from core.conv import conv_output_size
+from core.receptive import KINDS, field_bounds, receptive_fields
 
 KERNELS = (1, 2, 3, 5, 7)
 STRIDES = (1, 2, 3)
@@ -52,8 +53,8 @@ def output_shapes(layers: list[dict], h: int, w: int) -> list[tuple[int, int]]:
     shapes = []
     for index, layer in enumerate(layers, 1):
         try:
-            h = output_size(h, layer["kernel"], layer.get("stride", 1), 0, layer.get("dilation", 1))
-            w = output_size(w, layer["kernel"], layer.get("stride", 1), 0, layer.get("dilation", 1))
+            h = conv_output_size(h, layer["kernel"], layer.get("stride", 1), 0, layer.get("dilation", 1))
+            w = conv_output_size(w, layer["kernel"], layer.get("stride", 1), 0, layer.get("dilation", 1))
         except ValueError as error:
             raise StackError(index, str(error)) from None
         shapes.append((h, w))

@@ -24,18 +24,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from core.arguments import quote_typed_text
+
 FUNCTIONS = ("sin", "cos", "tan", "exp", "log", "sqrt", "abs", "tanh")
 VARIABLES = ("x", "y")
 CONSTANTS = {"pi": math.pi, "e": math.e}
 MAX_TEXT = 200
 MAX_DEPTH = 50
 _HINT = "A formula in x and y looks like x**2 + 3*sin(y) or (x - 1)^2 + y^2."
-
-
-def _show(piece: str, limit: int = 20) -> str:
-    """``piece`` safe to print: invisible characters as ``U+200B``, at most ``limit`` characters."""
-    shown = "".join(c if c.isprintable() else f"U+{ord(c):04X}" for c in piece[: limit + 1])
-    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
 
 
 class ExprError(ValueError):
@@ -46,7 +42,7 @@ class ExprError(ValueError):
 
     def __init__(self, code: str, token: str = "", position: int = -1, detail: str = ""):
         assert code in self.CODES, code
-        self.code, self.token, self.position, self.detail = code, _show(token), position, detail
+        self.code, self.token, self.position, self.detail = code, quote_typed_text(token), position, detail
         super().__init__(f"{detail} {_HINT}")
 
     def __reduce__(self):  # picklable (Streamlit's cache pickles what it stores)
@@ -459,8 +455,8 @@ def _tokens(text: str) -> list[_Token]:
         if kind == "other":
             hint = f" Write x**{_SUPERSCRIPTS.index(piece)} or x^{_SUPERSCRIPTS.index(piece)}." \
                 if piece in _SUPERSCRIPTS else ""
-            raise ExprError("chars", piece, position, f"‘{_show(piece)}’ (at {position + 1}) cannot be used in a "
-                            f"formula.{hint}")
+            raise ExprError("chars", piece, position,
+                            f"‘{quote_typed_text(piece)}’ (at {position + 1}) cannot be used in a formula.{hint}")
         if kind != "space":
             value = m.group()
             tokens.append(_Token(kind, piece, "**" if value == "^" else value, position))
@@ -472,13 +468,15 @@ def _unknown(token: _Token, called: bool) -> ExprError:
     if called:
         known = lower if lower in FUNCTIONS else {"ln": "log"}.get(lower)
         hint = f" Did you mean {known}?" if known else ""
-        return ExprError("unknown_function", token.text, token.position, f"‘{_show(token.text)}’ is not a function "
-                         f"this page knows; the functions are {', '.join(FUNCTIONS)}.{hint}")
+        return ExprError("unknown_function", token.text, token.position,
+                         f"‘{quote_typed_text(token.text)}’ is not a function this page knows; the functions are "
+                         f"{', '.join(FUNCTIONS)}.{hint}")
     known = lower if lower in _NAMES else None
     hint = f" Did you mean {known}?" if known else (" Write x*y for a product." if len(token.value) == 2 and
                                                      set(token.value) <= set(VARIABLES) else "")
-    return ExprError("unknown_name", token.text, token.position, f"‘{_show(token.text)}’ is not a name this page "
-                     f"knows; a formula uses x, y, pi and e.{hint}")
+    return ExprError("unknown_name", token.text, token.position,
+                     f"‘{quote_typed_text(token.text)}’ is not a name this page knows; a formula uses x, y, pi and e."
+                     f"{hint}")
 
 
 class _Parser:
@@ -524,21 +522,22 @@ class _Parser:
         before = self.tokens[self.i - 1]
         simple = before.kind != "op" and token.kind == "name"  # 2x, 2pi, x y: "write 2*x" says it all
         hint = f"write {before.text}*{token.text}" if simple else "write a product with *, as in 2*x or (x + 1)*y"
-        raise ExprError("syntax", token.text, token.position, f"An operator is missing before ‘{_show(token.text)}’ "
-                        f"(at {token.position + 1}): {hint}.")
+        raise ExprError("syntax", token.text, token.position,
+                        f"An operator is missing before ‘{quote_typed_text(token.text)}’ (at {token.position + 1}): "
+                        f"{hint}.")
 
     def operand(self) -> Node:
         token = self.peek()
         if token is None:
             last = self.tokens[-1]
             raise ExprError("syntax", last.text, last.position, f"The formula ends too early: something is missing "
-                            f"after ‘{_show(last.text)}’ (at {last.position + 1}).")
+                            f"after ‘{quote_typed_text(last.text)}’ (at {last.position + 1}).")
         self.take()
         if token.kind == "number":
             value = float(token.value)
             if not math.isfinite(value):
-                raise ExprError("not_finite", token.text, token.position, f"‘{_show(token.text)}’ is too large a "
-                                "number (over 1.8e308).")
+                raise ExprError("not_finite", token.text, token.position,
+                                f"‘{quote_typed_text(token.text)}’ is too large a number (over 1.8e308).")
             return Number(value)
         if token.kind == "name":
             return self.name(token)

@@ -22,11 +22,11 @@ integers and booleans become float64). ``b`` may be ``None``: no bias, as in tor
 from __future__ import annotations
 
 from dataclasses import dataclass
-from numbers import Integral
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from core.arguments import whole_number
 from core.pooling import global_avg_pool
 
 # ---- arguments --------------------------------------------------------------------------------------------
@@ -90,12 +90,6 @@ def _with_bias(y: np.ndarray, bias: np.ndarray | None, work: np.dtype, out: np.d
     return y.astype(out, copy=False)
 
 
-def _whole(value, name: str) -> int:
-    if not isinstance(value, Integral) or isinstance(value, bool) or value < 1:
-        raise ValueError(f"{name} must be a whole number, at least 1, got {value!r}")
-    return int(value)
-
-
 # ---- dense <-> convolution weights --------------------------------------------------------------------------
 
 
@@ -115,7 +109,7 @@ def linear_to_conv(W, b, input_shape) -> tuple[np.ndarray, np.ndarray | None]:
         c, h, w = input_shape
     except (TypeError, ValueError):
         raise ValueError(f"input_shape must be (C, H, W), got {input_shape!r}") from None
-    c, h, w = _whole(c, "C"), _whole(h, "H"), _whole(w, "W")
+    c, h, w = whole_number(c, "C", at_least=1), whole_number(h, "H", at_least=1), whole_number(w, "W", at_least=1)
     if W.shape[1] != c * h * w:
         raise ValueError(f"W {W.shape} takes {W.shape[1]} inputs but a flattened (C, H, W) = ({c}, {h}, {w}) map has "
                          f"C*H*W = {c * h * w}; W's second dimension must equal C*H*W")
@@ -206,12 +200,13 @@ def classifier_head_as_conv(x, W, b) -> np.ndarray:
 
 def param_counts(in_features: int, out_features: int, kernel_hw=(1, 1)) -> dict[str, int]:
     """``dense = in*out + out``, ``conv = out*in*kh*kw + out`` (bias included in both): equal for a 1x1 kernel."""
-    n_in, n_out = _whole(in_features, "in_features"), _whole(out_features, "out_features")
+    n_in = whole_number(in_features, "in_features", at_least=1)
+    n_out = whole_number(out_features, "out_features", at_least=1)
     try:
         kh, kw = kernel_hw
     except (TypeError, ValueError):
         raise ValueError(f"kernel_hw must be a pair (kh, kw), got {kernel_hw!r}") from None
-    kh, kw = _whole(kh, "kh"), _whole(kw, "kw")
+    kh, kw = whole_number(kh, "kh", at_least=1), whole_number(kw, "kw", at_least=1)
     return {"dense": n_in * n_out + n_out, "conv": n_out * n_in * kh * kw + n_out}
 
 
@@ -234,9 +229,8 @@ def compare(x, W, b) -> dict:
 def example(channels: int, size: int, outputs: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """A readable example, deterministic per ``seed``: ``x`` (C, size, size) in steps of 0.5 within [-2, 2], ``W``
     (outputs, C) in quarter steps within [-1, 1], ``b`` (outputs,) in halves within [-1, 1] (all float64)."""
-    for name, value, low in (("channels", channels, 1), ("size", size, 1), ("outputs", outputs, 1)):
-        if _whole(value, name) < low:
-            raise ValueError(f"{name} must be at least {low}, got {value}")
+    for name, value in (("channels", channels), ("size", size), ("outputs", outputs)):
+        whole_number(value, name, at_least=1)
     rng = np.random.default_rng([seed, channels, size, outputs])
     x = rng.integers(-4, 5, size=(channels, size, size)) / 2
     W = rng.integers(-4, 5, size=(outputs, channels)) / 4

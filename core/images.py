@@ -1,6 +1,7 @@
-"""Images for the convolution lesson: safe decoding of uploads, built-in pictures, shifting and cropping.
+"""Pictures for the image lessons (convolution, pooling, activations, depth, the trainer): safe decoding of uploads,
+built-in pictures, shifting, cropping and tiling feature maps.
 
-Every image leaves this module as a read-only float64 array ``(H, W, 3)`` of RGB values in [0, 1]:
+Every picture loaded here leaves this module as a read-only float64 array ``(H, W, 3)`` of RGB values in [0, 1]:
 uploads of any Pillow mode are converted (transparent parts composited on white), turned upright by
 their EXIF orientation and downscaled so that the long side is at most ``MAX_SIDE`` pixels.
 """

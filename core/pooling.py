@@ -30,6 +30,10 @@ block of runs after a pause, torch 2.13 with its default 2 threads in the same r
 ``return_indices=True`` follows torch's own loop instead, one window offset at a time in row-major order: a
 cell takes over when it is larger than the best so far or is NaN, so ties go to the first maximum and NaN to the
 last NaN, and a window of -inf names its first cell inside the input.
+
+``shift_curve`` measures what pooling is for: how much a feature map (``feature_map``, conv then ReLU) changes when
+the input moves a few pixels to the right, against how much its max- and avg-pooled maps change
+(``relative_change``, ``‖b − a‖ / ‖a‖``).
 """
 
 from __future__ import annotations
@@ -39,9 +43,8 @@ from numbers import Integral
 
 import numpy as np
 
-from core.conv import as_pair, work_dtype
-
-Pair = tuple[int, int]
+from core.arguments import Pair, as_pair, whole_number, work_dtype
+from core.conv import conv2d
 
 
 @dataclass(frozen=True)
@@ -63,24 +66,15 @@ POOL_MODES: dict[str, PoolMode] = {
 """Pooling modes by stable name (selectbox, URL and tests use the same names)."""
 
 
-# ---- arguments --------------------------------------------------------------------------------------------
-
-
-def _whole(value, name: str) -> int:
-    if not isinstance(value, Integral) or isinstance(value, bool):
-        raise ValueError(f"{name} must be a whole number, got {value!r}")
-    return int(value)
+# ---- output size ------------------------------------------------------------------------------------------
 
 
 def pool_output_size(n: int, size: int, stride: int | None = None, padding: int = 0, ceil_mode: bool = False) -> int:
     """``floor((n + 2p - k) / s) + 1`` (ceil_mode: ``ceil``, minus a last window starting past ``n + p``)."""
-    n, k, p = _whole(n, "input size n"), _whole(size, "window size k"), _whole(padding, "padding p")
-    s = k if stride is None else _whole(stride, "stride s")
-    for name, v in {"input size n": n, "window size k": k, "stride s": s}.items():
-        if v < 1:
-            raise ValueError(f"{name} must be at least 1, got {v}")
-    if p < 0:
-        raise ValueError(f"padding p must be 0 or more, got {p}")
+    n = whole_number(n, "input size n", at_least=1)
+    k = whole_number(size, "window size k", at_least=1)
+    s = k if stride is None else whole_number(stride, "stride s", at_least=1)
+    p = whole_number(padding, "padding p", at_least=0)
     if p > k // 2:
         raise ValueError(f"padding p={p} is more than half the window size k={k} (PyTorch allows p <= k // 2 = "
                          f"{k // 2}): a window could then cover nothing but padding; use less padding or a larger "
@@ -258,3 +252,36 @@ def pool_step(x, size, stride, padding, i: int, j: int, mode: str, ceil_mode: bo
     count = int(np.count_nonzero(~is_overhang))
     return PoolStep(window, is_padding, is_overhang, rows, cols, None, float(total), count,
                     float(total / st.xp.dtype.type(count)))
+
+
+# ---- a small shift of the input, before and after pooling -------------------------------------------------
+
+
+def relative_change(a: np.ndarray, b: np.ndarray) -> float:
+    """``‖b − a‖ / ‖a‖`` (Frobenius norms); 0 when both are zero."""
+    norm = float(np.linalg.norm(a))
+    return float(np.linalg.norm(b - a)) / norm if norm else 0.0
+
+
+def feature_map(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """The usual CNN block before pooling: ``relu(conv2d(x, w))`` with "same" padding, for a 2-D ``x`` and ``w``."""
+    return np.maximum(conv2d(x, w, padding="same"), 0.0)
+
+
+def shift_curve(x: np.ndarray, w: np.ndarray, shifts: range, size: int) -> dict[str, list[float]]:
+    """For each right-shift s: ``relative_change`` of the feature map, and of its max- and avg-pooled maps
+    (``size`` × ``size`` windows, stride ``size``).
+
+    The shifted input is compared on the same canvas as the original (the pixels shifted in are zeros).
+    """
+    from core.images import shift_image  # here, not at the top: core.images loads Pillow and scikit-learn
+
+    base = feature_map(x, w)
+    pooled = {mode: pool2d(base, size, mode=mode) for mode in ("max", "avg")}
+    curve: dict[str, list[float]] = {"feature": [], "max": [], "avg": []}
+    for s in shifts:
+        moved = feature_map(shift_image(x, 0, s), w)
+        curve["feature"].append(relative_change(base, moved))
+        for mode in ("max", "avg"):
+            curve[mode].append(relative_change(pooled[mode], pool2d(moved, size, mode=mode)))
+    return curve

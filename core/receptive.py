@@ -25,11 +25,12 @@ from __future__ import annotations
 import copy
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
-from numbers import Integral
 
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from core.arguments import whole_number
 
 KINDS = ("conv", "pool")
 """Layer kinds a stack may hold: a convolution (``nn.Conv2d``) or max pooling (``nn.MaxPool2d``)."""
@@ -41,25 +42,6 @@ Bounds = tuple[int, int, int, int]  # (top, left, bottom, right), inclusive, in 
 
 
 # ---- the formula ------------------------------------------------------------------------------------------
-
-
-def _whole(value, what: str, lowest: int) -> int:
-    if not isinstance(value, Integral) or isinstance(value, bool) or value < lowest:
-        raise ValueError(f"{what} must be a whole number >= {lowest}, got {value!r}")
-    return int(value)
-
-
-def output_size(n_in: int, kernel: int, stride: int = 1, padding: int = 0, dilation: int = 1) -> int:
-    """``n_out = floor((n + 2p - d(k - 1) - 1) / s) + 1``; ValueError when the kernel spans more than ``n + 2p``."""
-    n = _whole(n_in, "input size n", 1)
-    k, s = _whole(kernel, "kernel k", 1), _whole(stride, "stride s", 1)
-    p, d = _whole(padding, "padding p", 0), _whole(dilation, "dilation d", 1)
-    span = d * (k - 1) + 1
-    if span > n + 2 * p:
-        raise ValueError(f"the kernel spans {span} cells (d(k-1)+1 with k={k}, d={d}) but the padded input has only "
-                         f"{n + 2 * p} (n={n} plus 2p={2 * p}): there is no output; use a smaller kernel or dilation, "
-                         "more padding or a larger input")
-    return (n + 2 * p - span) // s + 1
 
 
 def _layer(index: int, layer) -> dict:
@@ -82,7 +64,7 @@ def _layer(index: int, layer) -> dict:
     params = {}
     for key, lowest in (("kernel", 1), ("stride", 1), ("padding", 0), ("dilation", 1)):
         try:
-            params[key] = _whole(layer.get(key, _DEFAULTS.get(key)), key, lowest)
+            params[key] = whole_number(layer.get(key, _DEFAULTS.get(key)), key, at_least=lowest)
         except ValueError as error:
             raise ValueError(f"{where} ({name}): {error}") from None
     return {"name": name, "kind": kind, **params}
@@ -116,8 +98,8 @@ def _pair_of(value, what: str) -> tuple[int, int]:
     if isinstance(value, Sequence) and not isinstance(value, str):
         if len(value) != 2:
             raise ValueError(f"{what} must be one whole number or a pair (H, W), got {value!r}")
-        return _whole(value[0], what, 1), _whole(value[1], what, 1)
-    n = _whole(value, what, 1)
+        return whole_number(value[0], what, at_least=1), whole_number(value[1], what, at_least=1)
+    n = whole_number(value, what, at_least=1)
     return n, n
 
 
@@ -129,7 +111,7 @@ def field_bounds(fields_entry: Mapping, i: int, j: int, input_size=None) -> Boun
     range (``top > bottom`` or ``left > right``).
     """
     size, jump, start = fields_entry["size"], fields_entry["jump"], fields_entry["start"]
-    i, j = _whole(i, "output row i", 0), _whole(j, "output column j", 0)
+    i, j = whole_number(i, "output row i", at_least=0), whole_number(j, "output column j", at_least=0)
     half = (size - 1) / 2
     top, left = round(start + i * jump - half), round(start + j * jump - half)  # whole numbers: -sum p*jump + i*jump
     bottom, right = top + size - 1, left + size - 1
@@ -149,8 +131,8 @@ def stack_to_model(layers: Sequence[Mapping], in_channels: int = 1, channels: in
     Pooling keeps the channel count. Torch refuses pooling padding above ``k // 2``, and so does this.
     """
     fields = receptive_fields(layers)
-    c = _whole(in_channels, "in_channels", 1)
-    channels = _whole(channels, "channels", 1)
+    c = whole_number(in_channels, "in_channels", at_least=1)
+    channels = whole_number(channels, "channels", at_least=1)
     modules: list[tuple[str, nn.Module]] = []
     for index, f in enumerate(fields):
         k, s, p, d = f["kernel"], f["stride"], f["padding"], f["dilation"]
@@ -284,10 +266,10 @@ def receptive_field_of(model: nn.Module, layer_name: str, unit: tuple[int, int, 
         raise ValueError(f"no layer named {layer_name!r}; the model's layers are {', '.join(names)}")
     if not (isinstance(input_shape, Sequence) and len(input_shape) == 3):
         raise ValueError(f"input_shape must be (C, H, W), got {input_shape!r}")
-    shape = tuple(_whole(v, "input_shape entry", 1) for v in input_shape)
+    shape = tuple(whole_number(v, "input_shape entry", at_least=1) for v in input_shape)
     if not (isinstance(unit, Sequence) and len(unit) == 3):
         raise ValueError(f"unit must be (channel, i, j), got {unit!r}")
-    c, i, j = (_whole(v, "unit entry", 0) for v in unit)
+    c, i, j = (whole_number(v, "unit entry", at_least=0) for v in unit)
 
     probe = _positive(model)
     with torch.enable_grad():

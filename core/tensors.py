@@ -20,6 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from core.arguments import quote_typed_text
+
 MAX_NDIM = 6
 MAX_SIZE = 10_000
 MAX_TEXT = 200
@@ -31,12 +33,6 @@ Shape = tuple[int, ...]
 # ---- reading and writing shapes --------------------------------------------------------------------------------
 
 
-def _show(piece: str, limit: int = 20) -> str:
-    """``piece`` safe to print: invisible characters as ``U+200B``, at most ``limit`` characters."""
-    shown = "".join(c if c.isprintable() else f"U+{ord(c):04X}" for c in piece[: limit + 1])
-    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
-
-
 class ShapeError(ValueError):
     """A shape string that cannot be read. ``code`` says what is wrong (for translated messages), ``token`` the
     offending piece (at most 20 characters) or ""."""
@@ -45,7 +41,7 @@ class ShapeError(ValueError):
 
     def __init__(self, code: str, token: str = "", detail: str = ""):
         assert code in self.CODES, code
-        self.code, self.token, self.detail = code, _show(token), detail
+        self.code, self.token, self.detail = code, quote_typed_text(token), detail
         super().__init__(f"{detail} {_HINT}")
 
     def __reduce__(self):  # picklable (Streamlit's cache pickles return values)
@@ -81,11 +77,11 @@ def parse_shape(text: str) -> Shape:
         if kind == "minus" and items and items[-1][0] == "int" and m.start() == end:
             raise ShapeError("chars", piece[0], f"‘{piece[0]}’ cannot be used in a shape.")  # "3-4": not a sign
         if kind == "minus":
-            raise ShapeError("negative", piece, f"‘{_show(piece)}’ is negative: a size is 0 or more.")
+            raise ShapeError("negative", piece, f"‘{quote_typed_text(piece)}’ is negative: a size is 0 or more.")
         if kind == "decimal":
-            raise ShapeError("not_integer", piece, f"‘{_show(piece)}’ is not a whole number.")
+            raise ShapeError("not_integer", piece, f"‘{quote_typed_text(piece)}’ is not a whole number.")
         if kind == "other":
-            raise ShapeError("chars", piece, f"‘{_show(piece)}’ cannot be used in a shape.")
+            raise ShapeError("chars", piece, f"‘{quote_typed_text(piece)}’ cannot be used in a shape.")
         if kind != "space":
             items.append((kind, piece))
         end = m.end()
@@ -111,7 +107,8 @@ def parse_shape(text: str) -> Shape:
         raise ShapeError("too_many_axes", "", f"A shape here has at most {MAX_NDIM} axes; this one has {len(digits)}.")
     for piece in digits:
         if int(piece) > MAX_SIZE:
-            raise ShapeError("too_large", piece, f"‘{_show(piece)}’ is too large: a size here is at most {MAX_SIZE}.")
+            raise ShapeError("too_large", piece,
+                             f"‘{quote_typed_text(piece)}’ is too large: a size here is at most {MAX_SIZE}.")
     return tuple(int(piece) for piece in digits)
 
 

@@ -1,4 +1,5 @@
-"""The same convolutions computed by PyTorch, for the live "core vs torch" check the lessons show."""
+"""The lessons' math computed by PyTorch, for the live "core vs torch" checks the pages show: convolution, pooling
+and the activation functions (torch is imported on first use, so a page that never checks does not load it)."""
 
 from __future__ import annotations
 

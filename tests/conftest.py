@@ -1,17 +1,14 @@
-"""Shared test fixtures: the project root on sys.path, AppTest helpers, and the browser rig."""
+"""Shared test fixtures and helpers: the project root on sys.path, AppTest helpers, and the browser fixtures.
+
+What the benchmarks use too (AppTest of a page, the ``streamlit run`` server, Chromium, the browser helpers) lives in
+``harness/``; this file wraps it in fixtures.
+"""
 
 from __future__ import annotations
 
-import contextlib
 import os
-import shutil
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -19,9 +16,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-ARTIFACTS = ROOT / "artifacts"
 
-from tests.apptest import app_test  # noqa: E402  (re-exported for the tests)
+from harness.apptest import app_test  # noqa: E402  (re-exported for the tests)
+from harness.server import CHROMIUM_ARGS, NO_CHROMIUM, Server, find_chromium, run_server  # noqa: E402
 from ui.shell.registry import all_pages  # noqa: E402
 
 
@@ -41,48 +38,16 @@ PAGE_PARTS = [(spec, part) for spec in PAGES for part in (spec.parts or (None,))
 """Every view of the app: each page, and each part of a lesson with parts."""
 
 
-# ---- browser rig ------------------------------------------------------------------------------------
-
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-
-
-def find_chromium() -> str | None:
-    """``$CHROMIUM_PATH``, else ``/usr/bin/chromium``, else ``chromium`` (or ``chromium-browser``) on PATH."""
-    candidates = [os.environ.get("CHROMIUM_PATH"), "/usr/bin/chromium", shutil.which("chromium"),
-                  shutil.which("chromium-browser")]
-    return next((c for c in candidates if c and os.access(c, os.X_OK)), None)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for_health(base_url: str, process: subprocess.Popen, timeout: float = 90.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"streamlit exited early with code {process.returncode}")
-        try:
-            with urllib.request.urlopen(f"{base_url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise TimeoutError(f"{base_url}/_stcore/health did not answer within {timeout:.0f} s")
+# ---- browser fixtures (the rig itself is harness.server) ---------------------------------------------------
 
 
 @pytest.fixture(scope="session")
 def chromium_path() -> str:
     path = find_chromium()
     if path is None:
-        message = ("NO CHROMIUM FOUND: browser tests need a Chromium binary. Install one "
-                   "(apt-get install -y chromium) or set CHROMIUM_PATH to its path.")
         if os.environ.get("REQUIRE_BROWSER"):
-            pytest.fail(message)
-        pytest.skip(message)
+            pytest.fail(NO_CHROMIUM)
+        pytest.skip(NO_CHROMIUM)
     return path
 
 
@@ -97,41 +62,9 @@ def browser_context_args() -> dict:
     return {"viewport": {"width": 1280, "height": 800}, "locale": "en-US"}
 
 
-@dataclass(frozen=True)
-class Server:
-    url: str
-    log_path: Path
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-
-@contextlib.contextmanager
-def run_server() -> Iterator[Server]:
-    """A real ``streamlit run app.py`` on a free loopback port; its log is kept under artifacts/logs."""
-    port = free_port()
-    (ARTIFACTS / "logs").mkdir(parents=True, exist_ok=True)
-    log_path = ARTIFACTS / "logs" / f"streamlit-{port}.log"
-    with open(log_path, "w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless=true",
-             f"--server.port={port}", "--server.address=127.0.0.1"],
-            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-        )
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for_health(base_url, process)
-        yield Server(base_url, log_path)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-
-
 @pytest.fixture(scope="session")
 def server() -> Iterator[Server]:
+    """One real ``streamlit run app.py`` for the whole test session (``harness.server.run_server``)."""
     with run_server() as running:
         yield running
 
@@ -173,7 +106,7 @@ def plotly_array(value) -> np.ndarray:
 
 @pytest.fixture
 def console_errors(page) -> list[str]:
-    """The browser page's console errors, page errors and failed requests (``tests.test_browser.watch_errors``)."""
-    from tests.test_browser import watch_errors
+    """The browser page's console errors, page errors and failed requests (``harness.browser.watch_errors``)."""
+    from harness.browser import watch_errors
 
     return watch_errors(page)

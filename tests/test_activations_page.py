@@ -1,5 +1,6 @@
 """AppTest of the activation lesson: every part, its numbers against torch, its snippets, bad input."""
 
+import itertools
 import subprocess
 import sys
 
@@ -52,9 +53,13 @@ def test_gallery_with_nothing_picked_asks_for_a_pick():
 
 
 def test_a_bad_activation_list_in_the_link_falls_back_with_a_notice():
-    at = lesson({"part": "gallery", "acts": "relu,__import__('os')"})
-    assert at.toast and "acts" in at.toast[0].value
+    from ui.shell.url_state import shown
+
+    raw = "relu,__import__('os')"
+    at = lesson({"part": "gallery", "acts": raw})
     assert at.pills(key="activations_pick").value == ["sigmoid", "tanh", "relu"]
+    assert [toast.value for toast in at.toast] == [translate("url.bad_value", "en", name="acts", value=shown(raw),
+                                                             default="sigmoid,tanh,relu")]
 
 
 @pytest.mark.parametrize(("w", "b"), [(2.0, 1.0), (-0.5, 2.5), (1.0, 0.0)])
@@ -140,9 +145,52 @@ def test_bad_points_are_explained(text, code, line):
     assert translate("activations.fit.error." + code, "en", line=line or "?") in texts(at)
 
 
-def test_own_points_are_fitted():
-    at = lesson({"part": "fit", "target": "own", "steps": "200"})
-    assert any(m.value.startswith("Final loss with") for m in at.markdown)
+def torch_fit_loss(x: np.ndarray, y: np.ndarray, hidden: tuple[int, ...], module: nn.Module | None, steps: int,
+                   lr: float, seed: int) -> float:
+    """The final mean squared error (in y's units) of a 1 → hidden → 1 MLP trained full-batch with Adam on x and y
+    standardised, float32, torch's default init from ``seed``: written here with plain torch, not with core's fit."""
+    xs = torch.from_numpy(((x - x.mean()) / x.std()).astype(np.float32)[:, None])
+    ys = torch.from_numpy(((y - y.mean()) / y.std()).astype(np.float32)[:, None])
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        sizes = [1, *hidden, 1]
+        layers = [nn.Linear(a, b) for a, b in itertools.pairwise(sizes)]
+    modules = [m for layer in layers[:-1] for m in (layer, *([module] if module else []))] + [layers[-1]]
+    net = nn.Sequential(*modules)
+    optimizer = torch.optim.Adam(net.parameters(), lr=lr)
+    for _ in range(steps):
+        optimizer.zero_grad()
+        nn.functional.mse_loss(net(xs), ys).backward()
+        optimizer.step()
+    with torch.no_grad():
+        return float(nn.functional.mse_loss(net(xs), ys)) * float(y.std()) ** 2
+
+
+def test_own_points_are_fitted_and_the_final_losses_are_torchs():
+    """The student's points, fitted by the chosen activation and by the same network without one: both final losses
+    (and their ratio) as a plain torch fit gives them, and the loss curve ends at the number written under it."""
+    from tests.helpers.figures import chart
+    from tests.helpers.texts import read_fields
+
+    points = [(-2.0, 1.0), (-1.0, 0.0), (0.0, 1.0), (1.0, 0.0), (2.0, 1.0), (3.0, -0.5)]
+    at = lesson({"part": "fit", "target": "own", "act": "tanh", "steps": "200", "layers": "1", "fwidth": "8"})
+    at.text_area(key="activations_points").set_value("\n".join(f"{x}, {y}" for x, y in points)).run()
+    assert_clean(at)
+    x, y = (np.array(v) for v in zip(*points, strict=True))
+    [activation] = [s.value for s in at.selectbox if s.key == "activations_ffn"]
+    assert activation == "tanh"
+    tanh_loss = torch_fit_loss(x, y, (8,), nn.Tanh(), 200, 0.01, 0)
+    line_loss = torch_fit_loss(x, y, (8,), None, 200, 0.01, 0)
+    shown = read_fields("activations.fit.compare", "en", texts(at))
+    assert shown["name"] == translate("common.activation.tanh", "en")
+    assert float(shown["loss"]) == pytest.approx(tanh_loss, rel=1e-3)
+    assert float(shown["line"]) == pytest.approx(line_loss, rel=1e-3)
+    assert float(shown["ratio"]) == pytest.approx(line_loss / tanh_loss, rel=5e-3)  # written to 3 digits
+    assert tanh_loss < line_loss  # the bend helps on points that are not on a line
+    curve = chart(at, translate("activations.fit.loss_title", "en"))
+    assert curve.trace_names == [translate("common.activation.tanh", "en"),
+                                 translate("common.activation.identity", "en")]
+    assert [f"{curve.data('y', n)[-1]:.4g}" for n in range(2)] == [shown["loss"], shown["line"]]
 
 
 def test_huge_learning_rate_warns_or_fits_without_a_traceback():

@@ -106,12 +106,22 @@ def test_language_follows_the_link_then_the_browser_locale(locale, query, title)
     assert dict(at.query_params)["lang"] == ("zh" if "动" in title else "en")
 
 
-@pytest.mark.parametrize(("theme", "colour"), [("light", "#1d4ed8"), ("dark", "#7aa7ff")])
-def test_figures_follow_the_viewers_theme(theme, colour):
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_figures_follow_the_viewers_theme(theme):
+    """The home page's loop: the forward-pass boxes (input, layers, prediction) are filled with the theme's forward
+    colour, and no box has a colour of the other theme."""
+    from tests.helpers.figures import charts
+    from ui.lessons.home_figures import NODE_XY
+    from ui.shell.theme import DARK, LIGHT
+
     at = app_test(context={"theme": theme})
     assert_clean(at)
-    spec = at.get("plotly_chart")[0].proto.spec
-    assert colour in spec
+    pal, other = (LIGHT, DARK) if theme == "light" else (DARK, LIGHT)
+    boxes = dict(zip(NODE_XY, charts(at)[0].layout["shapes"], strict=True))  # one box per stage, in NODE_XY's order
+    assert [boxes[name]["fillcolor"] for name in ("input", "layers", "prediction")] == [pal.forward] * 3
+    assert boxes["target"]["fillcolor"] == pal.target
+    colours = {box["fillcolor"] for box in boxes.values()} | {box["line"]["color"] for box in boxes.values()}
+    assert not colours & {other.forward, other.backward, other.target, other.highlight, other.inactive}
 
 
 def test_learning_path_cards_link_every_lesson_of_the_registry(monkeypatch):

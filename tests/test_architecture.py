@@ -1,4 +1,5 @@
-"""House rules checked on the source: core/ is pure math; torch stays out of pages that do not use it."""
+"""House rules checked on the source: core/ is pure math; torch stays out of pages that do not use it; tests and
+benchmarks share only harness/."""
 
 import ast
 import subprocess
@@ -25,6 +26,21 @@ def imported_modules(path):
 def test_core_imports_nothing_visual(path):
     bad = [m for m in imported_modules(path) if m.split(".")[0] in FORBIDDEN_IN_CORE]
     assert not bad, f"{path.name} imports {bad}"
+
+
+def test_tests_and_benchmarks_share_only_the_harness():
+    """What tests/ and bench/ both need lives in harness/: bench/ imports nothing of tests/ and tests/ nothing of
+    bench/ (a test runs a benchmark as a program), a test module imports no other test module (conftest and helper
+    modules are not test modules), and harness/ imports neither."""
+    bad = []
+    for folder, forbidden in (("tests", {"bench"}), ("bench", {"tests"}), ("harness", {"tests", "bench"})):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            name = path.relative_to(ROOT).as_posix()
+            for module in imported_modules(path):
+                parts = module.split(".")
+                if parts[0] in forbidden or (parts[0] == "tests" and any(p.startswith("test_") for p in parts)):
+                    bad.append(f"{name} imports {module}")
+    assert sorted(set(bad)) == []
 
 
 def test_every_page_in_navigation_exists_and_every_page_file_is_listed():

@@ -41,14 +41,39 @@ def test_stepping_shows_each_forward_value_then_each_chain_rule_product():
 
 
 def test_the_step_lowers_the_loss_and_applying_it_moves_the_weights():
-    at = lesson({"part": "step", "lr": "0.1"})
-    before = float(at.metric[0].value.replace("−", "-"))
-    after = float(at.metric[1].value.replace("−", "-"))
+    """The losses before and after one step of lr · gradient, and the weights the step moves the sliders to, as
+    torch's autograd and ``torch.optim.SGD`` give them for the neuron on the sliders."""
+    lr = 0.1
+    at = lesson({"part": "step", "lr": str(lr), "act": "tanh"})
+    v = {name: at.slider(key=f"backprop_{name}").value for name in ("x1", "x2", "w1", "w2", "b", "y")}
+    x = torch.tensor([v["x1"], v["x2"]], dtype=torch.float64)
+    w = torch.tensor([v["w1"], v["w2"]], dtype=torch.float64, requires_grad=True)
+    b = torch.tensor(v["b"], dtype=torch.float64, requires_grad=True)
+
+    def loss() -> torch.Tensor:
+        return (torch.tanh((w * x).sum() + b) - v["y"]) ** 2
+
+    optimizer = torch.optim.SGD([w, b], lr=lr)
+    optimizer.zero_grad()
+    before = loss()
+    before.backward()
+    optimizer.step()
+    with torch.no_grad():
+        after = loss()
+
+    def number(text: str) -> float:
+        return float(text.replace("−", "-"))
+
+    assert number(at.metric[0].value) == pytest.approx(before.item(), rel=5e-4)  # written to 4 digits
+    assert number(at.metric[1].value) == pytest.approx(after.item(), rel=5e-4)
     assert after < before
+    new = [number(s) for s in at.table[0].value[translate("backprop.table.new", "en")]]
+    np.testing.assert_allclose(new, [*w.tolist(), b.item()], rtol=5e-4)
     at.button(key="backprop_apply").click().run()
     assert_clean(at)
-    assert abs(float(at.metric[0].value.replace("−", "-")) - after) < 1e-3 * max(after, 1e-9) + 1e-12
-    assert at.slider(key="backprop_w1").value != 0.5
+    moved = [at.slider(key=f"backprop_{name}").value for name in ("w1", "w2", "b")]
+    np.testing.assert_allclose(moved, np.round([*w.tolist(), b.item()], 4), rtol=0, atol=1e-12)
+    assert number(at.metric[0].value) == pytest.approx(after.item(), rel=1e-3)  # the new "before" is that "after"
 
 
 def test_the_checks_agree_with_backprop_and_count_the_forward_passes():

@@ -1,16 +1,30 @@
 """AppTest of the live CNN trainer: the block-by-block builder and its links, refusing impossible networks, real
-(short) training runs, the views inside the network, and "try it"."""
+(short) training runs, the views inside the network, the controls reaching the training job, the checkpoint and
+script downloads, and "try it"."""
 
-import time
+import copy
+import io
+import runpy
 
+import numpy as np
 import pytest
+import torch
+from torch import nn
 
+import core.train
+from core.data import load_dataset
+from core.images import mosaic
 from core.models import CNNConfig, ConvBlock, MLPConfig, build_model
+from core.train import TrainConfig, TrainResult, evaluate, load_checkpoint
 from tests.conftest import assert_clean, lesson_runner, page_texts
+from tests.helpers.downloads import download, record_downloads
+from tests.helpers.figures import chart, charts
+from tests.helpers.trainer import network_maps, train_until_done
 from ui.shell.i18n import LANGUAGES, translate
 from ui.shell.registry import CNN_TRAINER
 
 lesson = lesson_runner(CNN_TRAINER)
+DIGITS = load_dataset("digits")  # the trainer's default data set, as the page loads it
 
 
 def params_of(config) -> str:
@@ -19,18 +33,6 @@ def params_of(config) -> str:
 
 def summary(at) -> str:
     return next(m.value for m in at.markdown if "multiply-adds" in m.value)
-
-
-def train_until_done(at, limit: float = 180):
-    at.button(key="cnn_trainer_start").click().run()
-    assert_clean(at)
-    end = time.monotonic() + limit
-    while not at.subheader:
-        assert time.monotonic() < end, page_texts(at)
-        time.sleep(0.5)
-        at.run()
-    assert_clean(at)
-    return at
 
 
 @pytest.mark.parametrize("lang", list(LANGUAGES))
@@ -86,14 +88,24 @@ def test_a_dense_only_network_is_built_from_its_controls():
 
 
 def test_a_short_run_trains_and_shows_results_inside_views_and_the_script():
-    at = train_until_done(lesson({"epochs": "1", "blocks": "1", "b1": "4-3-relu-max-bn", "dense": "0"}))
-    accuracy = float(at.subheader[0].value.split(": ")[1].rstrip("%"))
-    assert accuracy > 50  # one epoch of a 4-channel network on digits: well above chance (10%)
-    texts = page_texts(at)
-    assert translate("cnn_trainer.inside_final", "en") in texts
-    specs = [c.proto.spec for c in at.get("plotly_chart")]
-    assert any("First-layer kernels (4 shown" in s for s in specs)
-    assert any("Accuracy per class" in s for s in specs)
+    """Every number shown after the run is the trained network's: its weights read back from the page's checkpoint
+    download give the same test accuracy, the same per-class bars, the same first-layer kernels."""
+    with record_downloads() as stored:
+        at = train_until_done(lesson({"epochs": "1", "blocks": "1", "b1": "4-3-relu-max-bn", "dense": "0"}))
+        trained, config = load_checkpoint(io.BytesIO(download(at, stored, "cnn_trainer_download").data))
+    assert config == at.session_state["cnn_trainer_run"][0]
+    scores = evaluate(trained, DIGITS)
+    assert at.subheader[0].value == translate("cnn_trainer.results", "en", accuracy=f"{100 * scores['accuracy']:.2f}")
+    assert scores["accuracy"] > 0.5  # one epoch of a 4-channel network on digits: well above chance (10%)
+    assert translate("cnn_trainer.inside_final", "en") in page_texts(at)
+    kernels = chart(at, translate("cnn_trainer.kernels", "en", n=4))
+    np.testing.assert_allclose(kernels.data("z"), mosaic(trained.block1_conv.weight.detach()[:, 0].numpy()),
+                               rtol=1e-6, atol=1e-7)  # float32, as trained
+    per_class = chart(at, translate("cnn_trainer.per_class", "en"))
+    np.testing.assert_allclose(per_class.data("y"), scores["per_class"], rtol=1e-12)
+    assert list(per_class.traces[0]["x"]) == DIGITS.classes
+    confusion = chart(at, translate("cnn_trainer.confusion", "en"))
+    np.testing.assert_array_equal(confusion.data("z"), scores["confusion"])
     assert {b.proto.label for b in at.get("download_button")} >= {translate("cnn_trainer.download", "en"),
                                                                   translate("cnn_trainer.script", "en")}
     at.slider(key="cnn_trainer_probe").set_value(7).run()  # follow another test image through the network
@@ -111,23 +123,148 @@ def test_the_results_belong_to_the_trained_network_even_after_the_controls_chang
     assert config.blocks == (ConvBlock(4, 3, "relu", "max", True),) and config.dense == ()
 
 
+@pytest.fixture
+def received(monkeypatch) -> list[tuple[dict, nn.Module, TrainConfig]]:
+    """``core.train.train`` replaced for the session's training job: it records what the job handed it (the
+    network's initial weights, the network, the training config), then "trains" by moving every weight by a fixed
+    amount, so that trained weights differ from the initial ones."""
+    calls = []
+
+    def fake_train(model, dataset, config, on_progress=None, stop=None):
+        calls.append((copy.deepcopy(model.state_dict()), model, config))
+        with torch.no_grad():
+            for n, p in enumerate(model.parameters()):
+                p.add_(0.01 * (n + 1))
+        return TrainResult("finished", f"finished {config.epochs} epochs")
+
+    monkeypatch.setattr(core.train, "train", fake_train)
+    return calls
+
+
+SETTINGS = {"blocks": "1", "b1": "4-3-relu-max-bn", "dense": "16"}
+"""A small network for the tests that set the training controls."""
+
+
+def set_training_controls(at):
+    """Optimizer, learning rate, epochs, batch size and dropout, each set with its own control."""
+    at.selectbox(key="cnn_trainer_opt").set_value("nesterov").run()
+    at.select_slider(key="cnn_trainer_lr").set_value(0.01).run()
+    at.slider(key="cnn_trainer_epochs").set_value(3).run()
+    at.select_slider(key="cnn_trainer_batch").set_value(32).run()
+    at.select_slider(key="cnn_trainer_drop").set_value(0.25).run()
+    assert_clean(at)
+    return at
+
+
+EXPECTED_TRAINING = TrainConfig(optimizer="nesterov", lr=0.01, epochs=3, batch_size=32)
+"""What the controls above ask for; everything else (the cosine schedule, which has no control, the seed, the
+device) at ``TrainConfig``'s defaults."""
+
+
+def test_the_training_controls_reach_the_job(received):
+    at = set_training_controls(lesson(SETTINGS))
+    assert dict(at.query_params).items() >= {"opt": "nesterov", "lr": "0.01", "epochs": "3", "batch": "32",
+                                             "drop": "0.25"}.items()
+    train_until_done(at)
+    [(initial, model, config)] = received
+    assert config == EXPECTED_TRAINING
+    assert [m.p for m in model.modules() if isinstance(m, nn.Dropout)] == [0.25]
+    expected = build_model(CNNConfig(blocks=(ConvBlock(4),), dense=(16,), dropout=0.25), seed=config.seed)
+    assert str(model) == str(expected)
+    assert all(torch.equal(initial[k], v) for k, v in expected.state_dict().items())  # a fresh network, seeded
+    assert at.session_state["cnn_trainer_run"] == (CNNConfig(blocks=(ConvBlock(4),), dense=(16,), dropout=0.25),
+                                                   EXPECTED_TRAINING)
+
+
+def test_a_downloaded_checkpoint_holds_the_trained_weights_and_loads_back_into_the_page(received):
+    with record_downloads() as stored:
+        at = train_until_done(lesson(SETTINGS))
+        checkpoint = download(at, stored, "cnn_trainer_download")
+    [(initial, model, _)] = received
+    loaded, config = load_checkpoint(io.BytesIO(checkpoint.data))  # the app's own loader
+    assert checkpoint.filename.endswith(".pt") and config == at.session_state["cnn_trainer_run"][0]
+    trained = model.state_dict()
+    assert loaded.state_dict().keys() == trained.keys()
+    assert all(torch.equal(loaded.state_dict()[k], v) for k, v in trained.items())
+    assert not all(torch.equal(initial[k], v) for k, v in trained.items())  # the trained weights, not the initial
+    accuracy = at.subheader[0].value
+    assert accuracy == translate("cnn_trainer.results", "en",
+                                 accuracy=f"{100 * evaluate(loaded, DIGITS)['accuracy']:.2f}")
+
+    fresh = lesson({})  # another session uploads the file: the same network, the same results
+    fresh.file_uploader(key="cnn_trainer_checkpoint").upload(checkpoint.filename, checkpoint.data,
+                                                             "application/octet-stream").run()
+    assert_clean(fresh)
+    assert translate("cnn_trainer.status.loaded", "en", seconds="0.0", message="") in page_texts(fresh)
+    assert fresh.subheader[0].value == accuracy
+    assert fresh.session_state["cnn_trainer_run"][0] == config
+
+
+def test_the_downloaded_script_has_the_pages_settings_and_starts_from_the_same_weights(tmp_path, received):
+    at = set_training_controls(lesson(SETTINGS))
+    with record_downloads() as stored:
+        at.run()
+        script = download(at, stored, "cnn_trainer_script")
+    assert script.filename == "train_digits_cnn.py"
+    path = tmp_path / script.filename
+    path.write_bytes(script.data)
+    values = runpy.run_path(str(path))  # defines everything; main() runs only as a program
+    c = EXPECTED_TRAINING
+    assert {k: values[k] for k in ("DATASET", "OPTIMIZER", "LR", "EPOCHS", "BATCH_SIZE", "SCHEDULE", "SEED",
+                                   "MOMENTUM", "WEIGHT_DECAY")} == {
+        "DATASET": "digits", "OPTIMIZER": c.optimizer, "LR": c.lr, "EPOCHS": c.epochs, "BATCH_SIZE": c.batch_size,
+        "SCHEDULE": c.schedule, "SEED": c.seed, "MOMENTUM": c.momentum, "WEIGHT_DECAY": c.weight_decay}
+    network = values["build_model"]()
+    assert [m.p for m in network.modules() if isinstance(m, nn.Dropout)] == [0.25]
+    train_until_done(at)  # what the app trains from: the script's network is the same, weight for weight
+    [(initial, _, config)] = received
+    assert config == c
+    assert network.state_dict().keys() == initial.keys()
+    assert all(torch.equal(network.state_dict()[k], v) for k, v in initial.items())
+
+
 def test_after_training_a_picture_is_classified_with_its_feature_maps():
-    at = train_until_done(lesson({"epochs": "2", "blocks": "2", "b1": "8-3-relu-max-bn", "b2": "16-3-relu-max-bn",
-                                  "source": "picture"}))
+    from core.data import prepare_image
+    from core.images import BUILTIN_IMAGES, to_gray
+
+    with record_downloads() as stored:
+        at = train_until_done(lesson({"epochs": "2", "blocks": "2", "b1": "8-3-relu-max-bn",
+                                      "b2": "16-3-relu-max-bn", "source": "picture"}))
+        trained, _ = load_checkpoint(io.BytesIO(download(at, stored, "cnn_trainer_download").data))
     assert at.subheader[1].value == translate("cnn_trainer.try.title", "en")
-    specs = [c.proto.spec for c in at.get("plotly_chart")]
-    assert any("What the network sees (8 × 8)" in s for s in specs)
-    assert sum("block2_act" in s for s in specs) >= 2  # the probe image's maps and the picture's maps
+    x, small = prepare_image(to_gray(BUILTIN_IMAGES["digit"].load()), "digits")  # the picture picked by default
+    seen = chart(at, translate("cnn_trainer.try.seen", "en", h=8, w=8))  # digits are 8 × 8 pictures, upsampled
+    np.testing.assert_allclose(seen.data("z"), small, rtol=1e-6, atol=1e-7)
+    with torch.no_grad():
+        p = torch.softmax(trained(x), dim=1)[0].numpy()
+    answer = chart(at, key="cnn_trainer_try_probs")
+    np.testing.assert_allclose(answer.data("y"), p, rtol=1e-5, atol=1e-7)
+    assert answer.title == translate("cnn_trainer.try.probabilities", "en", label=DIGITS.classes[int(p.argmax())],
+                                     p=f"{100 * p.max():.1f}")
+    # the probe image's maps and the picture's maps, block by block: 8 maps of 28 × 28, then (after a 2 × 2 max
+    # pool) 16 maps of 14 × 14
+    for prefix, image in (("probe", DIGITS.x_test[:1]), ("try", x)):
+        for (layer, out), c, side in zip(network_maps(trained, image), (8, 16), (28, 14), strict=True):
+            maps = chart(at, key=f"cnn_trainer_{prefix}_maps_{layer}")
+            assert maps.title == translate("cnn_trainer.try.maps", "en", layer=layer, c=c, h=side, w=side, n=16)
+            np.testing.assert_allclose(maps.data("z"), mosaic(out[:16]), rtol=1e-5, atol=1e-5)
     at.segmented_control(key="cnn_trainer_source").set_value("draw").run()
     assert translate("cnn_trainer.try.draw_something", "en") in page_texts(at)  # an empty pad asks for a drawing
     assert_clean(at)
 
 
 def test_a_dense_network_trains_and_shows_its_templates_instead_of_kernels():
-    at = train_until_done(lesson({"model": "mlp", "width": "16", "epochs": "1"}, "zh"))
-    specs = [c.proto.spec for c in at.get("plotly_chart")]
-    assert any(translate("cnn_trainer.templates", "zh", n=16)[:6] in s for s in specs)
+    with record_downloads() as stored:
+        at = train_until_done(lesson({"model": "mlp", "width": "16", "epochs": "1"}, "zh"))
+        trained, _ = load_checkpoint(io.BytesIO(download(at, stored, "cnn_trainer_download").data))
+    first = next(m for m in trained.children() if isinstance(m, nn.Linear))
+    templates = chart(at, key="cnn_trainer_kernels_fig")
+    assert templates.title == translate("cnn_trainer.templates", "zh", n=16)
+    # each of the 16 units' 784 weights drawn as a 28 × 28 picture
+    np.testing.assert_allclose(templates.data("z"), mosaic(first.weight.detach().reshape(16, 28, 28).numpy()),
+                               rtol=1e-6, atol=1e-7)
     assert translate("cnn_trainer.no_maps", "zh") in [c.value for c in at.caption]
+    assert not [c for c in charts(at) if c.key and "_maps_" in c.key]
 
 
 @pytest.mark.parametrize("lang", list(LANGUAGES))
@@ -135,8 +272,16 @@ def test_the_position_part_shows_shifted_examples_before_anything_trains(lang):
     at = lesson({"part": "position", "shift_max": "6"}, lang)
     assert_clean(at)
     assert translate("cnn_trainer.shift.press", lang) in page_texts(at)
-    specs = [c.proto.spec for c in at.get("plotly_chart")]
-    assert len(specs) == 3  # the test image at shifts 0, 3 and 6
+    from core.shift import ShiftExperiment, experiment_data
+
+    x = experiment_data(ShiftExperiment(dataset="digits"))
+    assert len(charts(at)) == 3  # the test image at shifts 0, 3 and 6 (right), as the student sees them
+    image = x.x_test[0, 0].numpy()
+    for s in (0, 3, 6):
+        moved = np.zeros_like(image)
+        moved[:, s:] = image[:, :image.shape[1] - s]
+        shown = chart(at, translate("cnn_trainer.shift.example", lang, s=s))
+        np.testing.assert_allclose(shown.data("z"), moved, rtol=1e-6, atol=1e-7)
 
 
 def test_the_position_experiment_draws_both_curves_with_the_measured_numbers():
@@ -147,15 +292,13 @@ def test_the_position_experiment_draws_both_curves_with_the_measured_numbers():
     at.button(key="cnn_trainer_shift_button").click().run(timeout=300)
     assert_clean(at)
     expected = run_shift_experiment(ShiftExperiment(dataset="digits", max_shift=4, direction="right", epochs=1))
-    figure = next(c.proto.spec for c in at.get("plotly_chart") if "Test accuracy on shifted" in c.proto.spec)
-    import json
-
-    traces = json.loads(figure)["data"]
-    assert [round(v, 12) for v in traces[0]["y"]] == [round(v, 12) for v in expected.cnn_accuracy]
-    assert [round(v, 12) for v in traces[1]["y"]] == [round(v, 12) for v in expected.mlp_accuracy]
-    assert [round(v, 12) for v in traces[2]["y"]] == [round(v, 12) for v in expected.pooled_accuracy]
-    assert f"{expected.cnn_params:,}" in traces[0]["name"] and f"{expected.mlp_params:,}" in traces[1]["name"]
-    assert f"{expected.pooled_params:,}" in traces[2]["name"]
+    figure = chart(at, translate("cnn_trainer.shift.title", "en"))
+    for n, accuracy in enumerate((expected.cnn_accuracy, expected.mlp_accuracy, expected.pooled_accuracy)):
+        np.testing.assert_allclose(figure.data("y", n), accuracy, rtol=0, atol=1e-12)
+        np.testing.assert_array_equal(figure.data("x", n), expected.shifts)
+    assert figure.trace_names == [translate("cnn_trainer.shift.cnn", "en", params=f"{expected.cnn_params:,}"),
+                                  translate("cnn_trainer.shift.mlp", "en", params=f"{expected.mlp_params:,}"),
+                                  translate("cnn_trainer.shift.pooled", "en", params=f"{expected.pooled_params:,}")]
 
 
 def test_global_pooling_is_part_of_the_network_and_the_link():
@@ -163,16 +306,15 @@ def test_global_pooling_is_part_of_the_network_and_the_link():
     assert_clean(at)
     assert params_of(CNNConfig(global_pool="max", dense=(32,))) in summary(at)
     at.selectbox(key="cnn_trainer_gpool").set_value("avg").run()
-    assert at.query_params["gpool"] == "avg" and "global_pool" in at.dataframe[0].value.to_string()
+    assert at.query_params["gpool"] == "avg"
+    names = list(at.dataframe[0].value[translate("cnn_trainer.table.name", "en")])
+    model = build_model(CNNConfig(global_pool="avg", dense=(32,)))
+    assert names == [name for name, _ in model.named_children()] and "global_pool" in names
+    assert isinstance(model.global_pool, nn.AdaptiveAvgPool2d)
 
 
 def first_losses(at) -> list[float]:
-    import json
-
-    from tests.conftest import plotly_array
-
-    spec = next(c.proto.spec for c in at.get("plotly_chart") if "Loss on the training batches" in c.proto.spec)
-    return list(plotly_array(json.loads(spec)["data"][0]["y"]))
+    return list(chart(at, translate("cnn_trainer.loss_title", "en")).data("y"))
 
 
 @pytest.mark.parametrize("go_on", [True, False])

@@ -9,6 +9,8 @@ from PIL import Image
 from core.conv import KERNELS, conv2d, conv_output_size
 from core.images import BUILTIN_IMAGES, to_gray
 from tests.conftest import assert_clean, lesson_runner
+from tests.helpers.figures import chart, titles
+from tests.helpers.texts import read_fields
 from ui.shell.i18n import LANGUAGES, translate
 from ui.shell.registry import CONVOLUTION
 
@@ -60,23 +62,33 @@ def test_image_part_output_and_formula(query):
     assert f"stride={s}" in code
 
 
+def output_chart(at, shape: tuple[int, int]):
+    return chart(at, translate("convolution.image.output", "en", h=shape[0], w=shape[1]))
+
+
 def test_changing_the_kernel_changes_the_output_and_the_url():
     at = lesson({"part": "image", "image": "checkerboard"})
-    before = at.get("plotly_chart")[2].proto.spec
+    x = to_gray(BUILTIN_IMAGES["checkerboard"].load())
+    before = conv2d(x, KERNELS["sobel_x"].weights)  # the default kernel
+    np.testing.assert_allclose(output_chart(at, before.shape).data("z"), before, rtol=1e-6, atol=1e-6)
     at.selectbox(key="convolution_kernel").set_value("box_blur").run()
     assert_clean(at)
-    assert at.get("plotly_chart")[2].proto.spec != before
+    after = conv2d(x, KERNELS["box_blur"].weights)
+    np.testing.assert_allclose(output_chart(at, after.shape).data("z"), after, rtol=1e-6, atol=1e-6)
     assert dict(at.query_params)["kernel"] == "box_blur"
 
 
 def test_custom_kernel_from_the_link():
-    at = lesson({"part": "image", "image": "checkerboard", "kernel": "custom", "w": "1 2; 3 4"})
-    assert dict(at.query_params)["w"] == "1 2;3 4"
+    at = lesson({"part": "image", "image": "checkerboard", "kernel": "custom", "kw": "1 2; 3 4"})
+    assert dict(at.query_params)["kw"] == "1 2;3 4"
     assert at.data_editor[0].value.to_numpy().tolist() == [["1", "2"], ["3", "4"]]
-    assert "Kernel 2 × 2" in at.get("plotly_chart")[0].proto.spec
-    at = lesson({"part": "image", "kernel": "custom", "w": "1 two; 3 4"})
-    assert at.toast and "w" in at.toast[0].value  # bad kernel text in the link: default with a notice
-    assert dict(at.query_params)["w"] == "0 -1 0;-1 5 -1;0 -1 0"
+    kernel = chart(at, translate("convolution.image.kernel", "en", h=2, w=2))
+    np.testing.assert_array_equal(kernel.data("z"), [[1, 2], [3, 4]])
+    out = conv2d(to_gray(BUILTIN_IMAGES["checkerboard"].load()), np.array([[1.0, 2.0], [3.0, 4.0]]))
+    np.testing.assert_allclose(output_chart(at, out.shape).data("z"), out, rtol=1e-6, atol=1e-5)
+    at = lesson({"part": "image", "kernel": "custom", "kw": "1 two; 3 4"})
+    assert at.toast and "kw" in at.toast[0].value  # bad kernel text in the link: default with a notice
+    assert dict(at.query_params)["kw"] == "0 -1 0;-1 5 -1;0 -1 0"
 
 
 @pytest.mark.parametrize(("cell", "code"), [("", "blank"), ("abc", "not_a_number"), ("nan", "not_a_number")])
@@ -127,7 +139,9 @@ def test_a_large_upload_is_downscaled_and_says_so():
     big = np.random.default_rng(0).integers(0, 255, (700, 1400, 3), dtype=np.uint8)
     at = upload(lesson({"part": "image", "image": "upload"}), "big.png", png_bytes(big))
     assert translate("image.downscaled", "en", width=1400, height=700, side=512) in texts(at)
-    assert "Output 254 × 510" in " ".join(c.proto.spec for c in at.get("plotly_chart"))
+    # 1400 × 700 shrunk to 512 × 256, then a 3 × 3 kernel (valid): 254 × 510
+    assert output_chart(at, (254, 510)).data("z").shape == (254, 510)
+    assert translate("convolution.image.input", "en", h=256, w=512) in titles(at)
 
 
 def test_a_kernel_larger_than_a_tiny_upload_is_explained():
@@ -149,10 +163,34 @@ def test_steps_part_sum_equals_conv2d():
     assert f"out[{i}, {j}] =" in texts(at)
 
 
-def test_channels_part_adds_up():
-    at = lesson({"part": "channels", "image": "shapes", "bias": "0.3"})
-    assert "3×3×3" not in texts(at)  # (the explanation uses the real count)
-    assert "28" in texts(at)
+def test_channels_part_adds_up_as_torch_and_counts_its_parameters():
+    """One output channel over R, G, B: each contribution, their sum plus b, and the parameter count, against
+    ``F.conv2d`` on the same image and kernels (a 5 × 5 kernel for red: the 3 × 3 ones are centred in 5 × 5)."""
+    import torch
+    import torch.nn.functional as F
+
+    kernels, b = {"r": "gaussian_blur_5", "g": "sobel_y", "b": "laplacian"}, 0.3
+    at = lesson({"part": "channels", "image": "shapes", "bias": str(b), **{f"k{c}": k for c, k in kernels.items()}})
+    rgb = BUILTIN_IMAGES["shapes"].load()
+    rgb = rgb[::2, ::2] if max(rgb.shape[:2]) > 256 else rgb
+    x = torch.from_numpy(np.ascontiguousarray(rgb.transpose(2, 0, 1)))[None].double()
+    weight = torch.stack([F.pad(torch.tensor(KERNELS[k].weights), [(5 - KERNELS[k].weights.shape[0]) // 2] * 4)
+                          for k in kernels.values()])[None]  # (1, 3, 5, 5)
+    layer = torch.nn.Conv2d(3, 1, 5, padding="same").double()
+    with torch.no_grad():
+        layer.weight.copy_(weight)
+        layer.bias.fill_(b)
+        expected = layer(x)[0, 0].numpy()
+        parts = [F.conv2d(x[:, c:c + 1], weight[:, c:c + 1], padding="same")[0, 0].numpy() for c in range(3)]
+    shown = chart(at, translate("convolution.channels.sum", "en", b="0.3")).data("z")
+    np.testing.assert_allclose(shown, expected, rtol=1e-6, atol=1e-5)  # sent as float32
+    for c, part in zip("rgb", parts, strict=True):
+        name = translate("convolution.channels.rgb." + c, "en")
+        contribution = chart(at, translate("convolution.channels.contribution", "en", channel=name)).data("z")
+        np.testing.assert_allclose(contribution, part, rtol=1e-6, atol=1e-5)
+    explained = read_fields("convolution.channels.explain", "en", texts(at))
+    assert int(explained["params"]) == sum(p.numel() for p in layer.parameters()) == 76
+    assert float(explained["check"]) < 1e-12
 
 
 def test_why_part_shows_equivariance_away_from_edges():
@@ -181,7 +219,7 @@ def test_gray_image_matches_core_on_the_photo():
     x = to_gray(BUILTIN_IMAGES["digit"].load())
     out = conv2d(x, KERNELS["sharpen"].weights)
     assert out.shape == (126, 126)
-    assert "Output 126 × 126" in at.get("plotly_chart")[2].proto.spec
+    np.testing.assert_allclose(output_chart(at, (126, 126)).data("z"), out, rtol=1e-6, atol=1e-6)  # float32
 
 
 def test_shrinking_the_input_keeps_the_output_cell_in_range():

@@ -6,7 +6,6 @@ import hashlib
 import http.server
 import itertools
 import socket
-import struct
 import threading
 from pathlib import Path
 
@@ -28,21 +27,14 @@ from core.data import (
     digits_to_28,
     downsample_to_8,
     load_dataset,
-    load_mnist_dir,
     load_shapes,
     read_idx,
     shift_images,
 )
+from tests.helpers.idx_files import CODES, fake_files, sha256s, write_idx
 
-MNIST_DIR = Path("/work/shared/data/mnist-t10k")
+MNIST_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist-t10k"  # beside the checkout
 # IDX type code -> dtype, written out here (not read from core.data.IDX_TYPES).
-CODES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
-
-
-def write_idx(x: np.ndarray, code: int) -> bytes:
-    """The IDX bytes of ``x``: 0, 0, type, ndim, big-endian uint32 sizes, big-endian data."""
-    return (bytes([0, 0, code, x.ndim]) + struct.pack(f">{x.ndim}I", *x.shape)
-            + np.ascontiguousarray(x, dtype=CODES[code]).tobytes())
 
 
 # ---- read_idx --------------------------------------------------------------------------------------------------
@@ -252,44 +244,24 @@ def test_shift_images_equals_roll_with_zero_fill(dx, dy):
         torch.testing.assert_close(rolled * keep, ref, rtol=0, atol=0)
 
 
-# ---- MNIST from a folder -----------------------------------------------------------------------------------------
+# ---- the real MNIST test set (what bench/train.py reads) ----------------------------------------------------------
 
 
-def test_load_mnist_dir():
+def test_read_idx_reads_the_real_mnist_test_set():
     if not MNIST_DIR.is_dir():
         pytest.skip(f"{MNIST_DIR} (the MNIST test set) is not on this machine")
-    d = load_mnist_dir(MNIST_DIR)
-    assert len(d.y_train) == 8000 and len(d.y_test) == 2000 and d.x_train.shape[1:] == (1, 28, 28)
-    y = torch.cat([d.y_train, d.y_test])
-    assert np.bincount(y.numpy()).tolist() == [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
-    assert d.x_train.dtype == torch.float32 and d.x_train.max() == 1 and d.x_train.min() == 0
-    again = load_mnist_dir(MNIST_DIR)
-    assert torch.equal(again.y_test, d.y_test) and torch.equal(again.x_test, d.x_test)
-    # the raw bytes: the README's MD5 of the decompressed images
+    images = read_idx(MNIST_DIR / "t10k-images-idx3-ubyte.gz")
+    labels = read_idx(MNIST_DIR / "t10k-labels-idx1-ubyte.gz")
+    assert images.shape == (10000, 28, 28) and images.dtype == np.uint8 and images.min() == 0 and images.max() == 255
+    assert labels.shape == (10000,) and labels.dtype == np.uint8
+    assert np.bincount(labels).tolist() == [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]  # MNIST's counts
+    # the raw bytes: the README's MD5 of the decompressed images, whose pixels follow a 16-byte header
     raw = gzip.decompress((MNIST_DIR / "t10k-images-idx3-ubyte.gz").read_bytes())
     assert hashlib.md5(raw).hexdigest() == "2646ac647ad5339dbf082846283269ea"
-
-
-def test_load_mnist_dir_missing(tmp_path):
-    with pytest.raises(DatasetUnavailable, match="digits"):
-        load_mnist_dir(tmp_path)
+    np.testing.assert_array_equal(images.reshape(-1), np.frombuffer(raw, np.uint8, offset=16))
 
 
 # ---- downloads from a local server -------------------------------------------------------------------------------
-
-
-def fake_files(n_train=30, n_test=10):
-    rng = np.random.default_rng(0)
-    files = {}
-    for prefix, n in (("train", n_train), ("t10k", n_test)):
-        files[f"{prefix}-images-idx3-ubyte.gz"] = gzip.compress(
-            write_idx(rng.integers(0, 256, (n, 28, 28), dtype=np.uint8), 0x08))
-        files[f"{prefix}-labels-idx1-ubyte.gz"] = gzip.compress(write_idx(np.arange(n, dtype=np.uint8) % 10, 0x08))
-    return files
-
-
-def sha256s(files):
-    return {name: "sha256:" + hashlib.sha256(data).hexdigest() for name, data in files.items()}
 
 
 @contextlib.contextmanager

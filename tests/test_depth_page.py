@@ -54,24 +54,38 @@ def test_the_features_part_points_to_the_trainer_until_a_network_is_trained():
 
 
 def test_the_features_part_shows_the_network_trained_in_this_session_with_its_fields():
-    import time
+    """The maps drawn are the trained network's own (its weights read back from the trainer's checkpoint download),
+    each block titled with its field."""
+    import io
 
+    import numpy as np
+
+    from core.data import load_dataset
+    from core.images import mosaic
+    from core.train import load_checkpoint
+    from tests.helpers.downloads import download, record_downloads
+    from tests.helpers.figures import chart
+    from tests.helpers.trainer import network_maps, train_until_done
     from ui.shell.registry import CNN_TRAINER
 
-    at = lesson_app(CNN_TRAINER, {"epochs": "1", "blocks": "2", "b1": "4-3-relu-max-bn", "b2": "8-5-relu-max-bn"})
-    at.button(key="cnn_trainer_start").click().run()
-    end = time.monotonic() + 180
-    while not at.subheader:
-        assert time.monotonic() < end, page_texts(at)
-        time.sleep(0.5)
-        at.run()
+    with record_downloads() as stored:
+        at = train_until_done(lesson_app(CNN_TRAINER, {"epochs": "1", "blocks": "2", "b1": "4-3-relu-max-bn",
+                                                       "b2": "8-5-relu-max-bn"}))
+        trained, _ = load_checkpoint(io.BytesIO(download(at, stored, "cnn_trainer_download").data))
     at.query_params["part"] = "features"
     at.switch_page(DEPTH.script).run()
     assert_clean(at)
-    specs = [c.proto.spec for c in at.get("plotly_chart")]
+    x = load_dataset("digits").x_test[:1]  # the probe image: test image 0
+    np.testing.assert_allclose(chart(at, key="depth_input_fig").data("z"), x[0, 0].numpy(), rtol=1e-6, atol=1e-6)
     # block1: one 3×3 conv sees 3×3; block2's 5×5 conv after a 2×2 pool (jump 2) sees 3 + 1 + 4·2 = 12
-    assert any("block1: 4 maps (8 shown), each unit sees 3 × 3 pixels" in s for s in specs)
-    assert any("block2: 8 maps (8 shown), each unit sees 12 × 12 pixels" in s for s in specs)
+    fields = {"block1_act": ("block1", 4, 3), "block2_act": ("block2", 8, 12)}
+    maps = network_maps(trained, x)
+    assert [name for name, _ in maps] == list(fields)
+    for name, out in maps:
+        block, c, size = fields[name]
+        drawn = chart(at, translate("depth.features.block", "en", block=block, c=c, size=size))
+        assert drawn.key == f"depth_maps_{name}"
+        np.testing.assert_allclose(drawn.data("z"), mosaic(out[:8]), rtol=1e-5, atol=1e-5)  # float32 on the page
 
 
 @pytest.mark.parametrize("lang", list(LANGUAGES))
@@ -84,13 +98,25 @@ def test_quiz(lang):
     assert at.success
 
 
-@pytest.mark.parametrize("query", [{"l1": "conv-9-1-1"}, {"layers": "99"}, {"l3": "<script>"}, {"level": "42"},
-                                   {"i": "-1"}, {"side": "nan"}])
-def test_bad_link_values_fall_back_without_a_traceback(query):
+@pytest.mark.parametrize(("name", "raw", "parts"), [("l1", "conv-9-1-1", ("tube", "stack")),
+                                                   ("layers", "99", ("tube", "stack")),
+                                                   ("l3", "<script>", ("tube", "stack")), ("level", "42", ("tube",)),
+                                                   ("i", "-1", ("tube",)), ("side", "nan", ("stack",))])
+def test_bad_link_values_fall_back_with_a_notice_naming_the_default(name, raw, parts):
+    """In each part that reads the parameter, one notice names it, quotes the link and gives the default that the
+    control shows instead (a layer: the default stack's; a number: the slider's value); the other part ignores it."""
+    from ui.shell.url_state import shown
+
+    layer = {"l1": DEFAULT_STACK[0], "l3": DEFAULT_STACK[2]}
     for part in ("tube", "stack"):
-        at = lesson({"part": part, **query})
+        at = lesson({"part": part, name: raw})
         assert_clean(at)
-        assert re.search(r"\d", " ".join(page_texts(at)))
+        if part not in parts:
+            assert not at.toast
+            continue
+        default = layer.get(name) or str(at.slider(key={"layers": "depth_n"}.get(name, f"depth_{name}")).value)
+        assert [t.value for t in at.toast] == [translate("url.bad_value", "en", name=name, value=shown(raw),
+                                                         default=default)]
 
 
 def test_the_snippet_prints_the_tables_fields_and_measures_the_last(tmp_path):

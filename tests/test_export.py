@@ -25,6 +25,7 @@ from core.data import IDX_FILES, load_dataset, load_mnist, load_shapes
 from core.export import TEMPLATE, TEXT_FIELDS, VALUE_FIELDS, script_filename, training_script
 from core.models import POOLINGS, CNNConfig, ConvBlock, MLPConfig, ModelConfigError, build_model
 from core.train import TrainConfig, train
+from tests.helpers.idx_files import write_idx
 
 APP_ACTIVATIONS = ("relu", "tanh", "sigmoid", "gelu", "leaky_relu")  # ui.lessons.cnn_trainer.ACTIVATIONS
 TINY = CNNConfig(blocks=(ConvBlock(4, 3, "relu", "max", True),), dense=(16,), dropout=0.1)
@@ -237,9 +238,9 @@ def test_shapes_from_an_npz_file(tmp_path, capsys, torch_state):
         ns["main"](["--data", str(tmp_path / "wrong.npz")])
 
 
-def _write_idx(path, array: np.ndarray, magic: int) -> None:
-    header = struct.pack(">I", magic) + b"".join(struct.pack(">I", n) for n in array.shape)
-    path.write_bytes(gzip.compress(header + array.astype(np.uint8).tobytes()))
+def _write_idx(path, array: np.ndarray) -> None:
+    """Unsigned bytes as a gzipped IDX file (magic 0x0000080<ndim>)."""
+    path.write_bytes(gzip.compress(write_idx(array.astype(np.uint8), 0x08)))
 
 
 def test_mnist_script_reads_idx_files_and_matches_the_app(tmp_path, monkeypatch, capsys, torch_state):
@@ -250,7 +251,7 @@ def test_mnist_script_reads_idx_files_and_matches_the_app(tmp_path, monkeypatch,
     arrays = [rng.integers(0, 256, (120, 28, 28)), rng.integers(0, 10, 120), rng.integers(0, 256, (40, 28, 28)),
               rng.integers(0, 10, 40)]
     for name, array in zip(IDX_FILES, arrays, strict=True):
-        _write_idx(folder / name, array, 0x00000801 if array.ndim == 1 else 0x00000803)
+        _write_idx(folder / name, array)
     monkeypatch.setenv("DLP_CACHE", str(tmp_path / "cache"))
     checksums = {f: "md5:" + hashlib.md5((folder / f).read_bytes()).hexdigest() for f in IDX_FILES}
     data = load_mnist(0, n_train=100, n_test=30, checksums=checksums)  # the app's loader: no download, files match
@@ -267,7 +268,7 @@ def test_mnist_script_reads_idx_files_and_matches_the_app(tmp_path, monkeypatch,
 
 def test_idx_reader_checks_magic_numbers_and_sizes(tmp_path):
     ns = _namespace(training_script(TINY, CPU1, "fashion_mnist"))
-    _write_idx(tmp_path / "images.gz", np.zeros((3, 28, 28)), 0x00000803)
+    _write_idx(tmp_path / "images.gz", np.zeros((3, 28, 28)))
     assert ns["read_idx"](tmp_path / "images.gz", 0x00000803).shape == (3, 28, 28)
     with pytest.raises(SystemExit, match="magic number 0x00000801"):
         ns["read_idx"](tmp_path / "images.gz", 0x00000801)

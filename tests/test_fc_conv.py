@@ -268,7 +268,7 @@ X = np.ones((3, 4, 5))
     (lambda: linear_to_conv1x1(np.ones((2, 3)), np.ones(3)), r"b must have shape \(out,\) = \(2,\)"),
     (lambda: linear_to_conv(np.ones((2, 59)), np.ones(2), (3, 4, 5)), "must equal C\\*H\\*W"),
     (lambda: linear_to_conv(np.ones((2, 60)), np.ones(2), (3, 20)), r"input_shape must be \(C, H, W\)"),
-    (lambda: linear_to_conv(np.ones((2, 60)), np.ones(2), (3, 0, 5)), "H must be a whole number"),
+    (lambda: linear_to_conv(np.ones((2, 60)), np.ones(2), (3, 0, 5)), "H must be at least 1"),
     (lambda: linear_to_conv(np.ones((2, 60)), np.ones(2), (3, 4.0, 5)), "H must be a whole number"),
     (lambda: dense_per_position(X, np.ones((2, 4)), np.ones(2)), "expects C = 4 input channels"),
     (lambda: dense_per_position(np.ones((4, 5)), np.ones((2, 4)), np.ones(2)), r"\(C, H, W\) or \(N, C, H, W\)"),
@@ -285,7 +285,8 @@ X = np.ones((3, 4, 5))
     (lambda: global_avg_pool(np.ones(5)), r"\(C, H, W\) or \(N, C, H, W\)"),
     (lambda: classifier_head(X, np.ones((2, 4)), np.ones(2)), "expects C = 4 input channels"),
     (lambda: classifier_head_as_conv(X, np.ones((2, 4)), np.ones(2)), "expects C = 4 input channels"),
-    (lambda: param_counts(0, 3), "in_features must be a whole number"),
+    (lambda: param_counts(0, 3), "in_features must be at least 1"),
+    (lambda: param_counts(2.5, 3), "in_features must be a whole number"),
     (lambda: param_counts(3, 2, 3), "kernel_hw must be a pair"),
     (lambda: compare(X, np.ones((2, 4)), np.ones(2)), "expects C = 4 input channels"),
 ])

@@ -1,7 +1,6 @@
 """AppTest of the "fully-connected = 1×1 convolution" lesson: every part in both languages, numbers against torch,
 the snippet runs and prints what the page shows, the quiz."""
 
-import json
 import subprocess
 import sys
 
@@ -11,19 +10,17 @@ import torch
 import torch.nn.functional as F
 
 from core.fc_conv import example, flat_example, flatten_question, params_question
-from tests.conftest import assert_clean, lesson_runner, page_texts, plotly_array
-from ui.shell.i18n import LANGUAGES
+from tests.conftest import assert_clean, lesson_runner
+from tests.helpers.figures import chart
+from ui.shell.i18n import LANGUAGES, translate
 from ui.shell.registry import FC_CONV
 
 lesson = lesson_runner(FC_CONV)
 
 
-def figure(at, title: str) -> dict:
-    return json.loads(next(c.proto.spec for c in at.get("plotly_chart") if title in c.proto.spec))
-
-
-def z(at, title: str) -> np.ndarray:
-    return plotly_array(figure(at, title)["data"][0]["z"]).astype(float)
+def z(at, key: str, **values) -> np.ndarray:
+    """The numbers of the figure titled with catalogue entry ``key`` (in English)."""
+    return chart(at, translate(key, "en", **values)).data("z")
 
 
 @pytest.mark.parametrize("query", [{}, {"c": "5", "size": "4", "out": "3", "seed": "17"}, {"c": "1", "size": "1"}])
@@ -34,8 +31,8 @@ def test_dense_at_every_pixel_equals_torch_and_the_conv(query):
     x, W, b = (torch.from_numpy(a) for a in example(c, size, out, seed))
     reference = F.conv2d(x[None], W[:, :, None, None], b)[0].numpy()
     for o in range(out):
-        np.testing.assert_allclose(z(at, f"dense layer at every pixel: output {o}"), reference[o], rtol=0, atol=1e-12)
-        np.testing.assert_allclose(z(at, f"1×1 convolution: output {o}"), reference[o], rtol=0, atol=1e-12)
+        np.testing.assert_allclose(z(at, "fc_conv.dense_out", o=o), reference[o], rtol=0, atol=1e-12)
+        np.testing.assert_allclose(z(at, "fc_conv.conv_out", o=o), reference[o], rtol=0, atol=1e-12)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["max |dense − conv|"] == "0"
     assert metrics["weights (dense = conv)"] == f"{c * out + out} = {c * out + out}"
@@ -51,9 +48,11 @@ def test_the_written_out_sum_at_the_chosen_pixel_is_right():
 def test_the_head_matches_torch_pooling_then_linear():
     at = lesson({"part": "head", "c": "4", "out": "3", "seed": "5"})
     x, W, b = (torch.from_numpy(a) for a in example(4, 3, 3, 5))
-    scores = F.linear(F.adaptive_avg_pool2d(x[None], 1).flatten(1), W, b)[0].numpy()
-    np.testing.assert_allclose(z(at, "dense layer: scores")[:, 0], scores, rtol=0, atol=1e-12)
-    np.testing.assert_allclose(z(at, "1×1 convolution: scores")[:, 0], scores, rtol=0, atol=1e-12)
+    pooled = F.adaptive_avg_pool2d(x[None], 1).flatten(1)
+    scores = F.linear(pooled, W, b)[0].numpy()
+    np.testing.assert_allclose(z(at, "fc_conv.head.gap", c=4)[:, 0], pooled[0].numpy(), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(z(at, "fc_conv.head.dense")[:, 0], scores, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(z(at, "fc_conv.head.conv")[:, 0], scores, rtol=0, atol=1e-12)
 
 
 def test_the_flattened_dense_layer_matches_torch_and_its_kernel_is_the_reshaped_row():
@@ -61,9 +60,9 @@ def test_the_flattened_dense_layer_matches_torch_and_its_kernel_is_the_reshaped_
     x, _, b = example(2, 4, 3, 9)
     W_flat = flat_example(2, 4, 3, 9)
     scores = F.linear(torch.from_numpy(x).flatten(), torch.from_numpy(W_flat), torch.from_numpy(b)).numpy()
-    np.testing.assert_allclose(z(at, "dense layer on the flattened map")[:, 0], scores, rtol=0, atol=1e-12)
-    np.testing.assert_allclose(z(at, "convolution with a 4 × 4 kernel")[:, 0], scores, rtol=0, atol=1e-12)
-    np.testing.assert_array_equal(z(at, "kernel of output 0, channel 1"), W_flat[0].reshape(2, 4, 4)[1])
+    np.testing.assert_allclose(z(at, "fc_conv.flatten.dense")[:, 0], scores, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(z(at, "fc_conv.flatten.conv", h=4, w=4)[:, 0], scores, rtol=0, atol=1e-12)
+    np.testing.assert_array_equal(z(at, "fc_conv.flatten.kernel_channel", n=1), W_flat[0].reshape(2, 4, 4)[1])
     assert {m.label: m.value for m in at.metric}["weights (dense = conv)"] == "99 = 99"
 
 
@@ -92,8 +91,19 @@ def test_quiz_right_and_wrong_answers(lang):
     assert_clean(at)
 
 
-@pytest.mark.parametrize("query", [{"c": "99"}, {"size": "-3"}, {"out": "x"}, {"seed": "1e99"}, {"i": "7"}])
-def test_bad_link_values_fall_back_without_a_traceback(query):
-    at = lesson({"part": "position", **query})
+@pytest.mark.parametrize(("name", "raw", "default"), [("c", "99", 3), ("size", "-3", 3), ("out", "x", 2),
+                                                     ("seed", "1e99", 1), ("i", "7", 0)])
+def test_bad_link_values_fall_back_with_a_notice_and_the_default_example(name, raw, default):
+    """The one notice names the parameter, quotes the link and gives the default; the page shows the default
+    example (3 channels of 3 × 3, 2 outputs, example 1), its outputs still torch's."""
+    from ui.shell.url_state import shown
+
+    at = lesson({"part": "position", name: raw})
     assert_clean(at)
-    assert page_texts(at)
+    assert at.slider(key=f"fc_conv_{name}").value == default
+    assert [t.value for t in at.toast] == [translate("url.bad_value", "en", name=name, value=shown(raw),
+                                                     default=str(default))]
+    x, W, b = (torch.from_numpy(a) for a in example(3, 3, 2, 1))
+    reference = F.conv2d(x[None], W[:, :, None, None], b)[0].numpy()
+    for o in range(2):
+        np.testing.assert_allclose(z(at, "fc_conv.conv_out", o=o), reference[o], rtol=0, atol=1e-12)

@@ -6,12 +6,16 @@ import pytest
 
 from tests.conftest import plotly_array
 from ui.plots.charts import bars_figure, confusion_figure, gallery_figure, lines_figure
+from ui.plots.grids import image_figure, kernel_figure
 
 
 def test_bars_name_every_class_in_order_even_when_the_names_look_like_numbers():
-    fig = bars_figure([str(d) for d in range(10)], np.linspace(0, 1, 10), "p").to_plotly_json()
+    values = np.linspace(0, 1, 10)
+    fig = bars_figure([str(d) for d in range(10)], values, "p").to_plotly_json()
     assert fig["layout"]["xaxis"]["type"] == "category"  # a numeric axis would label only 0, 2, 4, ...
     assert list(fig["data"][0]["x"]) == [str(d) for d in range(10)]
+    np.testing.assert_array_equal(plotly_array(fig["data"][0]["y"]), values)  # each bar its own value
+    assert list(fig["data"][0]["text"]) == [f"{v:.4g}" for v in values]
 
 
 def test_percent_bars_write_percentages_and_leave_slivers_blank():
@@ -20,6 +24,18 @@ def test_percent_bars_write_percentages_and_leave_slivers_blank():
     assert list(fig["data"][0]["text"]) == ["97.7%", "1.2%", "", ""]
     np.testing.assert_array_equal(plotly_array(fig["data"][0]["y"]), values)  # the bars keep the exact values
     assert fig["layout"]["yaxis"]["tickformat"] == ".0%"
+
+
+def test_lines_draw_each_series_over_x_under_its_name_in_order():
+    series = {"train": [0.6, 0.9, 0.95], "test": [0.8, 0.9, 0.96], "3": [0.1, 0.2, 0.3]}
+    fig = lines_figure([1, 2, 3], series, "acc", "epoch", "accuracy").to_plotly_json()
+    assert [trace["name"] for trace in fig["data"]] == list(series)
+    for trace, values in zip(fig["data"], series.values(), strict=True):
+        np.testing.assert_array_equal(plotly_array(trace["x"]), [1, 2, 3])
+        np.testing.assert_array_equal(plotly_array(trace["y"]), values)
+    layout = fig["layout"]
+    assert (layout["title"]["text"], layout["xaxis"]["title"]["text"], layout["yaxis"]["title"]["text"]) == (
+        "acc", "epoch", "accuracy")
 
 
 def test_lines_put_the_legend_above_the_plot_and_whole_epochs_on_whole_ticks():
@@ -60,3 +76,18 @@ def test_gallery_gives_each_image_its_own_cell_under_its_caption(n, columns, row
         assert 0 <= xa[0] < xa[1] <= 1 + 1e-9 and 0 <= ya[0] < ya[1] <= 1 + 1e-9
         for xb, yb in boxes[a + 1:]:
             assert xa[1] <= xb[0] + 1e-9 or xb[1] <= xa[0] + 1e-9 or ya[1] <= yb[0] + 1e-9 or yb[1] <= ya[0] + 1e-9
+
+
+def test_an_image_is_drawn_pixel_for_pixel_and_a_kernel_with_its_numbers():
+    rng = np.random.default_rng(3)
+    gray, signed, rgb = rng.random((5, 7)), rng.standard_normal((4, 6)), rng.random((3, 4, 3))
+    for z, kind in ((gray, "gray"), (signed, "auto")):
+        trace = image_figure(z, "t", kind=kind).to_plotly_json()["data"][0]
+        np.testing.assert_array_equal(plotly_array(trace["z"]), z.astype(np.float32))
+    assert image_figure(signed, "t").to_plotly_json()["data"][0]["zmid"] == 0.0  # negative values: diverging
+    picture = image_figure(rgb, "t", kind="rgb").to_plotly_json()["data"][0]
+    np.testing.assert_array_equal(plotly_array(picture["z"]), np.rint(rgb * 255).astype(np.uint8))
+    w = np.array([[1.0, -2.5, 0.125], [0.0, 1e-4, 3.0]])
+    kernel = kernel_figure(w, "k").to_plotly_json()["data"][0]
+    np.testing.assert_array_equal(plotly_array(kernel["z"]), w)
+    assert [list(row) for row in kernel["text"]] == [["1", "-2.5", "0.125"], ["0", "0.0001", "3"]]

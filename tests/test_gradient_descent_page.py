@@ -62,9 +62,28 @@ def test_two_d_table_and_snippet_match_torch():
                                    np.fromstring(ours.split(" (")[0].strip("[]"), sep=" "), rtol=1e-6, atol=1e-8)
 
 
-def test_two_d_custom_formula_runs():
-    at = lesson({"part": "two_d", "plane": "custom", "f": "x**2 + 2*y**2", "sx": "1", "sy": "1"})
-    assert at.table
+def test_two_d_custom_formula_is_descended_as_torch_does():
+    """A typed formula: each optimizer's final loss in the table is torch.optim's on the same function (written here
+    with torch), from the same start, with the step sizes the page shows."""
+    at = lesson({"part": "two_d", "plane": "custom", "f": "x**2 + 2*y**2 - x*y", "sx": "1.5", "sy": "-1",
+                 "steps": "20"})
+    table = at.table[0].value
+    assert list(table.iloc[:, 0]) == [translate("common.optimizer." + m, "en") for m in ("sgd", "momentum", "adam")]
+    rates = {m: at.select_slider(key=f"gradient_descent_lr_{m}").value for m in ("sgd", "momentum", "adam")}
+    beta = at.slider(key="gradient_descent_beta").value
+    optimizers = {"sgd": lambda p: torch.optim.SGD([p], lr=rates["sgd"]),
+                  "momentum": lambda p: torch.optim.SGD([p], lr=rates["momentum"], momentum=beta),
+                  "adam": lambda p: torch.optim.Adam([p], lr=rates["adam"])}
+    for row, (method, make) in enumerate(optimizers.items()):
+        p = torch.tensor([1.5, -1.0], dtype=torch.float64, requires_grad=True)
+        optimizer = make(p)
+        for _ in range(20):
+            optimizer.zero_grad()
+            (p[0] ** 2 + 2 * p[1] ** 2 - p[0] * p[1]).backward()
+            optimizer.step()
+        x, y = p.detach().tolist()
+        assert float(table.iloc[row, 3]) == pytest.approx(x**2 + 2 * y**2 - x * y, rel=1e-5), method
+        assert table.iloc[row, 4] == translate("gradient_descent.table.no", "en")  # none diverged
 
 
 @pytest.mark.parametrize(("formula", "code"), [
@@ -78,11 +97,20 @@ def test_bad_formulas_are_explained(formula, code):
     assert first_words in at.error[0].value
 
 
-@pytest.mark.parametrize(("query", "name"), [({"lr": "-1"}, "lr"), ({"lr": "1e9"}, "lr"), ({"beta": "1.5"}, "beta"),
-                                             ({"x0": "99"}, "x0")])
-def test_impossible_parameters_fall_back_with_a_notice(query, name):
-    at = lesson({"part": "one_d", **query})
-    assert at.toast and name in at.toast[0].value
+@pytest.mark.parametrize(("name", "raw", "key", "default"), [
+    ("lr", "-1", "gradient_descent_lr1", 0.05), ("lr", "1e9", "gradient_descent_lr1", 0.05),
+    ("beta", "1.5", "gradient_descent_beta", 0.9), ("x0", "99", "gradient_descent_x0", 3.0)])
+def test_impossible_parameters_fall_back_with_a_notice(name, raw, key, default):
+    """The control shows its default, and the one notice names the parameter, quotes the link's value and gives
+    the default shown instead."""
+    from ui.shell.url_state import shown
+
+    at = lesson({"part": "one_d", name: raw})
+    [control] = [w for w in [*at.slider, *at.select_slider] if w.key == key]
+    assert control.value == default
+    assert [toast.value for toast in at.toast] == [translate("url.bad_value", "en", name=name, value=shown(raw),
+                                                             default=str(default))]
+    assert name not in at.query_params  # the bad value leaves the link
 
 
 def test_phase_diagram_measures_the_predicted_rate():
@@ -92,9 +120,59 @@ def test_phase_diagram_measures_the_predicted_rate():
     assert measured == pytest.approx(theory, rel=0.05)
 
 
-def test_basins_show_shares():
-    at = lesson({"part": "basins", "bsurf": "camel"})
-    assert sum("of the starts reach a global minimum" in m.value for m in at.markdown) == 2
+def camel(p: torch.Tensor) -> torch.Tensor:
+    """The six-hump camel at each row of ``p`` (n, 2), written out here (not core.surfaces' code)."""
+    x, y = p[:, 0], p[:, 1]
+    return (4 - 2.1 * x**2 + x**4 / 3) * x**2 + x * y + (-4 + 4 * y**2) * y**2
+
+
+def torch_basins(starts: np.ndarray, lr: float, momentum: float, steps: int, minima: np.ndarray) -> np.ndarray:
+    """``torch.optim.SGD`` from every start at once (each row its own run: the loss is a sum of independent terms):
+    the index of the minimum each run ends within 0.05 of, -1 for none, -2 for a run that left the picture."""
+    from core.optim import LIMIT
+
+    p = torch.tensor(starts, dtype=torch.float64, requires_grad=True)
+    optimizer = torch.optim.SGD([p], lr=lr, momentum=momentum)
+    left = torch.zeros(len(starts), dtype=torch.bool)
+    for _ in range(steps):
+        optimizer.zero_grad()
+        camel(p).sum().backward()
+        optimizer.step()
+        with torch.no_grad():
+            left |= ~(torch.isfinite(p).all(1) & (p.abs() <= LIMIT).all(1))
+    distance = np.linalg.norm(p.detach().numpy()[:, None, :] - minima[None], axis=-1)
+    with np.errstate(invalid="ignore"):
+        labels = np.where(distance.min(1) <= 0.05, distance.argmin(1), -1)
+    return np.where(left.numpy(), -2, labels)
+
+
+def test_basins_colour_each_start_by_the_minimum_torch_reaches_and_count_the_shares():
+    """Each pixel of both maps (plain and momentum) against torch from the pixel's own start; the sentence under each
+    map gives the share of starts that reach a global minimum and the share that diverge, as torch counts them."""
+    from tests.helpers.figures import chart
+    from tests.helpers.texts import read_fields
+
+    lr, beta, steps = 0.1, 0.8, 100  # with momentum, about one start in ten diverges
+    at = lesson({"part": "basins", "bsurf": "camel", "blr": str(lr), "bbeta": str(beta), "bsteps": str(steps)})
+    assert (at.select_slider(key="gradient_descent_blr").value, at.slider(key="gradient_descent_bbeta").value,
+            at.slider(key="gradient_descent_bsteps").value) == (lr, beta, steps)
+    surface = SURFACES["camel"]
+    minima = np.array([m.point for m in surface.minima])
+    best = [k for k, m in enumerate(surface.minima) if m.kind == "global"]
+    ending = translate("gradient_descent.basins.share", "en").rsplit("}", 1)[1]  # "% diverge."
+    shares = [m.value for m in at.markdown if m.value.endswith(ending)]  # under the plain map, then momentum's
+    assert len(shares) == 2
+    for method, momentum, sentence in (("sgd", 0.0, shares[0]), ("momentum", beta, shares[1])):
+        basins = chart(at, key=f"gradient_descent_basin_{method}")
+        xs, ys = basins.data("x"), basins.data("y")
+        starts = np.stack(np.meshgrid(xs, ys), axis=-1).reshape(-1, 2)  # row = y, column = x, as drawn
+        expected = torch_basins(starts, lr, momentum, steps, minima).reshape(len(ys), len(xs))
+        shown = basins.data("z") - 1  # z = label + 1; the map greys out both "no minimum" and "diverged"
+        np.testing.assert_array_equal(shown, np.maximum(expected, -1))
+        numbers = read_fields("gradient_descent.basins.share", "en", sentence)
+        assert numbers == {"share": f"{100 * np.isin(expected, best).mean():.0f}",
+                           "diverged": f"{100 * (expected == -2).mean():.0f}"}
+        assert (expected == -2).any() == (method == "momentum")
 
 
 def test_quiz_step_is_torchs():

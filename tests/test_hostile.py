@@ -179,99 +179,73 @@ def assert_page_ok(at, log: _Log) -> None:
 
 # ---- 1. every query parameter of every page ---------------------------------------------------------------------
 
-URL_WIDGETS = {"url_slider", "url_choice", "url_toggle", "url_multi", "UrlParam"}
-APP_FILES = [ROOT / "app.py", *sorted((ROOT / "pages").rglob("*.py")), *sorted((ROOT / "ui").rglob("*.py"))]
-DYNAMIC_NAMES = {
-    ("ui/lessons/backprop.py", "number_sliders"): ("x1", "x2", "w1", "w2", "b", "y"),  # for name in names: its symbols
-    ("ui/lessons/tensors.py", "shape_input"): ("a", "b", "c"),  # name = OPERANDS[n]
-}
-"""URL names the scan cannot read from the code (a loop variable, a tuple item), with the values they take; the
-scan fails when a new unreadable name appears, so this table cannot silently fall behind."""
-SUFFIXES = (*"0123456789", "r", "g", "b", "sgd", "momentum", "adam", "nesterov")
-"""Values tried for the ``{…}`` in names built with f-strings (``b{i}``, ``k{c}``, ``lr_{m}``)."""
+LINKS = {spec.url_path: {**url_state.APP_LINK, **spec.link()} for spec in PAGES}
+"""What each page's link may say, as the page declares it (``LINK`` in ``ui.lessons.<name>``, its ``part`` and
+``lang``): the names fuzzed below. A widget that reads an undeclared name fails as it is drawn
+(``url_state.check_declared``), so the declaration cannot fall behind the code."""
+URL_NAMES = sorted(set().union(*LINKS.values()))
+"""Every declared query parameter name of any page."""
 
 
-def _func_name(node: ast.expr) -> str | None:
-    return node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else None
+def test_every_page_declares_a_link_and_every_name_is_read():
+    """Each declaration is well-formed, and each declared name is read by its page in some part and mode (a stale
+    declaration would widen what a link may say for nothing)."""
+    for name, link in LINKS.items():
+        assert all(isinstance(spec, url_state.LinkSpec) for spec in link.values()), name
+        read = set()
+        for part in SPECS[name].parts or (None,):
+            for modes in MODE_SETS:
+                query = {"lang": "en", **modes, **({"part": part} if part else {})}
+                with watched() as (calls, log):
+                    at = app_test(query, page=SPECS[name].script)
+                assert_page_ok(at, log)
+                read |= {param.name for param, _raw, _result in calls}
+        assert set(link) - {"lang"} - READ_LATER.get(name, set()) - read == set(), f"{name} declares unread names"
 
 
-def _pattern(node: ast.expr | None) -> str | None:
-    """A regex for a name given as a string constant or an f-string; None for anything else."""
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return re.escape(node.value)
-    if isinstance(node, ast.JoinedStr):
-        return "".join(re.escape(v.value) if isinstance(v, ast.Constant) else "(.+)" for v in node.values)
-    return None
+def test_a_name_means_one_thing_on_a_page():
+    """Every widget of a page that reads ``?name=`` accepts the same kind of value (a number, a choice, a flag, …)."""
+    for name in LINKS:
+        kinds: dict[str, set] = {}
+        for part in SPECS[name].parts or (None,):
+            with watched() as (calls, _log):
+                app_test({"lang": "en", **MODE_SETS[0], **({"part": part} if part else {})}, page=SPECS[name].script)
+            for param, _raw, _result in calls:
+                kinds.setdefault(param.name, set()).add(type(param.accepts))
+        assert {n: k for n, k in kinds.items() if len(k) > 1} == {}, name
 
 
-def _arg(call: ast.Call, index: int, name: str) -> ast.expr | None:
-    if index < len(call.args):
-        return call.args[index]
-    return next((k.value for k in call.keywords if k.arg == name), None)
-
-
-@dataclass(frozen=True)
-class Scan:
-    patterns: frozenset[str]
-    unresolved: frozenset[tuple[str, str]]
-
-
-def scan_url_names() -> Scan:
-    """Every query parameter name in app.py, pages/ and ui/: the ``name=`` (else ``key=``) of the url_* widgets,
-    the second argument of ``UrlParam``; a name passed in through a function parameter is looked up at the
-    function's call sites (``lr_control(key, name, …)``)."""
-    trees = {path.relative_to(ROOT).as_posix(): ast.parse(path.read_text()) for path in APP_FILES
-             if path.name != "url_state.py"}
-    calls = [node for tree in trees.values() for node in ast.walk(tree) if isinstance(node, ast.Call)]
-    patterns, unresolved = {"lang"}, set()
-    for file, tree in trees.items():
-        functions = [f for f in ast.walk(tree) if isinstance(f, ast.FunctionDef)]
-        for call in (n for n in ast.walk(tree) if isinstance(n, ast.Call) and _func_name(n.func) in URL_WIDGETS):
-            kw = {k.arg: k.value for k in call.keywords}
-            target = _arg(call, 1, "name") if _func_name(call.func) == "UrlParam" else kw.get("name", kw.get("key"))
-            found = _pattern(target)
-            if found is not None:
-                patterns.add(found)
-                continue
-            owner = next((f for f in reversed(functions) if any(n is call for n in ast.walk(f))), None)
-            if owner is None:
-                unresolved.add((file, "<module>"))
-                continue
-            params = [a.arg for a in owner.args.args]
-            if isinstance(target, ast.Name) and target.id in params:
-                index = params.index(target.id)
-                defaults = dict(zip(params[len(params) - len(owner.args.defaults):], owner.args.defaults,
-                                    strict=True))
-                sources = [_arg(c, index, target.id) for c in calls if _func_name(c.func) == owner.name]
-                resolved = [_pattern(s) for s in [*sources, defaults.get(target.id)] if s is not None]
-                if resolved and None not in resolved:
-                    patterns.update(resolved)
-                    continue
-            unresolved.add((file, owner.name))
-    for key in unresolved & DYNAMIC_NAMES.keys():
-        patterns.update(re.escape(name) for name in DYNAMIC_NAMES[key])
-    return Scan(frozenset(patterns), frozenset(unresolved))
-
-
-SCAN = scan_url_names()
-URL_NAMES = sorted({p.replace("\\", "") for p in SCAN.patterns if "(.+)" not in p}
-                   | {p.replace("(.+)", s).replace("\\", "") for p in SCAN.patterns if "(.+)" in p for s in SUFFIXES})
-"""Every query parameter name to fuzz (f-string names expanded with ``SUFFIXES``)."""
-
-
-def test_the_scan_finds_the_url_names():
-    assert SCAN.unresolved == set(DYNAMIC_NAMES), "a URL name the scan cannot read: add it to DYNAMIC_NAMES"
-    assert len(SCAN.patterns) >= 90, sorted(SCAN.patterns)
-    assert sum("(.+)" in p for p in SCAN.patterns) >= 4  # b{i}, l{i}, k{c}, n{i}, lr_{m}
-    for name in ("part", "kernel", "w", "image", "f", "grid", "b1", "l3", "lr_adam", "kr", "a", "x1", "lang"):
-        assert name in URL_NAMES
+def test_a_widget_outside_its_declaration_fails_as_it_is_drawn():
+    """The check behind the declarations: an undeclared name, or a range wider than declared, raises."""
+    url_state.declare_link("test", {"lr": url_state.Number(0.0, 1.0)})
+    try:
+        url_state.check_declared("lr", url_state.Number(0.0, 0.5))
+        url_state.check_declared("lr", url_state.Choice((0.1, 0.3)))
+        with pytest.raises(url_state.UndeclaredLink):
+            url_state.check_declared("steps", url_state.Number(0, 10, whole=True))
+        with pytest.raises(url_state.UndeclaredLink):
+            url_state.check_declared("lr", url_state.Number(0.0, 2.0))
+        with pytest.raises(url_state.UndeclaredLink):
+            url_state.check_declared("lr", url_state.Flag())
+        with pytest.raises(url_state.UndeclaredLink):
+            url_state.check_declared("lr", url_state.Choice(("fast",)))
+    finally:
+        url_state.declare_link("test", {})
 
 
 SPECS = {spec.url_path: spec for spec in PAGES}
 MODES = {"kernel": ("custom",), "src": ("typed", "digit"), "plane": ("custom",), "ex": ("custom",),
-         "phase": ("inference",), "model": ("cnn", "mlp"), "target": ("sine", "own")}
+         "phase": ("inference",), "model": ("cnn", "mlp"), "target": ("sine", "own"),
+         "source": ("picture",), "pad": ("custom",), "edges": ("1",)}
 """Valid values that open the controls hidden behind a choice (a custom kernel's ``w``, a typed grid, a formula,
 typed shapes, …), so that those parameters get hostile values too. Checked below against what the pages accept."""
+MODE_SETS = [{name: values[0] for name, values in MODES.items()} | {"layers": "8", "blocks": "6"},
+             {name: values[-1] for name, values in MODES.items()} | {
+                 "kernel": "sobel_x", "kind": "tensor4", "methods": "sgd,momentum,nesterov,rmsprop,adagrad,adam"}]
+"""The modes at once: the first value of each, with every row of the compound controls drawn (``l1`` … ``l8``,
+``b1`` … ``b6``); then the last (the other mode of ``src``, ``model``, ``target``), every optimizer and axis drawn."""
+READ_LATER = {"cnn_trainer": {"source", "image"}}
+"""Declared names a page reads only once something has happened (the trainer's "try it" needs a trained network)."""
 
 
 def _effective_language(query: dict[str, str]) -> str:
@@ -302,7 +276,7 @@ def run_link(spec, query: dict[str, str]) -> tuple[object, list]:
     if query.get("lang") not in (None, *LANGUAGES):
         assert translate("url.bad_lang", lang, value=url_state.shown(query["lang"], 20)) in toasts
     for param, _raw, _result in calls:
-        assert any(re.fullmatch(p, param.name) for p in SCAN.patterns), f"{param.name!r} is missing from the scan"
+        assert param.name in LINKS[spec.url_path], f"{param.name!r} is not declared by {spec.url_path}"
     return at, calls
 
 
@@ -362,7 +336,7 @@ def test_every_url_decoder_refuses_hostile_text_without_raising():
             at = app_test({"lang": "en", "part": part, "kernel": "custom", "plane": "custom"}, page=SPECS[page].script)
             assert_page_ok(at, log)
     params = {param.name: param for param, _raw, _result in calls}
-    assert {"b1", "l1", "blocks", "layers", "w", "f", "methods", "acts"} <= params.keys()
+    assert {"b1", "l1", "blocks", "layers", "kw", "f", "methods", "acts"} <= params.keys()
     for param in params.values():
         for raw in CORPUS:
             value, rejected = param.parse(raw)
@@ -589,7 +563,7 @@ def test_hostile_uploads_in_the_browser(page, server, tmp_path):
     one session; each message is the catalogue's, and the page keeps working (the last one is drawn)."""
     from playwright.sync_api import expect
 
-    from tests.test_browser import assert_healthy, wait_until_idle, watch_errors
+    from harness.browser import assert_healthy, wait_until_idle, watch_errors
 
     errors = watch_errors(page)
     cases = {name: (data, code) for name, data, code in upload_cases()}
@@ -612,7 +586,7 @@ def test_hostile_uploads_in_the_browser(page, server, tmp_path):
 def test_a_link_cannot_put_a_picture_or_a_link_into_a_notice(page, server):
     """The notice quotes the refused value as text: no <img> that would make every student's browser fetch a
     URL chosen by whoever wrote the link, no <a>."""
-    from tests.test_browser import assert_healthy, wait_until_idle, watch_errors
+    from harness.browser import assert_healthy, wait_until_idle, watch_errors
 
     errors = watch_errors(page)
     fetched = []
@@ -751,7 +725,8 @@ def test_damaged_checkpoints_are_refused_or_loaded(flips, cut, noise):
 
 # ---- 5. the code itself -----------------------------------------------------------------------------------------
 
-CODE_FILES = [*APP_FILES, *sorted((ROOT / "core").rglob("*.py"))]
+CODE_FILES = [ROOT / "app.py", *(path for folder in ("pages", "ui", "core") for path in
+                                  sorted((ROOT / folder).rglob("*.py")))]
 RAW_HTML_ALLOWED: dict[tuple[str, str], str] = {
     # (file, enclosing function) -> why its HTML holds no user text. The app renders no raw HTML today: every
     # st.markdown / st.caption / st.error leaves unsafe_allow_html off and there is no st.html or components.html.

@@ -3,6 +3,11 @@ results and uploaded model, and stopping one run leaves the other going.
 
 The browser test drives two browser contexts (two Streamlit sessions) against the real server; the AppTest one checks
 the same at the level of ``ui.jobs.training_job.session_job`` (a job per session token).
+
+No run here is meant to end on its own: each is stopped by the test with its Stop button (the app's own stop flag),
+at the moment the test chooses. So nothing depends on one run being slower than the other, only on each lasting
+longer than the few clicks before its Stop: both are 30 epochs (the most a link may ask) at batch 16, minutes alone on
+2 cores against the seconds the test takes to reach their Stop, and an assertion names the run that ended too soon.
 """
 
 from __future__ import annotations
@@ -13,20 +18,21 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from core.models import CNNConfig, ConvBlock, MLPConfig, build_model
+from core.models import CNNConfig, ConvBlock, MLPConfig, build_model, parse_block
+from harness.browser import assert_healthy, wait_until_idle, watch_errors
 from tests.conftest import assert_clean, lesson_app, page_texts
-from tests.test_browser import assert_healthy, wait_until_idle, watch_errors
 from ui.shell.i18n import translate
 from ui.shell.registry import CNN_TRAINER
 
-# A: a one-block CNN, 20 epochs (stopped long before its end). B: a wide three-layer dense network with many small
-# batches, 30 epochs (about 30 s alone on 2 cores: still training when A is stopped, and then it finishes on its own;
-# a 16-wide one took under 4 s and was sometimes done before A was stopped).
-QUERY_A = "lang=en&blocks=1&b1=4-3-relu-max-bn&epochs=20&data=digits"
-QUERY_B = "lang=en&model=mlp&layers=3&width=512&epochs=30&batch=16"
-CONFIG_A = CNNConfig(blocks=(ConvBlock(4, 3, "relu", "max", True),))
-CONFIG_B = MLPConfig(hidden=(512, 512, 512))
-EPOCHS_A, EPOCHS_B = 20, 30
+# A: a wide three-layer dense network (about 50 s alone on 2 cores), stopped a few seconds after its start.
+# B: a three-block CNN (about 10 s an epoch alone on 2 cores: 5 minutes for its 30), stopped by the test at the end.
+BLOCKS_B = ("64-5-relu-max-bn", "128-5-relu-max-bn", "128-5-relu-max-bn")
+QUERY_A = "lang=en&data=digits&model=mlp&layers=3&width=512&epochs=30&batch=16"
+QUERY_B = ("lang=en&data=digits&blocks=3&" + "&".join(f"b{i}={b}" for i, b in enumerate(BLOCKS_B, start=1))
+           + "&epochs=30&batch=16")
+CONFIG_A = MLPConfig(hidden=(512, 512, 512))
+CONFIG_B = CNNConfig(blocks=tuple(parse_block(b) for b in BLOCKS_B))
+EPOCHS = 30
 
 
 def en(key: str) -> str:
@@ -59,6 +65,14 @@ def shown_epoch(page: Page) -> int:
     return int(re.search(r"Epoch (\d+)", text).group(1))
 
 
+# How many points the loss curve has: it grows while the run trains.
+STEPS = """() => { const gd = document.querySelector('.st-key-cnn_trainer_loss_fig .js-plotly-plot');
+    return gd && gd.data ? gd.data[0].x.length : 0; }"""
+
+
+def steps_drawn(page: Page) -> int:
+    return page.evaluate(STEPS)
+
 # Every chart's data: a rerun that follows another test image draws other probabilities.
 CHARTS = "() => [...document.querySelectorAll('.js-plotly-plot')].map(gd => JSON.stringify(gd.data)).join('|')"
 
@@ -76,6 +90,14 @@ def checkpoint_file(tmp_path):
     path = tmp_path / "model.pt"
     path.write_bytes(buffer.getvalue())
     return path
+
+
+def still_training(page: Page, name: str) -> None:
+    """The run of ``page`` is going: not over on its own (then it is too short for this machine), nor stopped."""
+    text = main_text(page)
+    assert FINISHED not in text, f"{name}'s run finished on its own before the test stopped it: make it longer"
+    assert RUNNING in text and STOPPED not in text, f"{name} is not training:\n{text[:2000]}"
+    expect(button(page, "cnn_trainer.stop")).to_be_enabled()
 
 
 @pytest.mark.browser
@@ -98,31 +120,35 @@ def test_two_sessions_train_side_by_side_without_seeing_each_other(browser, serv
         for page in (a, b):
             wait_for_text(page, RUNNING)
             page.locator('[data-testid="stProgress"]').first.wait_for(timeout=120_000)
-        wait_for_text(a, KERNELS)
-        wait_for_text(b, TEMPLATES)
-        assert TEMPLATES not in main_text(a) and KERNELS not in main_text(b)
+        wait_for_text(a, TEMPLATES)
+        wait_for_text(b, KERNELS)
+        assert KERNELS not in main_text(a) and TEMPLATES not in main_text(b)
 
         # stopping A leaves B training
+        still_training(a, "A")
         button(a, "cnn_trainer.stop").click()
         wait_for_text(a, STOPPED)
         wait_until_idle(a)
-        stopped_at = shown_epoch(a)
-        assert stopped_at < EPOCHS_A
-        assert RUNNING in main_text(b) and STOPPED not in main_text(b), "B stopped with A"
-        expect(button(b, "cnn_trainer.stop")).to_be_enabled()
+        assert shown_epoch(a) < EPOCHS
+        still_training(b, "B")
+        steps = steps_drawn(b)
+        b.wait_for_function(f"n => ({STEPS})() > n", arg=steps, timeout=120_000)  # B goes on training
 
-        # a model uploaded in A is A's alone
+        # a model uploaded in A (a CNN: kernels, where A trained a dense network) is A's alone
         a.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(str(checkpoint_file(tmp_path)))
         wait_for_text(a, LOADED)
         wait_until_idle(a)
+        still_training(b, "B")
+        assert LOADED not in main_text(b)
 
-        # B goes on to its own end: all its epochs, its own test accuracy and its own kind of network
-        wait_for_text(b, FINISHED, timeout=240_000)
+        # the test stops B: B shows its own run (its own test accuracy, its own kind of network), not A's model
+        button(b, "cnn_trainer.stop").click()
+        wait_for_text(b, STOPPED)
         wait_until_idle(b)
-        assert shown_epoch(b) == EPOCHS_B
+        assert shown_epoch(b) < EPOCHS
         text_b = main_text(b)
-        assert "Test accuracy:" in text_b and TEMPLATES in text_b and NO_MAPS in text_b
-        assert KERNELS not in text_b and LOADED not in text_b and STOPPED not in text_b
+        assert "Test accuracy:" in text_b and KERNELS in text_b and NO_MAPS not in text_b
+        assert TEMPLATES not in text_b and LOADED not in text_b and FINISHED not in text_b
         # a rerun of B (another test image to follow) after A's upload still shows B's run, not A's model
         charts = b.evaluate(CHARTS)
         slider = b.get_by_role("slider", name=translate("common.network.probe", "en"))
@@ -132,12 +158,13 @@ def test_two_sessions_train_side_by_side_without_seeing_each_other(browser, serv
         b.wait_for_function(f"before => ({CHARTS})() !== before", arg=charts, timeout=60_000)  # redrawn: it ran
         wait_until_idle(b)
         text_b = main_text(b)
-        assert FINISHED in text_b and LOADED not in text_b and TEMPLATES in text_b
+        assert STOPPED in text_b and LOADED not in text_b and KERNELS in text_b
 
-        # A shows the model it loaded (a CNN: kernels), never B's run
+        # A shows the model it loaded, never its own stopped run nor B's
         text_a = main_text(a)
         assert LOADED in text_a and "Test accuracy:" in text_a and KERNELS in text_a
-        assert TEMPLATES not in text_a and FINISHED not in text_a and NO_MAPS not in text_a
+        assert TEMPLATES not in text_a and STOPPED not in text_a and NO_MAPS not in text_a
+        assert f"{weights(CONFIG_B)} weights" not in text_a
         assert_healthy(a, errors_a, server)
         assert_healthy(b, errors_b, server)
     finally:
@@ -146,8 +173,10 @@ def test_two_sessions_train_side_by_side_without_seeing_each_other(browser, serv
 
 
 def test_each_apptest_session_gets_its_own_training_job():
-    """Two sessions hold distinct job tokens; a run started in one leaves the other idle, and its Stop stops it."""
-    first = lesson_app(CNN_TRAINER, {"blocks": "1", "b1": "4-3-relu-max-bn", "epochs": "30"})
+    """Two sessions hold distinct job tokens; a run started in one leaves the other idle, and its Stop stops it (the
+    run is B's of the browser test: minutes long, so it is still going when the test stops it)."""
+    first = lesson_app(CNN_TRAINER, {"data": "digits", "blocks": "3", "epochs": "30", "batch": "16",
+                                     **{f"b{i}": b for i, b in enumerate(BLOCKS_B, start=1)}})
     second = lesson_app(CNN_TRAINER, {"model": "mlp", "width": "16"})
     tokens = [at.session_state["_training_job_token"] for at in (first, second)]
     assert tokens[0] != tokens[1]

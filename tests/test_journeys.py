@@ -1,7 +1,7 @@
 """Browser journeys: what a student does across the app, in headless Chromium against a real ``streamlit run``.
 
-For every page, its main control (the one ``bench/pages.py`` times: ``MAIN_CONTROLS``) is moved the way a
-student moves it (keys on a slider, a click in a drop-down); the figure must change, the link must bring
+For every page, its main control (the registry's ``Lesson.main_control``, the one ``bench/pages.py`` times) is
+moved the way a student moves it (keys on a slider, a click in a drop-down); the figure must change, the link must bring
 the same value and the same figure back in another browser, and the sidebar's language switch must keep
 it. Then a whole lesson path, page by page, in both languages, both colour schemes, desktop and phone width,
 with a screenshot of every step in artifacts/screenshots/ (look at them).
@@ -15,11 +15,10 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
-from bench.pages import MAIN_CONTROLS
-from tests.conftest import H1_KEYS, PAGES
-from tests.test_browser import (
+from harness.browser import (
     assert_healthy,
     draw_a_one,
+    drawn_answer,
     full_page_screenshot,
     page_url,
     plot_point,
@@ -27,14 +26,16 @@ from tests.test_browser import (
     wait_until_idle,
     watch_errors,
 )
-from ui.shell.i18n import catalogue, translate
+from tests.conftest import H1_KEYS, PAGE_IDS, PAGES
+from ui.shell.i18n import translate
+from ui.shell.registry import Lesson, MainControl
 
 pytestmark = pytest.mark.browser
 SPECS = {spec.url_path: spec for spec in PAGES}
 WAIT = 90_000  # ms: generous, the CI machine may be busy
 
 # How a student finds each main control: its label (a function of the language) and, for a drop-down, the
-# catalogue prefix of its options' names. Keyed by the widget's session key, as in MAIN_CONTROLS.
+# catalogue prefix of its options' names. Keyed by the widget's session key (``MainControl.key``).
 Label = Callable[[str], str]
 
 
@@ -86,20 +87,15 @@ def fingerprint(page: Page) -> str:
     return value
 
 
-def control(page: Page, key: str, lang: str) -> Locator:
+def control(page: Page, main: MainControl, lang: str) -> Locator:
     """The main control, found by its label the way a student (or a screen reader) finds it, inside the element
     that carries its session key (so that it is the bench's control and no other with the same label)."""
-    assert key in LABELS, f"tests/test_journeys.py: add the label of {key!r} (a MAIN_CONTROLS control) to LABELS"
-    kind = MAIN_CONTROLS[page_of(key)][1]
-    box = page.locator(f".st-key-{key}")
+    assert main.key in LABELS, f"tests/test_journeys.py: add the label of {main.key!r} (a main control) to LABELS"
+    box = page.locator(f".st-key-{main.key}")
     reveal(page, box)
-    label = re.escape(LABELS[key](lang))
+    label = re.escape(LABELS[main.key](lang))
     # react-aria names a slider's input by itself and by its group: the label comes twice
-    return box.get_by_role(ROLES[kind], name=re.compile(rf"^{label}( {label})?$"))
-
-
-def page_of(key: str) -> str:
-    return next(path for path, (_, _, k, _) in MAIN_CONTROLS.items() if k == key)
+    return box.get_by_role(ROLES[main.kind], name=re.compile(rf"^{label}( {label})?$"))
 
 
 def reveal(page: Page, box: Locator) -> None:
@@ -117,10 +113,10 @@ def shown_value(widget: Locator, kind: str) -> str:
     return widget.input_value()
 
 
-def change_main_control(page: Page, path: str, lang: str) -> tuple[str, object]:
+def change_main_control(page: Page, main: MainControl, lang: str) -> tuple[str, object]:
     """Move the page's main control as a student would; wait for the rerun. Returns (shown value, chosen value)."""
-    _, kind, key, values = MAIN_CONTROLS[path]
-    widget = control(page, key, lang)
+    kind, key = main.kind, main.key
+    widget = control(page, main, lang)
     before, search = shown_value(widget, kind), page.evaluate("() => location.search")
     chosen: object = None
     if ROLES[kind] == "slider":
@@ -129,26 +125,26 @@ def change_main_control(page: Page, path: str, lang: str) -> tuple[str, object]:
         if shown_value(widget, kind) == before:  # already at its largest value
             widget.press("ArrowLeft")
     else:
-        chosen = next(v for v in values if translate(OPTION_NAMES[key] + str(v), lang) != before)
+        chosen = next(v for v in main.values if translate(OPTION_NAMES[key] + str(v), lang) != before)
         open_list(widget)
         page.get_by_role("option", name=translate(OPTION_NAMES[key] + str(chosen), lang), exact=True).click()
     page.wait_for_function("s => location.search !== s", arg=search, timeout=WAIT)  # the rerun wrote the link
     wait_until_idle(page)
-    shown = shown_value(control(page, key, lang), kind)
+    shown = shown_value(control(page, main, lang), kind)
     assert shown != before
     return shown, chosen
 
 
-@pytest.mark.parametrize("path", list(MAIN_CONTROLS))
+@pytest.mark.parametrize("spec", PAGES, ids=PAGE_IDS)
 def test_main_control_changes_the_figure_travels_in_the_link_and_survives_the_language(
-        page: Page, console_errors, server, browser: Browser, path):
-    spec = SPECS[path]
-    query, kind, key, _ = MAIN_CONTROLS[path]
+        page: Page, console_errors, server, browser: Browser, spec: Lesson):
+    main = spec.main_control
+    assert main is not None, f"{spec.name} has no main control in ui/shell/registry.py"
     page.set_default_timeout(WAIT)
-    page.goto(page_url(server, spec, lang="en", **query))
+    page.goto(page_url(server, spec, lang="en", **main.query))
     wait_until_idle(page)
     before = fingerprint(page)
-    shown, chosen = change_main_control(page, path, "en")
+    shown, chosen = change_main_control(page, main, "en")
     page.wait_for_function(f"() => ({FINGERPRINT})() !== {before!r}", timeout=WAIT)
     after = fingerprint(page)
     assert_healthy(page, console_errors, server)
@@ -161,26 +157,26 @@ def test_main_control_changes_the_figure_travels_in_the_link_and_survives_the_la
         other.set_default_timeout(WAIT)
         other.goto(link)
         wait_until_idle(other)
-        assert shown_value(control(other, key, "en"), kind) == shown
+        assert shown_value(control(other, main, "en"), main.kind) == shown
         assert fingerprint(other) == after
         assert_healthy(other, errors, server)
     finally:
         fresh.close()
 
     page.locator('[data-testid="stSidebar"]').get_by_text("简体中文").click()
-    expect(page.locator("h1").first).to_have_text(translate(H1_KEYS[path], "zh"), timeout=WAIT)
+    expect(page.locator("h1").first).to_have_text(translate(H1_KEYS[spec.name], "zh"), timeout=WAIT)
     wait_until_idle(page)
     assert page.title() == f"{translate(spec.title_key, 'zh')} · {translate('app.title', 'zh')}"
     assert "lang=zh" in page.url
     assert_healthy(page, console_errors, server)
-    now = shown_value(control(page, key, "zh"), kind)
+    now = shown_value(control(page, main, "zh"), main.kind)
     if chosen is None:
         assert now == shown
         return
     assert f"={chosen}" in page.url.split("?")[1]  # the choice itself is kept (and stays in the link)
     # the drop-down's box shows the choice's Chinese name too, not only its label and its list
     # (``ui.shell.url_state.relabel_after_language_switch``)
-    assert now == translate(OPTION_NAMES[key] + str(chosen), "zh")
+    assert now == translate(OPTION_NAMES[main.key] + str(chosen), "zh")
 
 
 # ---- a student's path through the lessons --------------------------------------------------------------------
@@ -192,7 +188,7 @@ COMBOS = [(lang, scheme, width) for lang in ("en", "zh") for scheme in ("light",
 # The whole journey (an upload, a shape conflict, a click on a figure, a network trained and asked about a
 # drawing) runs in two of the combinations; the others walk the same pages and look at each one's first view.
 FULL = {("en", "light", 1280), ("zh", "dark", 390)}
-TRAINER_LINK = {"epochs": "1", "b1": "8-3-relu-max-bn"}  # one epoch of a small network: a short run
+TRAINER_LINK = {"data": "digits", "blocks": "1", "b1": "8-3-relu-max-bn", "epochs": "3"}  # a small network: seconds
 
 
 def open_lesson(page: Page, path: str, lang: str) -> None:
@@ -310,7 +306,7 @@ def step_gradient_descent(page: Page, lang: str) -> None:
 
 
 def step_trainer(page: Page, lang: str) -> None:
-    """Train a small network for one epoch, then draw a digit on the pad and read the network's answer."""
+    """Train a small network for three epochs, then draw a "1" on the pad: the network's answer is 1."""
     page.get_by_role("button", name=translate("cnn_trainer.start", lang)).click()
     page.get_by_text(translate("cnn_trainer.try.title", lang), exact=True).first.wait_for(timeout=120_000)
     wait_until_idle(page)
@@ -319,9 +315,7 @@ def step_trainer(page: Page, lang: str) -> None:
     draw_a_one(page, WAIT)
     page.get_by_text(translate("cnn_trainer.try.seen", lang, h=8, w=8)).first.wait_for(timeout=WAIT)
     expect(prompt).to_have_count(0, timeout=WAIT)
-    answer = catalogue(lang)["cnn_trainer.try.probabilities"].split("{")[0]  # "The network's answer: "
-    expect(page.get_by_text(answer).first).to_be_visible(timeout=WAIT)
-    wait_until_idle(page)
+    assert drawn_answer(page, lang, WAIT) == "1"
 
 
 def shoot(page: Page, name: str) -> None:
@@ -347,7 +341,7 @@ def test_student_journey(browser: Browser, server, tmp_path, lang, scheme, width
             "() => getComputedStyle(document.querySelector('[data-testid=\"stApp\"]')).backgroundColor")
         assert (sum(int(v) for v in re.findall(r"\d+", background)[:3]) < 150) == (scheme == "dark"), background
         for n, path in enumerate(JOURNEY, start=1):
-            if path == "cnn_trainer" and full:  # a teacher's link: a small network, one epoch
+            if path == "cnn_trainer" and full:  # a teacher's link: a small network, three epochs
                 page.goto(page_url(server, SPECS[path], lang=lang, **TRAINER_LINK))
                 wait_until_idle(page)
             elif path != "home":

@@ -10,7 +10,8 @@ import sys
 
 import pytest
 
-from tests.conftest import PAGES, ROOT, find_chromium
+from harness.server import NO_CHROMIUM, find_chromium
+from tests.conftest import PAGES, ROOT
 
 pytestmark = pytest.mark.browser
 
@@ -20,11 +21,9 @@ LIMIT = 300  # seconds; --quick took ~200 s on 2 cores shared with another test 
 @pytest.fixture(scope="module")
 def quick_run() -> subprocess.CompletedProcess:
     if find_chromium() is None:
-        message = ("NO CHROMIUM FOUND: browser tests need a Chromium binary. Install one "
-                   "(apt-get install -y chromium) or set CHROMIUM_PATH to its path.")
         if os.environ.get("REQUIRE_BROWSER"):
-            pytest.fail(message)
-        pytest.skip(message)
+            pytest.fail(NO_CHROMIUM)
+        pytest.skip(NO_CHROMIUM)
     return subprocess.run([sys.executable, "bench/load.py", "--quick"], cwd=ROOT, capture_output=True, text=True,
                           timeout=LIMIT)
 

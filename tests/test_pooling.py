@@ -1,4 +1,5 @@
-"""core.pooling against torch (F.max_pool2d with indices, F.avg_pool2d, adaptive_avg_pool2d), float64."""
+"""core.pooling against torch (F.max_pool2d with indices, F.avg_pool2d, adaptive_avg_pool2d, and conv + relu before
+pooling for the shift measurement), float64."""
 
 import numpy as np
 import pytest
@@ -7,7 +8,16 @@ import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.pooling import POOL_MODES, global_avg_pool, pool2d, pool_output_size, pool_step
+from core.pooling import (
+    POOL_MODES,
+    feature_map,
+    global_avg_pool,
+    pool2d,
+    pool_output_size,
+    pool_step,
+    relative_change,
+    shift_curve,
+)
 
 TORCH_REFUSES = (RuntimeError, ValueError)
 
@@ -328,3 +338,47 @@ def test_pool_modes():
     for name, mode in POOL_MODES.items():
         assert mode.description and "\n" not in mode.description, name
         assert mode.formula.startswith("y[i,j] =")
+
+
+# ---- a small shift of the input, before and after pooling ---------------------------------------------------
+
+
+def test_relative_change_is_the_frobenius_norm_ratio():
+    rng = np.random.default_rng(4)
+    a, b = rng.standard_normal((5, 6)), rng.standard_normal((5, 6))
+    ta, tb = torch.from_numpy(a), torch.from_numpy(b)
+    assert relative_change(a, b) == pytest.approx((torch.linalg.norm(tb - ta) / torch.linalg.norm(ta)).item(),
+                                                  rel=1e-14)
+    assert relative_change(np.zeros((2, 2)), np.zeros((2, 2))) == 0.0
+    assert relative_change(a, a) == 0.0
+
+
+def test_feature_map_is_torchs_same_padded_conv_then_relu():
+    rng = np.random.default_rng(5)
+    x, w = rng.standard_normal((9, 11)), rng.standard_normal((3, 3))
+    ref = F.relu(F.conv2d(torch.from_numpy(x)[None, None], torch.from_numpy(w)[None, None], padding="same"))[0, 0]
+    np.testing.assert_allclose(feature_map(x, w), ref.numpy(), rtol=0, atol=1e-12)
+    assert feature_map(x, w).min() >= 0
+
+
+@pytest.mark.parametrize("size", [2, 3])
+def test_shift_curve_equals_torch_on_an_input_shifted_right_with_zeros(size):
+    rng = np.random.default_rng(6)
+    x, w = rng.random((12, 15)), rng.standard_normal((3, 3))
+    curve = shift_curve(x, w, range(4), size)
+    tw = torch.from_numpy(w)[None, None]
+
+    def block(t_in):
+        return F.relu(F.conv2d(t_in, tw, padding="same"))
+
+    def change(a, b):
+        return (torch.linalg.norm(b - a) / torch.linalg.norm(a)).item()
+
+    tx = torch.from_numpy(x)[None, None]
+    base = block(tx)
+    for s in range(4):
+        moved = block(F.pad(tx, (s, 0))[..., : x.shape[1]])  # s zero columns in on the left, s columns out right
+        assert curve["feature"][s] == pytest.approx(change(base, moved), abs=1e-12)
+        for mode, pool in (("max", F.max_pool2d), ("avg", F.avg_pool2d)):
+            assert curve[mode][s] == pytest.approx(change(pool(base, size), pool(moved, size)), abs=1e-12)
+    assert curve["feature"][0] == curve["max"][0] == curve["avg"][0] == 0.0

@@ -6,8 +6,9 @@ import torch
 import torch.nn.functional as F
 
 from core.images import BUILTIN_IMAGES, shift_image, to_gray
-from core.questions.convolution import pool_size_question, pool_winner_question
+from core.questions.pooling import pool_size_question, pool_winner_question
 from tests.conftest import lesson_runner
+from tests.helpers.figures import chart
 from ui.shell.i18n import translate
 from ui.shell.registry import POOLING
 
@@ -58,7 +59,7 @@ def test_shift_part_measures_tolerance():
 
 def test_shift_curve_against_torch():
     from core.conv import KERNELS
-    from core.pool_shift import shift_curve
+    from core.pooling import shift_curve
 
     x = to_gray(BUILTIN_IMAGES["shapes"].load())
     w = KERNELS["sobel_y"].weights
@@ -80,9 +81,21 @@ def test_shift_curve_against_torch():
 
 
 def test_global_average_part_shows_one_number_per_channel():
+    """Each bar is its channel's mean, as torch's ReLU(conv2d) then ``adaptive_avg_pool2d`` computes it."""
+    from core.conv import KERNELS
+
     at = lesson({"part": "global", "image": "checkerboard"})
-    bars = at.get("plotly_chart")[-1].proto.spec
-    assert '"type":"bar"' in bars.replace(" ", "")
+    x = torch.from_numpy(to_gray(BUILTIN_IMAGES["checkerboard"].load()))[None, None]
+    names = {translate("kernel.name." + name, "en"): name for name in KERNELS}
+    bars = chart(at, translate("pooling.global.bars", "en", c=6, h=x.shape[2], w=x.shape[3]))
+    labels = list(bars.traces[0]["x"])
+    assert len(labels) == 6 and set(labels) <= set(names)
+    weights = torch.stack([torch.from_numpy(np.array(KERNELS[names[label]].weights)) for label in labels])[:, None]
+    means = F.adaptive_avg_pool2d(F.relu(F.conv2d(x, weights, padding="same")), 1).flatten().numpy()
+    np.testing.assert_allclose(bars.data("y"), means, rtol=1e-12, atol=1e-12)
+    assert list(bars.traces[0]["text"]) == [f"{v:.4g}" for v in means]  # the number written on each bar
+    for label in labels:  # each channel's map is drawn above its bar
+        assert chart(at, label).data("z").shape == x.shape[2:]
 
 
 @pytest.mark.parametrize("seed", range(1, 60))

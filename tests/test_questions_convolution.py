@@ -1,4 +1,4 @@
-"""The exercises' answers against what torch computes."""
+"""The convolution lesson's exercises: their answers against what torch computes."""
 
 import pytest
 import torch

@@ -9,6 +9,7 @@ import torch
 
 from core.tensors import BROADCAST_EXAMPLES, shape_question
 from tests.conftest import ROOT, assert_clean, lesson_runner, page_texts
+from tests.helpers.figures import chart
 from ui.shell.i18n import translate
 from ui.shell.registry import TENSORS
 
@@ -16,6 +17,15 @@ lesson = lesson_runner(TENSORS)
 
 
 texts = page_texts
+
+
+def assert_cells_show(at, key: str, name: str, expected: torch.Tensor) -> None:
+    """The tensor picture drawn with ``key`` writes each of ``expected``'s values (4 significant digits) in its
+    cell, and its hover names each cell by its index in ``expected``'s shape."""
+    cells = chart(at, key=key).traces[0]
+    assert list(cells["text"]) == [f"{float(v):.4g}" for v in expected.flatten()]
+    assert list(cells["hovertext"]) == [f"{name}[{', '.join(map(str, i))}] = {float(v):.4g}"
+                                        for i, v in zip(np.ndindex(*expected.shape), expected.flatten(), strict=True)]
 
 
 @pytest.mark.parametrize(("kind", "shape"), [("scalar", ()), ("vector", (5,)), ("matrix", (4, 5)),
@@ -35,8 +45,7 @@ def test_reduction_shape_and_values_match_torch(op, keep):
     fn = {"sum": torch.sum, "mean": torch.mean, "max": torch.amax}[op]
     y = fn(x, dim=1, keepdim=keep == "1")
     assert f"→ **{tuple(y.shape)}**" in texts(at)
-    spec = at.get("plotly_chart")[-1].proto.spec
-    assert f"{float(y.flatten()[-1]):.4g}" in spec
+    assert_cells_show(at, "tensors_reduce_fig", "y", y)
 
 
 @pytest.mark.parametrize("example", [e for e in BROADCAST_EXAMPLES if not e.startswith("mismatch")])
@@ -65,9 +74,7 @@ def test_custom_shapes_result_matches_torch_and_the_snippet_runs(op):
           "maximum": torch.maximum}[op]
     out = fn(fn(a, b), c)
     assert translate("tensors.cast.result_shape", "en", shape=str(tuple(out.shape))) in texts(at)
-    spec = at.get("plotly_chart")[-1].proto.spec
-    for v in (out.flatten()[0], out.flatten()[-1]):
-        assert f'"{float(v):.4g}"' in spec
+    assert_cells_show(at, "tensors_cast_result", "out", out)
     [code] = [c.value for c in at.code if "np.broadcast_shapes" in c.value]
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert result.returncode == 0, result.stderr

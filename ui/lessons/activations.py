@@ -18,6 +18,7 @@ from core.activations import (
 from core.collapse import depth_collapse, line_gap
 from core.conv import conv2d
 from core.images import to_gray
+from core.numbers import format_number
 from core.questions.activations import collapse_question, neuron_question, vanishing_question
 from core.torch_reference import torch_activation
 from ui.lessons.activations_figures import SERIES_COLOURS, Curve, curves_figure, fit_figure, plane_figure
@@ -56,10 +57,6 @@ LINK = {**IMAGE_LINK, **KERNEL_LINK, **quiz_link(("neuron", "collapse", "vanishi
 def activation_select(key: str, default: str, label_key: str = "activations.pick_one") -> str:
     return url_choice(st.selectbox, t(label_key), NAMES, key=key, name="act", default=default,
                       format_func=translator("common.activation."))
-
-
-def fmt(v: float) -> str:
-    return "∞" if v == np.inf else "−∞" if v == -np.inf else f"{v:.4g}".replace("-", "−")
 
 
 def part_gallery() -> None:
@@ -123,8 +120,8 @@ def affine_text(weights: list[tuple[float, str]], b: float) -> str:
 
 def comparison_table() -> dict[str, list]:
     yes, no = t("activations.table.yes"), t("activations.table.no")
-    rows = [(t("common.activation." + name), t("activations.table.range_value", lo=fmt(a.output_range[0]),
-                                              hi=fmt(a.output_range[1])),
+    rows = [(t("common.activation." + name), t("activations.table.range_value", lo=format_number(a.output_range[0]),
+                                              hi=format_number(a.output_range[1])),
              yes if a.zero_centred else no, t("activations.table.saturates." + a.saturates), f"{a.max_slope:.4g}",
              t("activations.table.cost." + a.cost)) for name, a in ACTIVATIONS.items()]
     columns = ("name", "range", "centred", "saturates", "slope", "cost")

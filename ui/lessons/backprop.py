@@ -9,7 +9,6 @@ import streamlit as st
 from core.backprop import (
     chain_rule_text,
     finite_difference_gradients,
-    format_number,
     forward_text,
     gradient_question,
     gradient_step,
@@ -21,6 +20,7 @@ from core.backprop import (
     two_layer_example,
     two_layer_graph,
 )
+from core.numbers import format_number
 from ui.lessons.backprop_figures import graph_figure
 from ui.plots.charts import CHART
 from ui.shell.i18n import t, translator

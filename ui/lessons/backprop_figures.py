@@ -7,7 +7,8 @@ from itertools import pairwise
 
 import plotly.graph_objects as go
 
-from core.backprop import Graph, format_number
+from core.backprop import Graph
+from core.numbers import format_number
 
 NODE_COLOURS = {"input": "#2563eb", "param": "#d97706", "target": "#6b7280"}  # inputs, weights, the target
 OP_COLOUR = "#059669"

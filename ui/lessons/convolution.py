@@ -12,9 +12,9 @@ from core.conv import (
     SIGNALS,
     conv2d,
     conv_output_size,
-    conv_output_size_padded,
     conv_step,
     convolve_continuous,
+    default_grid,
     resolve_padding,
     shifted_kernel,
 )
@@ -54,8 +54,9 @@ LINK = {**IMAGE_LINK, **KERNEL_LINK, **GRID_LINK, **quiz_link(("size", "cell")),
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def integral_data(f_name: str, g_name: str, flip: bool, n: int = 401):
-    """Samples of f, g, f∗g on a grid over [-4, 4], and one IntegralFrame every T_STEP."""
-    tau = np.linspace(-4.0, 4.0, n)
+    """Samples of f, g, f∗g on a grid over [-4, 4] (with the signals' jumps on it), and one IntegralFrame every
+    T_STEP."""
+    tau = default_grid(n, 4.0)
     f, g = SIGNALS[f_name].fn(tau), SIGNALS[g_name].fn(tau)
     result = convolve_continuous(f, g, tau, flip=flip)
     frames = []
@@ -133,7 +134,7 @@ def size_problem(shape: tuple[int, int], w: np.ndarray, s: int, padding, mode: s
 
 
 def size_formula(n: int, k: int, s: int, p_total: int, d: int, axis: str) -> str:
-    out = conv_output_size_padded(n, k, s, p_total, 0, d)
+    out = conv_output_size(n, k, s, (p_total, 0), d)
     return (f"{axis}ₒᵤₜ = ⌊({n} + {p_total} − {d}·({k} − 1) − 1) / {s}⌋ + 1 = **{out}**")
 
 

@@ -4,6 +4,7 @@ import math
 
 import streamlit as st
 
+from core.numbers import format_number
 from core.workflow import PHASES, STAGES, START_B, START_W, TOY_DATA, forward, loss_curve, train, training_step
 from ui.lessons.home_figures import loss_history_figure, workflow_figure
 from ui.plots.charts import CHART
@@ -45,7 +46,8 @@ LINK = {"phase": Choice(PHASES), "lr": Number(0.01, 1.0), "steps": Number(0, MAX
 
 
 def fmt(v: float) -> str:
-    return f"{v:.6g}".replace("-", "−")
+    """The home page's numbers: ``core.numbers.format_number`` with 6 significant digits."""
+    return format_number(v, digits=6)
 
 
 def select_clicked_stage() -> None:

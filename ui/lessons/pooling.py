@@ -7,9 +7,8 @@ import streamlit as st
 from core.conv import KERNELS
 from core.images import to_gray
 from core.layer_cost import conv_cost
-from core.pool_shift import feature_map, shift_curve
-from core.pooling import global_avg_pool, pool2d, pool_output_size, pool_step
-from core.questions.convolution import pool_size_question, pool_winner_question
+from core.pooling import feature_map, global_avg_pool, pool2d, pool_output_size, pool_step, shift_curve
+from core.questions.pooling import pool_size_question, pool_winner_question
 from core.torch_reference import torch_pool2d
 from ui.plots.charts import CHART, bars_figure, lines_figure
 from ui.plots.grids import StepFrame, image_figure, kernel_figure, step_figure

@@ -304,5 +304,5 @@ def part_quiz() -> None:
                        else error_text(broadcast_steps(*q.shapes).error))
         st.error(t("tensors.quiz.wrong", guess=text) + " " + explanation, icon="❌")
     st.metric(t("tensors.quiz.streak"), st.session_state.get("tensors_streak", 0))
-    st.button(t("tensors.quiz.next"), on_click=lambda: st.session_state.update(ten_qseed=min(seed + 1, 999)),
+    st.button(t("tensors.quiz.next"), on_click=lambda: st.session_state.update(tensors_qseed=min(seed + 1, 999)),
               key="tensors_next")

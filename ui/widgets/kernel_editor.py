@@ -9,11 +9,11 @@ import streamlit as st
 from core.conv import KERNELS
 from core.kernel_text import MAX_KERNEL_SIDE, KernelError, format_kernel, kernel_from_cells, parse_kernel
 from ui.shell.i18n import t, translator
-from ui.shell.url_state import Choice, Text, UrlParam, shown, url_choice, write_to_url
+from ui.shell.url_state import Choice, Text, UrlParam, check_declared, shown, url_choice, write_to_url
 
 CUSTOM = "custom"
 DEFAULT_CUSTOM = "0 -1 0; -1 5 -1; 0 -1 0"
-KERNEL_LINK = {"kernel": Choice([*KERNELS, CUSTOM]), "w": Text(400)}
+KERNEL_LINK = {"kernel": Choice([*KERNELS, CUSTOM]), "kw": Text(400)}
 """What ``kernel_picker`` reads from a link: the kernel's name, and a custom kernel's numbers."""
 
 
@@ -33,13 +33,15 @@ def kernel_picker(key: str, default: str = "sobel_x") -> np.ndarray | None:
         st.caption(t("kernel.desc." + name))
         return np.asarray(KERNELS[name].weights)
 
-    param = UrlParam(f"{key}_w", "w", DEFAULT_CUSTOM, lambda raw: format_kernel(parse_kernel(raw)),
-                     accepts=KERNEL_LINK["w"])
+    param = UrlParam(f"{key}_w", "kw", DEFAULT_CUSTOM, lambda raw: format_kernel(parse_kernel(raw)),
+                     accepts=KERNEL_LINK["kw"])
+    check_declared(param.name, param.accepts)
     last = f"{key}_w_last"
     if last not in st.session_state:
-        value, rejected = param.parse(st.query_params.get("w"))
+        raw = st.query_params.get(param.name)
+        value, rejected = param.parse(raw)
         if rejected:
-            st.toast(t("url.bad_value", name="w", value=shown(st.query_params.get("w")), default=value), icon="⚠️")
+            st.toast(t("url.bad_value", name=param.name, value=shown(raw), default=value), icon="⚠️")
         st.session_state[last] = parse_kernel(value)
     base = st.session_state[last]
     size_rows, size_cols = st.columns(2)

@@ -1,12 +1,10 @@
-"""AppTest of the whole app (``app.py`` and its navigation), shared by the tests and bench/pages.py."""
+"""AppTest of the whole app (``app.py`` and its navigation), as the tests and bench/pages.py run a page."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
+from harness.paths import ROOT
 from ui.shell.registry import all_pages
 
-ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PAGE = next(spec for spec in all_pages() if spec.default)
 
 

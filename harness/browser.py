@@ -1,0 +1,146 @@
+"""Playwright helpers for a page of the app in headless Chromium (sync API), and the page states they wait for.
+
+``IDLE``, ``DRAWN`` and ``BASE_PATH_PROBE`` are plain strings and patterns: bench/load.py waits on them with
+Playwright's async API.
+"""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Page, expect
+
+from harness.paths import ARTIFACTS
+from ui.shell.i18n import catalogue
+
+SHOTS = ARTIFACTS / "screenshots"
+"""Where the browser tests put their screenshots (ignored by git); look at them."""
+
+IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+"""The app's root while no script run is going on (a CSS selector)."""
+
+DRAWN = """() => !document.querySelector('[data-testid="stSkeleton"]')
+    && [...document.querySelectorAll('[data-testid="stPlotlyChart"]')].every(
+        chart => { const gd = chart.querySelector('.js-plotly-plot'); return gd && gd._fullLayout && gd.layout; })"""
+"""Every plotly chart Streamlit placed has been drawn by plotly.js (which loads lazily, after the script run); charts
+still loading show a skeleton first. A JavaScript predicate, for ``page.wait_for_function``."""
+
+BASE_PATH_PROBE = re.compile(r"/[^/]+/_stcore/(health|host-config)$")
+"""On a page URL such as /convolution, Streamlit's frontend first probes /convolution/_stcore/health and host-config
+to find the server's base path, and logs their 404s before it finds /_stcore/. Those are expected."""
+
+
+def watch_errors(page: Page) -> list[str]:
+    """Console errors, page errors and failed HTTP responses (except the base-path probes) of ``page``, collected
+    from now on into the returned list; also sets the page's default timeout to 30 s."""
+    errors: list[str] = []
+
+    def on_console(message) -> None:
+        if message.type == "error" and not message.text.startswith("Failed to load resource"):
+            errors.append(message.text)
+
+    def on_response(response) -> None:
+        if response.status >= 400 and not BASE_PATH_PROBE.search(response.url.split("?")[0]):
+            errors.append(f"HTTP {response.status} {response.url}")
+
+    page.on("console", on_console)
+    page.on("response", on_response)
+    page.on("requestfailed", lambda request: errors.append(f"request failed: {request.url}"))  # e.g. offline
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.set_default_timeout(30_000)
+    return errors
+
+
+def wait_until_idle(page: Page) -> None:
+    """Wait for the script run to finish and the page's content (its title, its figures) to be drawn."""
+    page.locator("h1").first.wait_for()
+    page.locator(IDLE).wait_for()
+    page.wait_for_function(DRAWN)
+
+
+def assert_healthy(page: Page, errors: list[str], server) -> None:
+    """No exception box on the page, nothing in ``errors`` (from ``watch_errors``), no Traceback in the server log."""
+    expect(page.locator('[data-testid="stException"]')).to_have_count(0)
+    assert errors == [], errors
+    assert "Traceback" not in server.log()
+
+
+def wait_for_query(page: Page, fragment: str) -> None:
+    """Streamlit rewrites the URL with the History API (no navigation): poll ``location.search``."""
+    page.wait_for_function("f => location.search.includes(f)", arg=fragment)
+
+
+def page_url(server, spec, **query: str) -> str:
+    """The URL of lesson ``spec`` (a registry ``Lesson``) on ``server`` with ``query`` in its link."""
+    path = "" if spec.default else spec.url_path
+    params = "&".join(f"{k}={v}" for k, v in query.items())
+    return f"{server.url}/{path}" + (f"?{params}" if params else "")
+
+
+def plot_point(figure, xy) -> tuple[float, float]:
+    """Page coordinates of the data point ``xy`` in a plotly figure (the axes' own offsets: a legend above the plot
+    pushes the plot area down)."""
+    return tuple(figure.evaluate(
+        """(gd, [x, y]) => {
+            const r = gd.getBoundingClientRect(), l = gd._fullLayout;
+            return [r.left + l.xaxis._offset + l.xaxis.l2p(x), r.top + l.yaxis._offset + l.yaxis.l2p(y)];
+        }""", list(xy)))
+
+
+def full_page_screenshot(page: Page, name: str) -> None:
+    """A screenshot of the whole page into ``SHOTS/name``. Streamlit scrolls inside its main container, so the
+    window grows to the content (at most 6000 px) for the picture."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    size = page.viewport_size
+    height = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+    page.set_viewport_size({"width": size["width"], "height": min(max(height, size["height"]), 6000)})
+    wait_until_idle(page)
+    page.wait_for_timeout(500)
+    page.screenshot(path=SHOTS / name)
+    page.set_viewport_size(size)
+
+
+def draw_a_one(page: Page, timeout: float) -> None:
+    """A "1" with the mouse on the trainer's drawing pad, once the pad is mounted: one stroke down, up and down again
+    through the middle of the pad, each pass 15 px (of 280) right of the one before, so that the pen draws one thick
+    upright bar, as the "1"s of the training digits are. (A single pass is thin ink once the pad is shrunk to 8 × 8:
+    a network trained for a few epochs may read it as a 4.) The stroke starts 40 px below the pad's top edge: one
+    that started 31 px down drew nothing (the element's hover toolbar sits over the pad's top)."""
+    canvas = page.locator(".canvas-root canvas").last  # fabric.js: the top canvas takes the pointer
+    expect(canvas).to_be_visible(timeout=timeout)  # on a loaded machine the component can take a while
+    canvas.scroll_into_view_if_needed(timeout=timeout)
+    box = canvas.bounding_box()
+    top, bottom = box["y"] + box["height"] / 7, box["y"] + box["height"] * 6 / 7  # 40 and 240 px of 280
+    middle, gap = box["x"] + box["width"] / 2, box["width"] * 15 / 280
+    page.mouse.move(middle - gap, top)
+    page.mouse.down()  # one stroke: the pad sends its picture once, when the pen lifts
+    for n, x in enumerate((middle - gap, middle, middle + gap)):
+        start, end = (top, bottom) if n % 2 == 0 else (bottom, top)
+        for k in range(1 if n == 0 else 0, 13):
+            page.mouse.move(x, start + (end - start) * k / 12)
+    page.mouse.up()
+
+
+TRY_TITLE = """() => {
+    const gd = document.querySelector('.st-key-cnn_trainer_try_probs .js-plotly-plot');
+    const title = gd && gd.layout && gd.layout.title;
+    const html = title ? (typeof title === 'string' ? title : title.text || '') : '';
+    // plotly titles are HTML (<b>…</b>): keep the text (a parsed document is inert: nothing in it loads or runs)
+    return new DOMParser().parseFromString(html, 'text/html').body.textContent;
+}"""
+"""The title of the trainer's chart of probabilities for the drawing (key ``cnn_trainer_try_probs``) as text, e.g.
+"The network's answer: 1 (93.2%)"; "" while that chart is not drawn. A JavaScript function."""
+
+
+def drawn_answer(page: Page, lang: str, timeout: float) -> str:
+    """The class the trainer's network gives the drawing on its pad ("1"), read from the title of the drawing's chart
+    of probabilities once that chart is drawn and the page is idle."""
+    page.wait_for_function(f"() => ({TRY_TITLE})() !== ''", timeout=timeout)
+    wait_until_idle(page)
+    title = page.evaluate(TRY_TITLE).strip()
+    # "The network's answer: {label} ({p}%)" -> a pattern that captures the label
+    template = re.escape(catalogue(lang)["cnn_trainer.try.probabilities"])
+    pattern = template.replace(re.escape("{label}"), "(?P<label>.+?)").replace(re.escape("{p}"), r"[\d.]+")
+    match = re.fullmatch(pattern, title)
+    assert match, f"the drawing's answer {title!r} does not read as {pattern!r}"
+    return match["label"]
