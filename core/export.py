@@ -4,8 +4,10 @@
 a complete script that needs only torch and numpy (and scikit-learn for "digits"), nothing from this project. It
 loads the data as ``core.data`` does, builds the network of ``core.models.build_model`` (the same layers, names,
 hyper-parameters and, for the same seed, initial weights), and trains it as ``core.train.train`` does (the same
-optimizer, learning-rate schedule, batch order and dropout masks), so that on the CPU with one thread it ends with
-the app's weights. It prints each epoch's loss and accuracies and saves the trained ``state_dict``.
+optimizer, learning-rate schedule, batch order, dropout masks and, when ``augment`` is on, the same random changes
+of every batch: ``core.train.augment`` is written out in the template, its ranges filled from ``core.train``), so
+that on the CPU with one thread it ends with the app's weights. It prints each epoch's loss and accuracies and saves
+the trained ``state_dict``.
 
 The template's ``$name`` fields come in two kinds (``string.Template``, as
 ``ui.widgets.code.fill_snippet``): values, which
@@ -24,6 +26,7 @@ from pathlib import Path
 
 from torch import nn
 
+from core import train as _train
 from core.activations import ACTIVATIONS, make_torch_module
 from core.data import DATASETS, IDX_FILES, MIRRORS
 from core.models import CNNConfig, MLPConfig, build_model, summarize
@@ -31,7 +34,8 @@ from core.train import DEVICES, OPTIMIZERS, SCHEDULES, TrainConfig
 
 TEMPLATE = Path(__file__).resolve().parent.parent / "assets" / "snippets" / "train_script.py.tmpl"
 VALUE_FIELDS = ("dataset", "input_shape", "classes", "optimizer", "lr", "momentum", "weight_decay", "batch_size",
-                "epochs", "schedule", "seed", "device", "threads", "out")
+                "epochs", "schedule", "seed", "device", "threads", "out", "augment", "augment_degrees", "augment_shear",
+                "augment_scale", "augment_shift", "augment_stroke", "augment_seed")
 TEXT_FIELDS = ("layers", "kind_title", "data_title", "data_notes", "usage")
 WIDTH = 116  # docstring lines, so that the script keeps within 120 characters
 
@@ -151,7 +155,9 @@ def training_script(model_config: CNNConfig | MLPConfig, train_config: TrainConf
               "classes": int(model_config.classes), "optimizer": c.optimizer, "lr": float(c.lr),
               "momentum": float(c.momentum), "weight_decay": float(c.weight_decay), "batch_size": int(c.batch_size),
               "epochs": int(c.epochs), "schedule": c.schedule, "seed": int(c.seed), "device": c.device,
-              "threads": int(c.cpu_threads), "out": f"{dataset}_{kind}_state_dict.pt"}
+              "threads": int(c.cpu_threads), "out": f"{dataset}_{kind}_state_dict.pt", "augment": bool(c.augment),
+              **{f"augment_{name}": getattr(_train, f"AUGMENT_{name.upper()}")
+                 for name in ("degrees", "shear", "scale", "shift", "stroke", "seed")}}
     text = {"layers": layers_code(model_config), "kind_title": kind.upper(),
             "data_title": _wrap(f"Data ({dataset}): {DATASETS[dataset].description}"), "data_notes": notes,
             "usage": usage}

@@ -49,6 +49,7 @@ class TrainConfig:
     seed: int = 0  # the batch order and dropout masks
     device: str = "auto"
     cpu_threads: int = 1  # torch intra-op threads on the CPU while training (0: leave torch's setting), see _threads
+    augment: bool = False  # every batch randomly rotated, slanted, scaled, shifted, its strokes changed (see augment)
 
 
 @dataclass
@@ -92,6 +93,48 @@ def device_info(device: torch.device | str) -> dict:
     if device.type == "mps":
         return {"type": "mps", "name": "Apple GPU (MPS)", "memory_gb": None}
     return {"type": device.type, "name": "CPU", "memory_gb": None}
+
+
+# ---- augmentation --------------------------------------------------------------------------------------------
+
+AUGMENT_DEGREES = 12.0  # rotation: θ uniform in [-12°, 12°]
+AUGMENT_SHEAR = 0.3  # slant: k uniform in [-0.3, 0.3], x moved by k·y
+AUGMENT_SCALE = 0.12  # scale: s_x and s_y, each uniform in [1 - 0.12, 1 + 0.12] (the aspect ratio changes too)
+AUGMENT_SHIFT = 2.0  # shift: t_x and t_y uniform in [-2, 2] pixels
+AUGMENT_STROKE = 0.5  # stroke: a uniform in [-0.5, 0.5], the weight of one 3×3 dilation (a > 0) or erosion (a < 0)
+AUGMENT_SEED = 0x5EED  # added to TrainConfig.seed for augment's own generator, so that it is not the batch order's
+
+
+def augment(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    """``x`` ``(N, C, H, W)`` with each image randomly changed, its parameters drawn from ``generator`` (on the CPU;
+    the global RNG is not touched), the same generator state giving the same images.
+
+    Stroke first: with ``a`` uniform in [-``AUGMENT_STROKE``, ``AUGMENT_STROKE``], ``x + a (D(x) - x)`` for a > 0,
+    ``x + |a| (E(x) - x)`` for a < 0, where D and E are 3×3 max and min filters (grey dilation and erosion). Then an
+    affine warp that moves the content's point ``q`` to ``A q + t`` with ``A = R(θ) K(k) S`` (rotation, slant
+    ``K = [[1, k], [0, 1]]``, scale ``S = diag(s_x, s_y)``; positions normalised to [-1, 1] about the centre, as
+    ``F.affine_grid``, so ``t_x = 2 shift / W``): each output pixel ``p`` samples the input at ``A⁻¹ (p - t)``,
+    bilinearly, zero outside.
+    """
+    n, _, h, w = x.shape
+    u = torch.rand(n, 7, generator=generator, dtype=torch.float32).to(x.device) * 2 - 1  # uniform in [-1, 1]
+    a = (u[:, 0] * AUGMENT_STROKE).view(n, 1, 1, 1)
+    dilated = F.max_pool2d(x, 3, 1, 1)
+    eroded = -F.max_pool2d(-x, 3, 1, 1)
+    x = x + a.clamp(min=0) * (dilated - x) + (-a).clamp(min=0) * (eroded - x)
+    theta, k = u[:, 1] * math.radians(AUGMENT_DEGREES), u[:, 2] * AUGMENT_SHEAR
+    sx, sy = 1 + AUGMENT_SCALE * u[:, 3], 1 + AUGMENT_SCALE * u[:, 4]
+    t = torch.stack([u[:, 5] * AUGMENT_SHIFT * 2 / w, u[:, 6] * AUGMENT_SHIFT * 2 / h], 1)  # (N, 2)
+    cos, sin, one, zero = torch.cos(theta), torch.sin(theta), torch.ones_like(k), torch.zeros_like(k)
+
+    def matrices(*rows):  # (N, 2, 2) from four (N,) entries, row by row
+        return torch.stack(rows, 1).view(n, 2, 2)
+
+    # A⁻¹ = S⁻¹ K(k)⁻¹ R(θ)⁻¹ = S⁻¹ K(-k) R(-θ)
+    inverse = matrices(1 / sx, zero, zero, 1 / sy) @ matrices(one, -k, zero, one) @ matrices(cos, sin, -sin, cos)
+    matrix = torch.cat([inverse, -(inverse @ t.unsqueeze(2))], 2)  # (N, 2, 3): p -> A⁻¹ p - A⁻¹ t
+    grid = F.affine_grid(matrix, list(x.shape), align_corners=False)
+    return F.grid_sample(x, grid, mode="bilinear", padding_mode="zeros", align_corners=False).clamp(0, 1)
 
 
 # ---- training ------------------------------------------------------------------------------------------------
@@ -164,10 +207,11 @@ def _release_device_memory(model: nn.Module, device: torch.device) -> None:
 def train(model: nn.Module, dataset, config: TrainConfig, on_progress: Callable[[dict], None] | None = None,
           stop: threading.Event | None = None) -> TrainResult:
     """Minimise cross-entropy on ``dataset.x_train`` with mini-batches; the model is trained in place and left on
-    the device. ``stop`` is checked before every batch; a non-finite loss ends the run at once ("diverged"). When
-    the device runs out of memory (moving the data there, a training step or an end-of-epoch test), the run ends
-    with status "out_of_memory": the history so far is kept, the model is moved back to the CPU (usable there) and
-    the device's memory is freed.
+    the device. With ``config.augment`` each batch is changed by ``augment`` before the forward pass, from a
+    generator of its own seeded with ``seed + AUGMENT_SEED``. ``stop`` is checked before every batch; a non-finite
+    loss ends the run at once ("diverged"). When the device runs out of memory (moving the data there, a training
+    step or an end-of-epoch test), the run ends with status "out_of_memory": the history so far is kept, the model
+    is moved back to the CPU (usable there) and the device's memory is freed.
 
     Progress dicts (every ``PROGRESS_EVERY`` batches and at each epoch's end): step, epoch, batch (1-based),
     batches_per_epoch, loss (this batch), train_accuracy (of the epoch so far), test_accuracy (at an epoch's end,
@@ -203,6 +247,7 @@ def train(model: nn.Module, dataset, config: TrainConfig, on_progress: Callable[
         x_test, y_test = dataset.x_test.to(device), dataset.y_test.to(device)
         optimizer = _optimizer(model, config)
         order = torch.Generator().manual_seed(config.seed)
+        jitter = torch.Generator().manual_seed(config.seed + AUGMENT_SEED)  # augment's own, on the CPU
         model.train()
         for epoch in range(1, config.epochs + 1):
             perm = torch.randperm(n, generator=order).to(device)
@@ -213,6 +258,8 @@ def train(model: nn.Module, dataset, config: TrainConfig, on_progress: Callable[
                     return result("stopped", f"stopped after {step} steps")
                 idx = perm[(batch - 1) * config.batch_size: batch * config.batch_size]
                 xb, yb = x[idx], y[idx]
+                if config.augment:
+                    xb = augment(xb, jitter)
                 logits = model(xb)
                 loss = F.cross_entropy(logits, yb)
                 value = loss.item()
@@ -260,6 +307,18 @@ def evaluate(model: nn.Module, dataset, batch_size: int = 512) -> dict:
     per_class = [float(confusion[i, i] / totals[i]) if totals[i] else float("nan") for i in range(k)]
     return {"accuracy": float((pred == y).float().mean()), "per_class": per_class,
             "confusion": confusion.tolist(), "predicted": pred.cpu().tolist()}
+
+
+UNSURE_BELOW = 0.6
+"""A top probability under this is an answer the network is not sure of: the page says so instead of naming a class."""
+
+
+def top_answers(probabilities, k: int = 3) -> list[tuple[int, float]]:
+    """The ``k`` most probable classes, most probable first: ``[(class index, probability), …]``; equal
+    probabilities keep the lower class index first."""
+    p = torch.as_tensor(probabilities, dtype=torch.float64).flatten()
+    order = sorted(range(len(p)), key=lambda i: (-float(p[i]), i))[:k]
+    return [(i, float(p[i])) for i in order]
 
 
 def mistakes(scores: dict, dataset, limit: int = 12) -> list[tuple[int, int, int]]:

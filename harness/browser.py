@@ -6,6 +6,8 @@ Playwright's async API.
 
 from __future__ import annotations
 
+import itertools
+import math
 import re
 
 from playwright.sync_api import Page, expect
@@ -119,6 +121,39 @@ def draw_a_one(page: Page, timeout: float) -> None:
         for k in range(1 if n == 0 else 0, 13):
             page.mouse.move(x, start + (end - start) * k / 12)
     page.mouse.up()
+
+
+def _ellipse(cx: float, cy: float, rx: float, ry: float, n: int = 24) -> list[tuple[float, float]]:
+    return [(cx + rx * math.sin(2 * math.pi * k / n), cy - ry * math.cos(2 * math.pi * k / n)) for k in range(n + 1)]
+
+
+DIGIT_STROKES: dict[str, list[list[tuple[float, float]]]] = {
+    "0": [_ellipse(140, 140, 55, 85)],
+    "3": [[(90, 70), (140, 50), (190, 85), (140, 135), (195, 180), (140, 230), (85, 210)]],
+    "7": [[(85, 60), (200, 60), (120, 235)]],
+}
+"""Digits as a student draws them, in pad pixels (280 × 280, y down): each a list of strokes, each a polyline. Checked
+offline with the pad's 22-pixel pen: networks trained on the offline digits read each as its digit."""
+
+
+def draw_strokes(page: Page, strokes: list[list[tuple[float, float]]], timeout: float) -> None:
+    """Draw ``strokes`` (pad pixels) with the mouse on the trainer's drawing pad, 8 mouse moves per segment."""
+    canvas = page.locator(".canvas-root canvas").last  # fabric.js: the top canvas takes the pointer
+    expect(canvas).to_be_visible(timeout=timeout)
+    canvas.scroll_into_view_if_needed(timeout=timeout)
+    box = canvas.bounding_box()
+    scale = box["width"] / 280
+
+    def at(point: tuple[float, float]) -> tuple[float, float]:
+        return box["x"] + point[0] * scale, box["y"] + point[1] * scale
+
+    for stroke in strokes:
+        page.mouse.move(*at(stroke[0]))
+        page.mouse.down()
+        for (x0, y0), (x1, y1) in itertools.pairwise(stroke):
+            for k in range(1, 9):
+                page.mouse.move(*at((x0 + (x1 - x0) * k / 8, y0 + (y1 - y0) * k / 8)))
+        page.mouse.up()
 
 
 TRY_TITLE = """() => {

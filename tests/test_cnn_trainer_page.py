@@ -15,7 +15,7 @@ import core.train
 from core.data import load_dataset
 from core.images import mosaic
 from core.models import CNNConfig, ConvBlock, MLPConfig, build_model
-from core.train import TrainConfig, TrainResult, evaluate, load_checkpoint
+from core.train import UNSURE_BELOW, TrainConfig, TrainResult, evaluate, load_checkpoint
 from tests.conftest import assert_clean, lesson_runner, page_texts
 from tests.helpers.downloads import download, record_downloads
 from tests.helpers.figures import chart, charts
@@ -156,9 +156,9 @@ def set_training_controls(at):
     return at
 
 
-EXPECTED_TRAINING = TrainConfig(optimizer="nesterov", lr=0.01, epochs=3, batch_size=32)
-"""What the controls above ask for; everything else (the cosine schedule, which has no control, the seed, the
-device) at ``TrainConfig``'s defaults."""
+EXPECTED_TRAINING = TrainConfig(optimizer="nesterov", lr=0.01, epochs=3, batch_size=32, augment=True)
+"""What the controls above ask for, with augmentation on (the digits' default); everything else (the cosine
+schedule, which has no control, the seed, the device) at ``TrainConfig``'s defaults."""
 
 
 def test_the_training_controls_reach_the_job(received):
@@ -232,15 +232,30 @@ def test_after_training_a_picture_is_classified_with_its_feature_maps():
                                       "b2": "16-3-relu-max-bn", "source": "picture"}))
         trained, _ = load_checkpoint(io.BytesIO(download(at, stored, "cnn_trainer_download").data))
     assert at.subheader[1].value == translate("cnn_trainer.try.title", "en")
-    x, small = prepare_image(to_gray(BUILTIN_IMAGES["digit"].load()), "digits")  # the picture picked by default
+    prepared = prepare_image(to_gray(BUILTIN_IMAGES["digit"].load()), "digits")  # the picture picked by default
+    x = prepared.x
     seen = chart(at, translate("cnn_trainer.try.seen", "en", h=8, w=8))  # digits are 8 × 8 pictures, upsampled
-    np.testing.assert_allclose(seen.data("z"), small, rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(seen.data("z"), prepared.small, rtol=1e-6, atol=1e-7)
+    fitted = chart(at, translate("cnn_trainer.try.fitted", "en", h=32, w=32, slant=f"{prepared.slant:+.2f}"))
+    np.testing.assert_allclose(fitted.data("z"), prepared.fitted)  # the steps before: the scans' 32 × 32 bitmap
+    h, w = prepared.cropped.shape
+    assert chart(at, translate("cnn_trainer.try.cropped", "en", h=h, w=w)).data("z").shape[0] <= 112
     with torch.no_grad():
         p = torch.softmax(trained(x), dim=1)[0].numpy()
     answer = chart(at, key="cnn_trainer_try_probs")
     np.testing.assert_allclose(answer.data("y"), p, rtol=1e-5, atol=1e-7)
     assert answer.title == translate("cnn_trainer.try.probabilities", "en", label=DIGITS.classes[int(p.argmax())],
                                      p=f"{100 * p.max():.1f}")
+    # the answer in words: the three most likely digits, or that the network is not sure
+    top = np.argsort(-p, kind="stable")[:3]
+    words = [f"{DIGITS.classes[i]} ({100 * p[i]:.1f}%)" for i in top]
+    if p[top[0]] >= UNSURE_BELOW:
+        expected = translate("cnn_trainer.try.answer", "en", label=DIGITS.classes[top[0]], p=f"{100 * p[top[0]]:.1f}",
+                             others=", ".join(words[1:]))
+        assert [s.value for s in at.success if s.value == expected] == [expected]
+    else:
+        expected = translate("cnn_trainer.try.unsure", "en", listed=", ".join(words))
+        assert [w.value for w in at.warning if w.value == expected] == [expected]
     # the probe image's maps and the picture's maps, block by block: 8 maps of 28 × 28, then (after a 2 × 2 max
     # pool) 16 maps of 14 × 14
     for prefix, image in (("probe", DIGITS.x_test[:1]), ("try", x)):

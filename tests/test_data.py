@@ -5,6 +5,7 @@ import gzip
 import hashlib
 import http.server
 import itertools
+import os
 import socket
 import threading
 from pathlib import Path
@@ -34,6 +35,8 @@ from core.data import (
 from tests.helpers.idx_files import CODES, fake_files, sha256s, write_idx
 
 MNIST_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist-t10k"  # beside the checkout
+if not MNIST_DIR.is_dir():  # a checkout elsewhere (a worktree) may say where it is
+    MNIST_DIR = Path(os.environ.get("DLP_MNIST_T10K") or MNIST_DIR)
 # IDX type code -> dtype, written out here (not read from core.data.IDX_TYPES).
 
 
@@ -403,19 +406,243 @@ def test_dataset_unavailable_pickles():
     assert e.name == "mnist" and "offline." in str(e)
 
 
-def test_prepare_image_sees_a_drawing_like_the_training_data():
-    from core.data import area_resize, digits_to_28, downsample_to_8, prepare_image
+# ---- a student's picture, prepared as each data set's images were -----------------------------------------------
+# Each step against an independent computation: scipy.ndimage for centres of mass and distances, explicit loops and
+# the scans' own statistics for the rest.
+
+
+def ring(size: int, top: int, left: int, height: int, width: int, stroke: float) -> np.ndarray:
+    """A picture ``size``×``size``: an ellipse outline (a hand-drawn "0"), white on black, in the given box."""
+    i, j = np.mgrid[0:size, 0:size] + 0.5
+    cy, cx, ry, rx = top + height / 2, left + width / 2, height / 2 - stroke / 2, width / 2 - stroke / 2
+    r = np.sqrt(((i - cy) / ry) ** 2 + ((j - cx) / rx) ** 2)
+    return (np.abs(r - 1) * min(ry, rx) <= stroke / 2).astype(float)
+
+
+def slanted_bar(size: int, slant: float) -> np.ndarray:
+    """A vertical bar (a "1") 3 pixels wide whose column moves by ``slant`` per row, rows 20..(size - 20)."""
+    out = np.zeros((size, size))
+    for i in range(20, size - 20):
+        j = round(size / 2 + slant * (i - size / 2))
+        out[i, j - 1:j + 2] = 1.0
+    return out
+
+
+@given(hnp.arrays(np.float64, st.tuples(st.integers(1, 12), st.integers(1, 12)), elements=st.floats(0, 1)))
+@settings(max_examples=60, deadline=None)
+def test_ink_box_is_the_span_of_the_bright_pixels(img):
+    from core.data import ink_box
+
+    rows, cols = np.nonzero(img > 0.2)
+    box = ink_box(img)
+    if not len(rows):
+        assert box is None
+    else:
+        assert box == (rows.min(), cols.min(), rows.max() + 1, cols.max() + 1)
+
+
+@given(st.integers(1, 60), st.integers(1, 60), st.integers(4, 40))
+@settings(max_examples=60, deadline=None)
+def test_fit_in_box_keeps_the_aspect_ratio(h, w, side):
+    from core.data import fit_in_box
+
+    out = fit_in_box(np.ones((h, w)), side)
+    assert max(out.shape) == side
+    exact = min(h, w) * side / max(h, w)  # the shorter side, scaled by the same factor as the longer one
+    assert abs(min(out.shape) - exact) <= 0.5 or min(out.shape) == 1
+    np.testing.assert_allclose(out, 1.0)  # area resizing keeps a flat picture flat
+
+
+@given(st.integers(-8, 12), st.integers(-8, 12))
+@settings(max_examples=60, deadline=None)
+def test_paste_cuts_off_what_falls_outside(top, left):
+    from core.data import paste
+
+    patch = np.arange(1, 31, dtype=float).reshape(5, 6)
+    out = paste(patch, 10, top, left)
+    expected = np.zeros((10, 10))
+    for i in range(5):
+        for j in range(6):
+            if 0 <= top + i < 10 and 0 <= left + j < 10:
+                expected[top + i, left + j] = patch[i, j]
+    np.testing.assert_array_equal(out, expected)
+
+
+@given(hnp.arrays(np.float64, st.tuples(st.integers(1, 15), st.integers(1, 15)), elements=st.floats(0, 1)))
+@settings(max_examples=60, deadline=None)
+def test_centre_of_mass_is_scipys(img):
+    from scipy import ndimage
+
+    from core.data import centre_of_mass
+
+    if img.sum() < 1e-6:
+        return
+    np.testing.assert_allclose(centre_of_mass(img), ndimage.center_of_mass(img), rtol=1e-9, atol=1e-9)
+
+
+@given(hnp.arrays(bool, st.tuples(st.integers(1, 12), st.integers(1, 12))))
+@settings(max_examples=60, deadline=None)
+def test_signed_distance_is_scipys_euclidean_distance_transform(mask):
+    from scipy import ndimage
+
+    from core.data import signed_distance
+
+    got = signed_distance(mask)
+    if mask.all() or not mask.any():  # no pixel of the other kind: infinitely far
+        assert np.isinf(got).all() and ((got > 0) == mask).all()
+        return
+    expected = ndimage.distance_transform_edt(mask) - ndimage.distance_transform_edt(~mask)
+    np.testing.assert_allclose(got, expected, atol=1e-12)
+
+
+@pytest.mark.parametrize("n_ink", [40, 120, 313, 600])
+def test_normalise_stroke_dilates_or_erodes_to_exactly_n_pixels(n_ink):
+    from scipy import ndimage
+
+    from core.data import normalise_stroke
+
+    grey = np.clip(ring(32, 2, 6, 28, 20, 3.0) + 0.1 * np.random.default_rng(0).random((32, 32)), 0, 1)
+    bitmap = normalise_stroke(grey, n_ink)
+    assert set(np.unique(bitmap)) <= {0.0, 1.0} and bitmap.sum() == n_ink
+    ink = grey >= grey.max() / 2
+    depth = ndimage.distance_transform_edt(ink) - ndimage.distance_transform_edt(~ink)
+    on, off = bitmap.astype(bool), ~bitmap.astype(bool)
+    assert depth[on].min() >= depth[off].max()  # a level set of the signed distance: a dilation or an erosion
+    if n_ink >= ink.sum():
+        assert on[ink].all()  # dilated: the ink is kept
+    else:
+        assert not on[~ink].any()  # eroded: nothing outside the ink
+
+
+@pytest.mark.parametrize("slant", [-0.6, -0.2, 0.0, 0.35])
+def test_deslant_makes_the_ink_upright(slant):
+    from scipy import ndimage
+
+    from core.data import deslant
+
+    img = slanted_bar(120, slant)
+    upright, k = deslant(img)
+    assert k == pytest.approx(slant, abs=0.02)
+    assert upright.shape[0] == img.shape[0] and upright.sum() == pytest.approx(img.sum(), rel=1e-9)  # mass kept
+    ci, cj = ndimage.center_of_mass(upright)
+    i, j = np.mgrid[0:upright.shape[0], 0:upright.shape[1]]
+    assert abs(((i - ci) * (j - cj) * upright).sum()) < 1e-6 * upright.sum()  # mu11 = 0: upright
+    assert np.ptp(np.nonzero(upright.any(0))[0]) <= 4  # the bar is vertical now: 3 columns, 4 with interpolation
+
+
+def test_deslant_limits_the_shear_and_leaves_a_single_row():
+    from core.data import deslant
+
+    row = np.zeros((1, 9))
+    row[0, 2:5] = 1
+    out, k = deslant(row)
+    assert k == 0.0 and np.array_equal(out, row)
+    assert deslant(slanted_bar(120, 1.5), limit=0.5)[1] == 0.5
+
+
+def test_prepare_image_digits_as_the_uci_scans():
+    from sklearn.datasets import load_digits
+
+    from core.data import DIGITS_INK, prepare_image
+
+    drawing = ring(280, 40, 90, 180, 120, 22.0)  # a "0" drawn on the pad, 22-pixel pen
+    p = prepare_image(drawing, "digits")
+    rows, cols = np.nonzero(drawing > 0.2)
+    assert not p.blank and p.box == (rows.min(), cols.min(), rows.max() + 1, cols.max() + 1)
+    assert p.cropped.shape == (np.ptp(rows) + 1, np.ptp(cols) + 1) and p.slant == pytest.approx(0, abs=1e-6)
+    assert p.fitted.shape == (32, 32) and p.fitted.sum() == DIGITS_INK  # stroke weight as the scans'
+    assert p.fitted[0].any() and p.fitted[-1].any()  # the height fills the frame, as every scan's
+    ink_cols = np.nonzero(p.fitted.any(0))[0]
+    assert ink_cols.min() >= 4 and ink_cols.max() <= 27 and (ink_cols.min() + ink_cols.max()) / 2 == 15.5
+    np.testing.assert_allclose(p.small, p.fitted.reshape(8, 4, 8, 4).mean(axis=(1, 3)), atol=1e-12)  # 4×4 counts
+    expected = digits_to_28(torch.tensor(p.small, dtype=torch.float32)[None, None]).clamp(0, 1)
+    assert torch.equal(p.x, expected) and p.x.shape == (1, 1, 28, 28) and p.x.dtype == torch.float32
+    # like the scans: ink 0..16 in multiples of 1/16, all 8 rows, columns 1..6 (as 77% of the scans)
+    scans = load_digits().images
+    assert np.allclose(p.small * 16, np.round(p.small * 16)) and p.small.any(1).all()
+    assert np.nonzero(p.small.any(0))[0].tolist() == [1, 2, 3, 4, 5, 6]
+    assert abs(p.small.sum() * 16 - np.median(scans.sum(axis=(1, 2)))) <= 1
+    # the same digit drawn small in a corner, or in dark ink on paper, is seen the same way
+    small_corner = ring(280, 5, 10, 90, 60, 11.0)
+    np.testing.assert_allclose(prepare_image(small_corner, "digits").small, p.small, atol=2 / 16)
+    assert torch.equal(prepare_image(1.0 - drawing, "digits").x, p.x)
+
+
+def test_prepare_image_digits_makes_a_slanted_one_upright():
+    from core.data import prepare_image
+
+    upright, slanted = prepare_image(slanted_bar(280, 0.0), "digits"), prepare_image(slanted_bar(280, 0.4), "digits")
+    assert slanted.slant == pytest.approx(0.4, abs=0.02)
+    np.testing.assert_allclose(slanted.small, upright.small, atol=3 / 16)
+
+
+def test_prepare_image_mnist_fits_20_and_centres_the_mass():
+    from scipy import ndimage
+
+    from core.data import MNIST_BOX, MNIST_CENTRE, prepare_image
+
+    for drawing in (ring(280, 30, 150, 200, 100, 20.0), slanted_bar(280, 0.3), ring(200, 0, 0, 60, 190, 12.0)):
+        p = prepare_image(drawing, "mnist")
+        assert p.fitted.shape == (28, 28) and p.small is p.fitted and p.slant == 0.0
+        assert torch.equal(p.x, torch.tensor(p.fitted, dtype=torch.float32)[None, None])
+        rows, cols = np.nonzero(p.fitted > 0)
+        assert max(np.ptp(rows), np.ptp(cols)) + 1 == MNIST_BOX  # the longer side is 20 (area-resized)
+        box_h, box_w = p.cropped.shape
+        assert (np.ptp(rows) + 1) / (np.ptp(cols) + 1) == pytest.approx(box_h / box_w, rel=0.12)  # aspect kept
+        cy, cx = ndimage.center_of_mass(p.fitted)
+        assert abs(cy - MNIST_CENTRE) <= 0.5 + 1e-9 and abs(cx - MNIST_CENTRE) <= 0.5 + 1e-9  # whole pixels
+
+
+def test_prepare_image_fashion_mnist_fits_28_and_centres_the_box():
+    from core.data import prepare_image
+
+    p = prepare_image(ring(280, 60, 20, 100, 200, 10.0), "fashion_mnist")
+    rows, cols = np.nonzero(p.fitted > 0)
+    height = round(p.cropped.shape[0] * 28 / p.cropped.shape[1])  # the longer side (the width) is 28
+    assert (cols.min(), cols.max()) == (0, 27) and np.ptp(rows) + 1 == height
+    assert abs(rows.min() + rows.max() - 27) <= 1  # centred
+
+
+def test_prepare_image_mnist_gives_back_a_real_mnist_digit():
+    """MNIST's own digits, drawn ×10 on the pad and prepared, are their own images again (MNIST's procedure)."""
+    from core.data import prepare_image
+
+    if not MNIST_DIR.is_dir():
+        pytest.skip(f"{MNIST_DIR} (the MNIST test set) is not on this machine")
+    digits = read_idx(MNIST_DIR / "t10k-images-idx3-ubyte.gz")[:50] / 255.0
+    pads = F.interpolate(torch.tensor(digits[:, None]), size=(280, 280), mode="bilinear", align_corners=False)
+    errors = [np.abs(prepare_image(pad[0].clamp(0, 1).numpy(), "mnist").small - d).mean() for pad, d in
+              zip(pads, digits, strict=True)]
+    assert np.median(errors) < 0.03
+
+
+def test_prepare_image_shapes_resizes_the_whole_picture():
+    from core.data import prepare_image
 
     rng = np.random.default_rng(0)
     ink = (rng.random((64, 48)) > 0.8).astype(float)  # bright strokes on black
-    x, small = prepare_image(ink, "digits")
-    np.testing.assert_allclose(small, downsample_to_8(ink), atol=1e-12)
-    expected = digits_to_28(torch.tensor(small, dtype=torch.float32)[None, None]).clamp(0, 1)
-    assert torch.equal(x, expected) and x.shape == (1, 1, 28, 28)
-    paper = 1.0 - ink  # dark ink on white paper: inverted first
-    assert torch.equal(prepare_image(paper, "digits")[0], x)
-    x_shapes, small_shapes = prepare_image(ink, "shapes")
-    assert x_shapes.shape == (1, 1, 28, 28) and x_shapes.dtype == torch.float32
-    # area resizing keeps the mean (each output pixel averages the area it covers)
-    assert small_shapes.mean() == pytest.approx(ink.mean(), rel=1e-12)
-    np.testing.assert_allclose(area_resize(ink, 8, 8), downsample_to_8(ink), atol=1e-12)
+    p = prepare_image(ink, "shapes")
+    assert p.box is None and p.x.shape == (1, 1, 28, 28) and p.x.dtype == torch.float32
+    assert p.small.mean() == pytest.approx(ink.mean(), rel=1e-12)  # area resizing keeps the mean
+    assert torch.equal(prepare_image(1.0 - ink, "shapes").x, p.x)  # dark on light: inverted first
+
+
+@pytest.mark.parametrize("name", list(DATASETS))
+@pytest.mark.parametrize("picture", [np.zeros((280, 280)), np.ones((50, 70)), np.full((9, 9), 0.4),
+                                     np.full((5, 5), 0.5) + 0.01 * np.eye(5)])
+def test_a_blank_picture_is_flagged_not_an_error(name, picture):
+    from core.data import prepare_image
+
+    p = prepare_image(picture, name)
+    side = 8 if name == "digits" else 28
+    assert p.blank and p.box is None and p.cropped.size == 0
+    assert p.small.shape == p.fitted.shape == (side, side) and not p.small.any() and not p.x.any()
+
+
+def test_prepare_image_rejects_unknown_datasets_and_non_pictures():
+    from core.data import prepare_image
+
+    with pytest.raises(ValueError, match="unknown dataset"):
+        prepare_image(np.ones((4, 4)), "cifar")
+    with pytest.raises(ValueError, match="expected a"):
+        prepare_image(np.ones((4, 4, 3)), "digits")

@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 import torch
 
+import core.train
 from core.activations import ACTIVATIONS
 from core.data import IDX_FILES, load_dataset, load_mnist, load_shapes
 from core.export import TEMPLATE, TEXT_FIELDS, VALUE_FIELDS, script_filename, training_script
@@ -120,7 +121,10 @@ def test_settings_become_the_scripts_constants_and_defaults():
                 constants[node.targets[0].id] = ast.literal_eval(node.value)
     wanted = {"DATASET": "shapes", "INPUT_SHAPE": (1, 28, 28), "CLASSES": 6, "OPTIMIZER": "nesterov", "LR": 0.1,
               "MOMENTUM": 0.8, "WEIGHT_DECAY": 1e-4, "BATCH_SIZE": 32, "EPOCHS": 5, "SCHEDULE": "constant",
-              "SEED": 11, "DEVICE": "cuda", "THREADS": 2, "DEFAULT_OUT": "shapes_mlp_state_dict.pt"}
+              "SEED": 11, "DEVICE": "cuda", "THREADS": 2, "DEFAULT_OUT": "shapes_mlp_state_dict.pt", "AUGMENT": False,
+              "AUGMENT_DEGREES": core.train.AUGMENT_DEGREES, "AUGMENT_SHEAR": core.train.AUGMENT_SHEAR,
+              "AUGMENT_SCALE": core.train.AUGMENT_SCALE, "AUGMENT_SHIFT": core.train.AUGMENT_SHIFT,
+              "AUGMENT_STROKE": core.train.AUGMENT_STROKE, "AUGMENT_SEED": core.train.AUGMENT_SEED}
     assert {k: constants.get(k) for k in wanted} == wanted
     assert "python train_shapes_mlp.py --data shapes.npz" in script and "np.savez(" in script
     assert script_filename(config, "shapes") == "train_shapes_mlp.py"
@@ -205,7 +209,8 @@ def test_digits_script_ends_with_the_apps_weights(tmp_path):
      TrainConfig(optimizer="sgd", lr=0.1, batch_size=128, epochs=1, seed=1, device="cpu")),
     (MLPConfig(hidden=(32,), activation="tanh", dropout=0.1),
      TrainConfig(optimizer="momentum", lr=0.05, batch_size=256, epochs=2, device="cpu")),
-], ids=["nesterov-constant", "sgd-cosine", "mlp-momentum"])
+    (TINY, TrainConfig(batch_size=64, epochs=2, seed=6, device="cpu", augment=True)),
+], ids=["nesterov-constant", "sgd-cosine", "mlp-momentum", "adam-augmented"])
 def test_every_optimizer_and_schedule_matches_the_app(config, train_config, tmp_path, torch_state):
     digits = load_dataset("digits")
     small = type(digits)(digits.x_train[:600], digits.y_train[:600], digits.x_test, digits.y_test, digits.classes,

@@ -1,5 +1,6 @@
 """core.train: training on a digits slice, determinism, stop, divergence, evaluate, checkpoints, devices."""
 
+import math
 import os
 import pickle
 import threading
@@ -94,6 +95,93 @@ def test_same_seed_same_numbers(small):
     assert losses(3) == losses(3)
     assert losses(3) != losses(4)
     assert torch.equal(torch.random.get_rng_state(), state)
+
+
+# ---- augmentation: each step against an independent computation -----------------------------------------------
+
+GEOMETRY = ("AUGMENT_DEGREES", "AUGMENT_SHEAR", "AUGMENT_SCALE", "AUGMENT_SHIFT")
+
+
+def _drawn(seed: int, n: int) -> np.ndarray:
+    """What ``augment`` draws for ``n`` images from a generator seeded ``seed``: u in [-1, 1], (n, 7)."""
+    return torch.rand(n, 7, generator=torch.Generator().manual_seed(seed), dtype=torch.float32).numpy() * 2 - 1
+
+
+def _bilinear(img: np.ndarray, y: float, x: float) -> float:
+    """``img`` at the real position (row y, column x) of pixel centres, bilinear, 0 outside."""
+    y0, x0 = math.floor(y), math.floor(x)
+    total = 0.0
+    for yy, wy in ((y0, 1 - (y - y0)), (y0 + 1, y - y0)):
+        for xx, wx in ((x0, 1 - (x - x0)), (x0 + 1, x - x0)):
+            if 0 <= yy < img.shape[0] and 0 <= xx < img.shape[1]:
+                total += wy * wx * img[yy, xx]
+    return total
+
+
+def test_augment_warps_each_image_by_its_drawn_rotation_slant_scale_and_shift(monkeypatch):
+    import core.train as ct
+
+    monkeypatch.setattr(ct, "AUGMENT_STROKE", 0.0)
+    x = torch.rand(3, 1, 12, 10, generator=torch.Generator().manual_seed(1))
+    got = ct.augment(x, torch.Generator().manual_seed(7)).numpy()
+    u = _drawn(7, 3).astype(np.float64)
+    for n in range(3):
+        theta, k = u[n, 1] * math.radians(ct.AUGMENT_DEGREES), u[n, 2] * ct.AUGMENT_SHEAR
+        s = np.diag([1 + ct.AUGMENT_SCALE * u[n, 3], 1 + ct.AUGMENT_SCALE * u[n, 4]])
+        r = np.array([[math.cos(theta), -math.sin(theta)], [math.sin(theta), math.cos(theta)]])
+        a = r @ np.array([[1, k], [0, 1]]) @ s  # the content's point q goes to a q + t
+        t = np.array([u[n, 5] * ct.AUGMENT_SHIFT * 2 / 10, u[n, 6] * ct.AUGMENT_SHIFT * 2 / 12])
+        expected = np.zeros((12, 10))
+        for i in range(12):
+            for j in range(10):
+                p = np.array([(2 * j + 1) / 10 - 1, (2 * i + 1) / 12 - 1])  # pixel centre, normalised (x, y)
+                qx, qy = np.linalg.solve(a, p - t)
+                expected[i, j] = _bilinear(x[n, 0].numpy(), (qy + 1) * 12 / 2 - 0.5, (qx + 1) * 10 / 2 - 0.5)
+        np.testing.assert_allclose(got[n, 0], np.clip(expected, 0, 1), atol=2e-5)
+
+
+def test_augment_thickens_or_thins_strokes_by_its_drawn_weight(monkeypatch):
+    from scipy import ndimage
+
+    import core.train as ct
+
+    for name in GEOMETRY:
+        monkeypatch.setattr(ct, name, 0.0)
+    x = torch.rand(6, 1, 9, 9, generator=torch.Generator().manual_seed(2))
+    got = ct.augment(x, torch.Generator().manual_seed(3)).numpy()
+    for n, a in enumerate(_drawn(3, 6)[:, 0] * ct.AUGMENT_STROKE):
+        img = x[n, 0].numpy().astype(np.float64)
+        dilated = ndimage.grey_dilation(img, size=3, mode="constant", cval=-np.inf)  # a 3×3 max (edges: what is in)
+        eroded = ndimage.grey_erosion(img, size=3, mode="constant", cval=np.inf)
+        expected = img + a * (dilated - img) if a > 0 else img + -a * (eroded - img)
+        np.testing.assert_allclose(got[n, 0], expected, atol=1e-5)
+
+
+def test_augment_is_seeded_by_its_own_generator():
+    import core.train as ct
+
+    x = torch.rand(5, 1, 28, 28, generator=torch.Generator().manual_seed(0))
+    state = torch.random.get_rng_state()
+    one, two = ct.augment(x, torch.Generator().manual_seed(4)), ct.augment(x, torch.Generator().manual_seed(4))
+    assert torch.equal(one, two) and not torch.equal(one, ct.augment(x, torch.Generator().manual_seed(5)))
+    assert torch.equal(torch.random.get_rng_state(), state)  # the global RNG is untouched
+    assert one.shape == x.shape and one.min() >= 0 and one.max() <= 1
+
+
+def test_training_with_augmentation_is_reproducible_and_differs(small):
+    def run(augment: bool, seed: int = 3):
+        model = build_model(TINY, seed=seed)
+        result = train(model, small, replace(CPU, epochs=2, seed=seed, augment=augment))
+        return result, model.state_dict()
+
+    state = torch.random.get_rng_state()
+    (plain, _), (aug, w_aug), (again, w_again) = run(False), run(True), run(True)
+    assert aug.status == "finished" and aug.history[-1]["test_accuracy"] > 0.3  # it still learns
+    assert [h["loss"] for h in aug.history] == [h["loss"] for h in again.history]
+    assert all(torch.equal(w_aug[k], w_again[k]) for k in w_aug)
+    assert [h["loss"] for h in aug.history] != [h["loss"] for h in plain.history]
+    assert torch.equal(torch.random.get_rng_state(), state)
+    assert TrainConfig().augment is False  # off unless asked for (the trainer asks for it on the digits)
 
 
 def test_stop_halts_within_one_batch(small):
@@ -258,3 +346,15 @@ def test_mistakes_are_the_wrong_predictions(small):
     assert scores["predicted"] == pred
     expected = [(i, t, p) for i, (t, p) in enumerate(zip(small.y_test.tolist(), pred, strict=True)) if t != p]
     assert mistakes(scores, small, limit=5) == expected[:5]
+
+
+def test_top_answers_are_torch_topk_with_ties_broken_by_the_lower_class():
+    from core.train import top_answers
+
+    generator = torch.Generator().manual_seed(3)
+    for _ in range(20):
+        p = torch.softmax(torch.randn(10, generator=generator, dtype=torch.float64), 0)
+        values, indices = torch.topk(p, 3)
+        assert top_answers(p) == [(int(i), float(v)) for v, i in zip(values, indices, strict=True)]
+    assert top_answers([0.25, 0.5, 0.25], k=3) == [(1, 0.5), (0, 0.25), (2, 0.25)]
+    assert top_answers([0.9, 0.1], k=3) == [(0, 0.9), (1, 0.1)]  # fewer classes than k

@@ -9,7 +9,7 @@ import numpy as np
 import streamlit as st
 import torch
 
-from core.data import DATASETS, DatasetUnavailable, prepare_image
+from core.data import DATASETS, DatasetUnavailable, fit_in_box, prepare_image
 from core.images import mosaic, to_gray
 from core.models import (
     CNNConfig,
@@ -21,6 +21,7 @@ from core.models import (
     first_layer_pictures,
 )
 from core.train import (
+    UNSURE_BELOW,
     CheckpointError,
     TrainConfig,
     device_info,
@@ -29,6 +30,7 @@ from core.train import (
     mistakes,
     resolve_device,
     save_checkpoint,
+    top_answers,
 )
 from ui.jobs.training_job import MAX_CONCURRENT_TRAININGS, Snapshot, session_job, shared_dataset
 from ui.lessons.cnn_trainer_position import POSITION_LINK, part_position
@@ -40,6 +42,7 @@ from ui.shell.url_state import Choice, url_choice
 from ui.widgets.image_input import IMAGE_LINK, image_picker
 
 MAPS_SHOWN = 16  # feature maps and kernels drawn per layer
+SHOWN_SIDE = 112  # the cropped picture is drawn at most this many pixels high and wide
 
 
 __all__ = ["LINK", "part_position", "part_train"]  # part_position is drawn from here, as the registry expects
@@ -73,7 +76,7 @@ def part_train() -> None:
                    layer=error.layer), icon="📐")
         return
     with st.expander(t("cnn_trainer.training"), expanded=True):
-        train_config = train_controls()
+        train_config = train_controls(name)
     model = build_model(config, seed=train_config.seed)
     columns, params, mult_adds = summary_table(model, config.input_shape)
     st.markdown(t("cnn_trainer.model_summary", params=f"{params:,}", mult_adds=f"{mult_adds:,}"))
@@ -222,8 +225,9 @@ def inside_view(snap: Snapshot, dataset) -> None:
     network_response(model, dataset.x_test[index:index + 1], dataset.classes, "probe")
 
 
-def network_response(model, x: torch.Tensor, classes: list[str], prefix: str) -> None:
-    """The class probabilities for one ``(1, 1, H, W)`` input, then each conv block's feature maps."""
+def network_response(model, x: torch.Tensor, classes: list[str], prefix: str, answer: bool = False) -> None:
+    """The class probabilities for one ``(1, 1, H, W)`` input (with ``answer``: its three most likely classes in
+    words, or that the network is not sure), then each conv block's feature maps."""
     with torch.no_grad():
         probabilities = torch.softmax(model.eval()(x), dim=1)[0].numpy()
     best = int(np.argmax(probabilities))
@@ -231,6 +235,15 @@ def network_response(model, x: torch.Tensor, classes: list[str], prefix: str) ->
                                                           p=f"{100 * probabilities[best]:.1f}"), height=230,
                                 percent=True),
                     config=CHART, key=f"cnn_trainer_{prefix}_probs")
+    if answer:
+        (first, p_first), *others = top_answers(probabilities)
+        listed = [f"{classes[i]} ({100 * p:.1f}%)" for i, p in others]
+        if p_first < UNSURE_BELOW:
+            st.warning(t("cnn_trainer.try.unsure", listed=", ".join([f"{classes[first]} ({100 * p_first:.1f}%)",
+                                                                      *listed])), icon="🤔")
+        else:
+            st.success(t("cnn_trainer.try.answer", label=classes[first], p=f"{100 * p_first:.1f}",
+                         others=", ".join(listed)), icon="✅")
     maps = [(layer, out[0].numpy()) for layer, out in feature_maps(model, x) if layer.endswith("_act")
             and out.dim() == 4]
     if not maps:
@@ -242,12 +255,20 @@ def network_response(model, x: torch.Tensor, classes: list[str], prefix: str) ->
                         key=f"cnn_trainer_{prefix}_maps_{layer}")
 
 
+def clear_the_pad() -> None:
+    """A new, empty pad: the canvas is keyed by a counter, so a new key draws a fresh one."""
+    st.session_state["cnn_trainer_pads"] = st.session_state.get("cnn_trainer_pads", 0) + 1
+
+
 def drawn_picture() -> np.ndarray | None:
     """The canvas as grey ``(H, W)`` in [0, 1] (white ink on black), or None while nothing is drawn."""
     from streamlit_drawable_canvas import st_canvas
 
+    pad = st.session_state.get("cnn_trainer_pads", 0)
     result = st_canvas(stroke_width=22, stroke_color="#FFFFFF", background_color="#000000", height=280, width=280,
-                       drawing_mode="freedraw", key="cnn_trainer_canvas", return_image_data=True)
+                       drawing_mode="freedraw", key=f"cnn_trainer_canvas_{pad}", return_image_data=True)
+    st.button(t("cnn_trainer.try.clear"), on_click=clear_the_pad, icon=":material/ink_eraser:",
+              key="cnn_trainer_clear")
     rgba = result.image_data
     if rgba is None or rgba.ndim != 3 or rgba.shape[2] < 3:
         return None
@@ -270,17 +291,33 @@ def try_it(model, dataset, name: str) -> None:
         else:
             picked = image_picker("cnn_trainer", default="digit")
             gray = None if picked is None else to_gray(picked.rgb)
-    if gray is None:
+    prepared = None if gray is None else prepare_image(gray, name)
+    if prepared is None or prepared.blank:
         view.info(t("cnn_trainer.try.draw_something"), icon="✏️")
         return
-    x, small = prepare_image(gray, name)
     with view:
         seen, response = st.columns([1, 2])
-        seen.plotly_chart(image_figure(small, t("cnn_trainer.try.seen", h=small.shape[0], w=small.shape[1]),
-                                       kind="gray",
-                                       height=260, colorbar=False), config=CHART, key="cnn_trainer_seen_fig")
+        with seen:
+            preparation_steps(prepared)
         with response:
-            network_response(model, x, dataset.classes, "try")
+            network_response(model, prepared.x, dataset.classes, "try", answer=True)
+
+
+def preparation_steps(prepared) -> None:
+    """The picture on its way to the network: the ink cut out, (digits) fitted into the scans' 32 × 32 bitmap, then
+    what the network sees at the data set's resolution."""
+    small, cropped = prepared.small, prepared.cropped
+    shown = fit_in_box(cropped, SHOWN_SIDE) if max(cropped.shape) > SHOWN_SIDE else cropped  # a photo can be large
+    pictures = [("cropped", shown, t("cnn_trainer.try.cropped", h=cropped.shape[0], w=cropped.shape[1]))
+                ] if prepared.box is not None else []
+    if prepared.fitted.shape != small.shape:
+        pictures.append(("fitted", prepared.fitted, t("cnn_trainer.try.fitted", h=prepared.fitted.shape[0],
+                                                      w=prepared.fitted.shape[1], slant=f"{prepared.slant:+.2f}")))
+    for name, picture, title in pictures:
+        st.plotly_chart(image_figure(picture, title, kind="gray", height=200, colorbar=False), config=CHART,
+                        key=f"cnn_trainer_{name}_fig")
+    st.plotly_chart(image_figure(small, t("cnn_trainer.try.seen", h=small.shape[0], w=small.shape[1]), kind="gray",
+                                 height=260, colorbar=False), config=CHART, key="cnn_trainer_seen_fig")
 
 
 def results(dataset) -> None:

@@ -10,6 +10,7 @@ from core.train import OPTIMIZERS, TrainConfig
 from ui.shell.i18n import filler, t, translator
 from ui.shell.url_state import (
     Choice,
+    Flag,
     Number,
     Text,
     UrlParam,
@@ -18,6 +19,7 @@ from ui.shell.url_state import (
     url_row,
     url_rows,
     url_slider,
+    url_toggle,
 )
 
 KINDS = ("cnn", "mlp")
@@ -37,7 +39,7 @@ SETUP_LINK = {"model": Choice(KINDS), "blocks": Number(1, MAX_BLOCKS, whole=True
               "dense": Choice(DENSE),
               "drop": Choice(DROPOUTS), "layers": Number(1, 3, whole=True), "width": Choice(WIDTHS),
               "act": Choice(ACTIVATIONS), "opt": Choice(OPTIMIZERS), "epochs": Number(1, 30, whole=True),
-              "lr": Choice(LRS), "batch": Choice(BATCHES)}
+              "lr": Choice(LRS), "batch": Choice(BATCHES), "aug": Flag()}
 """What the set-up reads from a link (``b1`` … ``b6``: one conv block each, as ``16-3-relu-max-bn``)."""
 
 
@@ -133,8 +135,13 @@ def model_controls(input_shape: tuple[int, int, int], classes: int) -> CNNConfig
                      dropout=dropout, input_shape=input_shape, classes=classes)
 
 
-def train_controls() -> TrainConfig:
-    """Optimizer, learning rate, epochs and batch size, two per row."""
+AUGMENTED = ("digits",)
+"""Data sets trained with augmentation unless the student turns it off: the offline digits, 1,437 scans of one
+group of writers, from which a drawing on the pad is read far better with it (``python bench/handwriting.py``)."""
+
+
+def train_controls(dataset: str) -> TrainConfig:
+    """Optimizer, learning rate, epochs and batch size, two per row; then augmentation, on for ``AUGMENTED``."""
     left, right = st.columns(2)
     with left:
         optimizer = url_choice(st.selectbox, t("cnn_trainer.optimizer"), OPTIMIZERS, key="cnn_trainer_opt", name="opt",
@@ -145,7 +152,9 @@ def train_controls() -> TrainConfig:
         lr = url_choice(st.select_slider, t("common.lr"), LRS, key="cnn_trainer_lr", name="lr", default=0.003)
         batch = url_choice(st.select_slider, t("cnn_trainer.batch"), BATCHES, key="cnn_trainer_batch", name="batch",
                            default=64)
-    return TrainConfig(optimizer=optimizer, lr=lr, epochs=epochs, batch_size=batch)
+    augment = url_toggle(t("cnn_trainer.augment"), key="cnn_trainer_augment", name="aug", default=dataset in AUGMENTED,
+                         help=t("cnn_trainer.augment_help"))
+    return TrainConfig(optimizer=optimizer, lr=lr, epochs=epochs, batch_size=batch, augment=augment)
 
 
 def summary_table(model, input_shape) -> tuple[dict[str, list], int, int]:
