@@ -103,24 +103,8 @@ def full_page_screenshot(page: Page, name: str) -> None:
 
 
 def draw_a_one(page: Page, timeout: float) -> None:
-    """A "1" with the mouse on the trainer's drawing pad, once the pad is mounted: one stroke down, up and down again
-    through the middle of the pad, each pass 15 px (of 280) right of the one before, so that the pen draws one thick
-    upright bar, as the "1"s of the training digits are. (A single pass is thin ink once the pad is shrunk to 8 × 8:
-    a network trained for a few epochs may read it as a 4.) The stroke starts 40 px below the pad's top edge: one
-    that started 31 px down drew nothing (the element's hover toolbar sits over the pad's top)."""
-    canvas = page.locator(".canvas-root canvas").last  # fabric.js: the top canvas takes the pointer
-    expect(canvas).to_be_visible(timeout=timeout)  # on a loaded machine the component can take a while
-    canvas.scroll_into_view_if_needed(timeout=timeout)
-    box = canvas.bounding_box()
-    top, bottom = box["y"] + box["height"] / 7, box["y"] + box["height"] * 6 / 7  # 40 and 240 px of 280
-    middle, gap = box["x"] + box["width"] / 2, box["width"] * 15 / 280
-    page.mouse.move(middle - gap, top)
-    page.mouse.down()  # one stroke: the pad sends its picture once, when the pen lifts
-    for n, x in enumerate((middle - gap, middle, middle + gap)):
-        start, end = (top, bottom) if n % 2 == 0 else (bottom, top)
-        for k in range(1 if n == 0 else 0, 13):
-            page.mouse.move(x, start + (end - start) * k / 12)
-    page.mouse.up()
+    """A "1" with the mouse on the trainer's drawing pad, as a student draws it: one stroke from top to bottom."""
+    draw_strokes(page, DIGIT_STROKES["1"], timeout)
 
 
 def _ellipse(cx: float, cy: float, rx: float, ry: float, n: int = 24) -> list[tuple[float, float]]:
@@ -129,6 +113,7 @@ def _ellipse(cx: float, cy: float, rx: float, ry: float, n: int = 24) -> list[tu
 
 DIGIT_STROKES: dict[str, list[list[tuple[float, float]]]] = {
     "0": [_ellipse(140, 140, 55, 85)],
+    "1": [[(150, 50), (140, 235)]],
     "3": [[(90, 70), (140, 50), (190, 85), (140, 135), (195, 180), (140, 230), (85, 210)]],
     "7": [[(85, 60), (200, 60), (120, 235)]],
 }
