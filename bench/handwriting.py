@@ -7,8 +7,10 @@ the digit at ×5 (140×140) at a random place on the pad, as a student who draws
 through ``prepare_image(gray, dataset)``, the pad's path, and the model's answer is compared with MNIST's label.
 
 Table 1: ``CNNConfig()`` trained on the offline digits (``load_digits_dataset()``) with ``TrainConfig(seed=s)``, as
-before (no augmentation, 8 epochs), and with ``augment=True`` for 8 epochs (the trainer's default for the digits) and
-longer (``--epochs``): training seconds and the accuracy on the digits' own test split. Table 2: accuracy on MNIST
+before (no augmentation, 8 epochs), with ``augment=True``, and with the program's drawn digits added to the training
+images as well (``load_digits_dataset(drawn=FOR_TRAINING)``: the trainer's default for the digits), for 8 epochs and
+longer (``--epochs``): training seconds and the accuracy on the digits' own test split; and the seconds it takes to
+draw the digits (once per server in the app, before a student presses Start). Table 2: accuracy on MNIST
 digits drawn on the pad, overall ("large": the first ``--n``; "small": the same digits small and off-centre; "held
 out": digits 8,000..9,999, from MNIST's harder half of writers) and per digit ("large"): the old preparation (the
 whole picture area-resized to 8×8, as ``prepare_image`` did before) and the new one (``prepare_image``: ink cropped,
@@ -49,6 +51,7 @@ from core.data import (  # noqa: E402
     prepare_image,
     read_idx,
 )
+from core.drawn_digits import FOR_TRAINING, drawn_digits  # noqa: E402
 from core.models import CNNConfig, build_model  # noqa: E402
 from core.train import TrainConfig, augment, train  # noqa: E402
 from harness.paths import MNIST_T10K  # noqa: E402
@@ -164,19 +167,25 @@ def main() -> None:
     inputs["held_out", "digits"] = prepared(on_pad(x_all[held_out], "large"), "digits")  # the old: not needed
     print(f"prepared {sum(len(v) for v in inputs.values())} pad pictures in {time.perf_counter() - t0:.1f} s")
 
-    digits = load_digits_dataset()
-    configs = [(False, 8), (True, 8), *((True, e) for e in args.epochs if e != 8)]
-    runs = {c: [trained(digits, TrainConfig(seed=seed, augment=c[0], epochs=c[1])) for seed in range(args.seeds)]
+    t0 = time.perf_counter()
+    drawn_digits(FOR_TRAINING)
+    drawing = time.perf_counter() - t0
+    data = {0: load_digits_dataset(), FOR_TRAINING: load_digits_dataset(drawn=FOR_TRAINING)}
+    configs = [(False, 8, 0), (True, 8, 0), *((True, e, 0) for e in args.epochs if e != 8),
+               *((True, e, FOR_TRAINING) for e in sorted({8, *args.epochs}))]
+    runs = {c: [trained(data[c[2]], TrainConfig(seed=seed, augment=c[0], epochs=c[1])) for seed in range(args.seeds)]
             for c in configs}
 
-    print(f"\n1. CNNConfig() + TrainConfig(seed=s, augment, epochs) on the offline digits ({len(digits.x_train)} train "
-          f"/ {len(digits.x_test)} test), {args.seeds} seed(s); target <= 20 s")
-    print("| augmentation | epochs | seconds (each seed) | digits test accuracy (each seed) |")
-    print("|---|---|---|---|")
-    for (augmented, epochs), results in runs.items():
-        print(row("on" if augmented else "off", [str(epochs), ", ".join(f"{s:.1f}" for _, s, _ in results),
+    print(f"\n1. CNNConfig() + TrainConfig(seed=s, augment, epochs) on the offline digits ({len(data[0].x_train)} "
+          f"scans to train on, {len(data[0].x_test)} to test), with or without {FOR_TRAINING:,} drawn digits added to "
+          f"the training images (drawn in {drawing:.1f} s, once), {args.seeds} seed(s); target <= 20 s")
+    print("| augmentation | drawn digits | epochs | seconds (each seed) | digits test accuracy (each seed) |")
+    print("|---|---|---|---|---|")
+    for (augmented, epochs, drawn), results in runs.items():
+        seconds = ", ".join(f"{s:.1f}" for _, s, _ in results)
+        print(row("on" if augmented else "off", [f"{drawn:,}", str(epochs), seconds,
                                               ", ".join(f"{a:.2%}" for _, _, a in results)]))
-    aug, step = augment_ms(digits)
+    aug, step = augment_ms(data[0])
     print(f"\naugment() on a batch of 64: {aug:.2f} ms (median of 200), a training step on it {step:.2f} ms: "
           f"+{aug / step:.0%} per step")
 
@@ -184,18 +193,19 @@ def main() -> None:
           f"(\"large\": ×10, filling the pad; \"small\": ×5, anywhere), and digits {MNIST_TRAIN}..9999 (\"held "
           f"out\", large); per digit: large; mean of {args.seeds} seed(s); target >= 90%")
     header = ["large", "small", "held out", *DIGIT_CLASSES]
-    print("| preparation | augmentation, epochs | " + " | ".join(header) + " |")
+    print("| preparation | augmentation, drawn digits, epochs | " + " | ".join(header) + " |")
     print("|---" * (len(header) + 2) + "|")
-    for how, (augmented, epochs) in [("old", (False, 8)), ("old", (True, 8)),
-                                   *(("digits", c) for c in configs)]:
-        models = [m for m, _, _ in runs[augmented, epochs]]
+    for how, (augmented, epochs, drawn) in [("old", (False, 8, 0)), ("old", (True, 8, 0)),
+                                          *(("digits", c) for c in configs)]:
+        models = [m for m, _, _ in runs[augmented, epochs, drawn]]
         large = [scores(predict(m, inputs["large", how]), y_pad) for m in models]
         small = [scores(predict(m, inputs["small", how]), y_pad)[0] for m in models]
         held = [scores(predict(m, inputs["held_out", "digits"]), y_all[held_out])[0] for m in models] \
             if how == "digits" else []
         per = np.mean([p for _, p in large], axis=0)
         print(row("new" if how == "digits" else "old (before)",
-                  [f"{'on' if augmented else 'off'}, {epochs}", f"{statistics.mean(a for a, _ in large):.1%}",
+                  [f"{'on' if augmented else 'off'}, {drawn:,}, {epochs}",
+                   f"{statistics.mean(a for a, _ in large):.1%}",
                    f"{statistics.mean(small):.1%}", f"{statistics.mean(held):.1%}" if held else "-",
                    *[f"{v:.0%}" for v in per]]))
 

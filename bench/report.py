@@ -46,8 +46,9 @@ SECTIONS: list[tuple[str, str, list[str], str]] = [
     ("handwriting", "Handwriting on the drawing pad: real MNIST digits read by the offline digits model",
      ["bench/handwriting.py", "--seeds", "2"],
      "MNIST test digits drawn on a pad-sized picture and sent through `core.data.prepare_image`, as the trainer's "
-     "pad sends a drawing: the offline digits model before and after the new preparation and augmentation, "
-     "against a model trained on MNIST itself. Needs `../shared/data/mnist-t10k/` (or `$DLP_MNIST_T10K`)."),
+     "pad sends a drawing: the offline digits model before and after the new preparation, the augmentation and "
+     "the program's drawn digits, against a model trained on MNIST itself. Needs `../shared/data/mnist-t10k/` "
+     "(or `$DLP_MNIST_T10K`)."),
     ("shift", "CNN vs dense network on shifted images", ["bench/shift.py", "--quick"],
      "The trainer's position experiment and its time against a bare PyTorch loop doing the same work."),
     ("gpu", "GPU check", ["bench/gpu_check.py"],

@@ -259,20 +259,32 @@ def deslant(img: np.ndarray, limit: float = MAX_SLANT) -> tuple[np.ndarray, floa
     return (1 - frac) * wide[row, left] + frac * wide[row, left + 1], k
 
 
+def _edge(mask: np.ndarray) -> np.ndarray:
+    """The pixels of ``mask`` with at least one of their four neighbours (inside the picture) not in ``mask``."""
+    padded = np.pad(mask, 1, constant_values=True)  # beyond the picture counts as "in the mask": not an edge
+    return mask & ~(padded[:-2, 1:-1] & padded[2:, 1:-1] & padded[1:-1, :-2] & padded[1:-1, 2:])
+
+
 def signed_distance(mask: np.ndarray) -> np.ndarray:
     """Euclidean distance of each pixel to the nearest pixel of the other kind: positive inside ``mask`` (to the
     nearest pixel outside), negative outside (to the nearest one inside). Thresholding it at ``-r`` dilates the mask
-    by a disc of radius ``r``, at ``+r`` erodes it. Brute force over all pairs: meant for small pictures (32×32)."""
-    points = np.argwhere(np.ones_like(mask, dtype=bool))
-    inside, outside = points[mask.ravel()], points[~mask.ravel()]
+    by a disc of radius ``r``, at ``+r`` erodes it. Exact, by brute force over pairs: meant for small pictures
+    (32×32). Only the other kind's edge pixels (``_edge``) are candidates: a nearest pixel ``q`` of the other kind
+    always has a 4-neighbour of the first kind, else the neighbour one step from ``q`` towards ``p`` would be of the
+    other kind and nearer."""
+    mask = np.asarray(mask, dtype=bool)
+    points = np.argwhere(np.ones_like(mask)).astype(np.float64)
 
     def nearest(targets: np.ndarray) -> np.ndarray:
         if not len(targets):
             return np.full(len(points), np.inf)
-        d2 = ((points[:, None, :] - targets[None, :, :]) ** 2).sum(-1)
+        # |p - q|^2 = |p|^2 + |q|^2 - 2 p.q: whole numbers far below 2^53, so exact in float64 (and one matrix product)
+        q = targets.astype(np.float64)
+        d2 = (points**2).sum(1)[:, None] + (q**2).sum(1)[None, :] - 2 * points @ q.T
         return np.sqrt(d2.min(1))
 
-    return np.where(mask.ravel(), nearest(outside), -nearest(inside)).reshape(mask.shape)
+    to_outside, to_inside = nearest(np.argwhere(_edge(~mask))), nearest(np.argwhere(_edge(mask)))
+    return np.where(mask.ravel(), to_outside, -to_inside).reshape(mask.shape)
 
 
 def normalise_stroke(grey: np.ndarray, n_ink: int) -> np.ndarray:
@@ -362,11 +374,22 @@ def _digits() -> Dataset:
     return Dataset(x[i_train], y[i_train], x[i_test], y[i_test], DIGIT_CLASSES, DATASETS["digits"].description)
 
 
-def load_digits_dataset(seed: int = 0) -> Dataset:
-    """scikit-learn's 1,797 8x8 digits, upsampled to 28x28; the 80/20 stratified split is fixed (``seed`` unused)."""
+def load_digits_dataset(seed: int = 0, drawn: int = 0) -> Dataset:
+    """scikit-learn's 1,797 8x8 digits, upsampled to 28x28; the 80/20 stratified split is fixed (``seed`` unused).
+
+    ``drawn > 0`` appends that many digits drawn by the program (``core.drawn_digits.drawn_digits(drawn)``: pen
+    paths in writing styles the scans lack, prepared as a drawing on the pad) to the training split, after the
+    scans; the test split stays the scans' own.
+    """
     d = _digits()  # cached; tensors are cloned so that a caller cannot change the cached copy
-    return Dataset(d.x_train.clone(), d.y_train.clone(), d.x_test.clone(), d.y_test.clone(), list(d.classes),
-                   d.description)
+    x_train, y_train = d.x_train.clone(), d.y_train.clone()
+    if drawn:
+        from core.drawn_digits import drawn_digits  # it prepares its pictures with prepare_image, from this module
+
+        x_drawn, y_drawn = drawn_digits(drawn)
+        x_train, y_train = torch.cat([x_train, x_drawn]), torch.cat([y_train, y_drawn])
+    description = d.description + (f" Training split: plus {drawn:,} digits drawn by this app." if drawn else "")
+    return Dataset(x_train, y_train, d.x_test.clone(), d.y_test.clone(), list(d.classes), description)
 
 
 # ---- shapes (offline, generated) -------------------------------------------------------------------------------

@@ -34,8 +34,8 @@ from core.train import DEVICES, OPTIMIZERS, SCHEDULES, TrainConfig
 
 TEMPLATE = Path(__file__).resolve().parent.parent / "assets" / "snippets" / "train_script.py.tmpl"
 VALUE_FIELDS = ("dataset", "input_shape", "classes", "optimizer", "lr", "momentum", "weight_decay", "batch_size",
-                "epochs", "schedule", "seed", "device", "threads", "out", "augment", "augment_degrees", "augment_shear",
-                "augment_scale", "augment_shift", "augment_stroke", "augment_seed")
+                "epochs", "schedule", "seed", "device", "threads", "out", "drawn", "augment", "augment_degrees",
+                "augment_shear", "augment_scale", "augment_shift", "augment_stroke", "augment_seed")
 TEXT_FIELDS = ("layers", "kind_title", "data_title", "data_notes", "usage")
 WIDTH = 116  # docstring lines, so that the script keeps within 120 characters
 
@@ -97,8 +97,17 @@ def _wrap(text: str) -> str:
     return "\n".join(textwrap.wrap(text, WIDTH))
 
 
-def _data_text(dataset: str, filename: str) -> tuple[str, str]:
+def _data_text(dataset: str, filename: str, drawn: int = 0) -> tuple[str, str]:
     """(notes, usage) for the docstring: where the data comes from and how to run the script on it."""
+    if dataset == "digits" and drawn:
+        notes = _wrap(f"Loaded with scikit-learn (pip install scikit-learn). The app also trained on {drawn:,} "
+                      "digits it drew with its own code, which this script does not copy. Save them to a file once, "
+                      "from the app's folder:")
+        notes += ("\n\n    import numpy as np\n    from core.drawn_digits import drawn_digits\n"
+                  f"    x, y = drawn_digits({drawn})\n"
+                  '    np.savez("drawn_digits.npz", x=x.numpy(), y=y.numpy())\n\n')
+        notes += _wrap("Without the file the script trains on the scans alone.")
+        return notes, f"    python {filename} --data drawn_digits.npz"
     if dataset == "digits":
         return (_wrap("Loaded with scikit-learn (pip install scikit-learn); nothing to download."),
                 f"    python {filename}")
@@ -140,8 +149,12 @@ def fill(template: str, values: Mapping[str, object], text: Mapping[str, str]) -
     return string.Template(template).substitute({**{k: repr(v) for k, v in values.items()}, **text})
 
 
-def training_script(model_config: CNNConfig | MLPConfig, train_config: TrainConfig, dataset: str) -> str:
+def training_script(model_config: CNNConfig | MLPConfig, train_config: TrainConfig, dataset: str,
+                    drawn: int = 0) -> str:
     """A runnable plain-PyTorch script that trains ``model_config`` on ``dataset`` as ``train_config`` says.
+
+    ``drawn``: for "digits", how many of the app's drawn digits (``load_digits_dataset(drawn=...)``) the training
+    split holds; the script reads them from a file the student saves (its docstring says how).
 
     Raises ``ModelConfigError`` for a network that cannot be built and ValueError for an unknown dataset or a bad
     training setting. ``train_config.device`` becomes the script's default ``--device`` and ``cpu_threads`` its
@@ -150,12 +163,15 @@ def training_script(model_config: CNNConfig | MLPConfig, train_config: TrainConf
     _check(model_config, train_config, dataset)
     kind = _kind(model_config)
     c = train_config
-    notes, usage = _data_text(dataset, script_filename(model_config, dataset))
+    if drawn and dataset != "digits":
+        raise ValueError(f"only the digits have drawn digits, not {dataset!r}")
+    notes, usage = _data_text(dataset, script_filename(model_config, dataset), drawn)
     values = {"dataset": dataset, "input_shape": tuple(int(v) for v in model_config.input_shape),
               "classes": int(model_config.classes), "optimizer": c.optimizer, "lr": float(c.lr),
               "momentum": float(c.momentum), "weight_decay": float(c.weight_decay), "batch_size": int(c.batch_size),
               "epochs": int(c.epochs), "schedule": c.schedule, "seed": int(c.seed), "device": c.device,
-              "threads": int(c.cpu_threads), "out": f"{dataset}_{kind}_state_dict.pt", "augment": bool(c.augment),
+              "threads": int(c.cpu_threads), "out": f"{dataset}_{kind}_state_dict.pt", "drawn": int(drawn),
+              "augment": bool(c.augment),
               **{f"augment_{name}": getattr(_train, f"AUGMENT_{name.upper()}")
                  for name in ("degrees", "shear", "scale", "shift", "stroke", "seed")}}
     text = {"layers": layers_code(model_config), "kind_title": kind.upper(),

@@ -13,6 +13,7 @@ from torch import nn
 
 import core.train
 from core.data import load_dataset
+from core.drawn_digits import FOR_TRAINING, drawn_digits
 from core.images import mosaic
 from core.models import CNNConfig, ConvBlock, MLPConfig, build_model
 from core.train import UNSURE_BELOW, TrainConfig, TrainResult, evaluate, load_checkpoint
@@ -176,6 +177,28 @@ def test_the_training_controls_reach_the_job(received):
                                                    EXPECTED_TRAINING)
 
 
+@pytest.mark.parametrize("link, drawn", [({}, FOR_TRAINING), ({"drawn": "0"}, 0)], ids=["default", "off"])
+def test_the_drawn_digits_join_the_training_images_unless_turned_off(monkeypatch, link, drawn):
+    trained_on = []
+
+    def fake_train(model, dataset, config, on_progress=None, stop=None):
+        trained_on.append(dataset)
+        return TrainResult("finished", "finished")
+
+    monkeypatch.setattr(core.train, "train", fake_train)
+    at = lesson({**SETTINGS, **link})
+    assert at.toggle(key="cnn_trainer_drawn").value == bool(drawn)
+    train_until_done(at)
+    [dataset] = trained_on
+    scans = len(DIGITS.y_train)
+    assert len(dataset.y_train) == scans + drawn
+    assert torch.equal(dataset.x_train[:scans], DIGITS.x_train)
+    assert torch.equal(dataset.x_train[scans:], drawn_digits(drawn)[0])
+    assert torch.equal(dataset.x_test, DIGITS.x_test)  # tested on the scans alone, either way
+    shapes = lesson({**SETTINGS, "data": "shapes"})
+    assert "cnn_trainer_drawn" not in [toggle.key for toggle in shapes.toggle]
+
+
 def test_a_downloaded_checkpoint_holds_the_trained_weights_and_loads_back_into_the_page(received):
     with record_downloads() as stored:
         at = train_until_done(lesson(SETTINGS))
@@ -211,8 +234,9 @@ def test_the_downloaded_script_has_the_pages_settings_and_starts_from_the_same_w
     values = runpy.run_path(str(path))  # defines everything; main() runs only as a program
     c = EXPECTED_TRAINING
     assert {k: values[k] for k in ("DATASET", "OPTIMIZER", "LR", "EPOCHS", "BATCH_SIZE", "SCHEDULE", "SEED",
-                                   "MOMENTUM", "WEIGHT_DECAY")} == {
-        "DATASET": "digits", "OPTIMIZER": c.optimizer, "LR": c.lr, "EPOCHS": c.epochs, "BATCH_SIZE": c.batch_size,
+                                   "MOMENTUM", "WEIGHT_DECAY", "DRAWN")} == {
+        "DATASET": "digits", "DRAWN": FOR_TRAINING,
+        "OPTIMIZER": c.optimizer, "LR": c.lr, "EPOCHS": c.epochs, "BATCH_SIZE": c.batch_size,
         "SCHEDULE": c.schedule, "SEED": c.seed, "MOMENTUM": c.momentum, "WEIGHT_DECAY": c.weight_decay}
     network = values["build_model"]()
     assert [m.p for m in network.modules() if isinstance(m, nn.Dropout)] == [0.25]

@@ -202,6 +202,33 @@ def test_digits_script_ends_with_the_apps_weights(tmp_path):
     _assert_same_state(torch.load(tmp_path / "trained.pt", weights_only=True), want)
 
 
+def test_digits_script_adds_the_apps_drawn_digits_from_the_file_its_docstring_saves(tmp_path, monkeypatch, capsys,
+                                                                                      torch_state):
+    """With drawn digits the script says how to save them (the docstring's code, run here as a user would), reads
+    them after the scans, as the app does, and ends with the app's weights; without the file it says so."""
+    drawn = 40
+    script = training_script(TINY, CPU1, "digits", drawn)
+    docstring = ast.get_docstring(ast.parse(script))
+    saving = "\n".join(line[4:] for line in docstring.splitlines() if line.startswith("    ") and "python " not in line)
+    monkeypatch.chdir(tmp_path)
+    exec(compile(saving, "docstring", "exec"), {})  # our own generated text: the lines a user pastes
+    assert "--data drawn_digits.npz" in docstring
+    ns = _namespace(script)
+    assert ns["DRAWN"] == drawn
+    app = load_dataset("digits", drawn=drawn)
+    x_train, y_train, x_test, y_test = ns["load_data"]("drawn_digits.npz")
+    assert torch.equal(x_train, app.x_train) and torch.equal(y_train, app.y_train)
+    assert torch.equal(x_test, app.x_test) and torch.equal(y_test, app.y_test)
+    capsys.readouterr()
+    assert len(ns["load_data"](None)[1]) == len(app.y_train) - drawn
+    assert f"the app also trained on {drawn} digits it drew" in capsys.readouterr().out
+    want, _ = _app_weights(TINY, app, CPU1)
+    ns["main"](["--data", "drawn_digits.npz", "--out", str(tmp_path / "w.pt")])
+    _assert_same_state(torch.load(tmp_path / "w.pt", weights_only=True), want)
+    with pytest.raises(ValueError, match="only the digits"):
+        training_script(TINY, CPU1, "shapes", drawn)
+
+
 @pytest.mark.parametrize("config, train_config", [
     (TINY, TrainConfig(optimizer="nesterov", lr=0.05, weight_decay=1e-3, batch_size=100, epochs=2,
                        schedule="constant", seed=5, device="cpu")),

@@ -19,12 +19,24 @@ import streamlit as st
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
-def shared_dataset(name: str):
+def shared_dataset(name: str, drawn: int = 0):
     """One copy per server of each data set (read-only tensors; training never changes them), shared by the trainer
-    and the lessons that follow its network (depth)."""
+    and the lessons that follow its network (depth); ``drawn``: the digits drawn by the program added to the digits'
+    training images (``core.data.load_digits_dataset``)."""
     from core.data import load_dataset
 
-    return load_dataset(name)
+    return load_dataset(name, drawn=drawn) if drawn else load_dataset(name)
+
+
+@st.cache_resource(show_spinner=False)
+def drawing_in_background(n: int) -> threading.Thread:
+    """Starts drawing ``n`` digits (``core.drawn_digits.drawn_digits``, a few seconds) once per server, in a thread,
+    so that they are ready (cached) when a student presses Start; a Start before then waits for the same drawing."""
+    from core.drawn_digits import drawn_digits
+
+    thread = threading.Thread(target=drawn_digits, args=(n,), daemon=True, name="dlp-drawn-digits")
+    thread.start()
+    return thread
 
 
 MAX_CONCURRENT_TRAININGS = 2

@@ -10,6 +10,7 @@ import streamlit as st
 import torch
 
 from core.data import DATASETS, DatasetUnavailable, fit_in_box, prepare_image
+from core.drawn_digits import FOR_TRAINING
 from core.images import mosaic, to_gray
 from core.models import (
     CNNConfig,
@@ -32,13 +33,19 @@ from core.train import (
     save_checkpoint,
     top_answers,
 )
-from ui.jobs.training_job import MAX_CONCURRENT_TRAININGS, Snapshot, session_job, shared_dataset
+from ui.jobs.training_job import (
+    MAX_CONCURRENT_TRAININGS,
+    Snapshot,
+    drawing_in_background,
+    session_job,
+    shared_dataset,
+)
 from ui.lessons.cnn_trainer_position import POSITION_LINK, part_position
 from ui.lessons.cnn_trainer_setup import SETUP_LINK, model_controls, summary_table, train_controls
 from ui.plots.charts import CHART, bars_figure, confusion_figure, gallery_figure, lines_figure
 from ui.plots.grids import image_figure
 from ui.shell.i18n import t, translator
-from ui.shell.url_state import Choice, url_choice
+from ui.shell.url_state import Choice, Flag, url_choice, url_toggle
 from ui.widgets.image_input import IMAGE_LINK, image_picker
 
 MAPS_SHOWN = 16  # feature maps and kernels drawn per layer
@@ -47,7 +54,8 @@ SHOWN_SIDE = 112  # the cropped picture is drawn at most this many pixels high a
 
 __all__ = ["LINK", "part_position", "part_train"]  # part_position is drawn from here, as the registry expects
 
-LINK = {**SETUP_LINK, **POSITION_LINK, **IMAGE_LINK, "data": Choice(DATASETS), "source": Choice(("draw", "picture"))}
+LINK = {**SETUP_LINK, **POSITION_LINK, **IMAGE_LINK, "data": Choice(DATASETS), "drawn": Flag(),
+        "source": Choice(("draw", "picture"))}
 """What the trainer's link may say: the data, the network and its training, the picture to try, the shift test."""
 
 
@@ -62,8 +70,9 @@ def part_train() -> None:
     info = device_info(resolve_device("auto"))
     device_column.caption(t("cnn_trainer.device_gpu", name=info["name"], memory=f"{info['memory_gb']:.0f}")
                           if info["type"] != "cpu" else t("cnn_trainer.device_cpu"))
+    drawn = drawn_digits_control(name)
     try:
-        dataset = shared_dataset(name)
+        dataset = shared_dataset(name)  # the scans alone: what the page shows; the drawn digits join at Start
     except DatasetUnavailable:
         st.error(t("cnn_trainer.unavailable", name=t("cnn_trainer.datasets." + name)), icon="📡")
         return
@@ -81,12 +90,12 @@ def part_train() -> None:
     columns, params, mult_adds = summary_table(model, config.input_shape)
     st.markdown(t("cnn_trainer.model_summary", params=f"{params:,}", mult_adds=f"{mult_adds:,}"))
     st.dataframe(columns, hide_index=True, height=min(35 * (len(columns[next(iter(columns))]) + 1) + 3, 290))
-    keep_and_share(config, train_config, name)
+    keep_and_share(config, train_config, name, drawn)
     model = continue_from(model, config, job)
     start, stop, reset = st.columns(3)
     start.button(t("cnn_trainer.start"), type="primary", disabled=job.running, key="cnn_trainer_start",
                  on_click=start_training,
-                 args=(model, dataset, config, train_config), icon=":material/play_arrow:", width="stretch")
+                 args=(model, name, drawn, config, train_config), icon=":material/play_arrow:", width="stretch")
     stop.button(t("cnn_trainer.stop"), disabled=not job.running, key="cnn_trainer_stop", on_click=job.stop,
                 icon=":material/stop:", width="stretch")
     reset.button(t("cnn_trainer.reset"), key="cnn_trainer_reset", on_click=job.reset, icon=":material/restart_alt:",
@@ -113,12 +122,24 @@ def continue_from(fresh, config, job):
     return fresh
 
 
-def keep_and_share(config: CNNConfig | MLPConfig, train_config: TrainConfig, name: str) -> None:
+def drawn_digits_control(name: str) -> int:
+    """For the digits: whether to add the digits the program draws (``core.drawn_digits``) to the training images;
+    how many it adds (0 for the other data sets or when the student turns it off)."""
+    if name != "digits":
+        return 0
+    on = url_toggle(t("cnn_trainer.drawn", n=f"{FOR_TRAINING:,}"), key="cnn_trainer_drawn", name="drawn",
+                    default=True, help=t("cnn_trainer.drawn_help", n=f"{FOR_TRAINING:,}"))
+    if on:
+        drawing_in_background(FOR_TRAINING)
+    return FOR_TRAINING if on else 0
+
+
+def keep_and_share(config: CNNConfig | MLPConfig, train_config: TrainConfig, name: str, drawn: int) -> None:
     """Load a model downloaded earlier (only tensors are read: weights_only), or take this set-up as a script."""
     with st.expander(t("cnn_trainer.keep")):
         file = st.file_uploader(t("cnn_trainer.upload"), type=["pt"], key="cnn_trainer_checkpoint",
                                 help=t("cnn_trainer.upload_help"))
-        script_download(config, train_config, name)
+        script_download(config, train_config, name, drawn)
     if file is not None and st.session_state.get("cnn_trainer_loaded") != file.file_id:
         try:
             model, loaded = load_checkpoint(io.BytesIO(file.getvalue()))
@@ -129,17 +150,20 @@ def keep_and_share(config: CNNConfig | MLPConfig, train_config: TrainConfig, nam
             st.session_state["cnn_trainer_loaded"], st.session_state["cnn_trainer_run"] = file.file_id, (loaded, None)
 
 
-def script_download(config, train_config: TrainConfig, name: str) -> None:
+def script_download(config, train_config: TrainConfig, name: str, drawn: int) -> None:
     from core.export import script_filename, training_script
 
-    st.download_button(t("cnn_trainer.script"), training_script(config, train_config, name),
+    st.download_button(t("cnn_trainer.script"), training_script(config, train_config, name, drawn),
                        file_name=script_filename(config, name),
                        mime="text/x-python", key="cnn_trainer_script", icon=":material/code:",
                        help=t("cnn_trainer.script_help"))
 
 
-def start_training(model, dataset, config, train_config: TrainConfig) -> None:
-    """The Start button's callback (buttons act through callbacks, before the page runs again)."""
+def start_training(model, name: str, drawn: int, config, train_config: TrainConfig) -> None:
+    """The Start button's callback (buttons act through callbacks, before the page runs again): trains on the data
+    set ``name`` with ``drawn`` drawn digits added (drawn in the background since the page first showed them, so
+    rarely waited for)."""
+    dataset = shared_dataset(name, drawn)
     if train_config.batch_size > len(dataset.y_train):
         st.session_state["cnn_trainer_notice"] = ("cnn_trainer.batch_too_big", len(dataset.y_train))
     elif not session_job().start(model, dataset, train_config):
