@@ -32,3 +32,26 @@ def basin_map(surface: Surface, method: str, lr: float, steps: int, momentum: fl
     labels[diverged] = -1
     share = np.array([np.mean(labels == k) for k in range(len(surface.minima))])
     return BasinMap(xs, ys, labels.reshape(n, n), share, float(np.mean(diverged)))
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Start by start, where a second optimizer ends against a first: fractions of the starts (summing to 1)."""
+
+    better: float  # the second ends in a lower minimum (or in one where the first reached none)
+    same: float  # both end in the same minimum, or both in none
+    worse: float  # the second ends in a higher minimum, or in none where the first reached one
+    starts: int
+
+
+def compare_endings(surface: Surface, first: BasinMap, second: BasinMap) -> Comparison:
+    """Compare two basin maps of ``surface`` over the same starts: a minimum's height is its ``value``; ending in no
+    minimum (or diverging, label -1) counts as higher than any minimum. Two different minima of equal height count
+    as "same"."""
+    if first.labels.shape != second.labels.shape:
+        raise ValueError(f"the maps cover different starts: {first.labels.shape} and {second.labels.shape}")
+    heights = np.array([m.value for m in surface.minima] + [np.inf])  # label -1 picks the last: no minimum
+    a, b = heights[first.labels.ravel()], heights[second.labels.ravel()]
+    same = (a == b)
+    better, worse = (b < a) & ~same, (b > a) & ~same
+    return Comparison(float(better.mean()), float(same.mean()), float(worse.mean()), int(a.size))

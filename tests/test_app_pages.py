@@ -124,18 +124,87 @@ def test_figures_follow_the_viewers_theme(theme):
     assert not colours & {other.forward, other.backward, other.target, other.highlight, other.inactive}
 
 
-def test_learning_path_cards_link_every_lesson_of_the_registry(monkeypatch):
+PRIMER_ORDER = ["home", "convolution", "pooling", "depth", "activations", "tensors", "backprop", "gradient_descent",
+                "fc_conv", "cnn_trainer"]
+"""The course: the primer's 0x02 workflow, its 0x03 (convolution, pooling, depth, activations), its 0x04 (tensors,
+weights and gradients, step size and momentum, fully-connected = 1×1), then the live CNN that uses them all."""
+
+
+def test_the_course_follows_the_primer_and_each_lesson_builds_on_earlier_ones():
+    from ui.shell.registry import all_pages
+
+    course = [spec.name for spec in all_pages()]
+    assert course == PRIMER_ORDER
+    for i, spec in enumerate(all_pages()):
+        assert spec.primer.startswith("0x0"), spec.name
+        assert set(spec.builds_on) <= set(course[:i]), spec.name  # only lessons that come before it
+        assert (i == 0) == (not spec.builds_on), spec.name
+
+
+def test_learning_path_cards_link_every_lesson_of_the_registry_numbered(monkeypatch):
     from ui.shell import registry as nav
 
-    fake = nav.Lesson("fake_lesson", "🧪", script="tests/fixtures/fake_lesson.py")
+    fake = nav.Lesson("fake_lesson", "🧪", script="tests/fixtures/fake_lesson.py", primer="0x09")
     monkeypatch.setattr(nav, "SECTIONS", {**nav.SECTIONS, "nav.section.start": (nav.HOME, fake)})
     at = app_test()
     assert_clean(at)
-    links = at.get("page_link")
+    *cards, after = at.get("page_link")
     expected = [spec for _, spec in nav.lessons()]
     assert fake in expected
-    assert [link.proto.page for link in links] == [spec.url_path for spec in expected]
-    assert [link.proto.label for link in links] == [translate(spec.title_key, "en") for spec in expected]
+    assert [link.proto.page for link in cards] == [spec.url_path for spec in expected]
+    assert [link.proto.label for link in cards] == [f"{n}. {translate(spec.title_key, 'en')}"
+                                                    for n, spec in enumerate(expected, 1)]
+    assert after.proto.page == expected[0].url_path  # the home page's "next": the first lesson
+
+
+def _page(spec) -> str:
+    """What a page link to ``spec`` points at: its URL path, empty for the default (home) page."""
+    return "" if spec.default else spec.url_path
+
+
+@pytest.mark.parametrize("lang", list(LANGUAGES))
+def test_previous_and_next_links_walk_the_whole_course(lang):
+    """From the home page to the trainer and back, every lesson's last links name its neighbours in the course, and
+    its "builds on" links the lessons the registry names."""
+    from ui.shell.registry import all_pages, by_name
+
+    course = all_pages()
+    for i, spec in enumerate(course):
+        at = app_test({"lang": lang}, page=spec.script)
+        assert_clean(at)
+        links = at.get("page_link")
+        before = course[i - 1] if i else None
+        after = course[i + 1] if i + 1 < len(course) else None
+        tail = [s for s in (before, after) if s is not None]
+        assert [link.proto.page for link in links[-len(tail):]] == [_page(s) for s in tail], spec.name
+        if before is not None:
+            assert links[-len(tail)].proto.label == (f"← {translate('course.previous', lang)}: "
+                                                     f"{translate(before.title_key, lang)}")
+        if after is not None:
+            assert links[-1].proto.label == f"{translate('course.next', lang)}: {translate(after.title_key, lang)} →"
+        if spec.builds_on:
+            assert [link.proto.page for link in links[:len(spec.builds_on)]] == [
+                _page(by_name(name)) for name in spec.builds_on]
+            primer = translate("course.primer", lang, section=spec.primer)
+            assert any(primer in m.value and translate(spec.claim_key, lang) in m.value for m in at.markdown)
+
+
+def test_the_home_page_corrects_the_primer_on_backpropagation_with_the_steps_numbers():
+    """The primer calls the optimizer's adjustment backpropagation: the home page shows the two apart, with the
+    gradient backpropagation computed and the step the optimizer took from it, for the current step."""
+    at = app_test({"steps": "5", "lr": "0.2"})
+    assert_clean(at)
+    from core.workflow import training_step
+    from ui.lessons.home import fmt
+
+    done = train(5, 0.2)[-1]
+    step = training_step(done.w_next, done.b_next, *TOY_DATA[5 % len(TOY_DATA)], 0.2)
+    expected = translate("home.primer.in_fact", "en", grad_w=fmt(step.grad_w), grad_b=fmt(step.grad_b),
+                         lr=fmt(0.2), w_next=fmt(step.w_next))
+    assert any(m.value.endswith(expected) for m in at.markdown)
+    assert step.w_next == pytest.approx(step.w - 0.2 * step.grad_w, abs=1e-12)  # the optimizer's rule, by hand
+    inference = app_test({"phase": "inference"})
+    assert not any(translate("course.in_fact", "en") in m.value for m in inference.markdown)
 
 
 def test_show_the_code_offers_the_script_for_download():

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from core.basins import basin_map
+from core.basins import BasinMap, basin_map, compare_endings
 from core.optim import LIMIT, descend
 from core.surfaces import SURFACES, nearest_minimum
 
@@ -70,3 +70,23 @@ def test_the_map_labels_each_start_as_torch_descends_from_it(lr, steps):
         assert result.diverged > 0.5  # a huge step leaves from most starts
     else:
         assert result.diverged == 0 and result.share.sum() > 0  # small steps stay, and some reach a minimum
+
+
+def test_compare_endings_counts_start_by_start_with_no_minimum_the_highest():
+    surface = SURFACES["camel"]  # minima 0, 1 global (-1.0316), 2..5 local (higher)
+    values = [m.value for m in surface.minima]
+    first = np.array([[0, 2, -1], [3, -1, 1]])
+    second = np.array([[2, 0, -1], [3, 4, -1]])
+
+    def height(label):
+        return np.inf if label < 0 else values[label]
+
+    pairs = [(height(a), height(b)) for a, b in zip(first.ravel(), second.ravel(), strict=True)]
+    expected = (sum(b < a for a, b in pairs) / 6, sum(b == a for a, b in pairs) / 6, sum(b > a for a, b in pairs) / 6)
+    got = compare_endings(surface, *(BasinMap(np.zeros(3), np.zeros(2), labels, np.zeros(6), 0.0)
+                                     for labels in (first, second)))
+    assert (got.better, got.same, got.worse, got.starts) == pytest.approx((*expected, 6))
+    assert got.better + got.same + got.worse == pytest.approx(1.0)
+    with pytest.raises(ValueError):
+        compare_endings(surface, BasinMap(np.zeros(3), np.zeros(2), first, np.zeros(6), 0.0),
+                        BasinMap(np.zeros(2), np.zeros(2), np.zeros((2, 2), int), np.zeros(6), 0.0))

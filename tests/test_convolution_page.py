@@ -247,3 +247,18 @@ def test_steps_on_typed_numbers():
     assert f"**{conv2d(x, w)[0, 0]:g}**" in texts(at)
     at = lesson({"part": "steps", "src": "typed", "grid": "1 2; 3 oops"})
     assert translate("common.grid.error.not_a_number", "en", row=2, col=2, side=16) in texts(at)
+
+
+def test_the_step_by_step_part_opens_as_the_primers_picture_without_padding():
+    """The primer's picture: no padding, so the output is smaller; the text names both sizes (computed by
+    ``conv_output_size``) and the padding that keeps the size, which the student tries next."""
+    at = lesson({"part": "steps"})
+    assert at.slider(key="convolution_sp").value == 0
+    n, k = at.slider(key="convolution_sn").value, at.slider(key="convolution_sk").value
+    out = conv_output_size(n, k, 1, 0, 1)
+    assert out < n
+    fields = read_fields("convolution.steps.smaller", "en", [m.value for m in at.markdown])
+    assert fields == {"ho": str(out), "wo": str(out), "h": str(n), "w": str(n), "same": str((k - 1) // 2)}
+    padded = lesson({"part": "steps", "p": str((k - 1) // 2)})
+    fields = read_fields("convolution.steps.size", "en", [m.value for m in padded.markdown])
+    assert fields == {"ho": str(n), "wo": str(n), "h": str(n), "w": str(n), "p": str((k - 1) // 2)}

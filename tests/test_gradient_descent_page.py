@@ -162,6 +162,7 @@ def test_basins_colour_each_start_by_the_minimum_torch_reaches_and_count_the_sha
     ending = translate("gradient_descent.basins.share", "en").rsplit("}", 1)[1]  # "% diverge."
     shares = [m.value for m in at.markdown if m.value.endswith(ending)]  # under the plain map, then momentum's
     assert len(shares) == 2
+    endings = {}
     for method, momentum, sentence in (("sgd", 0.0, shares[0]), ("momentum", beta, shares[1])):
         basins = chart(at, key=f"gradient_descent_basin_{method}")
         xs, ys = basins.data("x"), basins.data("y")
@@ -173,6 +174,13 @@ def test_basins_colour_each_start_by_the_minimum_torch_reaches_and_count_the_sha
         assert numbers == {"share": f"{100 * np.isin(expected, best).mean():.0f}",
                            "diverged": f"{100 * (expected == -2).mean():.0f}"}
         assert (expected == -2).any() == (method == "momentum")
+        endings[method] = expected
+    # the primer's claim on momentum, checked start by start on torch's runs: a lower minimum, the same, a higher one
+    heights = np.array([m.value for m in surface.minima])
+    plain, heavy = (np.where(endings[k] >= 0, heights[np.maximum(endings[k], 0)], np.inf) for k in ("sgd", "momentum"))
+    fields = read_fields("gradient_descent.primer.in_fact", "en", [m.value for m in at.markdown])
+    assert fields == {"starts": f"{plain.size:,}", "better": f"{100 * np.mean(heavy < plain):.0f}",
+                      "same": f"{100 * np.mean(heavy == plain):.0f}", "worse": f"{100 * np.mean(heavy > plain):.0f}"}
 
 
 def test_quiz_step_is_torchs():

@@ -69,7 +69,7 @@ def test_every_catalogue_key_is_used():
     """A key is used when the code holds it literally, or as a literal prefix plus a literal option name."""
     constants, _ = code_strings()
     for spec in all_pages():  # the registry names each lesson's title, introduction, summary and parts
-        constants |= {spec.title_key, spec.heading_key, spec.intro_key, spec.summary_key,
+        constants |= {spec.title_key, spec.heading_key, spec.intro_key, spec.summary_key, spec.claim_key,
                       *(f"{spec.name}.part.{part}" for part in spec.parts)}
     prefixes = [c for c in constants if c.endswith(".")]
 

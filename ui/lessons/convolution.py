@@ -204,7 +204,7 @@ def part_steps() -> None:
         k = url_slider(t("convolution.steps.k"), key="convolution_sk", name="k", min_value=1, max_value=5, default=3)
         s = url_slider(t("convolution.stride"), key="convolution_ss", name="s", min_value=1, max_value=4, default=1)
         p = url_slider(t("convolution.padding_amount"), key="convolution_sp", name="p", min_value=0, max_value=3,
-                       default=1)
+                       default=0)  # the primer's picture first: no padding, a smaller output
         d = url_slider(t("convolution.dilation"), key="convolution_sd", name="d", min_value=1, max_value=3, default=1)
         seed = url_slider(t("common.steps.seed"), key="convolution_seed", name="seed", min_value=0, max_value=99,
                           default=0)
@@ -237,6 +237,11 @@ def part_steps() -> None:
         i, j = divmod(cell, wo)
         st.markdown(t("convolution.steps.sum", i=i, j=j, terms=terms, value=f"{now.value:g}"))
         st.caption(t("convolution.steps.legend"))
+    size = dict(ho=ho, wo=wo, h=x.shape[0], w=x.shape[1])
+    if p == 0 and (ho, wo) != x.shape:
+        st.markdown(t("convolution.steps.smaller", same=d * (k - 1) // 2, **size))
+    else:
+        st.markdown(t("convolution.steps.size", p=p, **size))
 
 
 def part_channels() -> None:

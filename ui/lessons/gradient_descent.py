@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from core.basins import basin_map
+from core.basins import basin_map, compare_endings
 from core.expr import ExprError
 from core.optim import (
     METHODS,
@@ -27,6 +27,7 @@ from ui.lessons.gradient_descent_figures import (
     surface_figure,
 )
 from ui.plots.charts import CHART, log_lines_figure
+from ui.shell.course import correction
 from ui.shell.i18n import t, translator
 from ui.shell.url_state import (
     Choice,
@@ -310,6 +311,10 @@ def part_basins() -> None:
             column.markdown(t("gradient_descent.basins.share", share=f"{100 * result.share[globals_].sum():.0f}",
                               diverged=f"{100 * result.diverged:.0f}"))
         st.caption(t("gradient_descent.basins.legend"))
+    endings = compare_endings(surface, plain, heavy)
+    correction("0x04 7)", t("gradient_descent.primer.says"), t(
+        "gradient_descent.primer.in_fact", starts=f"{endings.starts:,}", better=f"{100 * endings.better:.0f}",
+        same=f"{100 * endings.same:.0f}", worse=f"{100 * endings.worse:.0f}"))
 
 
 def part_quiz() -> None:

@@ -8,8 +8,9 @@ from core.numbers import format_number
 from core.workflow import PHASES, STAGES, START_B, START_W, TOY_DATA, forward, loss_curve, train, training_step
 from ui.lessons.home_figures import loss_history_figure, workflow_figure
 from ui.plots.charts import CHART
+from ui.shell.course import correction, primer_box
 from ui.shell.i18n import t, translator
-from ui.shell.registry import lessons
+from ui.shell.registry import HOME, lessons
 from ui.shell.theme import palette
 from ui.shell.url_state import Choice, Number, url_choice, url_slider
 from ui.widgets.code import show_code
@@ -70,6 +71,7 @@ def page() -> None:
     st.markdown(t("home.intro"))
     with st.expander(t("home.how.title"), icon=":material/help:"):
         st.markdown(t("home.how.body"))
+    primer_box(HOME)
 
     st.header(t("home.loop.header"))
     st.markdown(t("home.loop.intro"))
@@ -125,6 +127,9 @@ def page() -> None:
     else:
         st.markdown(t("home.explain.inference." + stage, x=fmt(x_new), w=fmt(w), b=fmt(b),
                       y_hat=fmt(y_new), truth=fmt(3 * x_new + 1)))
+    if training:
+        correction("0x02", t("home.primer.says"), t("home.primer.in_fact", grad_w=fmt(step.grad_w),
+                                                      grad_b=fmt(step.grad_b), lr=fmt(lr), w_next=fmt(step.w_next)))
     cols = st.columns(4)
     cols[0].metric(t("home.metric.steps"), steps)
     cols[1].metric("w", fmt(w))
@@ -148,11 +153,15 @@ def page() -> None:
 
     st.header(t("home.path.header"))
     st.markdown(t("home.path.body"))
-    cards = lessons()
-    if cards:
-        for n, (_, spec) in enumerate(cards):
-            if n % 3 == 0:
-                row = st.columns(3)  # one row at a time, so a phone stacks the cards in the order of the path
-            with row[n % 3].container(border=True):
-                st.page_link(spec.script, label=t(spec.title_key), icon=spec.icon)
-                st.caption(t(spec.summary_key))
+    course_cards([spec for _, spec in lessons()])
+
+
+def course_cards(course: list) -> None:
+    """The course after this page, numbered, three cards a row (a phone stacks them in the course's order): each
+    links to its lesson and names the primer's section it teaches."""
+    for n, spec in enumerate(course):
+        if n % 3 == 0:
+            row = st.columns(3)
+        with row[n % 3].container(border=True):
+            st.page_link(spec.script, label=f"{n + 1}. {t(spec.title_key)}", icon=spec.icon)
+            st.caption(f"{t('course.primer', section=spec.primer)} · {t(spec.summary_key)}")

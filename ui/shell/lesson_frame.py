@@ -1,4 +1,5 @@
-"""The frame every lesson page shares: title, introduction, a part picker in the URL, the chosen part.
+"""The frame every lesson page shares: title, introduction, the course around it (``ui.shell.course``), a part
+picker in the URL, the chosen part.
 
 A page script is two lines: ``require_entry_point()`` and ``lesson_page(<its Lesson from the registry>)``. The
 lesson's module ``ui.lessons.<name>`` draws each part with ``part_<part>()`` (a lesson without parts: ``page()``).
@@ -8,21 +9,27 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ui.shell.course import builds_on, previous_and_next, primer_box
 from ui.shell.i18n import t, translator
 from ui.shell.registry import Lesson
 from ui.shell.url_state import declare_link, url_choice
 
 
 def lesson_page(lesson: Lesson) -> None:
-    """Draw ``lesson``: its title, introduction and the part named by ``?part=`` (the first part by default)."""
+    """Draw ``lesson``: its title, introduction, the lessons it builds on and the primer's claim it teaches, the part
+    named by ``?part=`` (the first part by default), then the links to the previous and next lessons."""
     module = lesson.module()
     declare_link(lesson.name, lesson.link())
     if not lesson.parts:
         module.page()
+        previous_and_next(lesson)
         return
     st.title(t(lesson.heading_key))
     st.markdown(t(lesson.intro_key))
+    builds_on(lesson)
+    primer_box(lesson)
     part = url_choice(st.segmented_control, t("common.part_label"), list(lesson.parts), key=f"{lesson.prefix}part",
                       name="part", default=lesson.parts[0], format_func=translator(f"{lesson.name}.part."))
     st.divider()
     getattr(module, f"part_{part}")()
+    previous_and_next(lesson)

@@ -47,6 +47,11 @@ class Lesson:
     """Further parts worth their own benchmark row: row label -> control."""
     script: str = ""
     """Its page script, ``pages/<name>.py`` unless given (a test's stand-in page)."""
+    primer: str = ""
+    """The section of the primer (深度学习(一 概念), ``../shared/primer.md``) it teaches, as the primer numbers it:
+    ``0x03 1)``."""
+    builds_on: tuple[str, ...] = ()
+    """The names of the lessons it builds on (earlier in the course)."""
 
     def __post_init__(self) -> None:
         if not self.script:
@@ -83,6 +88,11 @@ class Lesson:
     def summary_key(self) -> str:
         return f"{self.name}.summary"
 
+    @property
+    def claim_key(self) -> str:
+        """The primer's claim it teaches, in the app's words (``[<name>.primer]``, ``claim``)."""
+        return f"{self.name}.primer.claim"
+
     def module(self) -> ModuleType:
         """``ui.lessons.<name>``: its parts (``part_<part>``, or ``page`` for a lesson without parts) and ``LINK``."""
         return importlib.import_module(f"ui.lessons.{self.name}")
@@ -94,49 +104,56 @@ class Lesson:
         return {**self.module().LINK, **({"part": Choice(self.parts)} if self.parts else {})}
 
 
-HOME = Lesson("home", "🏠", default=True, main_control=MainControl(
+HOME = Lesson("home", "🏠", default=True, primer="0x01, 0x02", main_control=MainControl(
     {}, "slider", "home_steps", (10, 40, 70, 100, 25, 55, 85, 5, 60, 95),
     "the number of training steps: the loop, its numbers and the loss history redrawn"))
 CONVOLUTION = Lesson("convolution", "🔍", ("integral", "image", "steps", "channels", "why", "quiz"), MainControl(
     {"part": "image", "image": "photo"}, "selectbox", "convolution_kernel",
     ("box_blur", "sobel_y", "laplacian", "gaussian_blur_5", "sharpen", "sobel_x", "emboss"),
-    "the kernel of the image part, on the 512-pixel photo"))
+    "the kernel of the image part, on the 512-pixel photo"), primer="0x03 1)", builds_on=("home",))
 POOLING = Lesson("pooling", "🧊", ("steps", "image", "shift", "global", "quiz"), MainControl(
     {"part": "image", "image": "photo"}, "slider", "pooling_isize", (3, 2, 4, 3, 2, 4, 3),
-    "the window size of the image part (conv -> ReLU -> pool) on the 512-pixel photo"))
+    "the window size of the image part (conv -> ReLU -> pool) on the 512-pixel photo"), primer="0x03 1)",
+    builds_on=("convolution",))
 DEPTH = Lesson("depth", "🐆", ("tube", "stack", "features", "quiz"), MainControl(
     {"part": "tube"}, "slider", "depth_level", (3, 7, 1, 5, 2, 6),
     "the layer looked at: the picture, the unit's field and the first-layer fields inside it redrawn"), extra_controls={
     "depth: stack": MainControl({"part": "stack"}, "slider", "depth_side", (96, 32, 128, 48, 64),
-                                "the input size: output sizes, fields by formula and measured by backprop")})
+                                "the input size: output sizes, fields by formula and measured by backprop")},
+    primer="0x03 2)", builds_on=("convolution", "pooling"))
 FC_CONV = Lesson("fc_conv", "🔗", ("position", "head", "flatten", "quiz"), MainControl(
     {"part": "position"}, "slider", "fc_conv_c", (4, 2, 6, 1, 5, 3),
-    "the number of channels: every channel map, the dense and the 1×1-conv outputs redrawn and compared"))
+    "the number of channels: every channel map, the dense and the 1×1-conv outputs redrawn and compared"),
+    primer="0x04 8)", builds_on=("convolution", "tensors"))
 ACTIVATIONS = Lesson("activations", "⚡", ("gallery", "neuron", "collapse", "fit", "vanishing", "feature", "quiz"),
                      MainControl({"acts": "identity,sigmoid,tanh,relu,leaky_relu,elu,gelu,softplus,silu"}, "slider",
                                  "activations_range", (2.0, 10.0, 4.5, 20.0, 7.0, 1.0, 12.5),
                                  "the gallery's input range, every activation and its slope checked against torch"),
                      extra_controls={"activations: neuron": MainControl(
                          {"part": "neuron"}, "slider", "activations_w", (2.0, -1.5, 0.5, 4.0, -3.0),
-                         "the weight of one neuron: its curve and its two-input plane (121×121) redrawn")})
+                         "the weight of one neuron: its curve and its two-input plane (121×121) redrawn")},
+                     primer="0x03 3)", builds_on=("home", "convolution"))
 TENSORS = Lesson("tensors", "🧮", ("basics", "broadcast", "memory", "quiz"), MainControl(
     {"part": "broadcast"}, "selectbox", "tensors_example",
     ("image_scale", "batch_bias", "dense_bias", "three_way", "row_column", "mismatch"),
     "the example of the broadcasting part: steps table, operand pictures and the result redrawn"), extra_controls={
     "tensors: basics": MainControl({"part": "basics", "kind": "tensor4"}, "slider", "tensors_n2", (2, 5, 1, 4, 3),
-                                   "the size of an axis of the tensor picture, and its reduction")})
+                                   "the size of an axis of the tensor picture, and its reduction")},
+    primer="0x04 1)-4)", builds_on=("activations",))
 GRADIENT_DESCENT = Lesson("gradient_descent", "⛰️", ("one_d", "two_d", "phase", "basins", "quiz"), MainControl(
     {"part": "two_d"}, "select_slider", "gradient_descent_lr_sgd", (0.001, 0.002, 0.0003, 0.0001, 0.005),
     "the step size of the two-dimensional part: three optimizers re-run, contours and animation frames redrawn"),
     extra_controls={"gradient_descent: 1-D": MainControl(
         {"part": "one_d"}, "slider", "gradient_descent_x0", (-3.0, 1.0, 2.5, -1.0, 4.0),
-        "the start of the ball on the curve: two runs and their animation frames")})
+        "the start of the ball on the curve: two runs and their animation frames")},
+    primer="0x04 6)-7)", builds_on=("backprop",))
 BACKPROP = Lesson("backprop", "🔁", ("graph", "step", "two_layer", "quiz"), MainControl(
     {"part": "graph"}, "slider", "backprop_step", (5, 12, 17, 1, 9, 14),
     "the step through the graph: the graph rebuilt, its values and gradients redrawn, the step's formula"),
     extra_controls={"backprop: step": MainControl(
         {"part": "step"}, "slider", "backprop_w1", (1.0, -0.5, 2.5, 0.0, -2.0),
-        "a weight of the optimizer-step part: the step, its table and the losses recomputed")})
+        "a weight of the optimizer-step part: the step, its table and the losses recomputed")},
+    primer="0x04 4)-5)", builds_on=("home", "tensors"))
 CNN_TRAINER = Lesson("cnn_trainer", "🧠", ("train", "position"), MainControl(
     {}, "slider", "cnn_trainer_blocks", (1, 3, 2, 4, 1, 3),
     "the number of convolution blocks: the model is rebuilt and summarised (no training)"), extra_controls={
@@ -145,15 +162,19 @@ CNN_TRAINER = Lesson("cnn_trainer", "🧠", ("train", "position"), MainControl(
         "one block's channels in the block table: the network rebuilt, summarised and its script regenerated"),
     "cnn_trainer: position": MainControl(
         {"part": "position"}, "slider", "cnn_trainer_shift_max", (4, 10, 6, 12, 2),
-        "the shift experiment's settings: the shifted example pictures redrawn (nothing trains until the button)")})
+        "the shift experiment's settings: the shifted example pictures redrawn (nothing trains until the button)")},
+    primer="0x03 2)", builds_on=("depth", "activations", "gradient_descent", "fc_conv"))
 
 SECTIONS: dict[str, tuple[Lesson, ...]] = {
     "nav.section.start": (HOME,),
-    "nav.section.cnn": (CONVOLUTION, POOLING, DEPTH, FC_CONV),
-    "nav.section.neurons": (ACTIVATIONS,),
-    "nav.section.maths": (TENSORS, GRADIENT_DESCENT, BACKPROP, CNN_TRAINER),
+    "nav.section.cnn": (CONVOLUTION, POOLING, DEPTH, ACTIVATIONS),
+    "nav.section.maths": (TENSORS, BACKPROP, GRADIENT_DESCENT, FC_CONV),
+    "nav.section.capstone": (CNN_TRAINER,),
 }
-"""Section title key -> its pages, in the order of the learning path."""
+"""Section title key -> its pages: the one course, in the primer's order (0x01-0x02 the workflow; 0x03 convolution,
+pooling, depth, activations; 0x04 tensors, weights and gradients, step size and momentum, fully-connected = 1×1),
+then the live CNN that uses them all. The sidebar, the home page's path and every lesson's previous/next links
+follow it."""
 
 def all_pages() -> list[Lesson]:
     return [spec for specs in SECTIONS.values() for spec in specs]
@@ -166,3 +187,10 @@ def lessons() -> list[tuple[str, Lesson]]:
 
 def by_name(name: str) -> Lesson:
     return next(spec for spec in all_pages() if spec.name == name)
+
+
+def neighbours(lesson: Lesson) -> tuple[Lesson | None, Lesson | None]:
+    """The lessons before and after ``lesson`` in the course (None at either end)."""
+    course = all_pages()
+    i = [spec.name for spec in course].index(lesson.name)
+    return (course[i - 1] if i > 0 else None), (course[i + 1] if i + 1 < len(course) else None)
