@@ -286,3 +286,35 @@ def flat_example(channels: int, size: int, outputs: int, seed: int) -> np.ndarra
     quarter steps within [-1, 1], deterministic per ``seed``."""
     rng = np.random.default_rng([seed, channels, size, outputs, 7])
     return (rng.integers(-4, 5, size=(outputs, channels * size * size)) / 4).astype(np.float64)
+
+
+# ---- 1×1 convolution as feature fusion ----------------------------------------------------------------------
+
+MIXES: dict[str, tuple[float, float, float]] = {
+    "luminance": (0.299, 0.587, 0.114),  # ITU-R BT.601: the brightness the eye sees
+    "mean": (1 / 3, 1 / 3, 1 / 3),
+    "red_minus_green": (1.0, -1.0, 0.0),
+    "blue_minus_yellow": (-0.5, -0.5, 1.0),
+}
+"""Named weights ``(w_R, w_G, w_B)`` of a 1×1 convolution from 3 colour channels to one."""
+
+
+def fuse_channels(rgb, weights, bias: float = 0.0) -> np.ndarray:
+    """One feature map mixed from the channels of ``rgb`` ``(H, W, C)`` by a 1×1 convolution:
+    ``y[i, j] = sum_c weights[c] rgb[i, j, c] + bias``, every pixel with the same ``C`` weights."""
+    rgb = np.asarray(rgb)
+    if rgb.ndim != 3:
+        raise ValueError(f"expected an (H, W, C) image, got shape {rgb.shape}")
+    weight = np.asarray(weights, dtype=np.float64).reshape(1, -1, 1, 1)
+    return conv2d_1x1(np.moveaxis(rgb, -1, 0), weight, np.array([float(bias)]))[0]
+
+
+def bottleneck_counts(channels: int, squeezed: int, kernel: int) -> dict[str, int]:
+    """Weights (biases included) of a ``kernel``×``kernel`` convolution from ``channels`` to ``channels`` channels,
+    made directly or as a bottleneck: a 1×1 convolution squeezing to ``squeezed`` channels, the ``kernel``×``kernel``
+    convolution among those, a 1×1 convolution back to ``channels``:
+    ``direct = c·c·k² + c``, ``bottleneck = (c·s + s) + (s·s·k² + s) + (s·c + c)``."""
+    c = whole_number(channels, "channels", at_least=1)
+    s = whole_number(squeezed, "squeezed", at_least=1)
+    k = whole_number(kernel, "kernel", at_least=1)
+    return {"direct": c * c * k * k + c, "bottleneck": (c * s + s) + (s * s * k * k + s) + (s * c + c)}

@@ -330,3 +330,36 @@ def test_the_quiz_answers_are_torchs_parameter_counts(seed):
     f = flatten_question(seed)
     assert f.answer == sum(p.numel() for p in torch.nn.Conv2d(f.c, f.out, (f.h, f.w)).parameters())
     assert f.answer == sum(p.numel() for p in torch.nn.Linear(f.c * f.h * f.w, f.out).parameters())
+
+
+# ---- 1×1 convolution as feature fusion ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("weights, bias", [((0.299, 0.587, 0.114), 0.0), ((1.0, -1.0, 0.0), 0.25),
+                                           ((-0.5, 2.0, 1.5, 0.3), -1.0)])
+def test_fuse_channels_is_torchs_1x1_convolution(weights, bias):
+    from core.fc_conv import fuse_channels
+
+    rgb = np.random.default_rng(3).random((7, 9, len(weights)))
+    got = fuse_channels(rgb, weights, bias)
+    x = torch.from_numpy(np.moveaxis(rgb, -1, 0)[None])
+    w = torch.tensor(weights, dtype=torch.float64).view(1, -1, 1, 1)
+    expected = F.conv2d(x, w, torch.tensor([bias], dtype=torch.float64))[0, 0].numpy()
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+    assert got.shape == (7, 9)
+    with pytest.raises(ValueError):
+        fuse_channels(rgb[..., 0], weights)
+
+
+@given(st.integers(1, 96), st.integers(1, 48), st.integers(1, 7))
+@settings(max_examples=40, deadline=None)
+def test_bottleneck_counts_are_torchs_parameter_counts(channels, squeezed, kernel):
+    from core.fc_conv import bottleneck_counts
+
+    def count(*layers):
+        return sum(p.numel() for layer in layers for p in layer.parameters())
+
+    nn = torch.nn
+    got = bottleneck_counts(channels, squeezed, kernel)
+    assert got["direct"] == count(nn.Conv2d(channels, channels, kernel))
+    assert got["bottleneck"] == count(nn.Conv2d(channels, squeezed, 1), nn.Conv2d(squeezed, squeezed, kernel),
+                                      nn.Conv2d(squeezed, channels, 1))

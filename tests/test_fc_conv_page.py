@@ -107,3 +107,32 @@ def test_bad_link_values_fall_back_with_a_notice_and_the_default_example(name, r
     reference = F.conv2d(x[None], W[:, :, None, None], b)[0].numpy()
     for o in range(2):
         np.testing.assert_allclose(z(at, "fc_conv.conv_out", o=o), reference[o], rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("lang", list(LANGUAGES))
+def test_the_fusion_part_mixes_the_colour_channels_with_a_1x1_convolution(lang):
+    from core.fc_conv import MIXES, bottleneck_counts, fuse_channels
+    from core.images import BUILTIN_IMAGES
+
+    at = lesson({"part": "fusion"}, lang)
+    rgb = BUILTIN_IMAGES["photo"].load()
+    rgb = rgb[::2, ::2] if max(rgb.shape[:2]) > 256 else rgb
+    fused = chart(at, key="fc_conv_fusion_out").data("z")
+    np.testing.assert_allclose(fused, fuse_channels(rgb, MIXES["luminance"]), atol=1e-6)  # float32 in the figure
+    np.testing.assert_allclose(chart(at, key="fc_conv_fusion_kernel").data("z"), [MIXES["luminance"]], atol=1e-6)
+    counts = bottleneck_counts(256, 64, 3)
+    assert [m.value for m in at.metric] == [f"{counts['direct']:,}", f"{counts['bottleneck']:,}",
+                                            f"{1 - counts['bottleneck'] / counts['direct']:.1%}"]
+
+
+def test_own_weights_for_the_fusion_come_from_the_link():
+    from core.fc_conv import fuse_channels
+    from core.images import BUILTIN_IMAGES
+
+    at = lesson({"part": "fusion", "mix": "custom", "wr": "0.5", "wg": "-1.5", "wb": "2", "bc": "64", "bs": "16",
+                 "bk": "5"})
+    rgb = BUILTIN_IMAGES["photo"].load()
+    rgb = rgb[::2, ::2] if max(rgb.shape[:2]) > 256 else rgb
+    np.testing.assert_allclose(chart(at, key="fc_conv_fusion_out").data("z"), fuse_channels(rgb, (0.5, -1.5, 2.0)),
+                               atol=1e-5)
+    assert at.metric[0].value == f"{64 * 64 * 25 + 64:,}"

@@ -236,7 +236,7 @@ def test_a_widget_outside_its_declaration_fails_as_it_is_drawn():
 SPECS = {spec.url_path: spec for spec in PAGES}
 MODES = {"kernel": ("custom",), "src": ("typed", "digit"), "plane": ("custom",), "ex": ("custom",),
          "phase": ("inference",), "model": ("cnn", "mlp"), "target": ("sine", "own"),
-         "source": ("picture",), "pad": ("custom",), "edges": ("1",)}
+         "source": ("picture",), "pad": ("custom",), "edges": ("1",), "mix": ("custom",)}
 """Valid values that open the controls hidden behind a choice (a custom kernel's ``w``, a typed grid, a formula,
 typed shapes, …), so that those parameters get hostile values too. Checked below against what the pages accept."""
 MODE_SETS = [{name: values[0] for name, values in MODES.items()} | {"layers": "8", "blocks": "6"},
@@ -318,7 +318,7 @@ def test_random_pages_with_random_hostile_links(data):
     ("depth", {"part": "tube", "layers": "1"}),  # one layer: the layer slider would run from 1 to 1
     ("pooling", {"part": "steps", "n": "2"}),  # a 1 × 1 output: the cell slider would run from 0 to 0
     ("pooling", {"part": "steps", "src": "typed", "grid": "5 1; 2 3"}),
-    ("convolution", {"part": "steps", "src": "typed", "grid": "5"}),
+    ("convolution", {"part": "steps", "src": "typed", "grid": "5", "p": "1"}),  # padded: a 1 × 1 output
 ])
 def test_a_link_to_a_one_cell_view_draws_it_without_a_slider(name, query):
     with watched() as (_calls, log):

@@ -553,3 +553,18 @@ def test_every_view_that_shows_code_is_run_here():
             in_ui.add(re.compile(r'\bkey="(\w+)"').search(text, call.end()).group(1))
     run_here = set(re.findall(r'run_snippet\(at, "(\w+)"', Path(__file__).read_text(encoding="utf-8")))
     assert in_ui == run_here
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_fc_conv_fusion_snippet_fuses_as_the_page(lang, tmp_path):
+    from core.fc_conv import MIXES, bottleneck_counts
+    from tests.helpers.figures import chart
+
+    at = open_page(FC_CONV, {"part": "fusion", "mix": "red_minus_green", "bc": "128", "bs": "32", "bk": "3"}, lang)
+    out = run_snippet(at, "fc_conv_code_fusion", "F.conv2d", tmp_path)
+    fused = chart(at, key="fc_conv_fusion_out").data("z")
+    assert printed(out, "fused map:").strip() == str(fused.shape)
+    assert floats(printed(out, "min, max:")) == pytest.approx([fused.min(), fused.max()], abs=1e-5)
+    counts = bottleneck_counts(128, 32, 3)
+    assert int(printed(out, "direct:")) == counts["direct"] and int(printed(out, "bottleneck:")) == counts["bottleneck"]
+    assert MIXES["red_minus_green"] == (1.0, -1.0, 0.0)

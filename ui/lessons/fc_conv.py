@@ -6,6 +6,8 @@ import numpy as np
 import streamlit as st
 
 from core.fc_conv import (
+    MIXES,
+    bottleneck_counts,
     classifier_head,
     classifier_head_as_conv,
     compare,
@@ -14,16 +16,19 @@ from core.fc_conv import (
     example,
     flat_example,
     flatten_question,
+    fuse_channels,
     linear_to_conv,
     param_counts,
     params_question,
 )
+from core.images import BUILTIN_IMAGES
 from core.pooling import global_avg_pool
 from ui.plots.charts import CHART
-from ui.plots.grids import kernel_figure
-from ui.shell.i18n import t
-from ui.shell.url_state import Number, url_slider
+from ui.plots.grids import image_figure, kernel_figure
+from ui.shell.i18n import t, translator
+from ui.shell.url_state import Choice, Number, url_choice, url_slider
 from ui.widgets.code import SNIPPET_DIR, show_code
+from ui.widgets.image_input import IMAGE_LINK, image_picker
 from ui.widgets.quiz import check_answer, quiz_controls, quiz_link
 
 SNIPPET = SNIPPET_DIR / "fc_conv.py.tmpl"
@@ -31,6 +36,8 @@ SNIPPET = SNIPPET_DIR / "fc_conv.py.tmpl"
 
 LINK = {"c": Number(1, 6, whole=True), "size": Number(1, 5, whole=True), "out": Number(1, 4, whole=True),
         "seed": Number(1, 99, whole=True), "i": Number(0, 4, whole=True), "j": Number(0, 4, whole=True),
+        **IMAGE_LINK, "mix": Choice((*MIXES, "custom")), **{f"w{c}": Number(-2.0, 2.0) for c in "rgb"},
+        "bc": Number(16, 512, whole=True), "bs": Number(4, 128, whole=True), "bk": Number(1, 7, whole=True),
         **quiz_link(("params", "flatten"))}
 """What the fully-connected lesson's link may say."""
 
@@ -133,6 +140,61 @@ def part_flatten() -> None:
     a.metric(t("fc_conv.max_diff"), f"{float(np.abs(dense - conv).max()):.3g}")
     p.metric(t("fc_conv.params"), f"{counts['dense']} = {conv_count}")
     st.markdown(t("fc_conv.flatten.why", h=h, w=w))
+
+
+def part_fusion() -> None:
+    """A 1×1 convolution mixes channels: colour channels into one map with three weights, then the bottleneck that
+    saves weights by mixing many channels down before a large kernel."""
+    st.markdown(t("fc_conv.fusion.intro"))
+    controls, view = st.columns([1, 3], gap="medium")
+    with controls:
+        picked = image_picker("fc_conv")
+        mix = url_choice(st.selectbox, t("fc_conv.fusion.mix"), [*MIXES, "custom"], key="fc_conv_mix", name="mix",
+                         default="luminance", format_func=translator("fc_conv.fusion.mixes."))
+        if mix == "custom":
+            weights = tuple(url_slider(t("fc_conv.fusion.weight", channel=t("fc_conv.fusion.rgb." + c)),
+                                       key=f"fc_conv_w{c}", name=f"w{c}", min_value=-2.0, max_value=2.0,
+                                       default=default, step=0.1) for c, default in zip("rgb", (1.0, 0.0, -1.0),
+                                                                                          strict=True))
+        else:
+            weights = MIXES[mix]
+    if picked is None:
+        return
+    rgb = picked.rgb[::2, ::2] if max(picked.rgb.shape[:2]) > 256 else picked.rgb
+    fused = fuse_channels(rgb, weights)
+    with view:
+        columns = st.columns(4)
+        for n, (column, c) in enumerate(zip(columns[:3], "rgb", strict=True)):
+            column.plotly_chart(image_figure(rgb[..., n], t("fc_conv.fusion.channel", channel=t(
+                "fc_conv.fusion.rgb." + c), w=f"{weights[n]:.3g}"), kind="gray", height=200, colorbar=False),
+                config=CHART, key=f"fc_conv_fusion_{c}")
+        columns[3].plotly_chart(kernel_figure(np.array([weights]), t("fc_conv.fusion.kernel"), height=200),
+                                config=CHART, key="fc_conv_fusion_kernel")
+        st.plotly_chart(image_figure(fused, t("fc_conv.fusion.fused", h=fused.shape[0], w=fused.shape[1]),
+                                     height=360), config=CHART, key="fc_conv_fusion_out")
+        terms = " + ".join(f"{w:.3g}·{c.upper()}" for w, c in zip(weights, "rgb", strict=True))
+        st.markdown(t("fc_conv.fusion.formula", terms=terms))
+    st.subheader(t("fc_conv.fusion.bottleneck_title"))
+    st.markdown(t("fc_conv.fusion.bottleneck_intro"))
+    left, middle, right = st.columns(3)
+    with left:
+        channels = url_slider(t("fc_conv.fusion.channels"), key="fc_conv_bc", name="bc", min_value=16,
+                              max_value=512, default=256)
+    with middle:
+        squeezed = url_slider(t("fc_conv.fusion.squeezed"), key="fc_conv_bs", name="bs", min_value=4,
+                              max_value=128, default=64)
+    with right:
+        kernel = url_slider(t("fc_conv.fusion.k"), key="fc_conv_bk", name="bk", min_value=1, max_value=7, default=3)
+    counts = bottleneck_counts(channels, squeezed, kernel)
+    a, b, c = st.columns(3)
+    a.metric(t("fc_conv.fusion.direct", c=channels, k=kernel), f"{counts['direct']:,}")
+    b.metric(t("fc_conv.fusion.bottleneck", c=channels, s=squeezed, k=kernel), f"{counts['bottleneck']:,}")
+    c.metric(t("fc_conv.fusion.saved"), f"{1 - counts['bottleneck'] / counts['direct']:.1%}")
+    if picked.name in BUILTIN_IMAGES:  # an upload is not in the app's folder for the script to load
+        show_code((SNIPPET_DIR / "fc_conv_fusion.py.tmpl").read_text(), {
+            "image": picked.name, "step": 2 if rgb is not picked.rgb else 1,
+            "weights": list(weights), "channels": channels, "squeezed": squeezed, "kernel": kernel},
+            filename="fc_conv_fusion.py", key="fc_conv_code_fusion")
 
 
 def part_quiz() -> None:

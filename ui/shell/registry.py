@@ -121,7 +121,7 @@ DEPTH = Lesson("depth", "🐆", ("tube", "stack", "features", "quiz"), MainContr
     "depth: stack": MainControl({"part": "stack"}, "slider", "depth_side", (96, 32, 128, 48, 64),
                                 "the input size: output sizes, fields by formula and measured by backprop")},
     primer="0x03 2)", builds_on=("convolution", "pooling"))
-FC_CONV = Lesson("fc_conv", "🔗", ("position", "head", "flatten", "quiz"), MainControl(
+FC_CONV = Lesson("fc_conv", "🔗", ("position", "head", "flatten", "fusion", "quiz"), MainControl(
     {"part": "position"}, "slider", "fc_conv_c", (4, 2, 6, 1, 5, 3),
     "the number of channels: every channel map, the dense and the 1×1-conv outputs redrawn and compared"),
     primer="0x04 8)", builds_on=("convolution", "tensors"))
