@@ -211,3 +211,22 @@ def test_show_the_code_offers_the_script_for_download():
     at = app_test({"steps": "3"})
     [download] = at.get("download_button")
     assert download.proto.label == translate("code.download", "en")
+
+
+@pytest.mark.parametrize("lang", list(LANGUAGES))
+def test_the_history_of_deep_learning_puts_each_milestone_at_its_year(lang):
+    from tests.helpers.figures import chart
+    from ui.lessons.home_figures import MILESTONES
+
+    at = app_test({"lang": lang})
+    assert_clean(at)
+    figure = chart(at, key="home_history")
+    rows = sorted((-y, year, text) for trace in figure.traces
+                  for y, year, text in zip(trace["y"], trace["customdata"], trace["text"], strict=True))
+    assert [year for _, year, _ in rows] == [year for _, year, _ in MILESTONES]  # top to bottom, in time order
+    for (_, year, text), (key, _, _) in zip(rows, MILESTONES, strict=True):
+        label = translate("home.history.events." + key, lang)
+        shown = text.removeprefix(f"<b>{year}</b>  ").replace("<br>(", " (").replace("<br>（", "（")
+        assert shown == label  # the names in brackets go to a second line
+    assert [year for _, year, _ in MILESTONES] == sorted(year for _, year, _ in MILESTONES)
+    assert {year for _, year, _ in MILESTONES} >= {1958, 1986, 1989, 2012}  # perceptron, backprop, LeNet, AlexNet

@@ -6,7 +6,7 @@ import streamlit as st
 
 from core.numbers import format_number
 from core.workflow import PHASES, STAGES, START_B, START_W, TOY_DATA, forward, loss_curve, train, training_step
-from ui.lessons.home_figures import loss_history_figure, workflow_figure
+from ui.lessons.home_figures import MILESTONES, history_figure, loss_history_figure, workflow_figure
 from ui.plots.charts import CHART
 from ui.shell.course import correction, primer_box
 from ui.shell.i18n import t, translator
@@ -72,6 +72,11 @@ def page() -> None:
     with st.expander(t("home.how.title"), icon=":material/help:"):
         st.markdown(t("home.how.body"))
     primer_box(HOME)
+    with st.expander(t("home.history.title"), icon=":material/history:"):
+        st.markdown(t("home.history.body"))
+        events = [(year, t("home.history.events." + key), kind) for key, year, kind in MILESTONES]
+        st.plotly_chart(history_figure(events, t("home.history.figure"), palette()), config=CHART,
+                        key="home_history")
 
     st.header(t("home.loop.header"))
     st.markdown(t("home.loop.intro"))

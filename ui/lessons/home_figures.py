@@ -131,3 +131,32 @@ def loss_history_figure(losses: Sequence[float], current: int, title: str, x_tit
         shapes=[dict(type="line", x0=current, x1=current, xref="x", y0=0, y1=1, yref="paper",
                      line=dict(color=pal.highlight, width=2, dash="dot"))],
     ))
+
+
+MILESTONES: tuple[tuple[str, int, str], ...] = (
+    ("neuron", 1943, "neuron"), ("perceptron", 1958, "neuron"), ("limits", 1969, "winter"),
+    ("backprop", 1986, "training"), ("lenet", 1989, "cnn"), ("mnist", 1998, "cnn"), ("pretraining", 2006, "training"),
+    ("relu", 2010, "training"), ("alexnet", 2012, "cnn"), ("resnet", 2015, "cnn"), ("transformer", 2017, "neuron"),
+)
+"""Milestones of deep learning: (catalogue key under ``home.history.events``, year, kind). The kinds pick the
+colour: the neuron and its models, training methods, convolutional networks, the setback of 1969."""
+
+
+def history_figure(events: Sequence[tuple[int, str, str]], title: str, pal: Palette) -> go.Figure:
+    """The milestones down a vertical time line, one row each in order (``events`` as ``(year, label, kind)``),
+    the year and the label to the right of the dot, the names in brackets on a second line: readable on a phone."""
+    colours = {"neuron": pal.forward, "training": pal.backward, "cnn": pal.target, "winter": pal.muted}
+    traces = []
+    for kind, colour in colours.items():
+        rows = [(n, e) for n, e in enumerate(events) if e[2] == kind]
+        if rows:
+            traces.append(go.Scatter(
+                x=[0] * len(rows), y=[-n for n, _ in rows], customdata=[e[0] for _, e in rows], mode="markers+text",
+                text=[f"<b>{e[0]}</b>  {e[1].replace(' (', '<br>(').replace('（', '<br>（')}" for _, e in rows],
+                textposition="middle right", hoverinfo="skip", showlegend=False,
+                marker=dict(size=12, color=colour), textfont=dict(size=13, color=pal.text)))
+    return go.Figure(data=traces, layout=dict(
+        height=46 * len(events) + 50, margin=dict(l=10, r=10, t=40, b=10), title=dict(text=title, font=dict(size=15)),
+        xaxis=dict(range=[-0.1, 2.0], visible=False),  # the dots at the left, the labels to their right
+        yaxis=dict(range=[-len(events) + 0.4, 0.6], visible=False),
+        shapes=[dict(type="line", x0=0, x1=0, y0=0, y1=-len(events) + 1, line=dict(color=pal.muted, width=2))]))
