@@ -110,18 +110,20 @@ def test_language_follows_the_link_then_the_browser_locale(locale, query, title)
 def test_figures_follow_the_viewers_theme(theme):
     """The home page's loop: the forward-pass boxes (input, layers, prediction) are filled with the theme's forward
     colour, and no box has a colour of the other theme."""
-    from tests.helpers.figures import charts
+    from tests.helpers.figures import chart
     from ui.lessons.home_figures import NODE_XY
     from ui.shell.theme import DARK, LIGHT
 
     at = app_test(context={"theme": theme})
     assert_clean(at)
     pal, other = (LIGHT, DARK) if theme == "light" else (DARK, LIGHT)
-    boxes = dict(zip(NODE_XY, charts(at)[0].layout["shapes"], strict=True))  # one box per stage, in NODE_XY's order
+    boxes = dict(zip(NODE_XY, chart(at, key="home_flow").layout["shapes"], strict=True))  # a box per stage, in order
     assert [boxes[name]["fillcolor"] for name in ("input", "layers", "prediction")] == [pal.forward] * 3
     assert boxes["target"]["fillcolor"] == pal.target
     colours = {box["fillcolor"] for box in boxes.values()} | {box["line"]["color"] for box in boxes.values()}
     assert not colours & {other.forward, other.backward, other.target, other.highlight, other.inactive}
+    history = {trace["marker"]["color"] for trace in chart(at, key="home_history").traces}
+    assert history == {pal.forward, pal.backward, pal.target, pal.muted}
 
 
 PRIMER_ORDER = ["home", "convolution", "pooling", "depth", "activations", "tensors", "backprop", "gradient_descent",

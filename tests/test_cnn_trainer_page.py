@@ -375,3 +375,29 @@ def test_training_can_go_on_from_the_trained_network(go_on):
 def test_there_is_nothing_to_continue_before_training_or_after_the_network_changes():
     at = lesson({"epochs": "1"})
     assert not [w for w in at.toggle if w.key == "cnn_trainer_continue"]
+
+
+@pytest.mark.parametrize("lang", list(LANGUAGES))
+def test_the_scale_part_measures_the_primers_claim_and_corrects_it_with_its_numbers(lang):
+    """Before the button nothing trains; after it, both accuracy curves at every size, and the correction quotes
+    their values at 0.5×, 1× and 1.5×, and the shift and size errors of a convolution, as core measured them."""
+    from core.scale import SCALES, ScaleExperiment
+    from tests.helpers.texts import read_fields
+    from ui.lessons.cnn_trainer_position import measured_scales
+
+    at = lesson({"part": "scale"}, lang)
+    assert not [c for c in charts(at) if c.key == "cnn_trainer_scale_fig"]
+    at.button(key="cnn_trainer_scale_button").click().run(timeout=240)
+    assert_clean(at)
+    figure = chart(at, key="cnn_trainer_scale_fig")
+    plain, varied = (trace["y"] for trace in figure.traces[:2])
+    assert list(figure.traces[0]["x"]) == list(SCALES)
+    result = measured_scales(ScaleExperiment())  # cached: the very run the page drew
+    assert plain == pytest.approx(result.plain_accuracy) and varied == pytest.approx(result.varied_accuracy)
+    fields = read_fields("cnn_trainer.scale.in_fact", lang, [m.value for m in at.markdown])
+    at_scale = dict(zip(SCALES, range(len(SCALES)), strict=True))
+    assert fields["plain1"] == f"{100 * plain[at_scale[1.0]]:.0f}"
+    assert fields["plain_small"] == f"{100 * plain[at_scale[0.5]]:.0f}"
+    assert fields["varied_big"] == f"{100 * varied[at_scale[1.5]]:.0f}"
+    assert fields["shift_error"] == "0"
+    assert plain[at_scale[0.5]] < 0.5 < plain[at_scale[1.0]] and varied[at_scale[0.5]] > 0.8  # what the text says

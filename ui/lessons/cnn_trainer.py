@@ -40,7 +40,7 @@ from ui.jobs.training_job import (
     session_job,
     shared_dataset,
 )
-from ui.lessons.cnn_trainer_position import POSITION_LINK, part_position
+from ui.lessons.cnn_trainer_position import POSITION_LINK, part_position, part_scale
 from ui.lessons.cnn_trainer_setup import SETUP_LINK, model_controls, summary_table, train_controls
 from ui.plots.charts import CHART, bars_figure, confusion_figure, gallery_figure, lines_figure
 from ui.plots.grids import image_figure
@@ -52,7 +52,7 @@ MAPS_SHOWN = 16  # feature maps and kernels drawn per layer
 SHOWN_SIDE = 112  # the cropped picture is drawn at most this many pixels high and wide
 
 
-__all__ = ["LINK", "part_position", "part_train"]  # part_position is drawn from here, as the registry expects
+__all__ = ["LINK", "part_position", "part_scale", "part_train"]  # parts drawn from here, as the registry expects
 
 LINK = {**SETUP_LINK, **POSITION_LINK, **IMAGE_LINK, "data": Choice(DATASETS), "drawn": Flag(),
         "source": Choice(("draw", "picture"))}

@@ -6,9 +6,11 @@ from __future__ import annotations
 import streamlit as st
 
 from core.data import shift_images
+from core.scale import ScaleExperiment, ScaleResult, rescale_images, run_scale_experiment
 from core.shift import DIRECTIONS, EXPERIMENT_DATASETS, ShiftExperiment, experiment_data, run_shift_experiment
 from ui.plots.charts import CHART, lines_figure
 from ui.plots.grids import image_figure
+from ui.shell.course import correction
 from ui.shell.i18n import t, translator
 from ui.shell.url_state import Choice, Number, url_choice, url_slider
 
@@ -95,3 +97,53 @@ def part_position() -> None:
                   mlp0=f"{100 * result.mlp_accuracy[0]:.0f}", far=result.shifts[far],
                   cnn=far_mean(result.cnn_accuracy), mlp=far_mean(result.mlp_accuracy),
                   pooled=far_mean(result.pooled_accuracy), seconds=f"{result.seconds:.0f}"))
+
+
+# ---- sizes: the primer's claim that convolution copes with scale, measured ------------------------------------------
+
+@st.cache_data(max_entries=2, show_spinner=False)
+def measured_scales(exp: ScaleExperiment) -> ScaleResult:
+    """Two trainings once per server (about 15 s on a 2-core CPU): the first student waits, the class sees it at
+    once."""
+    return run_scale_experiment(exp)
+
+
+def _request_scales() -> None:
+    st.session_state["cnn_trainer_scale_run"] = True
+
+
+def part_scale() -> None:
+    st.markdown(t("cnn_trainer.scale.intro"))
+    digit = centred_data("digits", 0, 1500, 600).x_test[:1]
+    for column, s in zip(st.columns(3), (0.5, 1.0, 1.5), strict=True):
+        column.plotly_chart(image_figure(rescale_images(digit, s)[0, 0].numpy(), t("cnn_trainer.scale.example", s=s),
+                                         kind="gray", height=170, colorbar=False), config=CHART,
+                            key=f"cnn_trainer_scale_example_{s}")
+    if not st.session_state.get("cnn_trainer_scale_run"):
+        st.button(t("cnn_trainer.scale.run"), type="primary", key="cnn_trainer_scale_button",
+                  icon=":material/science:", on_click=_request_scales)
+        st.info(t("cnn_trainer.scale.press"), icon="🧪")
+        return
+    exp = ScaleExperiment()
+    with st.spinner(t("cnn_trainer.scale.running")):
+        result = measured_scales(exp)
+    if result.status != "finished":
+        st.error(t("cnn_trainer.status." + result.status, seconds="", message=""), icon="⚠️")
+        return
+    figure = lines_figure(list(result.scales), {t("cnn_trainer.scale.plain"): result.plain_accuracy,
+                                                t("cnn_trainer.scale.varied", low=exp.low, high=exp.high):
+                                                    result.varied_accuracy},
+                          t("cnn_trainer.scale.title"), t("cnn_trainer.scale.axis"), t("cnn_trainer.accuracy"),
+                          height=380, percent=True)
+    figure.update_yaxes(range=[0, 1.02])
+    st.plotly_chart(figure, config=CHART, key="cnn_trainer_scale_fig")
+    at = {s: k for k, s in enumerate(result.scales)}
+
+    def pct(accuracy: list[float], s: float) -> str:
+        return f"{100 * accuracy[at[s]]:.0f}"
+
+    correction("0x03 1)", t("cnn_trainer.scale.says"), t(
+        "cnn_trainer.scale.in_fact", shift_error=f"{result.shift_error:g}", scale_error=f"{result.scale_error:.0%}",
+        plain1=pct(result.plain_accuracy, 1.0), plain_small=pct(result.plain_accuracy, 0.5),
+        plain_big=pct(result.plain_accuracy, 1.5), varied_small=pct(result.varied_accuracy, 0.5),
+        varied_big=pct(result.varied_accuracy, 1.5), seconds=f"{result.seconds:.0f}"))
