@@ -401,3 +401,39 @@ def test_the_scale_part_measures_the_primers_claim_and_corrects_it_with_its_numb
     assert fields["varied_big"] == f"{100 * varied[at_scale[1.5]]:.0f}"
     assert fields["shift_error"] == "0"
     assert plain[at_scale[0.5]] < 0.5 < plain[at_scale[1.0]] and varied[at_scale[0.5]] > 0.8  # what the text says
+
+
+@pytest.mark.parametrize("lang", list(LANGUAGES))
+def test_inside_a_trained_cnn_shows_the_reference_network_end_to_end_before_anything_trains(lang):
+    """No training in this session: the server's reference network, each stage linked to its lesson, the learned
+    kernels with their nearest hand-made kernels, and the head's weights, scores and reading, all from core."""
+    from core.conv import KERNELS
+    from core.reference import head, nearest_kernels, stages
+    from tests.helpers.texts import read_fields
+    from ui.jobs.reference import reference_network
+    from ui.shell.registry import by_name
+
+    at = lesson({"part": "inside", "probe": "5"}, lang)
+    assert_clean(at)
+    model, accuracy = reference_network()
+    assert read_fields("cnn_trainer.inside.reference", lang, [c.value for c in at.caption]) == {
+        "accuracy": f"{100 * accuracy:.1f}"}
+    x = DIGITS.x_test[5:6]
+    expected = stages(model, x)
+    links = [link for link in at.get("page_link") if " · " in link.proto.label]
+    assert [link.proto.label for link in links] == [f"{s.name} · {s.kind}" for s in expected]
+    assert [link.proto.page for link in links] == [by_name(s.lesson).url_path if not by_name(s.lesson).default
+                                                   else "" for s in expected]
+    probabilities = chart(at, key="cnn_trainer_inside_probabilities").data("y")
+    np.testing.assert_allclose(probabilities, expected[-1].output, rtol=1e-5, atol=1e-6)
+    learned = next(m for m in model.modules() if isinstance(m, nn.Conv2d)).weight.detach().numpy()[:8, 0]
+    nearest = nearest_kernels(learned, {name: k.weights for name, k in KERNELS.items()})
+    for n, (name, similarity) in enumerate(nearest):
+        shown = chart(at, key=f"cnn_trainer_inside_nearest_{n}")
+        np.testing.assert_allclose(shown.data("z"), np.sign(similarity) * KERNELS[name].weights)
+        assert f"{abs(similarity):.2f}" in shown.title
+    got = head(model, x)
+    np.testing.assert_allclose(chart(at, key="cnn_trainer_inside_head_weights").data("z"), got.weights, rtol=1e-6)
+    fields = read_fields("cnn_trainer.inside.reading", lang, [m.value for m in at.markdown])
+    assert fields["label"] == DIGITS.classes[int(np.argmax(got.logits))]
+    assert fields["probability"] == f"{100 * got.probabilities.max():.1f}"

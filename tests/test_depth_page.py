@@ -48,9 +48,27 @@ def test_the_tube_reading_counts_the_first_layer_units_in_the_field():
     assert "**6 × 6**" in text and "**16**" in text
 
 
-def test_the_features_part_points_to_the_trainer_until_a_network_is_trained():
+def test_before_anything_is_trained_the_features_part_shows_the_reference_network():
+    """A fresh session sees the maps of the server's reference network (trained once, shared), said so, with its
+    accuracy, and a link to train its own."""
+    import numpy as np
+
+    from core.data import load_dataset
+    from core.images import mosaic
+    from core.models import feature_maps
+    from tests.helpers.figures import chart
+    from tests.helpers.texts import read_fields
+    from ui.jobs.reference import reference_network
+
     at = lesson({"part": "features"})
-    assert translate("depth.features.none", "en") in page_texts(at)
+    assert_clean(at)
+    model, accuracy = reference_network()  # cached: the page's own
+    fields = read_fields("depth.features.reference", "en", [c.value for c in at.caption])
+    assert fields == {"accuracy": f"{100 * accuracy:.1f}"}
+    x = load_dataset("digits").x_test[:1]
+    first = dict(feature_maps(model, x))["block1_act"][0].numpy()
+    np.testing.assert_allclose(chart(at, key="depth_maps_block1_act").data("z"), mosaic(first[:8]), rtol=1e-5,
+                               atol=1e-5)
 
 
 def test_the_features_part_shows_the_network_trained_in_this_session_with_its_fields():

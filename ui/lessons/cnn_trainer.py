@@ -40,6 +40,7 @@ from ui.jobs.training_job import (
     session_job,
     shared_dataset,
 )
+from ui.lessons.cnn_trainer_inside import INSIDE_LINK, part_inside
 from ui.lessons.cnn_trainer_position import POSITION_LINK, part_position, part_scale
 from ui.lessons.cnn_trainer_setup import SETUP_LINK, model_controls, summary_table, train_controls
 from ui.plots.charts import CHART, bars_figure, confusion_figure, gallery_figure, lines_figure
@@ -52,9 +53,9 @@ MAPS_SHOWN = 16  # feature maps and kernels drawn per layer
 SHOWN_SIDE = 112  # the cropped picture is drawn at most this many pixels high and wide
 
 
-__all__ = ["LINK", "part_position", "part_scale", "part_train"]  # parts drawn from here, as the registry expects
+__all__ = ["LINK", "part_inside", "part_position", "part_scale", "part_train"]  # the parts, for the registry
 
-LINK = {**SETUP_LINK, **POSITION_LINK, **IMAGE_LINK, "data": Choice(DATASETS), "drawn": Flag(),
+LINK = {**SETUP_LINK, **POSITION_LINK, **INSIDE_LINK, **IMAGE_LINK, "data": Choice(DATASETS), "drawn": Flag(),
         "source": Choice(("draw", "picture"))}
 """What the trainer's link may say: the data, the network and its training, the picture to try, the shift test."""
 

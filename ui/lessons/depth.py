@@ -25,6 +25,7 @@ from core.depth import (
 from core.images import BUILTIN_IMAGES, mosaic, to_gray
 from core.models import feature_maps
 from core.receptive import KINDS, field_bounds, model_to_stack, receptive_field_of, receptive_fields, stack_to_model
+from ui.jobs.reference import reference_network
 from ui.jobs.training_job import session_job, shared_dataset
 from ui.plots.charts import CHART, lines_figure
 from ui.plots.grids import image_figure
@@ -219,10 +220,13 @@ def part_features() -> None:
     snap = session_job().snapshot()
     model = snap.model
     if model is None or not any(isinstance(m, torch.nn.Conv2d) for m in model.modules()):
-        st.info(t("depth.features.none"), icon="🧠")
+        with st.spinner(t("cnn_trainer.inside.training")):
+            model, accuracy = reference_network()  # before the student trains: the server's reference network
+        dataset = shared_dataset("digits")
+        st.caption(t("depth.features.reference", accuracy=f"{100 * accuracy:.1f}"))
         st.page_link("pages/cnn_trainer.py", label=t("depth.features.go"), icon="🧠")
-        return
-    dataset = shared_dataset(st.session_state.get("cnn_trainer_data", "digits"))
+    else:
+        dataset = shared_dataset(st.session_state.get("cnn_trainer_data", "digits"))
     model = model.cpu().eval()
     index = st.slider(t("common.network.probe"), 0, len(dataset.y_test) - 1, 0, key="depth_probe")
     x = dataset.x_test[index:index + 1]

@@ -32,13 +32,11 @@ def correction(section: str, says: str, in_fact: str) -> None:
 
 
 def builds_on(lesson: Lesson) -> None:
-    """A row of links to the lessons ``lesson`` builds on."""
+    """The lessons ``lesson`` builds on: a caption, then a link to each, side by side (stacked on a phone)."""
     if not lesson.builds_on:
         return
-    cells = st.columns([2, *([3] * len(lesson.builds_on)), max(1, 9 - 3 * len(lesson.builds_on))],
-                       vertical_alignment="center")
-    cells[0].caption(t("course.builds_on"))
-    for cell, name in zip(cells[1:-1], lesson.builds_on, strict=True):
+    st.caption(t("course.builds_on"))
+    for cell, name in zip(st.columns(max(len(lesson.builds_on), 3)), lesson.builds_on, strict=False):
         spec = by_name(name)
         cell.page_link(spec.script, label=t(spec.title_key), icon=spec.icon)
 

@@ -154,7 +154,7 @@ BACKPROP = Lesson("backprop", "🔁", ("graph", "step", "two_layer", "quiz"), Ma
         {"part": "step"}, "slider", "backprop_w1", (1.0, -0.5, 2.5, 0.0, -2.0),
         "a weight of the optimizer-step part: the step, its table and the losses recomputed")},
     primer="0x04 4)-5)", builds_on=("home", "tensors"))
-CNN_TRAINER = Lesson("cnn_trainer", "🧠", ("train", "position", "scale"), MainControl(
+CNN_TRAINER = Lesson("cnn_trainer", "🧠", ("train", "position", "scale", "inside"), MainControl(
     {}, "slider", "cnn_trainer_blocks", (1, 3, 2, 4, 1, 3),
     "the number of convolution blocks: the model is rebuilt and summarised (no training)"), extra_controls={
     "cnn_trainer: block 2": MainControl(

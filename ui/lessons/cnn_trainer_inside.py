@@ -1,0 +1,120 @@
+"""The trainer's last part: a trained CNN end to end for one test digit, as the primer's "typical CNN" (0x03 2):
+every stage's maps and shape (each linked to its lesson), the first layer's learned kernels beside the nearest
+hand-made ones, and the classifier head that maps the features to the ten labels (0x04 8)."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+import torch
+
+from core.conv import KERNELS
+from core.images import mosaic
+from core.reference import head, nearest_kernels, stages
+from ui.jobs.reference import reference_network
+from ui.jobs.training_job import session_job, shared_dataset
+from ui.plots.charts import CHART, bars_figure
+from ui.plots.grids import SIGNED_SCALE, image_figure, kernel_figure
+from ui.shell.i18n import t
+from ui.shell.registry import by_name
+from ui.shell.url_state import Number, url_slider
+
+INSIDE_LINK = {"probe": Number(0, 359, whole=True)}
+"""What the inside view reads from a link: the test digit (the digits have 360)."""
+KERNELS_SHOWN = 8
+
+
+def network_to_show():
+    """The student's trained CNN when there is one for the digits (its session's), else the reference network:
+    ``(model, dataset, caption key, accuracy or None)``."""
+    snap = session_job().snapshot()
+    model = snap.model
+    if model is not None and any(isinstance(m, torch.nn.Conv2d) for m in model.modules()) \
+            and st.session_state.get("cnn_trainer_data", "digits") == "digits":
+        return model.cpu().eval(), shared_dataset("digits"), "cnn_trainer.inside.yours", None
+    with st.spinner(t("cnn_trainer.inside.training")):
+        model, accuracy = reference_network()
+    return model, shared_dataset("digits"), "cnn_trainer.inside.reference", accuracy
+
+
+def stage_picture(output: np.ndarray, title: str, key: str) -> None:
+    """Maps ``(C, H, W)`` as a mosaic of the first eight; a vector as one strip of cells."""
+    if output.ndim == 3:
+        figure = image_figure(mosaic(output[:8]), title, kind="auto", height=150, colorbar=False)
+    elif output.size > 16:  # too many cells to write their numbers: a strip of colours
+        figure = image_figure(output[None], title, kind="auto", height=90, colorbar=False)
+        figure.update_yaxes(scaleanchor=None)
+    else:
+        figure = kernel_figure(output[None], title, height=110)
+    st.plotly_chart(figure, config=CHART, key=key)
+
+
+def part_inside() -> None:
+    st.markdown(t("cnn_trainer.inside.intro"))
+    model, dataset, which, accuracy = network_to_show()
+    st.caption(t(which, accuracy=f"{100 * accuracy:.1f}" if accuracy is not None else ""))
+    index = url_slider(t("common.network.probe"), key="cnn_trainer_inside_probe", name="probe", min_value=0,
+                       max_value=len(dataset.y_test) - 1, default=0)
+    x = dataset.x_test[index:index + 1]
+    st.subheader(t("cnn_trainer.inside.pipeline"))
+    left, right = st.columns([1, 3], vertical_alignment="center")
+    left.markdown(t("cnn_trainer.inside.input", label=dataset.classes[int(dataset.y_test[index])]))
+    with right:
+        stage_picture(x[0].numpy(), "1×28×28", "cnn_trainer_inside_input")
+    for n, stage in enumerate(stages(model, x)):
+        lesson = by_name(stage.lesson)
+        left, right = st.columns([1, 3], vertical_alignment="center")
+        left.page_link(lesson.script, label=f"{stage.name} · {stage.kind}", icon=lesson.icon)
+        shape = "×".join(map(str, stage.output.shape))
+        if stage.name == "probabilities":
+            right.plotly_chart(bars_figure(dataset.classes, stage.output, shape, height=200, percent=True),
+                               config=CHART, key="cnn_trainer_inside_probabilities")
+        else:
+            with right:
+                stage_picture(stage.output, shape, f"cnn_trainer_inside_stage_{n}")
+    learned_kernels(model)
+    classifier_head(model, x, dataset.classes)
+
+
+def learned_kernels(model) -> None:
+    """The first convolution's kernels (input channel 0), each with the hand-made kernel whose pattern it is closest
+    to and their cosine similarity."""
+    st.subheader(t("cnn_trainer.inside.kernels"))
+    st.markdown(t("cnn_trainer.inside.kernels_intro"))
+    first = next(m for m in model.modules() if isinstance(m, torch.nn.Conv2d))
+    learned = first.weight.detach().cpu().numpy()[:KERNELS_SHOWN, 0]
+    handmade = {name: k.weights for name, k in KERNELS.items()}
+    for row in range(0, len(learned), 4):
+        for column, n in zip(st.columns(4), range(row, min(row + 4, len(learned))), strict=False):
+            name, similarity = nearest_kernels(learned[n:n + 1], handmade)[0]
+            column.plotly_chart(kernel_figure(learned[n], t("cnn_trainer.inside.learned", n=n), height=170),
+                                config=CHART, key=f"cnn_trainer_inside_kernel_{n}")
+            column.plotly_chart(kernel_figure(np.sign(similarity) * handmade[name], t(
+                "cnn_trainer.inside.nearest", name=t("kernel.name." + name), sign="−" if similarity < 0 else "",
+                cos=f"{abs(similarity):.2f}"), height=170), config=CHART, key=f"cnn_trainer_inside_nearest_{n}")
+
+
+def classifier_head(model, x, classes) -> None:
+    """The last dense layer as a map from the features to the labels: its weights per class, the digit's features
+    flowing in, the scores coming out."""
+    st.subheader(t("cnn_trainer.inside.head"))
+    got = head(model, x)
+    st.markdown(t("cnn_trainer.inside.head_intro", features=len(got.features), classes=len(classes)))
+    limit = float(np.abs(got.weights).max()) or 1.0
+    weights = go.Figure(go.Heatmap(z=got.weights, y=[str(c) for c in classes], colorscale=SIGNED_SCALE, zmid=0,
+                                   zmin=-limit, zmax=limit, showscale=False,
+                                   hovertemplate="%{y} ← %{x}: %{z:.3f}<extra></extra>"),
+                        layout=dict(height=300, margin=dict(l=0, r=0, t=34, b=0), title=dict(
+                            text=t("cnn_trainer.inside.weights", classes=len(classes), features=len(got.features)),
+                            font=dict(size=14)), yaxis=dict(type="category", autorange="reversed")))
+    st.plotly_chart(weights, config=CHART, key="cnn_trainer_inside_head_weights")
+    features, scores = st.columns(2)
+    with features:
+        stage_picture(got.features, t("cnn_trainer.inside.features", n=len(got.features)),
+                      "cnn_trainer_inside_head_features")
+    scores.plotly_chart(bars_figure(classes, got.logits, t("cnn_trainer.inside.scores"), height=220), config=CHART,
+                        key="cnn_trainer_inside_head_scores")
+    best = int(np.argmax(got.logits))
+    st.markdown(t("cnn_trainer.inside.reading", label=classes[best], score=f"{got.logits[best]:.3g}",
+                  probability=f"{100 * got.probabilities[best]:.1f}"))
