@@ -12,7 +12,7 @@ from torch import nn
 from core.activations import ACTIVATIONS, random_linear_layers
 from core.questions.activations import collapse_question, neuron_question, vanishing_question
 from tests.conftest import ROOT, assert_clean, lesson_runner, page_texts
-from ui.shell.i18n import translate
+from ui.shell.i18n import LANGUAGES, translate
 from ui.shell.registry import ACTIVATIONS as PAGE
 
 lesson = lesson_runner(PAGE)
@@ -237,3 +237,26 @@ def test_quiz_collapse_and_vanishing():
     at = lesson({"part": "quiz", "q": "vanishing", "qseed": "7"})
     at.number_input(key="activations_guess_vanish_7").set_value(float(f"{v.answer:.4g}")).run()
     assert at.success
+
+
+@pytest.mark.parametrize("lang", list(LANGUAGES))
+def test_why_relu_trains_both_networks_on_request_and_reads_their_curves(lang):
+    from core.why_relu import Race
+    from tests.helpers.figures import chart, charts
+    from tests.helpers.texts import read_fields
+    from ui.lessons.activations import measured_race
+
+    at = lesson({"part": "why_relu"}, lang)
+    assert not [c for c in charts(at) if c.key == "activations_race_fig"]  # nothing trains until asked
+    at.button(key="activations_race_button").click().run(timeout=240)
+    assert_clean(at)
+    result = measured_race(Race())  # cached: the run the page drew
+    figure = chart(at, key="activations_race_fig")
+    assert [trace["y"] for trace in figure.traces[:2]] == [pytest.approx(result.accuracy["sigmoid"]),
+                                                           pytest.approx(result.accuracy["relu"])]
+    fields = read_fields("activations.why_relu.reading", lang, [m.value for m in at.markdown])
+    assert fields["relu"] == translate("activations.why_relu.epochs", lang, n=result.epochs_to_target["relu"])
+    assert fields["relu_last"] == f"{100 * result.accuracy['relu'][-1]:.0f}"
+    speed = "activations.why_relu.gpu" if torch.cuda.is_available() else "activations.why_relu.no_gpu"
+    assert read_fields(speed, lang, [m.value for m in at.markdown])["cpu"] == \
+        f"{result.images_per_second['cpu']:,.0f}"

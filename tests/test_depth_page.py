@@ -7,7 +7,7 @@ import pytest
 
 from core.depth import DEFAULT_STACK, field_question, parse_layer
 from core.receptive import receptive_fields
-from tests.conftest import assert_clean, lesson_app, lesson_runner, page_texts
+from tests.conftest import assert_clean, lesson_app, lesson_runner
 from ui.shell.i18n import LANGUAGES, translate
 from ui.shell.registry import DEPTH
 

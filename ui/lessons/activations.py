@@ -21,8 +21,9 @@ from core.images import to_gray
 from core.numbers import format_number
 from core.questions.activations import collapse_question, neuron_question, vanishing_question
 from core.torch_reference import torch_activation
+from core.why_relu import RACE_ACTIVATIONS, Race, RaceResult, run_race
 from ui.lessons.activations_figures import SERIES_COLOURS, Curve, curves_figure, fit_figure, plane_figure
-from ui.plots.charts import CHART, log_lines_figure
+from ui.plots.charts import CHART, lines_figure, log_lines_figure
 from ui.plots.grids import image_figure
 from ui.shell.i18n import t, translator
 from ui.shell.theme import palette
@@ -377,6 +378,52 @@ def part_feature() -> None:
                       lo=f"{float(after.min()):.3g}", hi=f"{float(after.max()):.3g}",
                       zeros=f"{100 * float((after == 0).mean()):.0f}"))
         st.caption(t("activations.feature.why"))
+
+
+@st.cache_data(max_entries=1, show_spinner=False)
+def measured_race(race: Race) -> RaceResult:
+    """Two trainings once per server (about 10 s on a 2-core CPU): the first student waits, the class sees it."""
+    return run_race(race)
+
+
+def _request_race() -> None:
+    st.session_state["activations_race_run"] = True
+
+
+def part_why_relu() -> None:
+    """The same CNN with sigmoid and with ReLU, trained alike: epochs to the target accuracy; and its speed on the
+    CPU (and a GPU where there is one): the two reasons the primer gives for CNNs' success (0x03 1)."""
+    st.markdown(t("activations.why_relu.intro"))
+    if not st.session_state.get("activations_race_run"):
+        st.button(t("activations.why_relu.run"), type="primary", key="activations_race_button",
+                  icon=":material/science:", on_click=_request_race)
+        st.info(t("activations.why_relu.press"), icon="🧪")
+        return
+    race = Race()
+    with st.spinner(t("activations.why_relu.running")):
+        result = measured_race(race)
+    epochs = list(range(1, race.epochs + 1))
+    figure = lines_figure(epochs, {t("common.activation." + a): result.accuracy[a] for a in RACE_ACTIVATIONS},
+                          t("activations.why_relu.title"), t("activations.why_relu.axis"),
+                          t("activations.why_relu.accuracy"), height=360, percent=True)
+    figure.update_yaxes(range=[0, 1.02])
+    figure.add_hline(y=race.target, line_dash="dot", annotation_text=f"{race.target:.0%}")
+    st.plotly_chart(figure, config=CHART, key="activations_race_fig")
+
+    def reached(name: str) -> str:
+        n = result.epochs_to_target[name]
+        return t("activations.why_relu.epochs", n=n) if n is not None else t("activations.why_relu.never",
+                                                                            n=race.epochs)
+
+    st.markdown(t("activations.why_relu.reading", target=f"{race.target:.0%}", relu=reached("relu"),
+                  sigmoid=reached("sigmoid"), sigmoid_last=f"{100 * result.accuracy['sigmoid'][-1]:.0f}",
+                  relu_last=f"{100 * result.accuracy['relu'][-1]:.0f}"))
+    cpu = f"{result.images_per_second['cpu']:,.0f}"
+    if result.gpu:
+        st.markdown(t("activations.why_relu.gpu", cpu=cpu, gpu=result.gpu,
+                      cuda=f"{result.images_per_second['cuda']:,.0f}"))
+    else:
+        st.markdown(t("activations.why_relu.no_gpu", cpu=cpu))
 
 
 def part_quiz() -> None:

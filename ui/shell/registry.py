@@ -125,7 +125,8 @@ FC_CONV = Lesson("fc_conv", "🔗", ("position", "head", "flatten", "fusion", "q
     {"part": "position"}, "slider", "fc_conv_c", (4, 2, 6, 1, 5, 3),
     "the number of channels: every channel map, the dense and the 1×1-conv outputs redrawn and compared"),
     primer="0x04 8)", builds_on=("convolution", "tensors"))
-ACTIVATIONS = Lesson("activations", "⚡", ("gallery", "neuron", "collapse", "fit", "vanishing", "feature", "quiz"),
+ACTIVATIONS = Lesson("activations", "⚡", ("gallery", "neuron", "collapse", "fit", "vanishing", "feature", "why_relu",
+                                          "quiz"),
                      MainControl({"acts": "identity,sigmoid,tanh,relu,leaky_relu,elu,gelu,softplus,silu"}, "slider",
                                  "activations_range", (2.0, 10.0, 4.5, 20.0, 7.0, 1.0, 12.5),
                                  "the gallery's input range, every activation and its slope checked against torch"),
