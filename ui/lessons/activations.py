@@ -31,6 +31,7 @@ from ui.shell.url_state import Choice, Flag, Many, Number, url_choice, url_multi
 from ui.widgets.code import SNIPPET_DIR, show_code
 from ui.widgets.image_input import IMAGE_LINK, image_picker
 from ui.widgets.kernel_editor import KERNEL_LINK, kernel_picker
+from ui.widgets.on_request import measured_on_request
 from ui.widgets.quiz import check_answer, quiz_controls, quiz_link
 
 NAMES = tuple(ACTIVATIONS)
@@ -386,22 +387,14 @@ def measured_race(race: Race) -> RaceResult:
     return run_race(race)
 
 
-def _request_race() -> None:
-    st.session_state["activations_race_run"] = True
-
-
 def part_why_relu() -> None:
     """The same CNN with sigmoid and with ReLU, trained alike: epochs to the target accuracy; and its speed on the
     CPU (and a GPU where there is one): the two reasons the primer gives for CNNs' success (0x03 1)."""
     st.markdown(t("activations.why_relu.intro"))
-    if not st.session_state.get("activations_race_run"):
-        st.button(t("activations.why_relu.run"), type="primary", key="activations_race_button",
-                  icon=":material/science:", on_click=_request_race)
-        st.info(t("activations.why_relu.press"), icon="🧪")
-        return
     race = Race()
-    with st.spinner(t("activations.why_relu.running")):
-        result = measured_race(race)
+    result = measured_on_request("activations_race", "activations.why_relu", lambda: measured_race(race))
+    if result is None:
+        return
     epochs = list(range(1, race.epochs + 1))
     figure = lines_figure(epochs, {t("common.activation." + a): result.accuracy[a] for a in RACE_ACTIVATIONS},
                           t("activations.why_relu.title"), t("activations.why_relu.axis"),

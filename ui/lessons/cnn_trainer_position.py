@@ -13,6 +13,7 @@ from ui.plots.grids import image_figure
 from ui.shell.course import correction
 from ui.shell.i18n import t, translator
 from ui.shell.url_state import Choice, Number, url_choice, url_slider
+from ui.widgets.on_request import measured_on_request
 
 POSITION_LINK = {"shift_data": Choice(EXPERIMENT_DATASETS), "shift_dir": Choice(DIRECTIONS),
                  "shift_max": Number(2, 12, whole=True), "shift_epochs": Number(1, 8, whole=True)}
@@ -108,10 +109,6 @@ def measured_scales(exp: ScaleExperiment) -> ScaleResult:
     return run_scale_experiment(exp)
 
 
-def _request_scales() -> None:
-    st.session_state["cnn_trainer_scale_run"] = True
-
-
 def part_scale() -> None:
     st.markdown(t("cnn_trainer.scale.intro"))
     digit = centred_data("digits", 0, 1500, 600).x_test[:1]
@@ -119,14 +116,10 @@ def part_scale() -> None:
         column.plotly_chart(image_figure(rescale_images(digit, s)[0, 0].numpy(), t("cnn_trainer.scale.example", s=s),
                                          kind="gray", height=170, colorbar=False), config=CHART,
                             key=f"cnn_trainer_scale_example_{s}")
-    if not st.session_state.get("cnn_trainer_scale_run"):
-        st.button(t("cnn_trainer.scale.run"), type="primary", key="cnn_trainer_scale_button",
-                  icon=":material/science:", on_click=_request_scales)
-        st.info(t("cnn_trainer.scale.press"), icon="🧪")
-        return
     exp = ScaleExperiment()
-    with st.spinner(t("cnn_trainer.scale.running")):
-        result = measured_scales(exp)
+    result = measured_on_request("cnn_trainer_scale", "cnn_trainer.scale", lambda: measured_scales(exp))
+    if result is None:
+        return
     if result.status != "finished":
         st.error(t("cnn_trainer.status." + result.status, seconds="", message=""), icon="⚠️")
         return
