@@ -9,7 +9,7 @@ import torch
 
 from core.optim import step_question
 from core.surfaces import SURFACES
-from tests.conftest import ROOT, lesson_runner, page_texts
+from tests.conftest import ROOT, assert_clean, lesson_runner, page_texts, plotly_array
 from ui.shell.i18n import translate
 from ui.shell.registry import GRADIENT_DESCENT
 
@@ -196,3 +196,27 @@ def test_quiz_step_is_torchs():
     assert at.success
     at.number_input(key=f"gradient_descent_guess_{seed}").set_value(float(p.detach()[0]) + 1).run()
     assert at.error
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_minibatch_part_draws_both_paths_and_corrects_the_primer_with_their_numbers(lang):
+    from core.minibatch import diabetes_bmi, least_squares, minibatch_descent, mse
+    from tests.helpers.figures import chart
+    from tests.helpers.texts import read_fields
+
+    at = lesson({"part": "minibatch", "mb": "4", "mlr": "0.3", "mepochs": "2"}, lang)
+    assert_clean(at)
+    x, y = diabetes_bmi()
+    chosen, full = minibatch_descent(x, y, 4, 0.3, 2), minibatch_descent(x, y, 442, 0.3, 2)
+    path = chart(at, key="gradient_descent_minibatch_path")
+    lines = [trace for trace in path.traces if trace.get("mode") == "lines"]
+    for trace, run in zip(lines, (chosen, full), strict=True):
+        np.testing.assert_allclose(np.c_[plotly_array(trace["x"]), plotly_array(trace["y"])], run.points)
+    loss = chart(at, key="gradient_descent_minibatch_loss").traces[0]
+    np.testing.assert_allclose(plotly_array(loss["y"]), chosen.losses)
+    assert plotly_array(loss["x"])[-1] == pytest.approx(2.0)  # 2 epochs of 111 steps each, on an axis of epochs
+    fields = read_fields("gradient_descent.minibatch.in_fact", lang, [m.value for m in at.markdown])
+    optimum = least_squares(x, y)
+    assert fields["best"] == f"{float(mse(*optimum, x, y)):.4f}"
+    assert fields["final"] == f"{chosen.losses[-1]:.4f}"
+    assert fields["distance"] == f"{float(np.hypot(*(chosen.points[-1] - np.array(optimum)))):.3g}"

@@ -392,7 +392,7 @@ def part_why_relu() -> None:
     CPU (and a GPU where there is one): the two reasons the primer gives for CNNs' success (0x03 1)."""
     st.markdown(t("activations.why_relu.intro"))
     race = Race()
-    result = measured_on_request("activations_race", "activations.why_relu", lambda: measured_race(race))
+    result = measured_on_request("activations_race", "activations.why_relu.", lambda: measured_race(race))
     if result is None:
         return
     epochs = list(range(1, race.epochs + 1))

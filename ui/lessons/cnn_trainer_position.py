@@ -117,7 +117,7 @@ def part_scale() -> None:
                                          kind="gray", height=170, colorbar=False), config=CHART,
                             key=f"cnn_trainer_scale_example_{s}")
     exp = ScaleExperiment()
-    result = measured_on_request("cnn_trainer_scale", "cnn_trainer.scale", lambda: measured_scales(exp))
+    result = measured_on_request("cnn_trainer_scale", "cnn_trainer.scale.", lambda: measured_scales(exp))
     if result is None:
         return
     if result.status != "finished":

@@ -7,6 +7,7 @@ import streamlit as st
 
 from core.basins import basin_map, compare_endings
 from core.expr import ExprError
+from core.minibatch import diabetes_bmi, least_squares, minibatch_descent, mse
 from core.optim import (
     METHODS,
     convergence_steps,
@@ -23,6 +24,7 @@ from ui.lessons.gradient_descent_figures import (
     basin_figure,
     contour_figure,
     curve_figure,
+    minibatch_figures,
     phase_figure,
     surface_figure,
 )
@@ -58,6 +60,11 @@ TOL = 1e-3
 _CURVE_BOX = [s.box[0] for s in SURFACES.values() if s.dim == 1]
 _PLANE_BOX = [s.box for s in SURFACES.values() if s.dim == 2] + [((-3.0, 3.0), (-3.0, 3.0))]  # and a formula's
 _LR = Number(min(LRS), max(max(LRS), *(s.lr for s in SURFACES.values())))
+BATCHES = (1, 4, 16, 64, 442)
+"""Batch sizes offered: one patient at a time, … , all 442 (full-batch gradient descent)."""
+MINIBATCH_LRS = (0.003, 0.01, 0.03, 0.1, 0.3, 0.5, 0.9, 1.0, 1.1)
+
+
 LINK = {"curve": Choice(CURVES), "x0": Number(min(lo for lo, _ in _CURVE_BOX), max(hi for _, hi in _CURVE_BOX)),
         "lr": _LR, "beta": Number(0.0, 0.99), "steps": Number(5, 2000, whole=True),
         "plane": Choice([*PLANES, CUSTOM]), "f": Text(200), "methods": Many(METHODS),
@@ -65,7 +72,8 @@ LINK = {"curve": Choice(CURVES), "x0": Number(min(lo for lo, _ in _CURVE_BOX), m
         "sy": Number(min(b[1][0] for b in _PLANE_BOX), max(b[1][1] for b in _PLANE_BOX)),
         **{f"lr_{m}": _LR for m in METHODS}, "view3d": Flag(), "kappa": Choice((2, 5, 10, 20, 50, 100, 200)),
         "bsurf": Choice(BASIN_SURFACES), "blr": _LR, "bbeta": Number(0.0, 0.99), "bsteps": Number(50, 1000, whole=True),
-        "qseed": Number(1, 999, whole=True)}
+        "qseed": Number(1, 999, whole=True), "mb": Choice(BATCHES), "mlr": Choice(MINIBATCH_LRS),
+        "mepochs": Number(1, 10, whole=True)}
 """What the gradient-descent lesson's link may say (``steps``: 5–200 on a curve, 10–2000 on a plane)."""
 
 
@@ -315,6 +323,51 @@ def part_basins() -> None:
     correction("0x04 7)", t("gradient_descent.primer.says"), t(
         "gradient_descent.primer.in_fact", starts=f"{endings.starts:,}", better=f"{100 * endings.better:.0f}",
         same=f"{100 * endings.same:.0f}", worse=f"{100 * endings.worse:.0f}"))
+
+
+def part_minibatch() -> None:
+    """A line fitted to real data by mini-batch gradient descent: the chosen batch size against the full batch,
+    their paths over the loss bowl, their losses per epoch, and every batch size at this step size."""
+    st.markdown(t("gradient_descent.minibatch.intro"))
+    x, y = diabetes_bmi()
+    columns = st.columns(3)
+    with columns[0]:
+        batch = url_choice(st.select_slider, t("gradient_descent.minibatch.batch"), BATCHES,
+                           key="gradient_descent_mb", name="mb", default=16)
+    with columns[1]:
+        lr = url_choice(st.select_slider, t("common.lr"), MINIBATCH_LRS, key="gradient_descent_mlr", name="mlr",
+                        default=0.1)
+    with columns[2]:
+        epochs = url_slider(t("gradient_descent.minibatch.epochs"), key="gradient_descent_mepochs", name="mepochs",
+                            min_value=1, max_value=10, default=3)
+    runs = {b: minibatch_descent(x, y, b, lr, epochs) for b in BATCHES}
+    optimum = least_squares(x, y)
+    best = float(mse(*optimum, x, y))
+    ws, bs = np.linspace(-2.0, 2.0, 81), np.linspace(-2.0, 2.0, 81)
+    shown = [(t("gradient_descent.minibatch.run", b=b), colour, runs[b].points, runs[b].losses, -(-len(x) // b))
+             for b, colour in ((batch, METHOD_COLOURS["momentum"]), (len(x), METHOD_COLOURS["sgd"]))]
+    if batch == len(x):
+        shown = shown[:1]
+    path, loss = minibatch_figures((ws, bs), mse(ws[None, :], bs[:, None], x, y), shown, optimum, {
+        "path": t("gradient_descent.minibatch.path"), "loss": t("gradient_descent.minibatch.loss"),
+        "epochs": t("gradient_descent.minibatch.epochs"), "minimum": t("gradient_descent.minimum")})
+    left, right = st.columns(2)
+    left.plotly_chart(path, config=CHART, key="gradient_descent_minibatch_path")
+    right.plotly_chart(loss, config=CHART, key="gradient_descent_minibatch_loss")
+
+    def ending(run) -> str:
+        if run.diverged_at is not None:
+            return t("gradient_descent.minibatch.diverged", step=run.diverged_at)
+        return f"{run.losses[-1]:.4f}"
+
+    st.dataframe({t("gradient_descent.minibatch.batch"): [str(b) for b in BATCHES],
+                  t("gradient_descent.minibatch.steps"): [str(len(runs[b].points) - 1) for b in BATCHES],
+                  t("gradient_descent.minibatch.final"): [ending(runs[b]) for b in BATCHES]}, hide_index=True)
+    chosen = runs[batch]
+    distance = float(np.hypot(*(chosen.points[-1] - np.array(optimum))))
+    correction("0x04 6)", t("gradient_descent.minibatch.says"), t(
+        "gradient_descent.minibatch.in_fact", best=f"{best:.4f}", lr=lr, batch=batch, final=ending(chosen),
+        distance=f"{distance:.3g}" if chosen.diverged_at is None else "∞"))
 
 
 def part_quiz() -> None:

@@ -180,3 +180,34 @@ def basin_figure(xs: np.ndarray, ys: np.ndarray, labels_grid: np.ndarray, minima
     return go.Figure(data=[heat, stars], layout=dict(
         height=380, margin=dict(l=10, r=10, t=40, b=10), title=dict(text=title, font=dict(size=14)),
         xaxis=dict(title=dict(text="x"), constrain="domain"), yaxis=dict(title=dict(text="y"), scaleanchor="x")))
+
+
+def minibatch_figures(axes: tuple[np.ndarray, np.ndarray], z: np.ndarray, runs: Sequence[tuple[str, str, np.ndarray,
+                                                                                           np.ndarray, int]],
+                      optimum: tuple[float, float], titles: Mapping[str, str]) -> tuple[go.Figure, go.Figure]:
+    """The loss bowl over ``(w, b)`` with each run's path, and each run's loss on all the data against epochs (one
+    epoch = ``steps_per_epoch`` steps, so batch sizes compare on the same axis). ``runs``: ``(label, colour,
+    points (k + 1, 2), losses (k + 1,), steps_per_epoch)``. ``titles``: ``path``, ``loss``, ``epochs``,
+    ``minimum``."""
+    ws, bs = axes
+    contour = go.Contour(x=ws, y=bs, z=np.log1p(z - z.min()).astype(np.float32), colorscale="Viridis",
+                         showscale=False, contours=dict(coloring="heatmap", showlines=True), line=dict(width=0.5),
+                         opacity=0.75, hoverinfo="skip")
+    lines = [go.Scatter(x=p[:, 0], y=p[:, 1], mode="lines", name=label, line=dict(color=colour, width=2),
+                        hoverinfo="skip") for label, colour, p, _, _ in runs]
+    star = go.Scatter(x=[optimum[0]], y=[optimum[1]], mode="markers", name=titles["minimum"],
+                      marker=dict(symbol="star", size=15, color="#facc15", line=dict(color="black", width=1)))
+    path = go.Figure(data=[contour, *lines, star], layout=dict(
+        height=460, margin=dict(l=10, r=10, t=40, b=10), title=dict(text=titles["path"], font=dict(size=15)),
+        legend=dict(orientation="h", y=-0.15, yanchor="top", x=0),
+        xaxis=dict(title=dict(text="w"), range=[float(ws[0]), float(ws[-1])]),
+        yaxis=dict(title=dict(text="b"), range=[float(bs[0]), float(bs[-1])])))
+    curves = [go.Scatter(x=np.arange(len(loss)) / per_epoch, y=np.asarray(loss, dtype=np.float64), mode="lines",
+                         name=label, line=dict(color=colour, width=2),
+                         hovertemplate="%{x:.2f}: %{y:.4g}<extra></extra>")
+              for label, colour, _, loss, per_epoch in runs]
+    loss = go.Figure(data=curves, layout=dict(
+        height=460, margin=dict(l=10, r=10, t=40, b=10), title=dict(text=titles["loss"], font=dict(size=15)),
+        legend=dict(orientation="h", y=-0.2, yanchor="top", x=0), xaxis=dict(title=dict(text=titles["epochs"])),
+        yaxis=dict(type="log")))
+    return path, loss

@@ -141,7 +141,8 @@ TENSORS = Lesson("tensors", "🧮", ("basics", "broadcast", "memory", "quiz"), M
     "tensors: basics": MainControl({"part": "basics", "kind": "tensor4"}, "slider", "tensors_n2", (2, 5, 1, 4, 3),
                                    "the size of an axis of the tensor picture, and its reduction")},
     primer="0x04 1)-4)", builds_on=("activations",))
-GRADIENT_DESCENT = Lesson("gradient_descent", "⛰️", ("one_d", "two_d", "phase", "basins", "quiz"), MainControl(
+GRADIENT_DESCENT = Lesson("gradient_descent", "⛰️", ("one_d", "two_d", "minibatch", "phase", "basins", "quiz"),
+                          main_control=MainControl(
     {"part": "two_d"}, "select_slider", "gradient_descent_lr_sgd", (0.001, 0.002, 0.0003, 0.0001, 0.005),
     "the step size of the two-dimensional part: three optimizers re-run, contours and animation frames redrawn"),
     extra_controls={"gradient_descent: 1-D": MainControl(

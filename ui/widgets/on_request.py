@@ -19,11 +19,11 @@ def _ask(key: str) -> None:
 def measured_on_request(key: str, texts: str, compute: Callable[[], T]) -> T | None:
     """Until the student presses the button ``<key>_button``: the button and a note, and None. Afterwards (the
     session remembers ``<key>_run``): ``compute()`` under a spinner (the caller caches it per server). The labels are
-    the catalogue's ``<texts>.run``, ``<texts>.press`` and ``<texts>.running``."""
+    the catalogue's ``<texts>run``, ``<texts>press`` and ``<texts>running`` (``texts`` ends with a dot)."""
     if not st.session_state.get(f"{key}_run"):
-        st.button(t(f"{texts}.run"), type="primary", key=f"{key}_button", icon=":material/science:", on_click=_ask,
+        st.button(t(texts + "run"), type="primary", key=f"{key}_button", icon=":material/science:", on_click=_ask,
                   args=(key,))
-        st.info(t(f"{texts}.press"), icon="🧪")
+        st.info(t(texts + "press"), icon="🧪")
         return None
-    with st.spinner(t(f"{texts}.running")):
+    with st.spinner(t(texts + "running")):
         return compute()
