@@ -242,6 +242,15 @@ def _text(word: str = "CNN", height: int = 96, width: int = 256, margin: int = 1
 
 _SKLEARN_PHOTO = "scikit-learn sample image {}, photo by {} on Flickr, licence CC BY 2.0"
 
+
+@functools.cache
+def _cat() -> np.ndarray:
+    """Chelsea the cat, scikit-image's sample photo (451x300), as it ships it."""
+    from skimage.data import chelsea
+
+    return _from_uint8(chelsea())
+
+
 BUILTIN_IMAGES: dict[str, BuiltinImage] = {
     "photo": BuiltinImage(functools.partial(_sample_photo, "china.jpg"),
                           "A photo of a Chinese pagoda above a lake, among trees (512x342).",
@@ -249,6 +258,8 @@ BUILTIN_IMAGES: dict[str, BuiltinImage] = {
     "flower": BuiltinImage(functools.partial(_sample_photo, "flower.jpg"),
                            "A close-up photo of an orange dahlia on dark leaves (512x342).",
                            _SKLEARN_PHOTO.format("flower.jpg", "vultilion")),
+    "cat": BuiltinImage(_cat, "A photo of a tabby cat's face, close up (451x300).",
+                        "scikit-image sample image chelsea, photo by Stefan van der Walt, CC0"),
     "digit": BuiltinImage(_digit, "A handwritten 3 from an 8x8 scan, white on black, enlarged to 128x128.",
                           "scikit-learn load_digits (UCI optical recognition of handwritten digits), CC BY 4.0"),
     "checkerboard": BuiltinImage(_checkerboard, "A 128x128 checkerboard of 16-pixel black and white squares.",

@@ -150,3 +150,32 @@ def test_the_snippet_prints_the_tables_fields_and_measures_the_last(tmp_path):
     printed = re.findall(r"field (\d+) x \d+", out.stdout)
     assert [f"{n} × {n}" for n in printed] == fields
     assert f"measured: {printed[-1]} pixels" in out.stdout
+
+
+@pytest.mark.parametrize("lang", list(LANGUAGES))
+def test_the_tube_game_opens_tubes_then_the_classmate_combines_them(lang):
+    """The first part: only the opened tubes' pixels are shown; the classmate's second stage names each part with the
+    tubes inside it; the third says it is a cat and answers the student's guess."""
+    import numpy as np
+
+    from core.images import BUILTIN_IMAGES
+    from core.tube_game import CAT_PARTS, through_tubes, tube_positions, tubes_in
+    from tests.helpers.figures import chart
+    from tests.helpers.texts import read_fields
+
+    at = lesson({"tubes": "6", "guess": "leopard", "see": "2"}, lang)
+    assert_clean(at)
+    photo = BUILTIN_IMAGES["cat"].load()
+    positions = tube_positions(photo.shape[:2])
+    shown = chart(at, key="depth_game_views")
+    assert len(shown.layout["shapes"]) == 6
+    expected = np.nan_to_num(through_tubes(photo, positions, 6), nan=0.12)
+    np.testing.assert_array_equal(shown.data("z"), np.clip(np.rint(expected * 255), 0, 255).astype(np.uint8))
+    combined = read_fields("depth.game.reading2", lang, [m.value for m in at.markdown])["combined"]
+    for part in CAT_PARTS:
+        found = tubes_in(part, positions, photo.shape[:2])
+        if found:
+            assert f"{translate('depth.game.parts.' + part.name, lang)} ← {', '.join(map(str, found))}" in combined
+    end = lesson({"tubes": "6", "guess": "leopard", "see": "3"}, lang)
+    wrong = translate("depth.game.wrong", lang, animal=translate("depth.game.animals.leopard", lang), n=6)
+    assert any(m.value.endswith(wrong) for m in end.markdown)

@@ -27,6 +27,7 @@ from core.models import feature_maps
 from core.receptive import KINDS, field_bounds, model_to_stack, receptive_field_of, receptive_fields, stack_to_model
 from ui.jobs.reference import reference_network
 from ui.jobs.training_job import session_job, shared_dataset
+from ui.lessons.depth_game import GAME_LINK, part_game
 from ui.plots.charts import CHART, lines_figure
 from ui.plots.grids import image_figure
 from ui.shell.i18n import filler, t, translator
@@ -43,6 +44,8 @@ from ui.widgets.code import SNIPPET_DIR, show_code
 from ui.widgets.image_input import IMAGE_LINK, image_picker
 from ui.widgets.quiz import check_answer, quiz_controls, quiz_link
 
+__all__ = ["LINK", "part_features", "part_game", "part_quiz", "part_stack", "part_tube"]  # the parts, for the registry
+
 SNIPPET = SNIPPET_DIR / "depth.py.tmpl"
 MAX_LAYERS = 8
 INPUT_SIDE = 96  # the picture is shrunk to at most this many pixels a side: the network's input
@@ -50,7 +53,7 @@ LAYER_COLOURS = ("#f59e0b", "#10b981", "#3b82f6", "#8b5cf6", "#ec4899", "#ef4444
 ROW_WIDTHS = [0.6, 1.2, 1, 1, 1]  # a layer's row: its name, then kind, kernel, stride, dilation
 
 
-LINK = {**IMAGE_LINK, **quiz_link(("field",)), "layers": Number(1, MAX_LAYERS, whole=True),
+LINK = {**IMAGE_LINK, **GAME_LINK, **quiz_link(("field",)), "layers": Number(1, MAX_LAYERS, whole=True),
         **{f"l{i}": Text(40) for i in range(1, MAX_LAYERS + 1)}, "level": Number(1, MAX_LAYERS, whole=True),
         "i": Number(0, 127, whole=True), "j": Number(0, 127, whole=True), "side": Number(16, 128, whole=True)}
 """What the depth lesson's link may say (``l1`` … ``l8``: one layer each, as ``conv-3-1-1``)."""

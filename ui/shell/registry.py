@@ -115,7 +115,7 @@ POOLING = Lesson("pooling", "🧊", ("steps", "image", "shift", "global", "quiz"
     {"part": "image", "image": "photo"}, "slider", "pooling_isize", (3, 2, 4, 3, 2, 4, 3),
     "the window size of the image part (conv -> ReLU -> pool) on the 512-pixel photo"), primer="0x03 1)",
     builds_on=("convolution",))
-DEPTH = Lesson("depth", "🐆", ("tube", "stack", "features", "quiz"), MainControl(
+DEPTH = Lesson("depth", "🐆", ("game", "tube", "stack", "features", "quiz"), MainControl(
     {"part": "tube"}, "slider", "depth_level", (3, 7, 1, 5, 2, 6),
     "the layer looked at: the picture, the unit's field and the first-layer fields inside it redrawn"), extra_controls={
     "depth: stack": MainControl({"part": "stack"}, "slider", "depth_side", (96, 32, 128, 48, 64),
