@@ -375,3 +375,46 @@ def test_trainer_classifies_a_digit_drawn_on_the_pad(page: Page, console_errors,
     answers = page.get_by_text("The network's answer:")
     assert answers.count() >= 2  # the followed test image's and the drawing's
     assert_healthy(page, console_errors, server)
+
+
+@pytest.mark.parametrize("lang", list(LANGUAGES))
+def test_the_next_links_walk_the_whole_course_in_order(page: Page, console_errors, server, lang):
+    """From the home page, click "Next" at the foot of each lesson: the pages come in the registry's order (the
+    sidebar's), each in the chosen language, to the last lesson, which has no "Next"; then "Previous" goes back."""
+    from ui.shell.registry import all_pages
+
+    course = all_pages()
+    page.goto(page_url(server, course[0], lang=lang))
+    wait_until_idle(page)
+    next_label = translate("course.next", lang)
+    for spec in course[1:]:
+        link = page.get_by_role("link", name=re.compile(f"^{re.escape(next_label)}: "))
+        expect(link).to_have_count(1)
+        expect(link).to_contain_text(translate(spec.title_key, lang))
+        link.click()
+        page.wait_for_url(re.compile(f"/{spec.url_path}(\\?|$)"))
+        wait_until_idle(page)
+        expect(page.locator("h1").first).to_have_text(translate(spec.heading_key if spec.parts else "home.title",
+                                                                lang))
+    expect(page.get_by_role("link", name=re.compile(f"^{re.escape(next_label)}: "))).to_have_count(0)
+    page.get_by_role("link", name=re.compile(f"^← {re.escape(translate('course.previous', lang))}: ")).click()
+    page.wait_for_url(re.compile(f"/{course[-2].url_path}(\\?|$)"))
+    assert f"lang={lang}" in page.url or lang == "en"
+    assert_healthy(page, console_errors, server)
+
+
+@pytest.mark.parametrize(("path", "query", "figure"), [
+    ("depth", "tubes=8&guess=cat&see=3", "depth_game_classmate"),
+    ("cnn_trainer", "part=inside&probe=3", "cnn_trainer_inside_head_weights"),
+    ("fc_conv", "part=fusion&image=cat&mix=red_minus_green", "fc_conv_fusion_out"),
+    ("gradient_descent", "part=minibatch&mb=1&mlr=0.03", "gradient_descent_minibatch_path"),
+])
+def test_the_new_parts_draw_in_a_real_browser(page: Page, console_errors, server, path, query, figure):
+    """The tube game, a trained CNN end to end (the reference network, trained by the server on first use), the 1×1
+    fusion and the mini-batches: drawn without an error, their main figure on screen."""
+    page.set_default_timeout(120_000)
+    page.goto(f"{server.url}/{path}?lang=zh&{query}")
+    wait_until_idle(page)
+    expect(page.locator(f".st-key-{figure} .js-plotly-plot").first).to_be_visible()
+    full_page_screenshot(page, f"new-{path}-zh.png")
+    assert_healthy(page, console_errors, server)
