@@ -568,3 +568,17 @@ def test_fc_conv_fusion_snippet_fuses_as_the_page(lang, tmp_path):
     counts = bottleneck_counts(128, 32, 3)
     assert int(printed(out, "direct:")) == counts["direct"] and int(printed(out, "bottleneck:")) == counts["bottleneck"]
     assert MIXES["red_minus_green"] == (1.0, -1.0, 0.0)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_gradient_descent_minibatch_snippet_ends_where_the_page_does(lang, tmp_path):
+    from core.minibatch import diabetes_bmi, least_squares, minibatch_descent, mse
+
+    at = open_page(GRADIENT_DESCENT, {"part": "minibatch", "mb": "16", "mlr": "0.1", "mepochs": "2"}, lang)
+    out = run_snippet(at, "gradient_descent_code_minibatch", "load_diabetes", tmp_path)
+    x, y = diabetes_bmi()
+    run = minibatch_descent(x, y, 16, 0.1, 2)
+    assert int(printed(out, "steps:")) == len(run.points) - 1
+    assert float(printed(out, "final loss:")) == pytest.approx(run.losses[-1], rel=1e-9)
+    assert float(printed(out, "least-squares loss:")) == pytest.approx(float(mse(*least_squares(x, y), x, y)),
+                                                                        rel=1e-9)

@@ -7,7 +7,7 @@ import streamlit as st
 
 from core.basins import basin_map, compare_endings
 from core.expr import ExprError
-from core.minibatch import diabetes_bmi, least_squares, minibatch_descent, mse
+from core.minibatch import START, diabetes_bmi, least_squares, minibatch_descent, mse
 from core.optim import (
     METHODS,
     convergence_steps,
@@ -365,6 +365,9 @@ def part_minibatch() -> None:
                   t("gradient_descent.minibatch.final"): [ending(runs[b]) for b in BATCHES]}, hide_index=True)
     chosen = runs[batch]
     distance = float(np.hypot(*(chosen.points[-1] - np.array(optimum))))
+    show_code((SNIPPET_DIR / "gradient_descent_minibatch.py.tmpl").read_text(), {
+        "batch": batch, "lr": lr, "epochs": epochs, "start": START}, filename="minibatch.py",
+        key="gradient_descent_code_minibatch")
     correction("0x04 6)", t("gradient_descent.minibatch.says"), t(
         "gradient_descent.minibatch.in_fact", best=f"{best:.4f}", lr=lr, batch=batch, final=ending(chosen),
         distance=f"{distance:.3g}" if chosen.diverged_at is None else "∞"))
