@@ -268,6 +268,26 @@ class FlattenQuestion:
         return self.out * self.c * self.h * self.w + self.out
 
 
+@dataclass(frozen=True)
+class BottleneckQuestion:
+    """How many weights (biases included) has the bottleneck: a 1×1 convolution from ``c`` channels to ``s``, a
+    ``k``×``k`` convolution among those ``s``, a 1×1 convolution back to ``c``? (``bottleneck_counts``.)"""
+
+    c: int
+    s: int
+    k: int
+
+    @property
+    def answer(self) -> int:
+        return bottleneck_counts(self.c, self.s, self.k)["bottleneck"]
+
+
+def bottleneck_question(seed: int) -> BottleneckQuestion:
+    rng = np.random.default_rng([seed, 3])
+    c = int(rng.choice([64, 128, 256, 512]))
+    return BottleneckQuestion(c, c // int(rng.choice([2, 4, 8])), int(rng.choice([3, 5])))
+
+
 def params_question(seed: int) -> ParamsQuestion:
     rng = np.random.default_rng([seed, 1])
     c_in, c_out = (int(v) for v in rng.choice([3, 8, 16, 32, 64, 128, 256], size=2))

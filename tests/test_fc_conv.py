@@ -363,3 +363,14 @@ def test_bottleneck_counts_are_torchs_parameter_counts(channels, squeezed, kerne
     assert got["direct"] == count(nn.Conv2d(channels, channels, kernel))
     assert got["bottleneck"] == count(nn.Conv2d(channels, squeezed, 1), nn.Conv2d(squeezed, squeezed, kernel),
                                       nn.Conv2d(squeezed, channels, 1))
+
+
+@given(st.integers(1, 500))
+@settings(max_examples=30, deadline=None)
+def test_the_bottleneck_question_is_torchs_parameter_count(seed):
+    from core.fc_conv import bottleneck_question
+
+    q = bottleneck_question(seed)
+    layers = (torch.nn.Conv2d(q.c, q.s, 1), torch.nn.Conv2d(q.s, q.s, q.k), torch.nn.Conv2d(q.s, q.c, 1))
+    assert q.answer == sum(p.numel() for layer in layers for p in layer.parameters())
+    assert q.s < q.c

@@ -136,3 +136,17 @@ def test_own_weights_for_the_fusion_come_from_the_link():
     np.testing.assert_allclose(chart(at, key="fc_conv_fusion_out").data("z"), fuse_channels(rgb, (0.5, -1.5, 2.0)),
                                atol=1e-5)
     assert at.metric[0].value == f"{64 * 64 * 25 + 64:,}"
+
+
+@pytest.mark.parametrize("lang", list(LANGUAGES))
+def test_the_bottleneck_question_is_checked_and_explained_layer_by_layer(lang):
+    from core.fc_conv import bottleneck_question
+
+    at = lesson({"part": "quiz", "q": "bottleneck", "qseed": "7"}, lang)
+    q = bottleneck_question(7)
+    box = at.number_input(key="fc_conv_guess_bottleneck_7")
+    box.set_value(q.answer - 1).run()
+    assert at.error and f"{q.answer:,}" in at.error[0].value and str(q.c * q.s + q.s) in at.error[0].value
+    box.set_value(q.answer).run()
+    assert at.success and not at.error
+    assert_clean(at)

@@ -8,6 +8,7 @@ import streamlit as st
 from core.fc_conv import (
     MIXES,
     bottleneck_counts,
+    bottleneck_question,
     classifier_head,
     classifier_head_as_conv,
     compare,
@@ -38,7 +39,7 @@ LINK = {"c": Number(1, 6, whole=True), "size": Number(1, 5, whole=True), "out": 
         "seed": Number(1, 99, whole=True), "i": Number(0, 4, whole=True), "j": Number(0, 4, whole=True),
         **IMAGE_LINK, "mix": Choice((*MIXES, "custom")), **{f"w{c}": Number(-2.0, 2.0) for c in "rgb"},
         "bc": Number(16, 512, whole=True), "bs": Number(4, 128, whole=True), "bk": Number(1, 7, whole=True),
-        **quiz_link(("params", "flatten"))}
+        **quiz_link(("params", "flatten", "bottleneck"))}
 """What the fully-connected lesson's link may say."""
 
 
@@ -199,8 +200,14 @@ def part_fusion() -> None:
 
 def part_quiz() -> None:
     st.markdown(t("common.quiz.intro"))
-    kind, seed = quiz_controls("fc_conv", ("params", "flatten"), "fc_conv.quiz.kind.")
-    if kind == "params":
+    kind, seed = quiz_controls("fc_conv", ("params", "flatten", "bottleneck"), "fc_conv.quiz.kind.")
+    if kind == "bottleneck":
+        q = bottleneck_question(seed)
+        st.markdown(t("fc_conv.quiz.bottleneck", c=q.c, s=q.s, k=q.k))
+        check_answer(f"fc_conv_guess_bottleneck_{seed}", q.answer, lambda guess: t(
+            "fc_conv.quiz.wrong_bottleneck", guess=f"{guess:g}", c=q.c, s=q.s, k=q.k, down=q.c * q.s + q.s,
+            middle=q.s * q.s * q.k * q.k + q.s, up=q.s * q.c + q.c, answer=f"{q.answer:,}"))
+    elif kind == "params":
         q = params_question(seed)
         st.markdown(t("fc_conv.quiz.params", c_in=q.c_in, c_out=q.c_out, h=q.h, w=q.w))
         check_answer(f"fc_conv_guess_params_{seed}", q.answer, lambda guess: t(
