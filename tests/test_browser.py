@@ -75,6 +75,11 @@ def test_sidebar_switch_changes_language_and_url(page: Page, console_errors, ser
     assert_healthy(page, console_errors, server)
 
 
+LOOP = ".st-key-home_flow .js-plotly-plot"
+"""The home page's loop figure (the history figure above it, in an expander, is drawn first)."""
+LOOP_CSS = "'.st-key-home_flow .js-plotly-plot'"
+
+
 def steps_slider(page: Page):
     return page.get_by_role("slider", name=translate("home.steps", "en"))
 
@@ -82,14 +87,14 @@ def steps_slider(page: Page):
 def test_a_control_writes_the_link_and_the_link_restores_it(page: Page, console_errors, server, browser):
     page.goto(f"{server.url}/?lang=en")
     wait_until_idle(page)
-    before = page.locator(".js-plotly-plot").first.evaluate("gd => JSON.stringify(gd.layout.annotations)")
+    before = page.locator(LOOP).first.evaluate("gd => JSON.stringify(gd.layout.annotations)")
     slider = steps_slider(page)
     slider.focus()
     for _ in range(3):
         slider.press("ArrowRight")
     wait_for_query(page, "steps=3")
     wait_until_idle(page)
-    after = page.locator(".js-plotly-plot").first.evaluate("gd => JSON.stringify(gd.layout.annotations)")
+    after = page.locator(LOOP).first.evaluate("gd => JSON.stringify(gd.layout.annotations)")
     assert before != after, "the figure did not change with the control"
     assert_healthy(page, console_errors, server)
 
@@ -100,7 +105,7 @@ def test_a_control_writes_the_link_and_the_link_restores_it(page: Page, console_
         other.goto(page.url)
         wait_until_idle(other)
         expect(steps_slider(other)).to_have_value("3")
-        shared = other.locator(".js-plotly-plot").first.evaluate("gd => JSON.stringify(gd.layout.annotations)")
+        shared = other.locator(LOOP).first.evaluate("gd => JSON.stringify(gd.layout.annotations)")
         assert shared == after
     finally:
         fresh.close()
@@ -108,8 +113,8 @@ def test_a_control_writes_the_link_and_the_link_restores_it(page: Page, console_
 
 def box_centre(page: Page, x: float, y: float) -> tuple[float, float]:
     """Screen position of data point (x, y) of the loop figure (reads plotly's own axis mapping)."""
-    page.locator(".js-plotly-plot").first.scroll_into_view_if_needed()
-    return page.locator(".js-plotly-plot").first.evaluate(
+    page.locator(LOOP).first.scroll_into_view_if_needed()
+    return page.locator(LOOP).first.evaluate(
         """(gd, [x, y]) => {
             const r = gd.getBoundingClientRect(), l = gd._fullLayout;
             return [r.left + l.margin.l + l.xaxis.l2p(x), r.top + l.margin.t + l.yaxis.l2p(y)];
@@ -131,11 +136,11 @@ def test_clicking_a_box_selects_its_stage(page: Page, console_errors, server):
 def test_play_animates_the_loop_in_the_browser(page: Page, console_errors, server):
     page.goto(f"{server.url}/?lang=en")
     wait_until_idle(page)
-    figure = page.locator(".js-plotly-plot").first
+    figure = page.locator(LOOP).first
     widths = "gd => gd.layout.shapes.map(s => s.line.width).join(',')"
     start = figure.evaluate(widths)
     page.get_by_text(translate("home.play", "en")).click()
-    page.wait_for_function(f"() => ({widths})(document.querySelector('.js-plotly-plot')) !== '{start}'")
+    page.wait_for_function(f"() => ({widths})(document.querySelector({LOOP_CSS})) !== '{start}'")
     assert_healthy(page, console_errors, server)
 
 
