@@ -199,7 +199,7 @@ def open_lesson(page: Page, path: str, lang: str) -> None:
     sidebar = page.locator('[data-testid="stSidebar"]')
     if page.locator("h1").first.inner_text() == translate(H1_KEYS["home"], lang):
         page.locator('[data-testid="stMain"] [data-testid="stPageLink"]').get_by_role(
-            "link", name=name, exact=True).click()
+            "link", name=re.compile(rf"^\d+\. {re.escape(name)}$")).click()  # the path's cards are numbered
     else:
         if sidebar.get_attribute("data-collapsed") == "true":
             page.locator('[data-testid="stHeader"]').get_by_role("button", name="Expand sidebar").click()
