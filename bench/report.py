@@ -45,7 +45,7 @@ SECTIONS: list[tuple[str, str, list[str], str]] = [
      "the digits; real MNIST (8,000 / 2,000 of the t10k images) where `../shared/data/mnist-t10k/` is present."),
     ("handwriting", "Handwriting on the drawing pad: real MNIST digits read by the offline digits model",
      ["bench/handwriting.py", "--seeds", "2"],
-     "MNIST test digits drawn on a pad-sized picture and sent through `core.data.prepare_image`, as the trainer's "
+     "MNIST test digits drawn on a pad-sized picture and sent through `core.drawing.prepare_image`, as the trainer's "
      "pad sends a drawing: the offline digits model before and after the new preparation, the augmentation and "
      "the program's drawn digits, against a model trained on MNIST itself. Needs `../shared/data/mnist-t10k/` "
      "(or `$DLP_MNIST_T10K`)."),

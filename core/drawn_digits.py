@@ -4,7 +4,7 @@ The offline digits (UCI, via scikit-learn) were written by 43 people on one kind
 (a slanted stroke meets the bar), their 9s end in a curved tail. Students write open 4s, straight-stemmed 9s, flat-
 topped 3s, 7s with a bar. ``drawn_digits(n, seed)`` draws ``n`` digits from pen paths (``STYLES``: each digit as one
 to three ways of writing it, each a list of strokes), each path randomly bent (``bend``: rotation, slant, width,
-a smooth wobble), inked with a round pen of random width (``ink``) and sent through ``core.data.prepare_image``
+a smooth wobble), inked with a round pen of random width (``ink``) and sent through ``core.drawing.prepare_image``
 exactly as a drawing on the trainer's pad is. The result joins the scans' training split, never their test split.
 """
 
@@ -17,7 +17,7 @@ import threading
 import numpy as np
 import torch
 
-from core.data import prepare_image
+from core.drawing import prepare_image
 
 HEIGHT = 1.5
 """A pen path lives in the box x in [0, 1] (rightwards), y in [0, HEIGHT] (downwards): a digit is taller than wide."""

@@ -248,7 +248,7 @@ def test_the_downloaded_script_has_the_pages_settings_and_starts_from_the_same_w
 
 
 def test_after_training_a_picture_is_classified_with_its_feature_maps():
-    from core.data import prepare_image
+    from core.drawing import prepare_image
     from core.images import BUILTIN_IMAGES, to_gray
 
     with record_downloads() as stored:

@@ -431,7 +431,7 @@ def slanted_bar(size: int, slant: float) -> np.ndarray:
 @given(hnp.arrays(np.float64, st.tuples(st.integers(1, 12), st.integers(1, 12)), elements=st.floats(0, 1)))
 @settings(max_examples=60, deadline=None)
 def test_ink_box_is_the_span_of_the_bright_pixels(img):
-    from core.data import ink_box
+    from core.drawing import ink_box
 
     rows, cols = np.nonzero(img > 0.2)
     box = ink_box(img)
@@ -444,7 +444,7 @@ def test_ink_box_is_the_span_of_the_bright_pixels(img):
 @given(st.integers(1, 60), st.integers(1, 60), st.integers(4, 40))
 @settings(max_examples=60, deadline=None)
 def test_fit_in_box_keeps_the_aspect_ratio(h, w, side):
-    from core.data import fit_in_box
+    from core.drawing import fit_in_box
 
     out = fit_in_box(np.ones((h, w)), side)
     assert max(out.shape) == side
@@ -456,7 +456,7 @@ def test_fit_in_box_keeps_the_aspect_ratio(h, w, side):
 @given(st.integers(-8, 12), st.integers(-8, 12))
 @settings(max_examples=60, deadline=None)
 def test_paste_cuts_off_what_falls_outside(top, left):
-    from core.data import paste
+    from core.drawing import paste
 
     patch = np.arange(1, 31, dtype=float).reshape(5, 6)
     out = paste(patch, 10, top, left)
@@ -473,7 +473,7 @@ def test_paste_cuts_off_what_falls_outside(top, left):
 def test_centre_of_mass_is_scipys(img):
     from scipy import ndimage
 
-    from core.data import centre_of_mass
+    from core.drawing import centre_of_mass
 
     if img.sum() < 1e-6:
         return
@@ -485,7 +485,7 @@ def test_centre_of_mass_is_scipys(img):
 def test_signed_distance_is_scipys_euclidean_distance_transform(mask):
     from scipy import ndimage
 
-    from core.data import signed_distance
+    from core.drawing import signed_distance
 
     got = signed_distance(mask)
     if mask.all() or not mask.any():  # no pixel of the other kind: infinitely far
@@ -499,7 +499,7 @@ def test_signed_distance_is_scipys_euclidean_distance_transform(mask):
 def test_normalise_stroke_dilates_or_erodes_to_exactly_n_pixels(n_ink):
     from scipy import ndimage
 
-    from core.data import normalise_stroke
+    from core.drawing import normalise_stroke
 
     grey = np.clip(ring(32, 2, 6, 28, 20, 3.0) + 0.1 * np.random.default_rng(0).random((32, 32)), 0, 1)
     bitmap = normalise_stroke(grey, n_ink)
@@ -518,7 +518,7 @@ def test_normalise_stroke_dilates_or_erodes_to_exactly_n_pixels(n_ink):
 def test_deslant_makes_the_ink_upright(slant):
     from scipy import ndimage
 
-    from core.data import deslant
+    from core.drawing import deslant
 
     img = slanted_bar(120, slant)
     upright, k = deslant(img)
@@ -531,7 +531,7 @@ def test_deslant_makes_the_ink_upright(slant):
 
 
 def test_deslant_limits_the_shear_and_leaves_a_single_row():
-    from core.data import deslant
+    from core.drawing import deslant
 
     row = np.zeros((1, 9))
     row[0, 2:5] = 1
@@ -543,7 +543,7 @@ def test_deslant_limits_the_shear_and_leaves_a_single_row():
 def test_prepare_image_digits_as_the_uci_scans():
     from sklearn.datasets import load_digits
 
-    from core.data import DIGITS_INK, prepare_image
+    from core.drawing import DIGITS_INK, prepare_image
 
     drawing = ring(280, 40, 90, 180, 120, 22.0)  # a "0" drawn on the pad, 22-pixel pen
     p = prepare_image(drawing, "digits")
@@ -569,7 +569,7 @@ def test_prepare_image_digits_as_the_uci_scans():
 
 
 def test_prepare_image_digits_makes_a_slanted_one_upright():
-    from core.data import prepare_image
+    from core.drawing import prepare_image
 
     upright, slanted = prepare_image(slanted_bar(280, 0.0), "digits"), prepare_image(slanted_bar(280, 0.4), "digits")
     assert slanted.slant == pytest.approx(0.4, abs=0.02)
@@ -579,7 +579,7 @@ def test_prepare_image_digits_makes_a_slanted_one_upright():
 def test_prepare_image_mnist_fits_20_and_centres_the_mass():
     from scipy import ndimage
 
-    from core.data import MNIST_BOX, MNIST_CENTRE, prepare_image
+    from core.drawing import MNIST_BOX, MNIST_CENTRE, prepare_image
 
     for drawing in (ring(280, 30, 150, 200, 100, 20.0), slanted_bar(280, 0.3), ring(200, 0, 0, 60, 190, 12.0)):
         p = prepare_image(drawing, "mnist")
@@ -594,7 +594,7 @@ def test_prepare_image_mnist_fits_20_and_centres_the_mass():
 
 
 def test_prepare_image_fashion_mnist_fits_28_and_centres_the_box():
-    from core.data import prepare_image
+    from core.drawing import prepare_image
 
     p = prepare_image(ring(280, 60, 20, 100, 200, 10.0), "fashion_mnist")
     rows, cols = np.nonzero(p.fitted > 0)
@@ -605,7 +605,7 @@ def test_prepare_image_fashion_mnist_fits_28_and_centres_the_box():
 
 def test_prepare_image_mnist_gives_back_a_real_mnist_digit():
     """MNIST's own digits, drawn ×10 on the pad and prepared, are their own images again (MNIST's procedure)."""
-    from core.data import prepare_image
+    from core.drawing import prepare_image
 
     if not MNIST_DIR.is_dir():
         pytest.skip(f"{MNIST_DIR} (the MNIST test set) is not on this machine")
@@ -617,7 +617,7 @@ def test_prepare_image_mnist_gives_back_a_real_mnist_digit():
 
 
 def test_prepare_image_shapes_resizes_the_whole_picture():
-    from core.data import prepare_image
+    from core.drawing import prepare_image
 
     rng = np.random.default_rng(0)
     ink = (rng.random((64, 48)) > 0.8).astype(float)  # bright strokes on black
@@ -631,7 +631,7 @@ def test_prepare_image_shapes_resizes_the_whole_picture():
 @pytest.mark.parametrize("picture", [np.zeros((280, 280)), np.ones((50, 70)), np.full((9, 9), 0.4),
                                      np.full((5, 5), 0.5) + 0.01 * np.eye(5)])
 def test_a_blank_picture_is_flagged_not_an_error(name, picture):
-    from core.data import prepare_image
+    from core.drawing import prepare_image
 
     p = prepare_image(picture, name)
     side = 8 if name == "digits" else 28
@@ -640,7 +640,7 @@ def test_a_blank_picture_is_flagged_not_an_error(name, picture):
 
 
 def test_prepare_image_rejects_unknown_datasets_and_non_pictures():
-    from core.data import prepare_image
+    from core.drawing import prepare_image
 
     with pytest.raises(ValueError, match="unknown dataset"):
         prepare_image(np.ones((4, 4)), "cifar")

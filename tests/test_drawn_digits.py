@@ -10,7 +10,8 @@ import pytest
 import torch
 
 from core import drawn_digits as dd
-from core.data import load_digits_dataset, prepare_image
+from core.data import load_digits_dataset
+from core.drawing import prepare_image
 
 
 def test_arc_points_lie_on_the_ellipse_from_start_to_stop():

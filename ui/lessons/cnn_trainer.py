@@ -9,7 +9,8 @@ import numpy as np
 import streamlit as st
 import torch
 
-from core.data import DATASETS, DatasetUnavailable, fit_in_box, prepare_image
+from core.data import DATASETS, DatasetUnavailable
+from core.drawing import fit_in_box, prepare_image
 from core.drawn_digits import FOR_TRAINING
 from core.images import mosaic, to_gray
 from core.models import (
