@@ -92,7 +92,7 @@ def plot_point(figure, xy) -> tuple[float, float]:
 def full_page_screenshot(page: Page, name: str) -> None:
     """A screenshot of the whole page into ``SHOTS/name``. Streamlit scrolls inside its main container, so the
     window grows to the content (at most 6000 px) for the picture."""
-    SHOTS.mkdir(parents=True, exist_ok=True)
+    (SHOTS / name).parent.mkdir(parents=True, exist_ok=True)
     size = page.viewport_size
     height = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
     page.set_viewport_size({"width": size["width"], "height": min(max(height, size["height"]), 6000)})

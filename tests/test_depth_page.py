@@ -42,7 +42,7 @@ def test_a_stack_that_leaves_nothing_to_see_is_named():
 
 
 def test_the_tube_reading_counts_the_first_layer_units_in_the_field():
-    at = lesson({"part": "tube", "image": "digit", "layers": "3", "level": "3", "i": "0", "j": "0"})
+    at = lesson({"part": "tube", "image": "digit", "layers": "3", "layer": "3", "i": "0", "j": "0"})
     text = next(m.value for m in at.markdown if "first-layer units, each" in m.value)
     # layer 3 of conv3, conv3, pool2: a 6x6 field holds 4x4 first-layer units of 3x3 (centres 1..4)
     assert "**6 × 6**" in text and "**16**" in text
@@ -118,7 +118,7 @@ def test_quiz(lang):
 
 @pytest.mark.parametrize(("name", "raw", "parts"), [("l1", "conv-9-1-1", ("tube", "stack")),
                                                    ("layers", "99", ("tube", "stack")),
-                                                   ("l3", "<script>", ("tube", "stack")), ("level", "42", ("tube",)),
+                                                   ("l3", "<script>", ("tube", "stack")), ("layer", "42", ("tube",)),
                                                    ("i", "-1", ("tube",)), ("side", "nan", ("stack",))])
 def test_bad_link_values_fall_back_with_a_notice_naming_the_default(name, raw, parts):
     """In each part that reads the parameter, one notice names it, quotes the link and gives the default that the
@@ -132,7 +132,8 @@ def test_bad_link_values_fall_back_with_a_notice_naming_the_default(name, raw, p
         if part not in parts:
             assert not at.toast
             continue
-        default = layer.get(name) or str(at.slider(key={"layers": "depth_n"}.get(name, f"depth_{name}")).value)
+        key = {"layers": "depth_n", "layer": "depth_level"}.get(name, f"depth_{name}")
+        default = layer.get(name) or str(at.slider(key=key).value)
         assert [t.value for t in at.toast] == [translate("url.bad_value", "en", name=name, value=shown(raw),
                                                          default=default)]
 

@@ -54,9 +54,10 @@ LABELS: dict[str, Label] = {
     "depth_level": _label("depth.tube.layer"),
     "fc_conv_c": _label("fc_conv.channels"),
     "backprop_step": _label("backprop.step"),
+    "glossary_search": _label("glossary.search"),
 }
 OPTION_NAMES = {"convolution_kernel": "kernel.name.", "tensors_example": "tensors.example."}
-ROLES = {"slider": "slider", "select_slider": "slider", "selectbox": "combobox"}
+ROLES = {"slider": "slider", "select_slider": "slider", "selectbox": "combobox", "text_input": "textbox"}
 
 # A fingerprint of what a page draws: one hash per plotly figure of its traces' data and the drawn parts of
 # its layout (shapes, annotations, title; numpy arrays arrive as typed arrays {dtype, bdata}, which stringify
@@ -124,6 +125,9 @@ def change_main_control(page: Page, main: MainControl, lang: str) -> tuple[str, 
         widget.press("ArrowRight")
         if shown_value(widget, kind) == before:  # already at its largest value
             widget.press("ArrowLeft")
+    elif ROLES[kind] == "textbox":  # typed, then Enter (a text box sends its value on Enter or on leaving it)
+        widget.fill(next(str(v) for v in main.values if str(v) and str(v) != before))
+        widget.press("Enter")
     else:
         chosen = next(v for v in main.values if translate(OPTION_NAMES[key] + str(v), lang) != before)
         open_list(widget)

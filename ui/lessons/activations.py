@@ -23,9 +23,12 @@ from core.questions.activations import collapse_question, neuron_question, vanis
 from core.torch_reference import torch_activation
 from core.why_relu import RACE_ACTIVATIONS, Race, RaceResult, run_race
 from ui.lessons.activations_figures import SERIES_COLOURS, Curve, curves_figure, fit_figure, plane_figure
-from ui.plots.charts import CHART, lines_figure, log_lines_figure
+from ui.plots.charts import lines_figure, log_lines_figure
 from ui.plots.grids import image_figure
+from ui.plots.show import plot
 from ui.shell.i18n import t, translator
+from ui.shell.modes import more_controls, more_details
+from ui.shell.terms import explained
 from ui.shell.theme import palette
 from ui.shell.url_state import Choice, Flag, Many, Number, url_choice, url_multi, url_slider, url_toggle
 from ui.widgets.code import SNIPPET_DIR, show_code
@@ -62,7 +65,7 @@ def activation_select(key: str, default: str, label_key: str = "activations.pick
 
 
 def part_gallery() -> None:
-    st.markdown(t("activations.gallery.intro"))
+    explained(t("activations.gallery.intro"))
     names = url_multi(t("activations.gallery.pick"), NAMES, key="activations_pick", name="acts", default=["sigmoid",
                                                                                                           "tanh",
                                                                                                           "relu"],
@@ -72,7 +75,7 @@ def part_gallery() -> None:
         r = url_slider(t("activations.gallery.range"), key="activations_range", name="range", min_value=1.0,
                        max_value=20.0,
                        default=5.0, step=0.5)
-    with right:
+    with right, more_controls():
         slopes = url_toggle(t("activations.gallery.slopes"), key="activations_slopes", name="slopes", default=True)
     if not names:
         st.info(t("activations.gallery.none"), icon="👆")
@@ -85,11 +88,11 @@ def part_gallery() -> None:
         if slopes:
             curves.append(Curve(t("activations.gallery.slope_of", name=label), act.grad(x), COLOUR[name], dash="dot",
                                 width=2, group=name))
-    st.plotly_chart(curves_figure(x, curves,
-                                  title=t("activations.gallery.title" if slopes else "activations.gallery.title_plain"),
-                                  x_title="x",
-                                  y_title=t("activations.gallery.y_slopes" if slopes else "activations.gallery.y")),
-                    config=CHART, key="activations_gallery_fig")
+    plot(st, curves_figure(x, curves,
+                           title=t("activations.gallery.title" if slopes else "activations.gallery.title_plain"),
+                           x_title="x",
+                           y_title=t("activations.gallery.y_slopes" if slopes else "activations.gallery.y")),
+         key="activations_gallery_fig")
     if slopes:
         st.caption(t("activations.gallery.slope_legend"))
     for name in names:
@@ -100,7 +103,8 @@ def part_gallery() -> None:
     diff = max(max(float(np.abs(ACTIVATIONS[name].fn(x) - ref_f).max()),
                    float(np.abs(ACTIVATIONS[name].grad(x) - ref_g).max()))
                for name in names for ref_f, ref_g in [torch_activation(name, x)])
-    st.metric(t("activations.gallery.diff"), f"{diff:.1e}", help=t("activations.gallery.diff_help", n=x.size))
+    with more_details():
+        st.metric(t("activations.gallery.diff"), f"{diff:.1e}", help=t("activations.gallery.diff_help", n=x.size))
     st.subheader(t("activations.table.title"))
     # a grid, not st.table: on a phone it scrolls sideways instead of wrapping the Chinese one character a line
     st.dataframe(comparison_table(), hide_index=True)
@@ -137,7 +141,7 @@ def typical_uses() -> str:
 
 
 def part_neuron() -> None:
-    st.markdown(t("activations.neuron.intro"))
+    explained(t("activations.neuron.intro"))
     controls, view = st.columns([1, 3], gap="medium")
     with controls:
         name = activation_select("activations_fn", "sigmoid")
@@ -149,19 +153,19 @@ def part_neuron() -> None:
     x0 = -b / w + 0.0 if w != 0 else None  # + 0.0: no "−0"
     marks = [(x0, t("activations.neuron.switch"))] if x0 is not None and abs(x0) <= 6 else []
     with view:
-        st.plotly_chart(curves_figure(x, [Curve(t("activations.neuron.output", name=label), y, COLOUR[name]),
-                                          Curve(t("activations.neuron.reference", name=label), act.fn(x), "#9ca3af",
-                                                dash="dot", width=2)],
-                                      title=t("activations.neuron.title", z=affine_text([(w, "x")], b)), x_title="x",
-                                      y_title="y", height=360, vlines=marks), config=CHART,
-                                      key="activations_neuron_fig")
+        plot(st, curves_figure(x, [Curve(t("activations.neuron.output", name=label), y, COLOUR[name]),
+                                   Curve(t("activations.neuron.reference", name=label), act.fn(x), "#9ca3af",
+                                         dash="dot", width=2)],
+                               title=t("activations.neuron.title", z=affine_text([(w, "x")], b)), x_title="x",
+                               y_title="y", height=360, vlines=marks),
+                               key="activations_neuron_fig")
         if marks:
             st.markdown(t("activations.neuron.explain", w=f"{w:g}", b=f"{b:g}", x0=f"{x0:.3g}"))
         else:
             st.markdown(t("activations.neuron.flat" if w == 0 else "activations.neuron.off_screen", b=f"{b:g}",
                           y=f"{float(act.fn(np.float64(b))):.4g}"))
     st.subheader(t("activations.plane.title"))
-    st.markdown(t("activations.plane.intro"))
+    explained(t("activations.plane.intro"))
     controls, view = st.columns([1, 3], gap="medium")
     with controls:
         w1 = url_slider("w₁", key="activations_w1", name="w1", min_value=-5.0, max_value=5.0, default=1.0, step=0.1)
@@ -175,17 +179,17 @@ def part_neuron() -> None:
         zrange = (zrange[0] - 1, zrange[1] + 1)
     segment = decision_line(w1, w2, b2, -3.0, 3.0)
     with view:
-        st.plotly_chart(plane_figure(axis, z, segment, title=t("activations.plane.figure", name=label,
-                                                                    z=affine_text([(w1, "x₁"), (w2, "x₂")], b2)),
-                                     boundary_label=t("activations.plane.boundary"), signed=bool(z.min() < 0 < z.max()),
-                                     zrange=zrange), config=CHART, key="activations_plane_fig")
+        plot(st, plane_figure(axis, z, segment, title=t("activations.plane.figure", name=label,
+                                                             z=affine_text([(w1, "x₁"), (w2, "x₂")], b2)),
+                              boundary_label=t("activations.plane.boundary"), signed=bool(z.min() < 0 < z.max()),
+                              zrange=zrange), key="activations_plane_fig")
         st.markdown(t("activations.plane.explain") if segment else t("activations.plane.no_line"))
     show_code((SNIPPETS / "activations_neuron.py.tmpl").read_text(), {"name": name, "w": w, "b": b},
               filename="neuron.py", key="activations_neuron_code")
 
 
 def part_collapse() -> None:
-    st.markdown(t("activations.collapse.intro"))
+    explained(t("activations.collapse.intro"))
     controls, view = st.columns([1, 3], gap="medium")
     with controls:
         depth = url_slider(t("activations.collapse.depth"), key="activations_depth", name="depth", min_value=1,
@@ -194,12 +198,12 @@ def part_collapse() -> None:
         width = url_slider(t("activations.collapse.width"), key="activations_width", name="width", min_value=1,
                            max_value=8,
                            default=3)
-        scale = url_slider(t("activations.collapse.scale"), key="activations_scale", name="scale", min_value=0.1,
-                           max_value=4.0,
-                           default=2.0, step=0.1, help=t("activations.collapse.scale_help"))
-        seed = url_slider(t("activations.seed"), key="activations_seed", name="seed", min_value=0, max_value=99,
-                          default=0)
         name = activation_select("activations_cfn", "identity", "activations.collapse.between")
+        with more_controls():
+            scale = url_slider(t("activations.collapse.scale"), key="activations_scale", name="scale", min_value=0.1,
+                               max_value=4.0, default=2.0, step=0.1, help=t("activations.collapse.scale_help"))
+            seed = url_slider(t("activations.seed"), key="activations_seed", name="seed", min_value=0, max_value=99,
+                              default=0)
     x = np.linspace(-3.0, 3.0, 301)
     c = depth_collapse(depth, width, seed, name, x, scale)
     shape = " → ".join(["1", *[str(width)] * (depth - 1), "1"])
@@ -208,8 +212,8 @@ def part_collapse() -> None:
         curves = [Curve(t("activations.collapse.stack", depth=depth), c.stack, COLOUR[name], width=4),
                   Curve(t("activations.collapse.composed"), c.composed, pal.text, dash="dash", width=2),
                   Curve(t("activations.collapse.best"), c.best_line, pal.highlight, dash="dot", width=2)]
-        st.plotly_chart(curves_figure(x, curves, title=t("activations.collapse.title", shape=shape), x_title="x",
-                                      y_title="y", height=380), config=CHART, key="activations_collapse_fig")
+        plot(st, curves_figure(x, curves, title=t("activations.collapse.title", shape=shape), x_title="x",
+                               y_title="y", height=380), key="activations_collapse_fig")
         top, bottom = st.columns(2), st.columns(2)
         top[0].metric(t("activations.collapse.W"), f"{c.W:.6g}")
         top[1].metric(t("activations.collapse.b"), f"{c.b:.6g}")
@@ -254,22 +258,22 @@ def fit_data() -> tuple[np.ndarray, np.ndarray, str] | None:
 
 
 def part_fit() -> None:
-    st.markdown(t("activations.fit.intro"))
+    explained(t("activations.fit.intro"))
     controls, view = st.columns([1, 3], gap="medium")
     with controls:
         data = fit_data()
         name = activation_select("activations_ffn", "relu")
-        layers = url_slider(t("activations.fit.layers"), key="activations_layers", name="layers", min_value=1,
-                            max_value=4, default=2)
-        width = url_choice(st.select_slider, t("activations.fit.width"), WIDTHS, key="activations_fwidth",
-                           name="fwidth", default=16)
-        steps = url_choice(st.select_slider, t("activations.fit.steps"), FIT_STEPS, key="activations_steps",
-                           name="steps",
-                           default=600)
-        lr = url_choice(st.select_slider, t("activations.fit.lr"), LEARNING_RATES, key="activations_lr", name="lr",
-                        default=0.01)
-        seed = url_slider(t("activations.seed"), key="activations_fseed", name="fseed", min_value=0, max_value=99,
-                          default=0)
+        with more_controls():
+            layers = url_slider(t("activations.fit.layers"), key="activations_layers", name="layers", min_value=1,
+                                max_value=4, default=2)
+            width = url_choice(st.select_slider, t("activations.fit.width"), WIDTHS, key="activations_fwidth",
+                               name="fwidth", default=16)
+            steps = url_choice(st.select_slider, t("activations.fit.steps"), FIT_STEPS, key="activations_steps",
+                               name="steps", default=600)
+            lr = url_choice(st.select_slider, t("activations.fit.lr"), LEARNING_RATES, key="activations_lr",
+                            name="lr", default=0.01)
+            seed = url_slider(t("activations.seed"), key="activations_fseed", name="fseed", min_value=0,
+                              max_value=99, default=0)
     if data is None:
         return
     x, y, target = data
@@ -282,20 +286,20 @@ def part_fit() -> None:
     labels = {"data": t("activations.fit.data"), "fit": t("activations.fit.fit", name=t("common.activation." + name)),
               "step": t("activations.fit.step"), "title": t("activations.fit.title", shape=shape)}
     with view:
-        st.plotly_chart(fit_figure(x, y, fit.x_eval, fit.snapshot_steps, fit.snapshot_predictions, labels, palette(),
-                                   t("common.play"), (float(y.min()) - pad, float(y.max()) + pad)),
-                        config=CHART, key="activations_fit_fig")
+        plot(st, fit_figure(x, y, fit.x_eval, fit.snapshot_steps, fit.snapshot_predictions, labels, palette(),
+                            t("common.play"), (float(y.min()) - pad, float(y.max()) + pad)),
+             key="activations_fit_fig")
         if fit.diverged_at is not None:
             st.warning(t("activations.fit.diverged", step=fit.diverged_at, lr=lr), icon="💥")
         series = {t("common.activation." + name): fit.losses}
         if name != "identity":
             series[t("common.activation.identity")] = line.losses
-        st.plotly_chart(log_lines_figure(range(len(fit.losses)), series,
-                                         {t("common.activation." + n): COLOUR[n] for n in (name, "identity")},
-                                         title=t("activations.fit.loss_title"), x_title=t("activations.fit.step"),
-                                         y_title=t("activations.fit.loss"), dashed=[t("common.activation.identity")],
-                                         height=300),
-                        config=CHART, key="activations_loss_fig")
+        plot(st, log_lines_figure(range(len(fit.losses)), series,
+                                  {t("common.activation." + n): COLOUR[n] for n in (name, "identity")},
+                                  title=t("activations.fit.loss_title"), x_title=t("activations.fit.step"),
+                                  y_title=t("activations.fit.loss"), dashed=[t("common.activation.identity")],
+                                  height=300),
+             key="activations_loss_fig")
         final, final_line = float(fit.losses[-1]), float(line.losses[-1])
         if name == "identity":
             st.info(t("activations.fit.straight", gap=f"{line_gap(fit.x_eval, fit.prediction):.1e}",
@@ -315,7 +319,7 @@ def cached_gradients(name: str, depth: int, init: str) -> np.ndarray:
 
 
 def part_vanishing() -> None:
-    st.markdown(t("activations.vanish.intro"))
+    explained(t("activations.vanish.intro"))
     controls, view = st.columns([1, 3], gap="medium")
     with controls:
         depth = url_slider(t("activations.vanish.depth"), key="activations_vdepth", name="vdepth", min_value=2,
@@ -324,9 +328,9 @@ def part_vanishing() -> None:
         names = url_multi(t("activations.gallery.pick"), NAMES[1:], key="activations_vpick", name="vacts",
                           default=["sigmoid", "tanh", "relu"], format_func=translator("common.activation."),
                           widget=st.multiselect)
-        init = url_choice(st.selectbox, t("activations.vanish.init"), INITS, key="activations_init", name="init",
-                          default="xavier",
-                          format_func=translator("activations.vanish.inits."))
+        with more_controls():
+            init = url_choice(st.selectbox, t("activations.vanish.init"), INITS, key="activations_init", name="init",
+                              default="xavier", format_func=translator("activations.vanish.inits."))
     if not names:
         view.info(t("activations.gallery.none"), icon="👆")
         return
@@ -339,9 +343,9 @@ def part_vanishing() -> None:
         series[bound] = last * 0.25 ** (depth - layers)
         colours[bound] = COLOUR["sigmoid"]
     with view:
-        st.plotly_chart(log_lines_figure(layers, series, colours, title=t("activations.vanish.title", depth=depth),
-                                         x_title=t("activations.vanish.layer"), y_title=t("activations.vanish.norm"),
-                                         dashed=[bound]), config=CHART, key="activations_vanish_fig")
+        plot(st, log_lines_figure(layers, series, colours, title=t("activations.vanish.title", depth=depth),
+                                  x_title=t("activations.vanish.layer"), y_title=t("activations.vanish.norm"),
+                                  dashed=[bound]), key="activations_vanish_fig")
         curves = {n: series[t("common.activation." + n)] for n in names}
         ratios = {n: float(curves[n][0] / curves[n][-1]) for n in names}
         st.markdown("\n".join(t("activations.vanish.ratio", name=t("common.activation." + n), ratio=f"{r:.2e}",
@@ -354,7 +358,7 @@ def part_vanishing() -> None:
 
 
 def part_feature() -> None:
-    st.markdown(t("activations.feature.intro"))
+    explained(t("activations.feature.intro"))
     controls, view = st.columns([1, 3], gap="medium")
     with controls:
         picked = image_picker("activations", default="shapes")
@@ -373,7 +377,7 @@ def part_feature() -> None:
                                                       (t("activations.feature.after",
                                                          name=t("common.activation." + name)), after,
                                                        "auto")], strict=True):
-            column.plotly_chart(image_figure(z, title, kind=kind, height=260, colorbar=False), config=CHART)
+            plot(column, image_figure(z, title, kind=kind, height=260, colorbar=False))
         st.markdown(t("activations.feature.numbers", negative=f"{100 * negative:.0f}", positive=f"{100 * positive:.0f}",
                       name=t("common.activation." + name),
                       lo=f"{float(after.min()):.3g}", hi=f"{float(after.max()):.3g}",
@@ -390,7 +394,7 @@ def measured_race(race: Race) -> RaceResult:
 def part_why_relu() -> None:
     """The same CNN with sigmoid and with ReLU, trained alike: epochs to the target accuracy; and its speed on the
     CPU (and a GPU where there is one): the two reasons the primer gives for CNNs' success (0x03 1)."""
-    st.markdown(t("activations.why_relu.intro"))
+    explained(t("activations.why_relu.intro"))
     race = Race()
     result = measured_on_request("activations_race", "activations.why_relu.", lambda: measured_race(race))
     if result is None:
@@ -401,7 +405,7 @@ def part_why_relu() -> None:
                           t("activations.why_relu.accuracy"), height=360, percent=True)
     figure.update_yaxes(range=[0, 1.02])
     figure.add_hline(y=race.target, line_dash="dot", annotation_text=f"{race.target:.0%}")
-    st.plotly_chart(figure, config=CHART, key="activations_race_fig")
+    plot(st, figure, key="activations_race_fig")
 
     def reached(name: str) -> str:
         n = result.epochs_to_target[name]

@@ -22,8 +22,9 @@ from core.backprop import (
 )
 from core.numbers import format_number
 from ui.lessons.backprop_figures import graph_figure
-from ui.plots.charts import CHART
+from ui.plots.show import plot
 from ui.shell.i18n import t, translator
+from ui.shell.terms import explained
 from ui.shell.url_state import Choice, Number, url_choice, url_slider
 from ui.widgets.code import SNIPPET_DIR, show_code
 from ui.widgets.quiz import check_answer, quiz_controls, quiz_link
@@ -68,7 +69,7 @@ def _move(key: str, by: int, last: int) -> None:
 
 
 def part_graph() -> None:
-    st.markdown(t("backprop.graph.intro"))
+    explained(t("backprop.graph.intro"))
     x, w, b, y, activation = neuron_controls()
     graph = neuron_graph(x, w, b, y, activation)
     steps = stages(graph)
@@ -91,8 +92,8 @@ def part_graph() -> None:
         current = item if kind == "forward" else (item.source, item.target)
         text = forward_text(graph, item) if kind == "forward" else chain_rule_text(graph, item)
         st.markdown(t(f"backprop.graph.{kind}", n=k, total=len(steps), text=text))
-    st.plotly_chart(graph_figure(graph, values=values, grads=grads, current=current, title=t("backprop.graph.title")),
-                    config=CHART, key="backprop_graph_fig")
+    plot(st, graph_figure(graph, values=values, grads=grads, current=current, title=t("backprop.graph.title")),
+         key="backprop_graph_fig")
     if k == len(steps):
         st.success(t("backprop.graph.done", w1=format_number(graph.nodes["w1"].grad),
                      w2=format_number(graph.nodes["w2"].grad), b=format_number(graph.nodes["b"].grad)), icon="✅")
@@ -112,7 +113,7 @@ def _flag(key: str) -> None:
 
 
 def part_step() -> None:
-    st.markdown(t("backprop.step_part.intro"))
+    explained(t("backprop.step_part.intro"))
     x, w, b, y, activation = neuron_controls()
     lr = url_choice(st.select_slider, t("common.lr"), (0.01, 0.03, 0.1, 0.3, 1.0), key="backprop_lr",
                     name="lr", default=0.1)
@@ -128,7 +129,7 @@ def part_step() -> None:
                  delta=format_number(step["loss_after"] - step["loss_before"]), delta_color="inverse")
     st.button(t("backprop.apply"), key="backprop_apply", on_click=_apply, args=(step,), icon=":material/south:",
               type="primary")
-    st.markdown(t("backprop.check.intro"))
+    explained(t("backprop.check.intro"))
     torch_column, fd_column = st.columns(2)
     torch_column.button(t("backprop.check.torch"), key="backprop_check_torch", on_click=_flag,
                         args=("backprop_show_torch",))
@@ -151,15 +152,15 @@ def part_step() -> None:
 
 
 def part_two_layer() -> None:
-    st.markdown(t("backprop.two.intro"))
+    explained(t("backprop.two.intro"))
     v = number_sliders(("x1", "x2", "y"), ("x0", "x1", t("backprop.slider.y")))
     x, y, activation = [v["x1"], v["x2"]], v["y"], activation_control()
     seed = url_slider(t("common.example_number"), key="backprop_seed", name="seed", min_value=1, max_value=99,
                       default=1)
     W1, b1, w2, b2 = two_layer_example(seed)
     graph = two_layer_graph(x, W1, b1, w2, b2, y, activation)
-    st.plotly_chart(graph_figure(graph, values=set(graph.nodes), grads={(e.source, e.target) for e in graph.edges},
-                                 current=None, title=t("backprop.two.title")), config=CHART, key="backprop_two_fig")
+    plot(st, graph_figure(graph, values=set(graph.nodes), grads={(e.source, e.target) for e in graph.edges},
+                          current=None, title=t("backprop.two.title")), key="backprop_two_fig")
     ref = torch_two_layer_gradients(x, W1, b1, w2, b2, y, activation)
     ours = np.array([graph.nodes[f"W1_{k}_{i}"].grad for k in range(2) for i in range(2)])
     diff = float(np.abs(ours - np.asarray(ref["W1"]).reshape(-1)).max())

@@ -44,9 +44,11 @@ from ui.jobs.training_job import (
 from ui.lessons.cnn_trainer_inside import INSIDE_LINK, part_inside
 from ui.lessons.cnn_trainer_position import POSITION_LINK, part_position, part_scale
 from ui.lessons.cnn_trainer_setup import SETUP_LINK, model_controls, summary_table, train_controls
-from ui.plots.charts import CHART, bars_figure, confusion_figure, gallery_figure, lines_figure
+from ui.plots.charts import bars_figure, confusion_figure, gallery_figure, lines_figure
 from ui.plots.grids import image_figure
+from ui.plots.show import plot
 from ui.shell.i18n import t, translator
+from ui.shell.terms import explained
 from ui.shell.url_state import Choice, Flag, url_choice, url_toggle
 from ui.widgets.image_input import IMAGE_LINK, image_picker
 
@@ -209,17 +211,17 @@ def draw_curves(snap: Snapshot) -> None:
     eta = snap.seconds * (1 - done) / done if done > 0 else 0.0
     st.progress(done, text=t("cnn_trainer.progress", epoch=last["epoch"], loss=f"{last['loss']:.4f}",
                              speed=f"{last['images_per_second']:.0f}", eta=f"{eta:.0f}"))
-    st.plotly_chart(lines_figure([h["step"] for h in history], {t("cnn_trainer.loss"): [h["loss"] for h in history]},
-                                 t("cnn_trainer.loss_title"), t("common.step"), t("cnn_trainer.loss"),
-                                 height=250), config=CHART,
-                    key="cnn_trainer_loss_fig")
+    plot(st, lines_figure([h["step"] for h in history], {t("cnn_trainer.loss"): [h["loss"] for h in history]},
+                          t("cnn_trainer.loss_title"), t("common.step"), t("cnn_trainer.loss"),
+                          height=250),
+         key="cnn_trainer_loss_fig")
     epochs = [h for h in history if h["test_accuracy"] is not None]
     if epochs:
-        st.plotly_chart(lines_figure([h["epoch"] for h in epochs], {
+        plot(st, lines_figure([h["epoch"] for h in epochs], {
             t("cnn_trainer.train_acc"): [h["train_accuracy"] for h in epochs],
             t("cnn_trainer.test_acc"): [h["test_accuracy"] for h in epochs]}, t("cnn_trainer.acc_title"),
             t("cnn_trainer.epoch"),
-            t("cnn_trainer.accuracy"), height=250, percent=True), config=CHART, key="cnn_trainer_acc_fig")
+            t("cnn_trainer.accuracy"), height=250, percent=True), key="cnn_trainer_acc_fig")
 
 
 def view_model(snap: Snapshot):
@@ -242,10 +244,10 @@ def inside_view(snap: Snapshot, dataset) -> None:
                                                                                epoch=snap.weights_epoch))
     is_cnn = any(isinstance(m, torch.nn.Conv2d) for m in model.modules())
     pictures = first_layer_pictures(model, tuple(dataset.x_test.shape[1:]))[:MAPS_SHOWN]
-    st.plotly_chart(image_figure(mosaic(pictures), t("cnn_trainer.kernels" if is_cnn else "cnn_trainer.templates",
-                                                     n=len(pictures)),
-                                 kind="signed", height=190 if is_cnn else 260, colorbar=False), config=CHART,
-                    key="cnn_trainer_kernels_fig")
+    plot(st, image_figure(mosaic(pictures), t("cnn_trainer.kernels" if is_cnn else "cnn_trainer.templates",
+                                              n=len(pictures)),
+                          kind="signed", height=190 if is_cnn else 260, colorbar=False),
+         key="cnn_trainer_kernels_fig")
     index = st.slider(t("common.network.probe"), 0, len(dataset.y_test) - 1, 0, key="cnn_trainer_probe")
     st.caption(t("common.network.probe_true", label=dataset.classes[int(dataset.y_test[index])]))
     network_response(model, dataset.x_test[index:index + 1], dataset.classes, "probe")
@@ -257,10 +259,10 @@ def network_response(model, x: torch.Tensor, classes: list[str], prefix: str, an
     with torch.no_grad():
         probabilities = torch.softmax(model.eval()(x), dim=1)[0].numpy()
     best = int(np.argmax(probabilities))
-    st.plotly_chart(bars_figure(classes, probabilities, t("cnn_trainer.try.probabilities", label=classes[best],
-                                                          p=f"{100 * probabilities[best]:.1f}"), height=230,
-                                percent=True),
-                    config=CHART, key=f"cnn_trainer_{prefix}_probs")
+    plot(st, bars_figure(classes, probabilities, t("cnn_trainer.try.probabilities", label=classes[best],
+                                                   p=f"{100 * probabilities[best]:.1f}"), height=230,
+                         percent=True),
+         key=f"cnn_trainer_{prefix}_probs")
     if answer:
         (first, p_first), *others = top_answers(probabilities)
         listed = [f"{classes[i]} ({100 * p:.1f}%)" for i, p in others]
@@ -275,10 +277,10 @@ def network_response(model, x: torch.Tensor, classes: list[str], prefix: str, an
     if not maps:
         st.caption(t("cnn_trainer.no_maps"))
     for layer, out in maps:
-        st.plotly_chart(image_figure(mosaic(out[:MAPS_SHOWN]), t("cnn_trainer.try.maps", layer=layer, c=out.shape[0],
-                                                                h=out.shape[1], w=out.shape[2], n=MAPS_SHOWN),
-                                     kind="auto", height=200, colorbar=False), config=CHART,
-                        key=f"cnn_trainer_{prefix}_maps_{layer}")
+        plot(st, image_figure(mosaic(out[:MAPS_SHOWN]), t("cnn_trainer.try.maps", layer=layer, c=out.shape[0],
+                                                         h=out.shape[1], w=out.shape[2], n=MAPS_SHOWN),
+                              kind="auto", height=200, colorbar=False),
+             key=f"cnn_trainer_{prefix}_maps_{layer}")
 
 
 def clear_the_pad() -> None:
@@ -306,7 +308,7 @@ def drawn_picture() -> np.ndarray | None:
 def try_it(model, dataset, name: str) -> None:
     """Inference on a picture of the student's: drawn or picked; what the model sees, its answer, its maps."""
     st.subheader(t("cnn_trainer.try.title"))
-    st.markdown(t("cnn_trainer.try.intro"))
+    explained(t("cnn_trainer.try.intro"))
     controls, view = st.columns([1, 2], gap="medium")
     with controls:
         source = url_choice(st.segmented_control, t("cnn_trainer.try.source"), ("draw", "picture"),
@@ -340,10 +342,10 @@ def preparation_steps(prepared) -> None:
         pictures.append(("fitted", prepared.fitted, t("cnn_trainer.try.fitted", h=prepared.fitted.shape[0],
                                                       w=prepared.fitted.shape[1], slant=f"{prepared.slant:+.2f}")))
     for name, picture, title in pictures:
-        st.plotly_chart(image_figure(picture, title, kind="gray", height=200, colorbar=False), config=CHART,
-                        key=f"cnn_trainer_{name}_fig")
-    st.plotly_chart(image_figure(small, t("cnn_trainer.try.seen", h=small.shape[0], w=small.shape[1]), kind="gray",
-                                 height=260, colorbar=False), config=CHART, key="cnn_trainer_seen_fig")
+        plot(st, image_figure(picture, title, kind="gray", height=200, colorbar=False),
+             key=f"cnn_trainer_{name}_fig")
+    plot(st, image_figure(small, t("cnn_trainer.try.seen", h=small.shape[0], w=small.shape[1]), kind="gray",
+                          height=260, colorbar=False), key="cnn_trainer_seen_fig")
 
 
 def results(dataset) -> None:
@@ -365,20 +367,20 @@ def results(dataset) -> None:
     st.subheader(t("cnn_trainer.results", accuracy=f"{100 * scores['accuracy']:.2f}"))
     left, right = st.columns(2)
     confusion = np.asarray(scores["confusion"])
-    left.plotly_chart(confusion_figure(confusion, dataset.classes, t("cnn_trainer.confusion"),
-                                       t("cnn_trainer.confusion_true"),
-                                       t("cnn_trainer.confusion_predicted")), config=CHART,
-                                       key="cnn_trainer_confusion_fig")
-    right.plotly_chart(bars_figure(dataset.classes, scores["per_class"], t("cnn_trainer.per_class"), height=380,
-                                   percent=True),
-                       config=CHART, key="cnn_trainer_per_class_fig")
+    plot(left, confusion_figure(confusion, dataset.classes, t("cnn_trainer.confusion"),
+                                t("cnn_trainer.confusion_true"),
+                                t("cnn_trainer.confusion_predicted")),
+                                key="cnn_trainer_confusion_fig")
+    plot(right, bars_figure(dataset.classes, scores["per_class"], t("cnn_trainer.per_class"), height=380,
+                            percent=True),
+         key="cnn_trainer_per_class_fig")
     wrong = mistakes(scores, dataset)
     if wrong:
         st.markdown(t("cnn_trainer.mistakes", n=sum(r != c for r, c in zip(dataset.y_test.tolist(), scores["predicted"],
                                                                     strict=True))))
-        st.plotly_chart(gallery_figure([dataset.x_test[i, 0].numpy() for i, _, _ in wrong], [
+        plot(st, gallery_figure([dataset.x_test[i, 0].numpy() for i, _, _ in wrong], [
             t("cnn_trainer.mistake", true=dataset.classes[true], predicted=dataset.classes[predicted])
-            for _, true, predicted in wrong]), config=CHART, key="cnn_trainer_mistakes_fig")
+            for _, true, predicted in wrong]), key="cnn_trainer_mistakes_fig")
     buffer = io.BytesIO()
     save_checkpoint(buffer, model, config)
     st.download_button(t("cnn_trainer.download"), buffer.getvalue(), file_name="cnn_trainer_checkpoint.pt",

@@ -14,10 +14,12 @@ from core.images import mosaic
 from core.reference import head, nearest_kernels, stages
 from ui.jobs.reference import reference_network
 from ui.jobs.training_job import session_job, shared_dataset
-from ui.plots.charts import CHART, bars_figure
+from ui.plots.charts import bars_figure
 from ui.plots.grids import SIGNED_SCALE, image_figure, kernel_figure
+from ui.plots.show import plot
 from ui.shell.i18n import t
 from ui.shell.registry import by_name
+from ui.shell.terms import explained
 from ui.shell.url_state import Number, url_slider
 
 INSIDE_LINK = {"probe": Number(0, 359, whole=True)}
@@ -47,11 +49,11 @@ def stage_picture(output: np.ndarray, title: str, key: str) -> None:
         figure.update_yaxes(scaleanchor=None)
     else:
         figure = kernel_figure(output[None], title, height=110)
-    st.plotly_chart(figure, config=CHART, key=key)
+    plot(st, figure, key=key)
 
 
 def part_inside() -> None:
-    st.markdown(t("cnn_trainer.inside.intro"))
+    explained(t("cnn_trainer.inside.intro"))
     model, dataset, which, accuracy = network_to_show()
     st.caption(t(which, accuracy=f"{100 * accuracy:.1f}" if accuracy is not None else ""))
     index = url_slider(t("common.network.probe"), key="cnn_trainer_inside_probe", name="probe", min_value=0,
@@ -68,8 +70,8 @@ def part_inside() -> None:
         left.page_link(lesson.script, label=f"{stage.name} · {stage.kind}", icon=lesson.icon)
         shape = "×".join(map(str, stage.output.shape))
         if stage.name == "probabilities":
-            right.plotly_chart(bars_figure(dataset.classes, stage.output, shape, height=200, percent=True),
-                               config=CHART, key="cnn_trainer_inside_probabilities")
+            plot(right, bars_figure(dataset.classes, stage.output, shape, height=200, percent=True),
+                 key="cnn_trainer_inside_probabilities")
         else:
             with right:
                 stage_picture(stage.output, shape, f"cnn_trainer_inside_stage_{n}")
@@ -81,18 +83,18 @@ def learned_kernels(model) -> None:
     """The first convolution's kernels (input channel 0), each with the hand-made kernel whose pattern it is closest
     to and their cosine similarity."""
     st.subheader(t("cnn_trainer.inside.kernels"))
-    st.markdown(t("cnn_trainer.inside.kernels_intro"))
+    explained(t("cnn_trainer.inside.kernels_intro"))
     first = next(m for m in model.modules() if isinstance(m, torch.nn.Conv2d))
     learned = first.weight.detach().cpu().numpy()[:KERNELS_SHOWN, 0]
     handmade = {name: k.weights for name, k in KERNELS.items()}
     for row in range(0, len(learned), 4):
         for column, n in zip(st.columns(4), range(row, min(row + 4, len(learned))), strict=False):
             name, similarity = nearest_kernels(learned[n:n + 1], handmade)[0]
-            column.plotly_chart(kernel_figure(learned[n], t("cnn_trainer.inside.learned", n=n), height=170),
-                                config=CHART, key=f"cnn_trainer_inside_kernel_{n}")
-            column.plotly_chart(kernel_figure(np.sign(similarity) * handmade[name], t(
+            plot(column, kernel_figure(learned[n], t("cnn_trainer.inside.learned", n=n), height=170),
+                 key=f"cnn_trainer_inside_kernel_{n}")
+            plot(column, kernel_figure(np.sign(similarity) * handmade[name], t(
                 "cnn_trainer.inside.nearest", name=t("kernel.name." + name), sign="−" if similarity < 0 else "",
-                cos=f"{abs(similarity):.2f}"), height=170), config=CHART, key=f"cnn_trainer_inside_nearest_{n}")
+                cos=f"{abs(similarity):.2f}"), height=170), key=f"cnn_trainer_inside_nearest_{n}")
 
 
 def classifier_head(model, x, classes) -> None:
@@ -100,7 +102,7 @@ def classifier_head(model, x, classes) -> None:
     flowing in, the scores coming out."""
     st.subheader(t("cnn_trainer.inside.head"))
     got = head(model, x)
-    st.markdown(t("cnn_trainer.inside.head_intro", features=len(got.features), classes=len(classes)))
+    explained(t("cnn_trainer.inside.head_intro", features=len(got.features), classes=len(classes)))
     limit = float(np.abs(got.weights).max()) or 1.0
     weights = go.Figure(go.Heatmap(z=got.weights, y=[str(c) for c in classes], colorscale=SIGNED_SCALE, zmid=0,
                                    zmin=-limit, zmax=limit, showscale=False,
@@ -108,13 +110,13 @@ def classifier_head(model, x, classes) -> None:
                         layout=dict(height=300, margin=dict(l=0, r=0, t=34, b=0), title=dict(
                             text=t("cnn_trainer.inside.weights", classes=len(classes), features=len(got.features)),
                             font=dict(size=14)), yaxis=dict(type="category", autorange="reversed")))
-    st.plotly_chart(weights, config=CHART, key="cnn_trainer_inside_head_weights")
+    plot(st, weights, key="cnn_trainer_inside_head_weights")
     features, scores = st.columns(2)
     with features:
         stage_picture(got.features, t("cnn_trainer.inside.features", n=len(got.features)),
                       "cnn_trainer_inside_head_features")
-    scores.plotly_chart(bars_figure(classes, got.logits, t("cnn_trainer.inside.scores"), height=220), config=CHART,
-                        key="cnn_trainer_inside_head_scores")
+    plot(scores, bars_figure(classes, got.logits, t("cnn_trainer.inside.scores"), height=220),
+         key="cnn_trainer_inside_head_scores")
     best = int(np.argmax(got.logits))
     st.markdown(t("cnn_trainer.inside.reading", label=classes[best], score=f"{got.logits[best]:.3g}",
                   probability=f"{100 * got.probabilities[best]:.1f}"))

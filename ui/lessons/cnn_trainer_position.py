@@ -8,10 +8,12 @@ import streamlit as st
 from core.data import shift_images
 from core.scale import ScaleExperiment, ScaleResult, rescale_images, run_scale_experiment
 from core.shift import DIRECTIONS, EXPERIMENT_DATASETS, ShiftExperiment, experiment_data, run_shift_experiment
-from ui.plots.charts import CHART, lines_figure
+from ui.plots.charts import lines_figure
 from ui.plots.grids import image_figure
+from ui.plots.show import plot
 from ui.shell.course import correction
 from ui.shell.i18n import t, translator
+from ui.shell.terms import explained
 from ui.shell.url_state import Choice, Number, url_choice, url_slider
 from ui.widgets.on_request import measured_on_request
 
@@ -58,9 +60,9 @@ def shifted_examples(exp: ShiftExperiment) -> None:
     steps = sorted({0, exp.max_shift // 2, exp.max_shift})
     for column, s in zip(st.columns(len(steps)), steps, strict=True):
         dx, dy = {"right": (s, 0), "down": (0, s), "diagonal": (s, s)}[exp.direction]
-        column.plotly_chart(image_figure(shift_images(x, dx, dy)[0, 0].numpy(), t("cnn_trainer.shift.example", s=s),
-                                         kind="gray", height=170, colorbar=False), config=CHART,
-                            key=f"cnn_trainer_shift_example_{s}")
+        plot(column, image_figure(shift_images(x, dx, dy)[0, 0].numpy(), t("cnn_trainer.shift.example", s=s),
+                                  kind="gray", height=170, colorbar=False),
+             key=f"cnn_trainer_shift_example_{s}")
 
 
 def _request(exp: ShiftExperiment) -> None:
@@ -68,7 +70,7 @@ def _request(exp: ShiftExperiment) -> None:
 
 
 def part_position() -> None:
-    st.markdown(t("cnn_trainer.shift.intro"))
+    explained(t("cnn_trainer.shift.intro"))
     exp = experiment_controls()
     shifted_examples(exp)
     if st.session_state.get("cnn_trainer_shift_run") != exp:
@@ -89,7 +91,7 @@ def part_position() -> None:
     }, t("cnn_trainer.shift.title"), t("cnn_trainer.shift.axis"), t("cnn_trainer.accuracy"), height=380, percent=True)
     figure.add_hline(y=chance, line_dash="dot", annotation_text=t("cnn_trainer.shift.chance"))
     figure.update_yaxes(range=[0, 1.02])
-    st.plotly_chart(figure, config=CHART, key="cnn_trainer_shift_fig")
+    plot(st, figure, key="cnn_trainer_shift_fig")
     far = len(result.shifts) // 2
     def far_mean(accuracy: list[float]) -> str:
         return f"{100 * sum(accuracy[far:]) / len(accuracy[far:]):.0f}"
@@ -110,12 +112,12 @@ def measured_scales(exp: ScaleExperiment) -> ScaleResult:
 
 
 def part_scale() -> None:
-    st.markdown(t("cnn_trainer.scale.intro"))
+    explained(t("cnn_trainer.scale.intro"))
     digit = centred_data("digits", 0, 1500, 600).x_test[:1]
     for column, s in zip(st.columns(3), (0.5, 1.0, 1.5), strict=True):
-        column.plotly_chart(image_figure(rescale_images(digit, s)[0, 0].numpy(), t("cnn_trainer.scale.example", s=s),
-                                         kind="gray", height=170, colorbar=False), config=CHART,
-                            key=f"cnn_trainer_scale_example_{s}")
+        plot(column, image_figure(rescale_images(digit, s)[0, 0].numpy(), t("cnn_trainer.scale.example", s=s),
+                                  kind="gray", height=170, colorbar=False),
+             key=f"cnn_trainer_scale_example_{s}")
     exp = ScaleExperiment()
     result = measured_on_request("cnn_trainer_scale", "cnn_trainer.scale.", lambda: measured_scales(exp))
     if result is None:
@@ -129,7 +131,7 @@ def part_scale() -> None:
                           t("cnn_trainer.scale.title"), t("cnn_trainer.scale.axis"), t("cnn_trainer.accuracy"),
                           height=380, percent=True)
     figure.update_yaxes(range=[0, 1.02])
-    st.plotly_chart(figure, config=CHART, key="cnn_trainer_scale_fig")
+    plot(st, figure, key="cnn_trainer_scale_fig")
     at = {s: k for k, s in enumerate(result.scales)}
 
     def pct(accuracy: list[float], s: float) -> str:

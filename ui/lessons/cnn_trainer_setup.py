@@ -8,6 +8,7 @@ import streamlit as st
 from core.models import POOLINGS, CNNConfig, ConvBlock, MLPConfig, format_block, parse_block, summarize
 from core.train import OPTIMIZERS, TrainConfig
 from ui.shell.i18n import filler, t, translator
+from ui.shell.modes import more_controls
 from ui.shell.url_state import (
     Choice,
     Flag,
@@ -89,17 +90,13 @@ def cnn_controls() -> tuple[tuple[ConvBlock, ...], str, tuple[int, ...], float]:
     for cell, name in zip(header, ("block", *_FIELDS), strict=True):
         cell.caption(t("cnn_trainer.column." + name))
     blocks = tuple(url_rows("b", n, MAX_BLOCKS, block_row))  # blocks removed from the network leave the link
-    left, middle, right = st.columns(3)
-    with left:
+    with more_controls(nested=True):  # the head: a button's popover is narrow, so one control a line
         global_pool = url_choice(st.selectbox, t("cnn_trainer.global_pool"), POOLINGS, key="cnn_trainer_gpool",
-                                 name="gpool",
-                                 default="none", format_func=translator("cnn_trainer.global_pools."))
-    with middle:
+                                 name="gpool", default="none", format_func=translator("cnn_trainer.global_pools."))
         dense = url_choice(st.select_slider, t("cnn_trainer.dense"), DENSE, key="cnn_trainer_dense", name="dense",
                            default=64)
-    with right:
-        dropout = url_choice(st.select_slider, t("cnn_trainer.dropout"), DROPOUTS, key="cnn_trainer_drop", name="drop",
-                             default=0.1)
+        dropout = url_choice(st.select_slider, t("cnn_trainer.dropout"), DROPOUTS, key="cnn_trainer_drop",
+                             name="drop", default=0.1)
     return blocks, global_pool, (dense,) if dense else (), dropout
 
 
@@ -112,12 +109,11 @@ def mlp_controls() -> tuple[tuple[int, ...], float, str]:
                             default=1)
         width = url_choice(st.select_slider, t("cnn_trainer.width"), WIDTHS, key="cnn_trainer_width", name="width",
                            default=128)
-    with right:
+    with right, more_controls(nested=True):
         activation = url_choice(st.selectbox, t("cnn_trainer.activation"), ACTIVATIONS, key="cnn_trainer_act",
-                                name="act",
-                                default="relu", format_func=translator("common.activation."))
-        dropout = url_choice(st.select_slider, t("cnn_trainer.dropout"), DROPOUTS, key="cnn_trainer_drop", name="drop",
-                             default=0.0)
+                                name="act", default="relu", format_func=translator("common.activation."))
+        dropout = url_choice(st.select_slider, t("cnn_trainer.dropout"), DROPOUTS, key="cnn_trainer_drop",
+                             name="drop", default=0.0)
     return (width,) * layers, dropout, activation
 
 
@@ -144,16 +140,17 @@ def train_controls(dataset: str) -> TrainConfig:
     """Optimizer, learning rate, epochs and batch size, two per row; then augmentation, on for ``AUGMENTED``."""
     left, right = st.columns(2)
     with left:
-        optimizer = url_choice(st.selectbox, t("cnn_trainer.optimizer"), OPTIMIZERS, key="cnn_trainer_opt", name="opt",
-                               default="adam", format_func=translator("common.optimizer."))
         epochs = url_slider(t("cnn_trainer.epochs"), key="cnn_trainer_epochs", name="epochs", min_value=1,
                             max_value=30, default=8)
     with right:
         lr = url_choice(st.select_slider, t("common.lr"), LRS, key="cnn_trainer_lr", name="lr", default=0.003)
+    with more_controls(nested=True):
+        augment = url_toggle(t("cnn_trainer.augment"), key="cnn_trainer_augment", name="aug",
+                             default=dataset in AUGMENTED, help=t("cnn_trainer.augment_help"))
+        optimizer = url_choice(st.selectbox, t("cnn_trainer.optimizer"), OPTIMIZERS, key="cnn_trainer_opt", name="opt",
+                               default="adam", format_func=translator("common.optimizer."))
         batch = url_choice(st.select_slider, t("cnn_trainer.batch"), BATCHES, key="cnn_trainer_batch", name="batch",
                            default=64)
-    augment = url_toggle(t("cnn_trainer.augment"), key="cnn_trainer_augment", name="aug", default=dataset in AUGMENTED,
-                         help=t("cnn_trainer.augment_help"))
     return TrainConfig(optimizer=optimizer, lr=lr, epochs=epochs, batch_size=batch, augment=augment)
 
 

@@ -23,9 +23,11 @@ from core.kernel_text import stack_centred
 from core.layer_cost import conv_cost, dense_cost
 from core.questions.convolution import cell_question, size_question
 from ui.lessons.convolution_figures import IntegralFrame, integral_figure
-from ui.plots.charts import CHART
 from ui.plots.grids import StepFrame, image_figure, kernel_figure, products_text, step_figure
+from ui.plots.show import plot
 from ui.shell.i18n import t, translator
+from ui.shell.modes import more_controls, more_details
+from ui.shell.terms import explained
 from ui.shell.theme import palette
 from ui.shell.url_state import Choice, Flag, Number, url_choice, url_slider, url_toggle
 from ui.widgets.code import SNIPPET_DIR, show_code
@@ -67,7 +69,7 @@ def integral_data(f_name: str, g_name: str, flip: bool, n: int = 401):
 
 
 def part_integral() -> None:
-    st.markdown(t("convolution.integral.intro"))
+    explained(t("convolution.integral.intro"))
     c1, c2, c3 = st.columns([1, 1, 2])
     f_name = url_choice(c1.selectbox, t("convolution.integral.f"), list(SIGNALS), key="convolution_f", name="f",
                         default="rectangle", format_func=translator("convolution.signal."))
@@ -90,8 +92,8 @@ def part_integral() -> None:
         with column:
             if compare:
                 st.subheader(t("convolution.integral.conv_title" if flip else "convolution.integral.corr_title"))
-            st.plotly_chart(integral_figure(tau, f, result, frames, current, names, pal, t("common.play")),
-                            config=CHART, key=f"convolution_integral_{flip}")
+            plot(st, integral_figure(tau, f, result, frames, current, names, pal, t("common.play")),
+                 key=f"convolution_integral_{flip}")
             st.markdown(t("convolution.integral.readout", t=f"{frames[current].t:.1f}",
                           value=f"{frames[current].value:.4f}",
                           result=names["result"]))
@@ -139,18 +141,19 @@ def size_formula(n: int, k: int, s: int, p_total: int, d: int, axis: str) -> str
 
 
 def part_image() -> None:
-    st.markdown(t("convolution.image.intro"))
+    explained(t("convolution.image.intro"))
     controls, view = st.columns([1, 3], gap="medium")
     with controls:
         picked = image_picker("convolution")
         w = kernel_picker("convolution")
         if w is not None:
-            st.plotly_chart(kernel_figure(w, t("convolution.image.kernel", h=w.shape[0], w=w.shape[1]), height=200),
-                            config=CHART)
-        s, padding, mode, d = padding_controls("convolution")
-        flip = url_toggle(t("convolution.flip"), key="convolution_flip", name="flip", help=t("convolution.flip_help"))
-        colour = url_toggle(t("convolution.colour"), key="convolution_colour", name="colour",
-                            help=t("convolution.colour_help"))
+            plot(st, kernel_figure(w, t("convolution.image.kernel", h=w.shape[0], w=w.shape[1]), height=200))
+        with more_controls():
+            s, padding, mode, d = padding_controls("convolution")
+            flip = url_toggle(t("convolution.flip"), key="convolution_flip", name="flip",
+                              help=t("convolution.flip_help"))
+            colour = url_toggle(t("convolution.colour"), key="convolution_colour", name="colour",
+                                help=t("convolution.colour_help"))
     if picked is None or w is None:
         return
     x = picked.rgb.transpose(2, 0, 1) if colour else to_gray(picked.rgb)[None]
@@ -163,16 +166,15 @@ def part_image() -> None:
         out = np.stack([conv2d(c, w, stride=s, padding=padding, dilation=d, padding_mode=mode, flip=flip) for c in x])
         c1, c3 = st.columns(2)
         h, wd = x.shape[1:]
-        c1.plotly_chart(image_figure(picked.rgb if colour else x[0], t("convolution.image.input", h=h, w=wd),
-                                     kind="rgb" if colour else "gray", colorbar=False), config=CHART)
+        plot(c1, image_figure(picked.rgb if colour else x[0], t("convolution.image.input", h=h, w=wd),
+                              kind="rgb" if colour else "gray", colorbar=False))
         ho, wo = out.shape[1:]
         if colour:
             shown = out.transpose(1, 2, 0)
             shown = 0.5 + shown / (2 * (np.abs(shown).max() or 1)) if shown.min() < 0 else np.clip(shown, 0, 1)
-            c3.plotly_chart(image_figure(shown, t("convolution.image.output", h=ho, w=wo), kind="rgb"), config=CHART)
+            plot(c3, image_figure(shown, t("convolution.image.output", h=ho, w=wo), kind="rgb"))
         else:
-            c3.plotly_chart(image_figure(out[0], t("convolution.image.output", h=ho, w=wo), value_label="out = "),
-                            config=CHART)
+            plot(c3, image_figure(out[0], t("convolution.image.output", h=ho, w=wo), value_label="out = "))
         (top, bottom), (left, right) = resolve_padding(padding, w.shape, d, s)
         st.markdown(t("convolution.image.formula") + "\n\n" + size_formula(h, w.shape[0], s, top + bottom, d,
                                                                            "H") + "  \n"
@@ -188,7 +190,8 @@ def code_and_check(x: np.ndarray, image: str, w, s, padding, mode, d, flip, colo
 
     pads = resolve_padding(padding, w.shape, d, s)
     diff = float(np.abs(out - torch_conv2d_per_channel(x, w, s, pads, mode, d, flip)).max())
-    st.metric(t("common.diff"), f"{diff:.2e}", help=t("convolution.code.diff_help"))
+    with more_details():
+        st.metric(t("common.diff"), f"{diff:.2e}", help=t("convolution.code.diff_help"))
     (top, bottom), (left, right) = pads
     show_code(SNIPPET.read_text(), {"image": image, "colour": colour, "w": w.tolist(), "s": s, "padding": padding,
                                     "d": d, "mode": mode, "flip": flip, "pads": (left, right, top, bottom),
@@ -197,18 +200,21 @@ def code_and_check(x: np.ndarray, image: str, w, s, padding, mode, d, flip, colo
 
 
 def part_steps() -> None:
-    st.markdown(t("convolution.steps.intro"))
+    explained(t("convolution.steps.intro"))
     controls, view = st.columns([1, 3], gap="medium")
     with controls:
         n = url_slider(t("convolution.steps.n"), key="convolution_sn", name="n", min_value=3, max_value=16, default=5)
         k = url_slider(t("convolution.steps.k"), key="convolution_sk", name="k", min_value=1, max_value=5, default=3)
-        s = url_slider(t("convolution.stride"), key="convolution_ss", name="s", min_value=1, max_value=4, default=1)
-        p = url_slider(t("convolution.padding_amount"), key="convolution_sp", name="p", min_value=0, max_value=3,
-                       default=0)  # the primer's picture first: no padding, a smaller output
-        d = url_slider(t("convolution.dilation"), key="convolution_sd", name="d", min_value=1, max_value=3, default=1)
-        seed = url_slider(t("common.steps.seed"), key="convolution_seed", name="seed", min_value=0, max_value=99,
-                          default=0)
-        x = grid_source("convolution", n, seed)
+        with more_controls():
+            s = url_slider(t("convolution.stride"), key="convolution_ss", name="s", min_value=1, max_value=4,
+                           default=1)
+            p = url_slider(t("convolution.padding_amount"), key="convolution_sp", name="p", min_value=0, max_value=3,
+                           default=0)  # the primer's picture first: no padding, a smaller output
+            d = url_slider(t("convolution.dilation"), key="convolution_sd", name="d", min_value=1, max_value=3,
+                           default=1)
+            seed = url_slider(t("common.steps.seed"), key="convolution_seed", name="seed", min_value=0, max_value=99,
+                              default=0)
+            x = grid_source("convolution", n, seed)
     if x is None:
         return
     w = np.random.default_rng(seed + 1000).integers(-1, 2, (k, k)).astype(float)
@@ -227,11 +233,11 @@ def part_steps() -> None:
               for (i, j), st_ in zip(np.ndindex(ho, wo), steps, strict=True)]
     x_padded = np.pad(x, p)
     is_pad = np.pad(np.zeros_like(x, dtype=bool), p, constant_values=True)
-    titles = {key: t("convolution.steps." + key) for key in ("input", "output",
-                                                             "cell")} | {"middle": t("convolution.steps.products")}
+    titles = {key: t("common.steps." + key) for key in ("input", "output", "cell")} | {
+        "middle": t("convolution.steps.products")}
     with view:
-        st.plotly_chart(step_figure(x_padded, is_pad, out, frames, cell, titles, palette(), t("common.play")),
-                        config=CHART, key="convolution_steps_fig")
+        plot(st, step_figure(x_padded, is_pad, out, frames, cell, titles, palette(), t("common.play")),
+             key="convolution_steps_fig")
         now = steps[cell]
         terms = " + ".join(f"({a:g}×{b:g})" for a, b in zip(now.window.ravel(), w.ravel(), strict=True))
         i, j = divmod(cell, wo)
@@ -245,7 +251,7 @@ def part_steps() -> None:
 
 
 def part_channels() -> None:
-    st.markdown(t("convolution.channels.intro"))
+    explained(t("convolution.channels.intro"))
     controls, view = st.columns([1, 3], gap="medium")
     with controls:
         picked = image_picker("convolution")
@@ -254,9 +260,9 @@ def part_channels() -> None:
                             list(KERNELS), key=f"convolution_k{c}", name=f"k{c}", default=default,
                             format_func=translator("kernel.name."))
                  for c, default in (("r", "sobel_x"), ("g", "sobel_y"), ("b", "box_blur"))]
-        b = url_slider(t("convolution.channels.bias"), key="convolution_bias", name="bias", min_value=-1.0,
-                       max_value=1.0,
-                       default=0.0, step=0.1)
+        with more_controls():
+            b = url_slider(t("convolution.channels.bias"), key="convolution_bias", name="bias", min_value=-1.0,
+                           max_value=1.0, default=0.0, step=0.1)
     if picked is None:
         return
     rgb = picked.rgb[::2, ::2] if max(picked.rgb.shape[:2]) > 256 else picked.rgb
@@ -268,17 +274,16 @@ def part_channels() -> None:
         for c, (name, part) in enumerate(zip(names, parts, strict=True)):
             cols = st.columns(3)  # plotly draws no narrower than 150 px: equal thirds keep the kernel whole
             label = t("convolution.channels.rgb." + "rgb"[c])
-            cols[0].plotly_chart(image_figure(x[c], label, kind="gray", height=220), config=CHART)
-            cols[1].plotly_chart(kernel_figure(weight[c], t("kernel.name." + name), height=180), config=CHART)
-            cols[2].plotly_chart(image_figure(part, t("convolution.channels.contribution", channel=label), height=220),
-                                 config=CHART)
-        st.plotly_chart(image_figure(out, t("convolution.channels.sum", b=f"{b:g}"), height=360), config=CHART)
+            plot(cols[0], image_figure(x[c], label, kind="gray", height=220))
+            plot(cols[1], kernel_figure(weight[c], t("kernel.name." + name), height=180))
+            plot(cols[2], image_figure(part, t("convolution.channels.contribution", channel=label), height=220))
+        plot(st, image_figure(out, t("convolution.channels.sum", b=f"{b:g}"), height=360))
         check = float(np.abs(sum(parts) + b - out).max())
         st.markdown(t("convolution.channels.explain", check=f"{check:.1e}", params=weight.size + 1))
 
 
 def part_why() -> None:
-    st.markdown(t("convolution.why.intro"))
+    explained(t("convolution.why.intro"))
     controls, view = st.columns([1, 3], gap="medium")
     with controls:
         picked = image_picker("convolution")
@@ -300,10 +305,9 @@ def part_why() -> None:
     with view:
         st.subheader(t("convolution.why.equivariance"))
         cols = st.columns(3)
-        cols[0].plotly_chart(image_figure(of_shifted, t("convolution.why.conv_of_shifted"), height=260), config=CHART)
-        cols[1].plotly_chart(image_figure(shifted_of, t("convolution.why.shifted_conv"), height=260), config=CHART)
-        cols[2].plotly_chart(image_figure(diff, t("convolution.why.difference"), kind="signed", height=260),
-                             config=CHART)
+        plot(cols[0], image_figure(of_shifted, t("convolution.why.conv_of_shifted"), height=260))
+        plot(cols[1], image_figure(shifted_of, t("convolution.why.shifted_conv"), height=260))
+        plot(cols[2], image_figure(diff, t("convolution.why.difference"), kind="signed", height=260))
         st.markdown(t("convolution.why.equivariance_result",
                       inner=f"{float(np.abs(inner).max()) if inner.size else 0:.1e}",
                       edge=f"{float(np.abs(diff).max()):.3g}"))
@@ -338,8 +342,8 @@ def part_quiz() -> None:
     else:
         q = cell_question(seed)
         cols = st.columns(2)
-        cols[0].plotly_chart(kernel_figure(q.x, t("common.quiz.input"), height=240), config=CHART)
-        cols[1].plotly_chart(kernel_figure(q.w, t("convolution.quiz.kernel"), height=200), config=CHART)
+        plot(cols[0], kernel_figure(q.x, t("common.quiz.input"), height=240))
+        plot(cols[1], kernel_figure(q.w, t("convolution.quiz.kernel"), height=200))
         st.markdown(t("convolution.quiz.cell_question", i=q.i, j=q.j))
         terms = " + ".join(f"{a:g}×{b:g}" for a, b in zip(q.x[q.i:q.i + 2, q.j:q.j + 2].ravel(), q.w.ravel(),
                                                             strict=True))

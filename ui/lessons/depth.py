@@ -28,9 +28,12 @@ from core.receptive import KINDS, field_bounds, model_to_stack, receptive_field_
 from ui.jobs.reference import reference_network
 from ui.jobs.training_job import session_job, shared_dataset
 from ui.lessons.depth_game import GAME_LINK, part_game
-from ui.plots.charts import CHART, lines_figure
+from ui.plots.charts import lines_figure
 from ui.plots.grids import image_figure
+from ui.plots.show import plot
 from ui.shell.i18n import filler, t, translator
+from ui.shell.modes import more_controls
+from ui.shell.terms import explained
 from ui.shell.url_state import (
     Number,
     Text,
@@ -54,7 +57,7 @@ ROW_WIDTHS = [0.6, 1.2, 1, 1, 1]  # a layer's row: its name, then kind, kernel, 
 
 
 LINK = {**IMAGE_LINK, **GAME_LINK, **quiz_link(("field",)), "layers": Number(1, MAX_LAYERS, whole=True),
-        **{f"l{i}": Text(40) for i in range(1, MAX_LAYERS + 1)}, "level": Number(1, MAX_LAYERS, whole=True),
+        **{f"l{i}": Text(40) for i in range(1, MAX_LAYERS + 1)}, "layer": Number(1, MAX_LAYERS, whole=True),
         "i": Number(0, 127, whole=True), "j": Number(0, 127, whole=True), "side": Number(16, 128, whole=True)}
 """What the depth lesson's link may say (``l1`` … ``l8``: one layer each, as ``conv-3-1-1``)."""
 
@@ -131,7 +134,7 @@ def _shapes_or_error(layers: list[dict], gray: np.ndarray):
 
 
 def part_tube() -> None:
-    st.markdown(t("depth.tube.intro"))
+    explained(t("depth.tube.intro"))
     layers = stack_controls(expanded=False)
     controls, view = st.columns([1, 2], gap="medium")
     with controls:
@@ -143,12 +146,13 @@ def part_tube() -> None:
         return
     fields = receptive_fields(layers)
     with controls:
-        level = url_slider(t("depth.tube.layer"), key="depth_level", name="level", min_value=1,
+        level = url_slider(t("depth.tube.layer"), key="depth_level", name="layer", min_value=1,
                            max_value=len(layers), default=len(layers))
         h, w = shapes[level - 1]
         ci, cj = centre_unit((h, w))
-        i = url_slider(t("depth.tube.row"), key="depth_i", name="i", min_value=0, max_value=h - 1, default=ci)
-        j = url_slider(t("depth.tube.col"), key="depth_j", name="j", min_value=0, max_value=w - 1, default=cj)
+        with more_controls():
+            i = url_slider(t("depth.tube.row"), key="depth_i", name="i", min_value=0, max_value=h - 1, default=ci)
+            j = url_slider(t("depth.tube.col"), key="depth_j", name="j", min_value=0, max_value=w - 1, default=cj)
     entry = fields[level - 1]
     bounds = field_bounds(entry, i, j, gray.shape)
     small = units_inside(fields[0], bounds, shapes[0])
@@ -159,13 +163,13 @@ def part_tube() -> None:
     figure.layout.shapes = [_square(field_bounds(fields[0], a, b, gray.shape), LAYER_COLOURS[0], 1.2,
                                     fill="rgba(245,158,11,0.10)") for a, b in shown] + \
         [_square(bounds, LAYER_COLOURS[(level - 1) % len(LAYER_COLOURS)], 3.5)]  # one assignment: validated once
-    view.plotly_chart(figure, config=CHART, key="depth_tube_fig")
+    plot(view, figure, key="depth_tube_fig")
     view.markdown(t("depth.tube.reading", layer=level, size=entry["size"], n=len(small), k=fields[0]["size"],
                     shown=len(shown), h=h, w=w))
 
 
 def part_stack() -> None:
-    st.markdown(t("depth.stack_part.intro"))
+    explained(t("depth.stack_part.intro"))
     layers = stack_controls(expanded=True)
     side = url_slider(t("depth.input_side"), key="depth_side", name="side", min_value=16, max_value=128,
                       default=64)
@@ -195,11 +199,11 @@ def part_stack() -> None:
         title=dict(text=t("depth.stack_part.squares", side=side), font=dict(size=14)),
         xaxis=dict(range=[-0.5, side - 0.5], visible=False, constrain="domain"),
         yaxis=dict(range=[side - 0.5, -0.5], visible=False, scaleanchor="x"), plot_bgcolor="rgba(128,128,128,0.08)"))
-    left.plotly_chart(figure, config=CHART, key="depth_squares_fig")
+    plot(left, figure, key="depth_squares_fig")
     sizes = {t("depth.field_size"): [f["size"] for f in fields]}
     growth = lines_figure(list(range(1, len(fields) + 1)), sizes, t("depth.stack_part.growth"), t("depth.layer_axis"),
                           t("depth.pixels"), height=340)
-    right.plotly_chart(growth, config=CHART, key="depth_growth_fig")
+    plot(right, growth, key="depth_growth_fig")
     st.markdown(t("depth.stack_part.why"))
     show_code(SNIPPET.read_text(), {"layers": [(f["kind"], f["kernel"], f["stride"], f["dilation"]) for f in fields],
                                     "side": side}, filename="receptive_field.py", key="depth_code")
@@ -219,7 +223,7 @@ def measured_fields(stack: tuple[str, ...], side: int) -> list[str]:
 
 
 def part_features() -> None:
-    st.markdown(t("depth.features.intro"))
+    explained(t("depth.features.intro"))
     snap = session_job().snapshot()
     model = snap.model
     if model is None or not any(isinstance(m, torch.nn.Conv2d) for m in model.modules()):
@@ -240,14 +244,14 @@ def part_features() -> None:
         st.error(t("common.network.wrong_data"), icon="🧾")
         return
     fields = {f["name"]: f["size"] for f in receptive_fields(model_to_stack(model))}
-    st.plotly_chart(image_figure(x[0, 0].numpy(), t("depth.features.input"), kind="gray", height=220,
-                                 colorbar=False), config=CHART, key="depth_input_fig")
+    plot(st, image_figure(x[0, 0].numpy(), t("depth.features.input"), kind="gray", height=220,
+                          colorbar=False), key="depth_input_fig")
     for name, out in maps:
         block = name.split("_")[0]
         size = fields.get(f"{block}_conv", 0)
-        st.plotly_chart(image_figure(mosaic(out[:8]), t("depth.features.block", block=block, c=out.shape[0],
-                                                      size=size), kind="auto", height=170, colorbar=False),
-                        config=CHART, key=f"depth_maps_{name}")
+        plot(st, image_figure(mosaic(out[:8]), t("depth.features.block", block=block, c=out.shape[0],
+                                               size=size), kind="auto", height=170, colorbar=False),
+             key=f"depth_maps_{name}")
     st.caption(t("depth.features.reading"))
 
 

@@ -7,9 +7,10 @@ import streamlit as st
 
 from core.images import BUILTIN_IMAGES
 from core.tube_game import CAT_PARTS, TUBES, part_box, through_tubes, tube_positions, tube_side, tubes_in
-from ui.plots.charts import CHART
 from ui.plots.grids import image_figure
+from ui.plots.show import plot
 from ui.shell.i18n import t, translator
+from ui.shell.terms import explained
 from ui.shell.url_state import Choice, Number, url_choice, url_slider
 
 ANIMALS = ("unsure", "leopard", "cat", "tiger", "dog")
@@ -27,7 +28,7 @@ def _box(bounds: tuple[int, int, int, int], colour: str, width: float, label: st
 
 
 def part_game() -> None:
-    st.markdown(t("depth.game.intro"))
+    explained(t("depth.game.intro"))
     photo = BUILTIN_IMAGES["cat"].load()
     shape = photo.shape[:2]
     positions, side = tube_positions(shape), tube_side(shape)
@@ -41,7 +42,7 @@ def part_game() -> None:
     figure = image_figure(views, t("depth.game.views", n=seen, total=TUBES), kind="rgb", height=380)
     figure.layout.shapes = [_box((top, left, top + side, left + side), "#f59e0b", 1.5, str(n))
                             for n, (top, left) in enumerate(positions[:seen], 1)]
-    view.plotly_chart(figure, config=CHART, key="depth_game_views")
+    plot(view, figure, key="depth_game_views")
     if guess != "unsure":
         view.markdown(t("depth.game.guessed", animal=t("depth.game.animals." + guess), n=seen, total=TUBES))
 
@@ -65,5 +66,5 @@ def part_game() -> None:
             reading += " " + t("depth.game.right" if guess == "cat" else "depth.game.wrong",
                                animal=t("depth.game.animals." + guess), n=seen)
     figure.layout.shapes = shapes
-    st.plotly_chart(figure, config=CHART, key="depth_game_classmate")
+    plot(st, figure, key="depth_game_classmate")
     st.markdown(reading)

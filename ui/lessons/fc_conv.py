@@ -24,9 +24,11 @@ from core.fc_conv import (
 )
 from core.images import BUILTIN_IMAGES
 from core.pooling import global_avg_pool
-from ui.plots.charts import CHART
 from ui.plots.grids import image_figure, kernel_figure
+from ui.plots.show import plot
 from ui.shell.i18n import t, translator
+from ui.shell.modes import more_controls
+from ui.shell.terms import explained
 from ui.shell.url_state import Choice, Number, url_choice, url_slider
 from ui.widgets.code import SNIPPET_DIR, show_code
 from ui.widgets.image_input import IMAGE_LINK, image_picker
@@ -45,16 +47,19 @@ LINK = {"c": Number(1, 6, whole=True), "size": Number(1, 5, whole=True), "out": 
 
 def example_controls() -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     """Channels, map size, outputs and the example's number, in the URL (shared by the first three parts)."""
-    columns = st.columns(4)
+    columns = st.columns(2)
     with columns[0]:
         channels = url_slider(t("fc_conv.channels"), key="fc_conv_c", name="c", min_value=1, max_value=6, default=3)
     with columns[1]:
         size = url_slider(t("fc_conv.size"), key="fc_conv_size", name="size", min_value=1, max_value=5, default=3)
-    with columns[2]:
-        outputs = url_slider(t("fc_conv.outputs"), key="fc_conv_out", name="out", min_value=1, max_value=4, default=2)
-    with columns[3]:
-        seed = url_slider(t("common.example_number"), key="fc_conv_seed", name="seed", min_value=1, max_value=99,
-                          default=1)
+    with more_controls():
+        columns = st.columns(2)
+        with columns[0]:
+            outputs = url_slider(t("fc_conv.outputs"), key="fc_conv_out", name="out", min_value=1, max_value=4,
+                                 default=2)
+        with columns[1]:
+            seed = url_slider(t("common.example_number"), key="fc_conv_seed", name="seed", min_value=1, max_value=99,
+                              default=1)
     return (*example(channels, size, outputs, seed), seed)
 
 
@@ -62,20 +67,20 @@ def maps_row(maps: np.ndarray, title_key: str, key: str, height: int = 210) -> N
     """One small numbered heatmap per channel, side by side."""
     for n, column in enumerate(st.columns(max(len(maps), 3))):
         if n < len(maps):
-            column.plotly_chart(kernel_figure(maps[n], t(title_key, n=n), height=height), config=CHART,
-                                key=f"{key}_{n}")
+            plot(column, kernel_figure(maps[n], t(title_key, n=n), height=height),
+                 key=f"{key}_{n}")
 
 
 def part_position() -> None:
-    st.markdown(t("fc_conv.position.intro"))
+    explained(t("fc_conv.position.intro"))
     x, W, b, _ = example_controls()
     c, h, w = x.shape
     st.markdown(t("fc_conv.position.input", c=c, h=h, w=w))
     maps_row(x, "fc_conv.channel", "fc_conv_x")
     left, right = st.columns([2, 1])
-    left.plotly_chart(kernel_figure(W, t("fc_conv.weights", out=len(W), c=c), height=200), config=CHART,
-                      key="fc_conv_W")
-    right.plotly_chart(kernel_figure(b[:, None], t("fc_conv.bias"), height=200), config=CHART, key="fc_conv_b")
+    plot(left, kernel_figure(W, t("fc_conv.weights", out=len(W), c=c), height=200),
+         key="fc_conv_W")
+    plot(right, kernel_figure(b[:, None], t("fc_conv.bias"), height=200), key="fc_conv_b")
     i = url_slider(t("fc_conv.row"), key="fc_conv_i", name="i", min_value=0, max_value=h - 1, default=0)
     j = url_slider(t("fc_conv.col"), key="fc_conv_j", name="j", min_value=0, max_value=w - 1, default=0)
     pixel = x[:, i, j]
@@ -86,10 +91,10 @@ def part_position() -> None:
     st.markdown(t("fc_conv.position.outputs"))
     dense, conv = st.columns(2)
     for o in range(len(W)):
-        dense.plotly_chart(kernel_figure(result["dense"][o], t("fc_conv.dense_out", o=o), height=200), config=CHART,
-                           key=f"fc_conv_dense_{o}")
-        conv.plotly_chart(kernel_figure(result["conv"][o], t("fc_conv.conv_out", o=o), height=200), config=CHART,
-                          key=f"fc_conv_conv_{o}")
+        plot(dense, kernel_figure(result["dense"][o], t("fc_conv.dense_out", o=o), height=200),
+             key=f"fc_conv_dense_{o}")
+        plot(conv, kernel_figure(result["conv"][o], t("fc_conv.conv_out", o=o), height=200),
+             key=f"fc_conv_conv_{o}")
     a, p = st.columns(2)
     a.metric(t("fc_conv.max_diff"), f"{result['max_abs_diff']:.3g}")
     p.metric(t("fc_conv.params"), f"{result['dense_params']} = {result['conv_params']}")
@@ -99,7 +104,7 @@ def part_position() -> None:
 
 
 def part_head() -> None:
-    st.markdown(t("fc_conv.head.intro"))
+    explained(t("fc_conv.head.intro"))
     x, W, b, _ = example_controls()
     c = x.shape[0]
     maps_row(x, "fc_conv.channel", "fc_conv_hx")
@@ -108,12 +113,12 @@ def part_head() -> None:
     dense = classifier_head(x, W, b)
     conv = classifier_head_as_conv(x, W, b)[:, 0, 0]
     left, middle, right = st.columns(3)
-    left.plotly_chart(kernel_figure(pooled[:, None], t("fc_conv.head.gap", c=c), height=220), config=CHART,
-                      key="fc_conv_head_gap")
-    middle.plotly_chart(kernel_figure(dense[:, None], t("fc_conv.head.dense"), height=220), config=CHART,
-                        key="fc_conv_head_dense")
-    right.plotly_chart(kernel_figure(conv[:, None], t("fc_conv.head.conv"), height=220), config=CHART,
-                       key="fc_conv_head_conv")
+    plot(left, kernel_figure(pooled[:, None], t("fc_conv.head.gap", c=c), height=220),
+         key="fc_conv_head_gap")
+    plot(middle, kernel_figure(dense[:, None], t("fc_conv.head.dense"), height=220),
+         key="fc_conv_head_dense")
+    plot(right, kernel_figure(conv[:, None], t("fc_conv.head.conv"), height=220),
+         key="fc_conv_head_conv")
     st.metric(t("fc_conv.max_diff"), f"{float(np.abs(dense - conv).max()):.3g}")
     st.markdown(t("fc_conv.head.why"))
     show_code(SNIPPET.read_text(), {"x": x.tolist(), "W": W.tolist(), "b": b.tolist()}, filename="fc_conv.py",
@@ -121,7 +126,7 @@ def part_head() -> None:
 
 
 def part_flatten() -> None:
-    st.markdown(t("fc_conv.flatten.intro"))
+    explained(t("fc_conv.flatten.intro"))
     x, W, b, seed = example_controls()
     c, h, w = x.shape
     W_flat = flat_example(c, h, len(W), seed)  # a dense layer on all C·H·W numbers
@@ -131,10 +136,10 @@ def part_flatten() -> None:
     dense = dense_on_flattened(x, W_flat, b)
     conv = conv2d_valid(x, kernel, bias)[:, 0, 0]
     left, right = st.columns(2)
-    left.plotly_chart(kernel_figure(dense[:, None], t("fc_conv.flatten.dense"), height=220), config=CHART,
-                      key="fc_conv_flat_dense")
-    right.plotly_chart(kernel_figure(conv[:, None], t("fc_conv.flatten.conv", h=h, w=w), height=220), config=CHART,
-                       key="fc_conv_flat_conv")
+    plot(left, kernel_figure(dense[:, None], t("fc_conv.flatten.dense"), height=220),
+         key="fc_conv_flat_dense")
+    plot(right, kernel_figure(conv[:, None], t("fc_conv.flatten.conv", h=h, w=w), height=220),
+         key="fc_conv_flat_conv")
     counts = param_counts(c * h * w, len(W))
     conv_count = param_counts(c, len(W), (h, w))["conv"]
     a, p = st.columns(2)
@@ -146,7 +151,7 @@ def part_flatten() -> None:
 def part_fusion() -> None:
     """A 1×1 convolution mixes channels: colour channels into one map with three weights, then the bottleneck that
     saves weights by mixing many channels down before a large kernel."""
-    st.markdown(t("fc_conv.fusion.intro"))
+    explained(t("fc_conv.fusion.intro"))
     controls, view = st.columns([1, 3], gap="medium")
     with controls:
         picked = image_picker("fc_conv")
@@ -166,17 +171,17 @@ def part_fusion() -> None:
     with view:
         columns = st.columns(4)
         for n, (column, c) in enumerate(zip(columns[:3], "rgb", strict=True)):
-            column.plotly_chart(image_figure(rgb[..., n], t("fc_conv.fusion.channel", channel=t(
+            plot(column, image_figure(rgb[..., n], t("fc_conv.fusion.channel", channel=t(
                 "fc_conv.fusion.rgb." + c), w=f"{weights[n]:.3g}"), kind="gray", height=200, colorbar=False),
-                config=CHART, key=f"fc_conv_fusion_{c}")
-        columns[3].plotly_chart(kernel_figure(np.array([weights]), t("fc_conv.fusion.kernel"), height=200),
-                                config=CHART, key="fc_conv_fusion_kernel")
-        st.plotly_chart(image_figure(fused, t("fc_conv.fusion.fused", h=fused.shape[0], w=fused.shape[1]),
-                                     height=360), config=CHART, key="fc_conv_fusion_out")
+                key=f"fc_conv_fusion_{c}")
+        plot(columns[3], kernel_figure(np.array([weights]), t("fc_conv.fusion.kernel"), height=200),
+             key="fc_conv_fusion_kernel")
+        plot(st, image_figure(fused, t("fc_conv.fusion.fused", h=fused.shape[0], w=fused.shape[1]),
+                              height=360), key="fc_conv_fusion_out")
         terms = " + ".join(f"{w:.3g}·{c.upper()}" for w, c in zip(weights, "rgb", strict=True))
         st.markdown(t("fc_conv.fusion.formula", terms=terms))
     st.subheader(t("fc_conv.fusion.bottleneck_title"))
-    st.markdown(t("fc_conv.fusion.bottleneck_intro"))
+    explained(t("fc_conv.fusion.bottleneck_intro"))
     left, middle, right = st.columns(3)
     with left:
         channels = url_slider(t("fc_conv.fusion.channels"), key="fc_conv_bc", name="bc", min_value=16,

@@ -28,9 +28,12 @@ from ui.lessons.gradient_descent_figures import (
     phase_figure,
     surface_figure,
 )
-from ui.plots.charts import CHART, log_lines_figure
+from ui.plots.charts import log_lines_figure
+from ui.plots.show import plot
 from ui.shell.course import correction
 from ui.shell.i18n import t, translator
+from ui.shell.modes import more_controls
+from ui.shell.terms import explained
 from ui.shell.url_state import (
     Choice,
     Flag,
@@ -104,7 +107,7 @@ def minimum_name(surface: Surface, point: np.ndarray) -> str:
 
 
 def part_one_d() -> None:
-    st.markdown(t("gradient_descent.one.intro"))
+    explained(t("gradient_descent.one.intro"))
     controls, view = st.columns([1, 3], gap="medium")
     with controls:
         name = url_choice(st.selectbox, t("gradient_descent.surface"), CURVES, key="gradient_descent_curve",
@@ -117,8 +120,9 @@ def part_one_d() -> None:
                         default=float(surface.start[0]), step=0.05)
         lr = lr_control("gradient_descent_lr1", "lr", surface.lr)
         beta = momentum_control()
-        steps = url_slider(t("gradient_descent.steps"), key="gradient_descent_steps1", name="steps", min_value=5,
-                           max_value=200, default=60)
+        with more_controls():
+            steps = url_slider(t("gradient_descent.steps"), key="gradient_descent_steps1", name="steps", min_value=5,
+                               max_value=200, default=60)
     runs = {method: descend(surface.f, surface.grad, [x0], method, lr, steps, momentum=beta)
             for method in ("sgd", "momentum")}
     x = np.linspace(lo, hi, 600)
@@ -127,10 +131,10 @@ def part_one_d() -> None:
     paths = [Path(t("common.optimizer." + m), METHOD_COLOURS[m], r.points) for m, r in runs.items()]
     labels = {"x": "x", "loss": t("gradient_descent.loss"), "step": t("common.step")}
     with view:
-        st.plotly_chart(curve_figure(x, fx, paths, lambda p: surface.f(np.asarray(p)[..., None]),
-                                     lambda p: surface.grad(np.asarray(p)[..., None])[..., 0], [lr, lr], labels,
-                                     t("common.play"), (float(fx.min()) - pad, float(fx.max()) + pad)),
-                        config=CHART, key="gradient_descent_curve_fig")
+        plot(st, curve_figure(x, fx, paths, lambda p: surface.f(np.asarray(p)[..., None]),
+                              lambda p: surface.grad(np.asarray(p)[..., None])[..., 0], [lr, lr], labels,
+                              t("common.play"), (float(fx.min()) - pad, float(fx.max()) + pad)),
+             key="gradient_descent_curve_fig")
         st.caption(t("gradient_descent.one.arrows"))
         for method, run in runs.items():
             label = t("common.optimizer." + method)
@@ -165,7 +169,7 @@ def set_start_from_click() -> None:
 
 
 def part_two_d() -> None:
-    st.markdown(t("gradient_descent.two.intro"))
+    explained(t("gradient_descent.two.intro"))
     controls, view = st.columns([1, 3], gap="medium")
     with controls:
         name = url_choice(st.selectbox, t("gradient_descent.surface"), [*PLANES, CUSTOM], key="gradient_descent_plane",
@@ -174,20 +178,18 @@ def part_two_d() -> None:
         surface, formula = formula_surface() if name == CUSTOM else (SURFACES[name], None)
         if surface is None:
             return
-        methods = url_multi(t("gradient_descent.methods"), list(METHODS), key="gradient_descent_methods",
-                            name="methods",
-                            default=["sgd", "momentum", "adam"], format_func=translator("common.optimizer."),
-                            widget=st.multiselect)
         (x_lo, x_hi), (y_lo, y_hi) = surface.box
-        sx = url_slider(t("gradient_descent.start_x"), key="gradient_descent_sx", name="sx", min_value=float(x_lo),
-                        max_value=float(x_hi),
-                        default=float(surface.start[0]), step=0.01)
-        sy = url_slider(t("gradient_descent.start_y"), key="gradient_descent_sy", name="sy", min_value=float(y_lo),
-                        max_value=float(y_hi),
-                        default=float(surface.start[1]), step=0.01)
-        steps = url_slider(t("gradient_descent.steps"), key="gradient_descent_steps2", name="steps", min_value=10,
-                           max_value=2000, default=300)
-        beta = momentum_control()
+        with more_controls():  # the start is also set by a click on the map
+            methods = url_multi(t("gradient_descent.methods"), list(METHODS), key="gradient_descent_methods",
+                                name="methods", default=["sgd", "momentum", "adam"],
+                                format_func=translator("common.optimizer."), widget=st.multiselect)
+            sx = url_slider(t("gradient_descent.start_x"), key="gradient_descent_sx", name="sx",
+                            min_value=float(x_lo), max_value=float(x_hi), default=float(surface.start[0]), step=0.01)
+            sy = url_slider(t("gradient_descent.start_y"), key="gradient_descent_sy", name="sy",
+                            min_value=float(y_lo), max_value=float(y_hi), default=float(surface.start[1]), step=0.01)
+            steps = url_slider(t("gradient_descent.steps"), key="gradient_descent_steps2", name="steps",
+                               min_value=10, max_value=2000, default=300)
+            beta = momentum_control()
         with st.expander(t("gradient_descent.two.rates")):
             lrs = {m: lr_control(f"gradient_descent_lr_{m}", f"lr_{m}",
                                  surface.lr if METHODS[m].torch_name == "SGD" else
@@ -206,19 +208,21 @@ def part_two_d() -> None:
               "click": t("gradient_descent.two.click")}
     with view:
         st.caption(t("gradient_descent.two.click_hint"))
-        st.plotly_chart(contour_figure((xs, ys), z, paths, minima, labels, t("common.play")), config=CHART,
-                        key="gradient_descent_contour_fig", on_select=set_start_from_click, selection_mode="points")
+        plot(st, contour_figure((xs, ys), z, paths, minima, labels, t("common.play")),
+             key="gradient_descent_contour_fig", on_select=set_start_from_click, selection_mode="points")
         for m, r in runs.items():
             if r.diverged_at is not None:
                 st.warning(t("gradient_descent.diverged", name=t("common.optimizer." + m), step=r.diverged_at,
                              lr=lrs[m]), icon="💥")
-        st.plotly_chart(log_lines_figure(range(steps + 1), loss_series(runs, surface), {
+        plot(st, log_lines_figure(range(steps + 1), loss_series(runs, surface), {
             t("common.optimizer." + m): METHOD_COLOURS[m] for m in runs},
             title=t("gradient_descent.two.loss_title"), x_title=t("common.step"),
-            y_title=t("gradient_descent.two.loss_gap")), config=CHART, key="gradient_descent_loss_fig")
+            y_title=t("gradient_descent.two.loss_gap")), key="gradient_descent_loss_fig")
         st.table(results_table(runs, surface, lrs), border="horizontal")
-        if url_toggle(t("gradient_descent.two.show_3d"), key="gradient_descent_3d", name="view3d"):
-            st.plotly_chart(surface_figure((xs, ys), z, paths, surface.f), key="gradient_descent_surface_fig")
+        with more_controls():
+            show_3d = url_toggle(t("gradient_descent.two.show_3d"), key="gradient_descent_3d", name="view3d")
+        if show_3d:
+            plot(st, surface_figure((xs, ys), z, paths, surface.f), key="gradient_descent_surface_fig")
     show_code(SNIPPET.read_text(), {"surface": name, "formula": formula,
                                     "start": [sx, sy], "methods": list(methods), "lrs": [lrs[m] for m in methods],
                                     "beta": beta, "steps": steps}, filename="gradient_descent.py",
@@ -266,7 +270,7 @@ def cached_phase(kappa: float, budget: int):
 
 
 def part_phase() -> None:
-    st.markdown(t("gradient_descent.phase.intro"))
+    explained(t("gradient_descent.phase.intro"))
     controls, view = st.columns([1, 3], gap="medium")
     with controls:
         kappa = url_choice(st.select_slider, t("gradient_descent.phase.kappa"), (2, 5, 10, 20, 50, 100, 200),
@@ -278,8 +282,8 @@ def part_phase() -> None:
               "lr": t("common.lr"),
               "momentum": t("gradient_descent.momentum"), "title": t("gradient_descent.phase.title", kappa=kappa)}
     with view:
-        st.plotly_chart(phase_figure(diagram.lrs, diagram.momenta, diagram.steps, (tuning.lr, tuning.momentum),
-                                     labels), config=CHART, key="gradient_descent_phase_fig")
+        plot(st, phase_figure(diagram.lrs, diagram.momenta, diagram.steps, (tuning.lr, tuning.momentum),
+                              labels), key="gradient_descent_phase_fig")
         st.markdown(t("gradient_descent.phase.theory", lr=f"{tuning.lr:.4g}", beta=f"{tuning.momentum:.4f}",
                       rate=f"{tuning.rate_momentum:.4f}", measured=f"{rate_best:.4f}", steps=steps_best,
                       rate_gd=f"{tuning.rate_gd:.4f}", measured_gd=f"{rate_plain:.4f}", steps_gd=steps_plain))
@@ -293,7 +297,7 @@ def cached_basins(name: str, lr: float, beta: float, steps: int):
 
 
 def part_basins() -> None:
-    st.markdown(t("gradient_descent.basins.intro"))
+    explained(t("gradient_descent.basins.intro"))
     controls, view = st.columns([1, 3], gap="medium")
     with controls:
         name = url_choice(st.selectbox, t("gradient_descent.surface"), BASIN_SURFACES, key="gradient_descent_bsurf",
@@ -302,8 +306,9 @@ def part_basins() -> None:
         surface = SURFACES[name]
         lr = lr_control("gradient_descent_blr", "blr", surface.lr)
         beta = momentum_control("gradient_descent_bbeta", "bbeta", 0.8)
-        steps = url_slider(t("gradient_descent.steps"), key="gradient_descent_bsteps", name="bsteps", min_value=50,
-                           max_value=1000, default=300)
+        with more_controls():
+            steps = url_slider(t("gradient_descent.steps"), key="gradient_descent_bsteps", name="bsteps",
+                               min_value=50, max_value=1000, default=300)
     with view, st.spinner(t("gradient_descent.phase.computing")):
         plain, heavy = cached_basins(name, lr, beta, steps)
     names = [f"{'★' if m.kind == 'global' else '·'}{k + 1}" for k, m in enumerate(surface.minima)]
@@ -313,9 +318,9 @@ def part_basins() -> None:
         left, right = st.columns(2)
         for column, result, key in ((left, plain, "sgd"), (right, heavy, "momentum")):
             title = t("gradient_descent.basins.title", name=t("common.optimizer." + key))
-            column.plotly_chart(basin_figure(result.xs, result.ys, result.labels, minima, title, names,
-                                             t("gradient_descent.no_minimum")), config=CHART,
-                                             key=f"gradient_descent_basin_{key}")
+            plot(column, basin_figure(result.xs, result.ys, result.labels, minima, title, names,
+                                      t("gradient_descent.no_minimum")),
+                                      key=f"gradient_descent_basin_{key}")
             column.markdown(t("gradient_descent.basins.share", share=f"{100 * result.share[globals_].sum():.0f}",
                               diverged=f"{100 * result.diverged:.0f}"))
         st.caption(t("gradient_descent.basins.legend"))
@@ -328,7 +333,7 @@ def part_basins() -> None:
 def part_minibatch() -> None:
     """A line fitted to real data by mini-batch gradient descent: the chosen batch size against the full batch,
     their paths over the loss bowl, their losses per epoch, and every batch size at this step size."""
-    st.markdown(t("gradient_descent.minibatch.intro"))
+    explained(t("gradient_descent.minibatch.intro"))
     x, y = diabetes_bmi()
     columns = st.columns(3)
     with columns[0]:
@@ -352,8 +357,8 @@ def part_minibatch() -> None:
         "path": t("gradient_descent.minibatch.path"), "loss": t("gradient_descent.minibatch.loss"),
         "epochs": t("gradient_descent.minibatch.epochs"), "minimum": t("gradient_descent.minimum")})
     left, right = st.columns(2)
-    left.plotly_chart(path, config=CHART, key="gradient_descent_minibatch_path")
-    right.plotly_chart(loss, config=CHART, key="gradient_descent_minibatch_loss")
+    plot(left, path, key="gradient_descent_minibatch_path")
+    plot(right, loss, key="gradient_descent_minibatch_loss")
 
     def ending(run) -> str:
         if run.diverged_at is not None:
@@ -374,7 +379,7 @@ def part_minibatch() -> None:
 
 
 def part_quiz() -> None:
-    st.markdown(t("gradient_descent.quiz.intro"))
+    explained(t("gradient_descent.quiz.intro"))
     seed = url_slider(t("common.quiz.number"), key="gradient_descent_qseed", name="qseed", min_value=1,
                       max_value=999, default=1)
     q = step_question(seed)

@@ -7,10 +7,11 @@ import streamlit as st
 from core.numbers import format_number
 from core.workflow import PHASES, STAGES, START_B, START_W, TOY_DATA, forward, loss_curve, train, training_step
 from ui.lessons.home_figures import MILESTONES, history_figure, loss_history_figure, workflow_figure
-from ui.plots.charts import CHART
+from ui.plots.show import plot
 from ui.shell.course import correction, primer_box
 from ui.shell.i18n import t, translator
 from ui.shell.registry import HOME, lessons
+from ui.shell.terms import explained
 from ui.shell.theme import palette
 from ui.shell.url_state import Choice, Number, url_choice, url_slider
 from ui.widgets.code import show_code
@@ -68,18 +69,18 @@ def take_one_step() -> None:
 def page() -> None:
     """The home page: the loop on one live neuron, then the learning path's cards."""
     st.title(t("home.title"))
-    st.markdown(t("home.intro"))
+    explained(t("home.intro"))
     with st.expander(t("home.how.title"), icon=":material/help:"):
         st.markdown(t("home.how.body"))
     primer_box(HOME)
     with st.expander(t("home.history.title"), icon=":material/history:"):
         st.markdown(t("home.history.body"))
         events = [(year, t("home.history.events." + key), kind) for key, year, kind in MILESTONES]
-        st.plotly_chart(history_figure(events, t("home.history.figure"), palette()), config=CHART,
-                        key="home_history")
+        plot(st, history_figure(events, t("home.history.figure"), palette()),
+             key="home_history")
 
     st.header(t("home.loop.header"))
-    st.markdown(t("home.loop.intro"))
+    explained(t("home.loop.intro"))
     phase = url_choice(st.segmented_control, t("home.phase_label"), list(PHASES), key="home_phase", name="phase",
                        default="training", format_func=translator("home.phase."))
 
@@ -140,15 +141,13 @@ def page() -> None:
     cols[1].metric("w", fmt(w))
     cols[2].metric("b", fmt(b))
     cols[3].metric(t("home.metric.loss"), fmt(losses[-1]), help=t("home.metric.loss_help"))
-    st.plotly_chart(loss_history_figure(losses, steps, t("home.loss_title"), t("home.steps"), pal),
-                    config=CHART)
+    plot(st, loss_history_figure(losses, steps, t("home.loss_title"), t("home.steps"), pal))
     with figure_slot:
         fig = workflow_figure(nodes, {"forward": t("home.edge.forward"), "backward": t("home.edge.backward"),
                                       "update": t("home.edge.update")},
                               active=PHASES[phase], selected=stage, pal=pal, play_order=PHASES[phase],
                               play_label=t("home.play"))
-        st.plotly_chart(fig, key="home_flow", on_select=select_clicked_stage, selection_mode="points",
-                        config=CHART)
+        plot(st, fig, key="home_flow", on_select=select_clicked_stage, selection_mode="points")
         st.caption(t("home.click_hint"))
     if not math.isfinite(losses[-1]) or losses[-1] > 10 * losses[0]:
         controls.warning(t("home.diverging"), icon="⚠️")

@@ -10,9 +10,12 @@ from core.layer_cost import conv_cost
 from core.pooling import feature_map, global_avg_pool, pool2d, pool_output_size, pool_step, shift_curve
 from core.questions.pooling import pool_size_question, pool_winner_question
 from core.torch_reference import torch_pool2d
-from ui.plots.charts import CHART, bars_figure, lines_figure
+from ui.plots.charts import bars_figure, lines_figure
 from ui.plots.grids import StepFrame, image_figure, kernel_figure, step_figure
+from ui.plots.show import plot
 from ui.shell.i18n import t, translator
+from ui.shell.modes import more_controls
+from ui.shell.terms import explained
 from ui.shell.theme import palette
 from ui.shell.url_state import Choice, Flag, Number, url_choice, url_slider, url_toggle
 from ui.widgets.code import SNIPPET_DIR, show_code
@@ -51,18 +54,19 @@ def window_problem(n: int, size: int, s: int, p: int, ceil_mode: bool) -> str | 
 
 
 def part_steps() -> None:
-    st.markdown(t("pooling.steps.intro"))
+    explained(t("pooling.steps.intro"))
     controls, view = st.columns([1, 3], gap="medium")
     with controls:
         mode = mode_control()
-        n = url_slider(t("pooling.steps.n"), key="pooling_n", name="n", min_value=2, max_value=12, default=6)
         size = url_slider(t("pooling.size"), key="pooling_size", name="size", min_value=1, max_value=5, default=2)
-        s = url_slider(t("pooling.stride"), key="pooling_s", name="s", min_value=1, max_value=5, default=2)
-        p = url_slider(t("pooling.padding"), key="pooling_p", name="p", min_value=0, max_value=2, default=0)
-        ceil_mode = url_toggle(t("pooling.ceil"), key="pooling_ceil", name="ceil", help=t("pooling.ceil_help"))
-        seed = url_slider(t("common.steps.seed"), key="pooling_seed", name="seed", min_value=0, max_value=99,
-                          default=0)
-        x = grid_source("pooling", n, seed)
+        with more_controls():
+            n = url_slider(t("pooling.steps.n"), key="pooling_n", name="n", min_value=2, max_value=12, default=6)
+            s = url_slider(t("pooling.stride"), key="pooling_s", name="s", min_value=1, max_value=5, default=2)
+            p = url_slider(t("pooling.padding"), key="pooling_p", name="p", min_value=0, max_value=2, default=0)
+            ceil_mode = url_toggle(t("pooling.ceil"), key="pooling_ceil", name="ceil", help=t("pooling.ceil_help"))
+            seed = url_slider(t("common.steps.seed"), key="pooling_seed", name="seed", min_value=0, max_value=99,
+                              default=0)
+            x = grid_source("pooling", n, seed)
     if x is None:
         return
     problem = window_problem(min(x.shape), size, s, p, ceil_mode)
@@ -91,8 +95,8 @@ def part_steps() -> None:
     now = steps[cell]
     i, j = divmod(cell, wo)
     with view:
-        st.plotly_chart(step_figure(x_padded, is_pad, out, frames, cell, titles, palette(), t("common.play")),
-                        config=CHART, key="pooling_steps_fig")
+        plot(st, step_figure(x_padded, is_pad, out, frames, cell, titles, palette(), t("common.play")),
+             key="pooling_steps_fig")
         if mode == "max":
             st.markdown(t("pooling.steps.max_sum", i=i, j=j, value=f"{now.value:g}", row=now.rows[now.winner[0]],
                           col=now.cols[now.winner[1]]))
@@ -113,15 +117,16 @@ def cell_labels(step) -> list[list[str]]:
 
 
 def part_image() -> None:
-    st.markdown(t("pooling.image.intro"))
+    explained(t("pooling.image.intro"))
     controls, view = st.columns([1, 3], gap="medium")
     with controls:
         picked = image_picker("pooling")
-        edges = url_toggle(t("pooling.image.edges"), key="pooling_edges", name="edges", default=True)
-        w = kernel_picker("pooling") if edges else None
         mode = mode_control()
         size = url_slider(t("pooling.size"), key="pooling_isize", name="window", min_value=2, max_value=4, default=2,
                           help=t("pooling.image.size_help"))
+        with more_controls():
+            edges = url_toggle(t("pooling.image.edges"), key="pooling_edges", name="edges", default=True)
+            w = kernel_picker("pooling") if edges else None
     if picked is None or (edges and w is None):
         return
     x = to_gray(picked.rgb)
@@ -137,12 +142,12 @@ def part_image() -> None:
     scale = min(1.0, 300 / stages[0][1].shape[1])  # every stage at its true size relative to the input
     with view:
         for column, (title, z, kind) in zip(st.columns([3, 3, 2] if edges else [3, 2]), stages, strict=True):
-            column.plotly_chart(image_figure(z, title, kind=kind, height=int(z.shape[0] * scale) + 40, colorbar=False),
-                                config=CHART, width=max(150, int(z.shape[1] * scale)))
+            plot(column, image_figure(z, title, kind=kind, height=int(z.shape[0] * scale) + 40, colorbar=False),
+                 width=max(150, int(z.shape[1] * scale)))
         c = 16
         before, after = conv_cost(c, c, 3, 3, *x.shape), conv_cost(c, c, 3, 3, *out.shape)
         st.markdown(t("pooling.image.numbers", before=f"{x.size:,}", after=f"{out.size:,}",
-                      ratio=f"{x.size / out.size:.1f}", c=c, ops_before=f"{before.mult_adds:,}",
+                      ratio=f"{x.size / out.size:.3g}", c=c, ops_before=f"{before.mult_adds:,}",
                       ops_after=f"{after.mult_adds:,}",
                       saved=f"{100 * (1 - after.mult_adds / before.mult_adds):.0f}"))
         diff = float(np.abs(out - torch_pool2d(x[None], size, size, 0, mode, False)[0]).max())
@@ -152,7 +157,7 @@ def part_image() -> None:
 
 
 def part_shift() -> None:
-    st.markdown(t("pooling.shift.intro"))
+    explained(t("pooling.shift.intro"))
     controls, view = st.columns([1, 3], gap="medium")
     with controls:
         picked = image_picker("pooling", default="shapes")
@@ -165,15 +170,14 @@ def part_shift() -> None:
     series = {t("pooling.shift.feature"): curve["feature"], t("pooling.shift.max"): curve["max"],
               t("pooling.shift.avg"): curve["avg"]}
     with view:
-        st.plotly_chart(lines_figure(range(k + 1), series, t("pooling.shift.title"), t("pooling.shift.x"),
-                                     t("pooling.shift.y")),
-                        config=CHART)
+        plot(st, lines_figure(range(k + 1), series, t("pooling.shift.title"), t("pooling.shift.x"),
+                              t("pooling.shift.y")))
         st.markdown(t("pooling.shift.result", feature=f"{curve['feature'][1]:.2f}", max=f"{curve['max'][1]:.2f}",
                       avg=f"{curve['avg'][1]:.2f}", size=size))
 
 
 def part_global() -> None:
-    st.markdown(t("pooling.global.intro"))
+    explained(t("pooling.global.intro"))
     controls, view = st.columns([1, 3], gap="medium")
     with controls:
         picked = image_picker("pooling", default="shapes")
@@ -186,9 +190,8 @@ def part_global() -> None:
     with view:
         columns = st.columns(3)
         for n, (name, z) in enumerate(zip(names, maps, strict=True)):
-            columns[n % 3].plotly_chart(image_figure(z, name, height=200, colorbar=False), config=CHART)
-        st.plotly_chart(bars_figure(names, means, t("pooling.global.bars", c=len(names), h=x.shape[0], w=x.shape[1])),
-                        config=CHART)
+            plot(columns[n % 3], image_figure(z, name, height=200, colorbar=False))
+        plot(st, bars_figure(names, means, t("pooling.global.bars", c=len(names), h=x.shape[0], w=x.shape[1])))
         st.markdown(t("pooling.global.after"))
 
 
@@ -204,7 +207,7 @@ def part_quiz() -> None:
             rounding=rounding))
     else:
         q = pool_winner_question(seed)
-        st.plotly_chart(kernel_figure(q.x, t("common.quiz.input"), height=260), config=CHART)
+        plot(st, kernel_figure(q.x, t("common.quiz.input"), height=260))
         st.markdown(t("pooling.quiz.winner_question", i=q.i, j=q.j))
         values = ", ".join(f"{v:g}" for v in q.x[2 * q.i:2 * q.i + 2, 2 * q.j:2 * q.j + 2].ravel())
         check_answer(f"pooling_guess_winner_{seed}", q.answer, lambda guess: t(

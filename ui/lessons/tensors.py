@@ -25,8 +25,10 @@ from core.tensors import (
     shape_question,
 )
 from ui.lessons.tensors_figures import MAX_PICTURE_CELLS, tensor_figure
-from ui.plots.charts import CHART
+from ui.plots.show import plot
 from ui.shell.i18n import t, translator
+from ui.shell.modes import more_controls
+from ui.shell.terms import explained
 from ui.shell.theme import palette
 from ui.shell.url_state import (
     Choice,
@@ -62,7 +64,7 @@ def axis_labels(shape: tuple[int, ...]) -> list[str]:
 
 
 def part_basics() -> None:
-    st.markdown(t("tensors.basics.intro"))
+    explained(t("tensors.basics.intro"))
     controls, view = st.columns([1, 3], gap="medium")
     with controls:
         kind = url_choice(st.radio, t("tensors.basics.ndim"), KINDS, key="tensors_kind", name="kind",
@@ -76,9 +78,9 @@ def part_basics() -> None:
     with view:
         st.markdown(t("tensors.basics.summary", kind=t("tensors.kind." + kind), shape=format_shape(shape), ndim=ndim,
                       size=x.size))
-        st.plotly_chart(tensor_figure(x, title=t("tensors.basics.figure", shape=format_shape(shape)), name="x",
-                                      colour=COLOURS[0], text_colour=pal.text, axis_labels=axis_labels(shape)),
-                        config=CHART, key="tensors_basics_fig")
+        plot(st, tensor_figure(x, title=t("tensors.basics.figure", shape=format_shape(shape)), name="x",
+                               colour=COLOURS[0], text_colour=pal.text, axis_labels=axis_labels(shape)),
+             key="tensors_basics_fig")
         st.caption(t("tensors.basics.hover"))
     if ndim == 0:
         st.info(t("tensors.basics.scalar_reduce"), icon="ℹ️")
@@ -90,7 +92,8 @@ def part_basics() -> None:
                         default="sum", format_func=translator("tensors.reduce.ops."), horizontal=True)
         axis = url_choice(st.segmented_control, t("tensors.reduce.axis"), list(range(ndim)), key="tensors_raxis",
                           name="raxis", default=0)
-        keepdims = url_toggle("keepdims", key="tensors_keep", name="keep", help=t("tensors.reduce.keep_help"))
+        with more_controls():
+            keepdims = url_toggle("keepdims", key="tensors_keep", name="keep", help=t("tensors.reduce.keep_help"))
     out = reduce(x, op, axis, keepdims)
     with view:
         st.markdown(t("tensors.reduce.result", op=op, axis=axis, shape=format_shape(shape),
@@ -99,9 +102,9 @@ def part_basics() -> None:
                       keep="True" if keepdims else "False", other_keep="False" if keepdims else "True"))
         out_shape = out.shape
         title = t("tensors.reduce.figure", op=op, axis=axis, shape=format_shape(out_shape))
-        st.plotly_chart(tensor_figure(out, title=title, name="y", colour=COLOURS[2], text_colour=pal.text,
-                                      axis_labels=axis_labels(out_shape), value_format="{:.4g}"),
-                        config=CHART, key="tensors_reduce_fig")
+        plot(st, tensor_figure(out, title=title, name="y", colour=COLOURS[2], text_colour=pal.text,
+                               axis_labels=axis_labels(out_shape), value_format="{:.4g}"),
+             key="tensors_reduce_fig")
 
 
 def shape_input(n: int, default: tuple[int, ...] | None) -> tuple[int, ...] | None:
@@ -168,7 +171,7 @@ def error_text(error: BroadcastError) -> str:
 
 
 def part_broadcast() -> None:
-    st.markdown(t("tensors.cast.intro"))
+    explained(t("tensors.cast.intro"))
     controls, view = st.columns([1, 3], gap="medium")
     with controls:
         shapes = chosen_shapes()
@@ -206,14 +209,14 @@ def part_broadcast() -> None:
                 real = np.zeros(result.shape, dtype=bool)
                 real[tuple(slice(0, 1) if s == 1 and r != 1 else slice(None)
                            for s, r in zip((1,) * (result.ndim - a.ndim) + a.shape, result.shape, strict=True))] = True
-                column.plotly_chart(tensor_figure(stretched, title=t("tensors.cast.operand_title", name=OPERANDS[n],
-                                                                       shape=format_shape(a.shape)),
-                                                  name=OPERANDS[n], colour=COLOURS[n], text_colour=pal.text, real=real),
-                                    config=CHART, key=f"tensors_cast_fig_{n}")
-            columns[-1].plotly_chart(tensor_figure(result, title=t("tensors.cast.result_title", op=symbol,
-                                                                  shape=format_shape(result.shape)),
-                                                   name="out", colour="#7c3aed", text_colour=pal.text,
-                                                   value_format="{:.4g}"), config=CHART, key="tensors_cast_result")
+                plot(column, tensor_figure(stretched, title=t("tensors.cast.operand_title", name=OPERANDS[n],
+                                                                shape=format_shape(a.shape)),
+                                           name=OPERANDS[n], colour=COLOURS[n], text_colour=pal.text, real=real),
+                     key=f"tensors_cast_fig_{n}")
+            plot(columns[-1], tensor_figure(result, title=t("tensors.cast.result_title", op=symbol,
+                                                           shape=format_shape(result.shape)),
+                                            name="out", colour="#7c3aed", text_colour=pal.text,
+                                            value_format="{:.4g}"), key="tensors_cast_result")
             st.caption(t("tensors.cast.faded"))
     show_code(SNIPPET.read_text(), {"shapes": [list(s) for s in shapes], "op": op}, filename="broadcasting.py",
               key="tensors_cast_code")
@@ -227,19 +230,20 @@ def draw_operands(shapes, pal, _index: int, from_right: int) -> None:
     columns = st.columns(len(shapes))
     for n, (column, s) in enumerate(zip(columns, shapes, strict=True)):
         axis = len(s) - from_right
-        column.plotly_chart(tensor_figure(demo_values(s, start=1 + 10 * n), title=f"{OPERANDS[n]} {format_shape(s)}",
-                                          name=OPERANDS[n], colour=COLOURS[n], text_colour=pal.text,
-                                          axis_labels=axis_labels(s), highlight_axis=axis if axis >= 0 else None),
-                            config=CHART, key=f"tensors_conflict_fig_{n}")
+        plot(column, tensor_figure(demo_values(s, start=1 + 10 * n), title=f"{OPERANDS[n]} {format_shape(s)}",
+                                   name=OPERANDS[n], colour=COLOURS[n], text_colour=pal.text,
+                                   axis_labels=axis_labels(s), highlight_axis=axis if axis >= 0 else None),
+             key=f"tensors_conflict_fig_{n}")
 
 
 def part_memory() -> None:
-    st.markdown(t("tensors.memory.intro"))
+    explained(t("tensors.memory.intro"))
     controls, view = st.columns([1, 3], gap="medium")
     with controls:
         shapes = chosen_shapes()
-        dtype = url_choice(st.radio, t("tensors.memory.dtype"), list(DTYPES), key="tensors_dtype", name="dtype",
-                           default="float32", horizontal=True)
+        with more_controls():
+            dtype = url_choice(st.radio, t("tensors.memory.dtype"), list(DTYPES), key="tensors_dtype", name="dtype",
+                               default="float32", horizontal=True)
         itemsize = DTYPES[dtype]
     if shapes is None:
         return
@@ -284,7 +288,7 @@ def check_shape_answer(seed: int) -> None:
 
 
 def part_quiz() -> None:
-    st.markdown(t("tensors.quiz.intro"))
+    explained(t("tensors.quiz.intro"))
     seed = url_slider(t("common.quiz.number"), key="tensors_qseed", name="qseed", min_value=1, max_value=999, default=1)
     q = shape_question(seed)
     st.markdown(t("tensors.quiz.question", shapes=" , ".join(format_shape(s) for s in q.shapes)))

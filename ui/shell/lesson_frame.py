@@ -12,6 +12,7 @@ import streamlit as st
 from ui.shell.course import builds_on, previous_and_next, primer_box
 from ui.shell.i18n import t, translator
 from ui.shell.registry import Lesson
+from ui.shell.terms import explained, start_page
 from ui.shell.url_state import declare_link, url_choice
 
 
@@ -20,12 +21,13 @@ def lesson_page(lesson: Lesson) -> None:
     named by ``?part=`` (the first part by default), then the links to the previous and next lessons."""
     module = lesson.module()
     declare_link(lesson.name, lesson.link())
+    start_page()
     if not lesson.parts:
         module.page()
         previous_and_next(lesson)
         return
     st.title(t(lesson.heading_key))
-    st.markdown(t(lesson.intro_key))
+    explained(t(lesson.intro_key))
     builds_on(lesson)
     primer_box(lesson)
     part = url_choice(st.segmented_control, t("common.part_label"), list(lesson.parts), key=f"{lesson.prefix}part",

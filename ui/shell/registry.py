@@ -178,12 +178,31 @@ pooling, depth, activations; 0x04 tensors, weights and gradients, step size and 
 then the live CNN that uses them all. The sidebar, the home page's path and every lesson's previous/next links
 follow it."""
 
-def all_pages() -> list[Lesson]:
+GLOSSARY = Lesson("glossary", "📖", main_control=MainControl(
+    {}, "text_input", "glossary_search", ("stride", "步幅", "grad", "kernel", "", "动量"),
+    "the search box: the table of terms filtered and redrawn"))
+
+REFERENCE: dict[str, tuple[Lesson, ...]] = {"nav.section.reference": (GLOSSARY,)}
+"""Pages beside the course, in the menu after it: not lessons of the path, no previous/next."""
+
+
+def course() -> list[Lesson]:
+    """The lessons of the course, in order."""
     return [spec for specs in SECTIONS.values() for spec in specs]
 
 
+def menu() -> dict[str, tuple[Lesson, ...]]:
+    """The sidebar's sections: the course's, then the reference pages."""
+    return {**SECTIONS, **REFERENCE}
+
+
+def all_pages() -> list[Lesson]:
+    """Every page of the app: the course, then the reference pages."""
+    return [spec for specs in menu().values() for spec in specs]
+
+
 def lessons() -> list[tuple[str, Lesson]]:
-    """Every page but the home page, with its section key, for the home page's cards."""
+    """Every lesson of the course but the home page, with its section key, for the home page's cards."""
     return [(section, spec) for section, specs in SECTIONS.items() for spec in specs if spec is not HOME]
 
 
@@ -192,7 +211,10 @@ def by_name(name: str) -> Lesson:
 
 
 def neighbours(lesson: Lesson) -> tuple[Lesson | None, Lesson | None]:
-    """The lessons before and after ``lesson`` in the course (None at either end)."""
-    course = all_pages()
-    i = [spec.name for spec in course].index(lesson.name)
-    return (course[i - 1] if i > 0 else None), (course[i + 1] if i + 1 < len(course) else None)
+    """The lessons before and after ``lesson`` in the course (None at either end, and for a page beside it)."""
+    names = [spec.name for spec in course()]
+    if lesson.name not in names:
+        return None, None
+    i = names.index(lesson.name)
+    path = course()
+    return (path[i - 1] if i > 0 else None), (path[i + 1] if i + 1 < len(path) else None)

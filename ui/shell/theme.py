@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import streamlit as st
+
+from ui.shell.modes import presenting
 
 
 @dataclass(frozen=True)
@@ -28,7 +30,21 @@ DARK = Palette(text="#f1f5f9", muted="#64748b", background="#0f172a", panel="#1e
                inactive="#334155")
 
 
+LIGHT_PROJECTOR = replace(LIGHT, text="#000000", muted="#4b5563", inactive="#d1d5db")
+DARK_PROJECTOR = replace(DARK, text="#ffffff", muted="#cbd5e1", inactive="#475569")
+"""Projector mode's palettes: full-contrast text, and greys that a projector does not wash out."""
+
+
 def palette() -> Palette:
-    """The palette of the theme the viewer's browser is showing (light when unknown)."""
+    """The palette of the theme the viewer's browser is showing (light when unknown), at full contrast in projector
+    mode."""
     theme = getattr(st.context, "theme", None)
-    return DARK if getattr(theme, "type", None) == "dark" else LIGHT
+    dark = getattr(theme, "type", None) == "dark"
+    if presenting():
+        return DARK_PROJECTOR if dark else LIGHT_PROJECTOR
+    return DARK if dark else LIGHT
+
+
+def is_dark() -> bool:
+    """Whether the viewer's browser shows the dark theme."""
+    return getattr(getattr(st.context, "theme", None), "type", None) == "dark"

@@ -102,8 +102,9 @@ class Text:
 
 
 LinkSpec = Number | Choice | Many | Flag | Text
-APP_LINK: dict[str, LinkSpec] = {"lang": Text(20)}
-"""Parameters every page takes, read by app.py (the language is checked against the catalogues there)."""
+APP_LINK: dict[str, LinkSpec] = {"lang": Text(20), "level": Choice(("beginner", "expert")), "present": Flag()}
+"""Parameters every page takes, read by app.py: the language (checked against the catalogues there), the level and
+projector mode (``ui.shell.modes``)."""
 
 _PAGE_LINK: ContextVar[tuple[str, Mapping[str, LinkSpec]] | None] = ContextVar("page_link", default=None)
 
@@ -122,6 +123,11 @@ def declare_link(page: str, link: Mapping[str, LinkSpec]) -> None:
 
 def check_declared(name: str, accepts: LinkSpec | None) -> None:
     """Raise ``UndeclaredLink`` unless the page being drawn declares ``name`` and admits ``accepts`` under it."""
+    if name in APP_LINK:  # the sidebar's switches, drawn by app.py on every page
+        if accepts is not None and not APP_LINK[name].admits(accepts):
+            raise UndeclaredLink(f"?{name}= is declared for every page as {APP_LINK[name]}, "
+                                 f"but a widget accepts {accepts}")
+        return
     declared = _PAGE_LINK.get()
     if declared is None:  # a widget outside any lesson page (a test's own little script)
         return
