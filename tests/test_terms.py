@@ -84,3 +84,16 @@ def test_the_glossary_search_filters_in_either_language_and_keeps_the_link():
         assert at.text_input(key="glossary_search").value == query
     at = lesson_app(GLOSSARY, {"q": "no such term anywhere"})
     assert not at.get("page_link") and at.info
+
+
+def test_a_bold_term_keeps_its_bold_and_one_inside_a_longer_bold_phrase_waits_for_a_later_use():
+    """Markdown opens ``**`` only when it is not squeezed between a letter and punctuation: ``算**<abbr>`` would show
+    the asterisks. A term bold on its own is wrapped with its markers; one that begins or ends a longer bold
+    phrase is left, and its next plain use is marked instead."""
+    gradient = term("gradient")
+    marked = annotate(f"计算**{gradient.zh}**，然后", "zh", set())
+    assert marked == f'计算<abbr title="{html.escape(gradient.define_zh)}">**{gradient.zh}**</abbr>，然后'
+    seen: set[str] = set()
+    assert annotate(f"**{gradient.zh}下降**", "zh", seen) == f"**{gradient.zh}下降**" and not seen
+    assert annotate(f"**算{gradient.zh}**再看{gradient.zh}", "zh", seen).endswith(
+        f'再看<abbr title="{html.escape(gradient.define_zh)}">{gradient.zh}</abbr>')

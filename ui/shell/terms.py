@@ -64,9 +64,10 @@ def _finder(lang: str) -> tuple[re.Pattern[str], dict[str, Term]]:
     whole words in English; and which term each lower-cased form belongs to."""
     by_form = {form.lower(): term for term in glossary() for form in term.forms(lang) if len(form) > 1}
     alternatives = "|".join(re.escape(form) for form in sorted(by_form, key=len, reverse=True))
+    stars = r"(\*\*|\*)?"  # bold or italic markers right around it: see ``annotate``
     if lang == "zh":
-        return re.compile(f"({alternatives})"), by_form
-    return re.compile(rf"(?<![\w-])({alternatives})(?![\w-])", re.IGNORECASE), by_form
+        return re.compile(f"{stars}({alternatives}){stars}"), by_form
+    return re.compile(rf"{stars}(?<![\w-])({alternatives})(?![\w-]){stars}", re.IGNORECASE), by_form
 
 
 _PROTECTED = re.compile(r"(`+[^`]*`+|\$\$.*?\$\$|\$[^$\n]+\$|\[[^\]]*\]\([^)]*\)|<[^>]*>|https?://\S+)", re.DOTALL)
@@ -82,12 +83,18 @@ def start_page() -> None:
 
 def annotate(text: str, lang: str, seen: set[str]) -> str:
     """``text`` with the first use of each term not in ``seen`` wrapped as ``<abbr title="definition">``; the
-    concepts marked are added to ``seen``."""
+    concepts marked are added to ``seen``.
+
+    A term in bold or italics on its own (``**梯度**``) is wrapped with its markers (``<abbr>**梯度**</abbr>``):
+    Markdown opens bold only where ``**`` is not squeezed between a letter and punctuation, which ``**<abbr>``
+    after a Chinese character would be. A term that only begins or ends a bold phrase (``**梯度下降**``) is left
+    for a later use."""
     pattern, by_form = _finder(lang)
 
     def mark(match: re.Match[str]) -> str:
-        term = by_form[match.group(1).lower()]
-        if term.concept in seen:
+        before, found, after = match.groups()
+        term = by_form[found.lower()]
+        if term.concept in seen or before != after:
             return match.group(0)
         seen.add(term.concept)
         return f'<abbr title="{html.escape(term.definition(lang))}">{match.group(0)}</abbr>'
