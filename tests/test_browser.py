@@ -47,7 +47,8 @@ def test_every_page_in_every_language(page: Page, console_errors, server, spec, 
     full_page_screenshot(page, f"{spec.url_path}-{lang}.png")
 
 
-UNRENDERED_MARKDOWN = """() => [...document.querySelectorAll('[data-testid="stMain"] [data-testid="stMarkdownContainer"]')]
+UNRENDERED_MARKDOWN = """() => [...document.querySelectorAll(
+        '[data-testid="stMain"] [data-testid="stMarkdownContainer"]')]
     .map(box => { const copy = box.cloneNode(true); copy.querySelectorAll('code, pre').forEach(c => c.remove());
                   return copy.textContent; })
     .filter(text => text.includes('**'))"""
