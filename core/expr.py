@@ -133,6 +133,24 @@ def evaluate(node: Node, x, y, cache: dict | None = None) -> np.ndarray:
     return out
 
 
+def distinct_nodes(*trees: Node) -> int:
+    """How many subtrees ``evaluate`` computes for ``trees`` with one shared cache: each distinct node (by identity)
+    once, however often the trees share it. The cost of one evaluation, in operations on arrays."""
+    seen: set[int] = set()
+    stack = list(trees)
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        match node:
+            case Neg(operand) | Call(_, operand):
+                stack.append(operand)
+            case Binary(_, left, right):
+                stack += [left, right]
+    return len(seen)
+
+
 # ---- derivatives -------------------------------------------------------------------------------------------------
 # The constructors below fold the 0s and 1s the chain rule produces, so that a derivative stays readable (d/dx of
 # 3*x is 3, not 0*x + 3*1). They fold nothing of the formula itself.
@@ -414,6 +432,12 @@ class Expression:
         shape, cache = np.broadcast_shapes(x.shape, y.shape), {}
         with np.errstate(all="ignore"):
             return tuple(_broadcast(evaluate(d, x, y, cache), shape) for d in self.partials)
+
+    @functools.cached_property
+    def nodes(self) -> int:
+        """What one step of gradient descent on it evaluates: the distinct nodes of f and of its two partial
+        derivatives (``distinct_nodes``)."""
+        return distinct_nodes(self.tree) + distinct_nodes(*self.partials)
 
     def to_latex(self) -> str:
         return to_latex(self.tree)

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from core.activations import ACTIVATIONS, make_torch_module
+from core.activations import ACTIVATIONS, make_torch_module, materialise
 
 POOLINGS = ("none", "max", "avg")  # "max" and "avg": 2×2 windows, stride 2 (floor: 7 -> 3)
 
@@ -183,16 +183,17 @@ def check_config(config: CNNConfig | MLPConfig) -> None:
     _check_dense(config.dense, config.activation, config.dropout, config.classes)
 
 
-def _layers(config: CNNConfig | MLPConfig) -> list[tuple[str, nn.Module]]:
+def _layers(config: CNNConfig | MLPConfig, device=None) -> list[tuple[str, nn.Module]]:
+    """The named layers of ``config``; their weighted ones on ``device`` (``build_model``: "meta", nothing drawn)."""
     c, h, w = config.input_shape
     out: list[tuple[str, nn.Module]] = []
     if isinstance(config, CNNConfig):
         for i, b in enumerate(config.blocks, 1):
             # a conv followed by batch norm needs no bias: BN subtracts the mean and adds its own shift
             out.append((f"block{i}_conv", nn.Conv2d(c, b.channels, b.kernel, padding=b.kernel // 2,
-                                                    bias=not b.batch_norm)))
+                                                    bias=not b.batch_norm, device=device)))
             if b.batch_norm:
-                out.append((f"block{i}_bn", nn.BatchNorm2d(b.channels)))
+                out.append((f"block{i}_bn", nn.BatchNorm2d(b.channels, device=device)))
             out.append((f"block{i}_act", make_torch_module(b.activation)))
             if b.pooling != "none":
                 out.append((f"block{i}_pool", (nn.MaxPool2d if b.pooling == "max" else nn.AvgPool2d)(2, 2)))
@@ -208,20 +209,28 @@ def _layers(config: CNNConfig | MLPConfig) -> list[tuple[str, nn.Module]]:
     out.append(("flatten", nn.Flatten()))
     n = c * h * w
     for i, units in enumerate(dense, 1):
-        out += [(f"dense{i}", nn.Linear(n, units)), (f"dense{i}_act", make_torch_module(config.activation))]
+        out += [(f"dense{i}", nn.Linear(n, units, device=device)),
+                (f"dense{i}_act", make_torch_module(config.activation))]
         if config.dropout > 0:
             out.append((f"dense{i}_drop", nn.Dropout(config.dropout)))
         n = units
-    out.append(("out", nn.Linear(n, config.classes)))
+    out.append(("out", nn.Linear(n, config.classes, device=device)))
     return out
 
 
 def build_model(config: CNNConfig | MLPConfig, seed: int = 0) -> nn.Sequential:
-    """The network for ``config`` with torch's default init drawn from ``seed`` (the global RNG is left as it was)."""
+    """The network for ``config`` with torch's default init drawn from a private generator seeded ``seed``.
+
+    The layers are built on the meta device (drawing nothing), then given memory and initialised by
+    ``core.activations.default_init_`` from ``torch.Generator().manual_seed(seed)``: Conv2d and Linear weights
+    ``kaiming_uniform_(a=√5)``, biases U(±1/√fan_in), batch norm weight 1 and bias 0: the numbers that seeding the
+    global RNG with ``seed`` and then building the layers would give. torch's process-wide RNG is neither read
+    nor changed, so sessions building models in several threads at once get the same weights for the same seed. On
+    the default device (CPU unless a ``with torch.device(...)`` block says otherwise; "meta": shapes only).
+    """
     check_config(config)
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        return nn.Sequential(OrderedDict(_layers(config)))
+    model = nn.Sequential(OrderedDict(_layers(config, device="meta")))
+    return materialise(model, torch.Generator().manual_seed(seed))
 
 
 # ---- looking inside ------------------------------------------------------------------------------------------

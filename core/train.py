@@ -10,6 +10,7 @@ when unpickled is refused before any of its code runs.
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import io
 import math
@@ -46,7 +47,7 @@ class TrainConfig:
     batch_size: int = 64
     epochs: int = 8
     schedule: str = "cosine"  # "constant" | "cosine": lr · (1 + cos(π · step / steps)) / 2, down to 0 at the end
-    seed: int = 0  # the batch order and dropout masks
+    seed: int = 0  # the batch order, augmentation and dropout masks (private generators, see train)
     device: str = "auto"
     cpu_threads: int = 1  # torch intra-op threads on the CPU while training (0: leave torch's setting), see _threads
     augment: bool = False  # every batch randomly rotated, slanted, scaled, shifted, its strokes changed (see augment)
@@ -191,6 +192,55 @@ def _threads(n: int, device: torch.device):
         torch.set_num_threads(before)
 
 
+def _dropout_generator(device: torch.device, seed: int) -> torch.Generator:
+    """A private generator for the dropout masks, on ``device`` where torch has one there (cpu, cuda, mps), else on
+    the CPU (the masks are then drawn there and moved)."""
+    try:
+        return torch.Generator(device=device).manual_seed(seed)
+    except (RuntimeError, TypeError):
+        return torch.Generator().manual_seed(seed)
+
+
+def _dropout(layer: nn.Dropout, generator: torch.Generator, x: torch.Tensor) -> torch.Tensor:
+    """What ``F.dropout`` computes (on the CPU: the same ops, so the same masks for the same generator state), its
+    mask drawn from ``generator``: each value kept with probability 1 - p and scaled by 1 / (1 - p)."""
+    if not layer.training or layer.p == 0:
+        return x
+    if layer.p == 1:
+        return x * torch.zeros((), dtype=x.dtype, device=x.device)
+    keep = 1 - layer.p
+    if generator.device.type == x.device.type:
+        noise = torch.empty_like(x).bernoulli_(keep, generator=generator)
+    else:
+        noise = torch.empty(x.shape, dtype=x.dtype).bernoulli_(keep, generator=generator).to(x.device)
+    return x * noise.div_(keep)
+
+
+@contextlib.contextmanager
+def _private_dropout(model: nn.Module, generator: torch.Generator):
+    """Every ``nn.Dropout`` in ``model`` draws its masks from ``generator`` inside this block (``_dropout``), not
+    from torch's process-wide RNG; the layers are as they were afterwards.
+
+    ``nn.Dropout.forward`` takes no generator: its masks come from the global RNG, which every thread of the process
+    shares, so seeding it (as this module once did, in a forked RNG state) let two sessions training at
+    once change each other's masks, and changed the global state under the other threads' feet. Here each layer's
+    ``forward`` is shadowed by an instance attribute for the run. Other dropout modules (``Dropout2d``,
+    ``AlphaDropout``, ...; ``build_model`` makes none) still use the global RNG: their masks are then not
+    reproducible."""
+    layers = [m for m in model.modules() if type(m) is nn.Dropout]
+    saved = [m.__dict__.get("forward") for m in layers]
+    for m in layers:
+        m.forward = functools.partial(_dropout, m, generator)
+    try:
+        yield
+    finally:
+        for m, forward in zip(layers, saved, strict=True):
+            if forward is None:
+                del m.forward
+            else:
+                m.forward = forward
+
+
 def _release_device_memory(model: nn.Module, device: torch.device) -> None:
     """After an out-of-memory error: the model (weights, buffers) back on the CPU without its gradients, and the
     device's cached blocks returned to the driver. Call it once the exception is gone: its traceback holds the
@@ -215,7 +265,10 @@ def train(model: nn.Module, dataset, config: TrainConfig, on_progress: Callable[
 
     Progress dicts (every ``PROGRESS_EVERY`` batches and at each epoch's end): step, epoch, batch (1-based),
     batches_per_epoch, loss (this batch), train_accuracy (of the epoch so far), test_accuracy (at an epoch's end,
-    else None), images_per_second, elapsed (seconds). Same seed on the same CPU: the same numbers.
+    else None), images_per_second, elapsed (seconds). Same seed on the same CPU: the same numbers, also while other
+    threads train or seed torch: the batch order, the augmentation and the dropout masks (``_private_dropout``) come
+    from private generators seeded from ``config.seed``; torch's process-wide RNG is neither read nor changed
+    (except by dropout modules other than ``nn.Dropout``, which ``build_model`` does not make).
     """
     device = resolve_device(config.device)
     n = len(dataset.x_train)
@@ -284,10 +337,9 @@ def train(model: nn.Module, dataset, config: TrainConfig, on_progress: Callable[
                     report(epoch, batch, value, correct.item(), seen, None)
         return result("finished", f"finished {config.epochs} epochs")
 
-    devices = [device.index or 0] if device.type == "cuda" else []
     try:
-        with torch.random.fork_rng(devices=devices), torch.enable_grad(), _threads(config.cpu_threads, device):
-            torch.manual_seed(config.seed)  # dropout masks; the global RNG is restored afterwards
+        with torch.enable_grad(), _threads(config.cpu_threads, device), \
+                _private_dropout(model, _dropout_generator(device, config.seed)):
             return run()
     except torch.cuda.OutOfMemoryError:  # torch.OutOfMemoryError, also raised by CPU-only builds' stubs
         pass  # handled below, once this exception and its traceback (the failed step's tensors) are released

@@ -528,6 +528,24 @@ def test_gradient_through_depth_is_deterministic_and_leaves_the_global_rng_alone
     assert np.all(np.isfinite(a)) and np.all(a > 0)
 
 
+@pytest.mark.parametrize("init", INITS)
+def test_depth_network_equals_the_same_draws_from_a_seeded_global_rng(init):
+    """The private generator draws what the global RNG seeded the same way would: the pages' numbers are unchanged."""
+    layers, x, t = depth_network("relu", 3, width=6, seed=7, batch=4, init=init)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(7)
+        expected = [nn.Linear(6, 6, dtype=torch.float64) for _ in range(3)] + [nn.Linear(6, 1, dtype=torch.float64)]
+        with torch.no_grad():
+            for layer in expected:
+                if init == "xavier":
+                    nn.init.xavier_normal_(layer.weight)
+                elif init == "kaiming":
+                    nn.init.kaiming_normal_(layer.weight, nonlinearity="relu")
+        x0, t0 = torch.randn(4, 6, dtype=torch.float64), torch.randn(4, 1, dtype=torch.float64)
+    assert all(torch.equal(a.weight, b.weight) for a, b in zip(layers, expected, strict=True))
+    assert torch.equal(x, x0) and torch.equal(t, t0)
+
+
 def test_depth_network_inits():
     width = 200
     for init, std in (("xavier", math.sqrt(1 / width)), ("kaiming", math.sqrt(2 / width)),

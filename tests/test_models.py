@@ -1,6 +1,7 @@
 """core.models: configs, checks, the built network, and summarize/feature_maps against the real forward pass."""
 
 import json
+import math
 
 import pytest
 import torch
@@ -82,6 +83,60 @@ def test_build_model_deterministic_per_seed_and_leaves_global_rng():
     for pa, pb in zip(a.parameters(), b.parameters(), strict=True):
         assert torch.equal(pa, pb)
     assert not torch.equal(a.block1_conv.weight, c.block1_conv.weight)
+
+
+def test_build_model_init_within_torch_default_bounds():
+    """Conv2d/Linear weights and biases in U(±1/√fan_in) (kaiming_uniform_(a=√5)); batch norm weight 1, bias 0,
+    running statistics 0 and 1."""
+    model = build_model(SMALL, seed=5)
+    for layer in model.modules():
+        if isinstance(layer, nn.Conv2d | nn.Linear):
+            bound = 1 / math.sqrt(layer.weight[0].numel())
+            assert layer.weight.abs().max().item() <= bound
+            assert layer.weight.abs().max().item() > 0.8 * bound  # spread over the whole range, not a constant
+            if layer.bias is not None:
+                assert layer.bias.abs().max().item() <= bound and layer.bias.std().item() > 0
+        elif isinstance(layer, nn.BatchNorm2d):
+            assert torch.equal(layer.weight, torch.ones_like(layer.weight))
+            assert torch.equal(layer.bias, torch.zeros_like(layer.bias))
+            assert torch.equal(layer.running_mean, torch.zeros_like(layer.running_mean))
+            assert torch.equal(layer.running_var, torch.ones_like(layer.running_var))
+            assert layer.num_batches_tracked.item() == 0
+
+
+def test_build_model_init_statistics_match_torch_default():
+    """A 256×256 Linear: the std of its weights within 5% of torch's own default init's (1/√(3·256))."""
+    model = build_model(MLPConfig(hidden=(256,), input_shape=(1, 16, 16)), seed=0)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(1)
+        reference = nn.Linear(256, 256)
+    ours = model.dense1.weight
+    assert ours.shape == reference.weight.shape == (256, 256)
+    assert ours.std().item() == pytest.approx(reference.weight.std().item(), rel=0.05)
+    assert ours.std().item() == pytest.approx(1 / math.sqrt(3 * 256), rel=0.05)
+    assert abs(ours.mean().item()) < 0.01
+    assert model.dense1.bias.std().item() == pytest.approx(1 / math.sqrt(3 * 256), rel=0.25)  # 256 values only
+
+
+def test_build_model_equals_torch_default_init_under_a_global_seed():
+    """The same numbers as building the layers after ``torch.manual_seed(seed)`` (what the exported script does)."""
+    config = CNNConfig(blocks=(ConvBlock(4), ConvBlock(5, 3, "relu", "max", False)), dense=(7,), dropout=0.1)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(11)
+        reference = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1, bias=False), nn.BatchNorm2d(4), nn.ReLU(),
+                                  nn.MaxPool2d(2), nn.Conv2d(4, 5, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                                  nn.Flatten(), nn.Linear(5 * 7 * 7, 7), nn.ReLU(), nn.Dropout(0.1), nn.Linear(7, 10))
+    ours = build_model(config, seed=11)
+    assert [p.shape for p in ours.parameters()] == [p.shape for p in reference.parameters()]
+    assert all(torch.equal(a, b) for a, b in zip(ours.parameters(), reference.parameters(), strict=True))
+
+
+def test_build_model_under_a_meta_device_draws_nothing():
+    state = torch.random.get_rng_state()
+    with torch.device("meta"):
+        model = build_model(CNNConfig(), seed=3)
+    assert all(p.device.type == "meta" for p in model.parameters())
+    assert torch.equal(torch.random.get_rng_state(), state)
 
 
 def test_too_small_names_the_block():

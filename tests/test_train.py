@@ -168,6 +168,27 @@ def test_augment_is_seeded_by_its_own_generator():
     assert one.shape == x.shape and one.min() >= 0 and one.max() <= 1
 
 
+@pytest.mark.parametrize("p", [0.0, 0.3, 1.0])
+def test_private_dropout_equals_f_dropout_and_leaves_the_global_rng(p):
+    """During training each nn.Dropout draws its masks from the run's own generator: on the CPU the same masks as
+    F.dropout after seeding the global RNG the same way, the global RNG untouched, the layer as it was after."""
+    import core.train as ct
+
+    x = torch.rand(40, 30, generator=torch.Generator().manual_seed(0), requires_grad=True)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(11)
+        expected = F.dropout(x, p, training=True)
+    layer = torch.nn.Dropout(p)
+    state = torch.random.get_rng_state()
+    with ct._private_dropout(torch.nn.Sequential(layer), torch.Generator().manual_seed(11)):
+        got = layer(x)
+        assert torch.equal(layer.eval()(x), x)  # eval mode: no dropout
+        layer.train()
+    assert torch.equal(got, expected) and got.requires_grad
+    assert torch.equal(torch.random.get_rng_state(), state)
+    assert "forward" not in vars(layer)  # the class's own forward again
+
+
 def test_training_with_augmentation_is_reproducible_and_differs(small):
     def run(augment: bool, seed: int = 3):
         model = build_model(TINY, seed=seed)

@@ -6,10 +6,12 @@ import numpy as np
 import streamlit as st
 
 from core.basins import basin_map, compare_endings
-from core.expr import ExprError
+from core.budgets import BUILT_IN_NODES, DESCENT_WORK, OverBudget, check, descent_work
+from core.expr import ExprError, parse_function
 from core.minibatch import START, diabetes_bmi, least_squares, minibatch_descent, mse
 from core.optim import (
     METHODS,
+    Trajectory,
     convergence_steps,
     descend,
     measured_rate,
@@ -160,6 +162,16 @@ def formula_surface() -> tuple[Surface | None, str]:
         return None, text
 
 
+@st.cache_data(max_entries=64, show_spinner=False)
+def cached_runs(plane: str, formula: str | None, start: tuple[float, float], methods: tuple[str, ...],
+                lrs: tuple[float, ...], steps: int, beta: float) -> dict[str, Trajectory]:
+    """Each optimizer's run on the surface ``plane`` (or the ``formula``'s), shared by every session that asks for the
+    same: a class refreshing one link computes it once."""
+    surface = custom_surface(formula) if formula is not None else SURFACES[plane]
+    return {m: descend(surface.f, surface.grad, list(start), m, lr, steps, momentum=beta)
+            for m, lr in zip(methods, lrs, strict=True)}
+
+
 def set_start_from_click() -> None:
     """The contour's click callback: the clicked grid point becomes the start (and goes into the link)."""
     points = st.session_state.get("gradient_descent_contour_fig", {}).get("selection", {}).get("points", [])
@@ -198,7 +210,14 @@ def part_two_d() -> None:
     if not methods:
         view.info(t("gradient_descent.two.none"), icon="👆")
         return
-    runs = {m: descend(surface.f, surface.grad, [sx, sy], m, lrs[m], steps, momentum=beta) for m in methods}
+    nodes = parse_function(formula).nodes if formula is not None else BUILT_IN_NODES
+    try:
+        check(DESCENT_WORK, descent_work(len(methods), steps, nodes))
+    except OverBudget as over:
+        view.error(t("budget.descent_work", cost=f"{over.cost:,}", limit=f"{over.budget.limit:,}", nodes=nodes,
+                     optimizers=len(methods), steps=steps), icon="⏳")
+        return
+    runs = cached_runs(name, formula, (sx, sy), tuple(methods), tuple(lrs[m] for m in methods), steps, beta)
     xs, ys = np.linspace(x_lo, x_hi, 120), np.linspace(y_lo, y_hi, 120)
     z = surface.f(np.stack(np.meshgrid(xs, ys), axis=-1))
     paths = [Path(t("common.optimizer." + m), METHOD_COLOURS[m], r.points) for m, r in runs.items()]

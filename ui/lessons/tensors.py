@@ -7,6 +7,7 @@ import math
 import numpy as np
 import streamlit as st
 
+from core.budgets import TENSOR_PICTURE, cells
 from core.tensors import (
     BINARY_OPS,
     BROADCAST_EXAMPLES,
@@ -195,12 +196,12 @@ def part_broadcast() -> None:
             draw_operands(shapes, pal, steps.ndim - steps.error.from_right, steps.error.from_right)
             return
         st.success(t("tensors.cast.result_shape", shape=format_shape(steps.result)), icon="✅")
-    arrays = [demo_values(s, start=1 + 10 * n) for n, s in enumerate(shapes)]
-    result = broadcast_apply(op, *arrays)
     symbol = BINARY_OPS[op].symbol
-    if result.ndim > 4 or result.size > MAX_PICTURE_CELLS:
-        view.info(t("tensors.cast.too_big", cells=result.size, limit=MAX_PICTURE_CELLS), icon="🔭")
+    if len(steps.result) > 4 or cells(steps.result) > TENSOR_PICTURE.limit:  # from the shapes: nothing is built
+        view.info(t("tensors.cast.too_big", cells=f"{cells(steps.result):,}", limit=TENSOR_PICTURE.limit), icon="🔭")
     else:
+        arrays = [demo_values(s, start=1 + 10 * n) for n, s in enumerate(shapes)]
+        result = broadcast_apply(op, *arrays)
         with view:
             st.markdown(t("tensors.cast.pictures"))
             columns = st.columns(len(arrays) + 1)

@@ -12,8 +12,10 @@ from dataclasses import dataclass
 import numpy as np
 import plotly.graph_objects as go
 
+from core.budgets import TENSOR_PICTURE
+
 GAP = 1.0  # empty cells between matrices
-MAX_PICTURE_CELLS = 240  # beyond this a picture would be unreadable: the page shows the shape only
+MAX_PICTURE_CELLS = TENSOR_PICTURE.limit  # beyond this a picture would be unreadable: the page shows the shape only
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,69 @@
+"""What one request may ask the server to compute: every budget, declared once.
+
+A classroom shares one server. Each control is range-checked on its own, but a link may combine allowed values into
+a request that would hold a core for minutes or allocate gigabytes. So a page works out the cost of what it is asked
+for, from the request alone and before doing any of it (elements to allocate, formula evaluations, multiply-adds),
+and refuses what is over its budget with a message in the student's language (``OverBudget`` carries the numbers).
+
+The README's "Budgets" table is this module's ``BUDGETS`` (tests/test_budgets.py holds them to each other).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Budget:
+    """The most ``unit`` a single request may cost under ``name``, and what is counted (``counts``)."""
+
+    name: str
+    limit: int
+    unit: str
+    counts: str
+
+
+class OverBudget(ValueError):
+    """A request that would cost ``cost`` against ``budget`` (more than ``budget.limit``)."""
+
+    def __init__(self, budget: Budget, cost: int) -> None:
+        super().__init__(f"{budget.name}: {cost:,} {budget.unit}, over the limit of {budget.limit:,}")
+        self.budget = budget
+        self.cost = cost
+
+
+TENSOR_PICTURE = Budget(
+    "tensor_picture", 240, "cells",
+    "cells of a broadcast result drawn as a picture; a larger result is neither drawn nor computed (its shape, "
+    "steps and strides come from the operands' shapes alone)")
+DESCENT_WORK = Budget(
+    "descent_work", 400_000, "node evaluations",
+    "gradient descent on two weights: optimizers × steps × nodes of the formula and its two partial derivatives "
+    "(a built-in surface counts as 30 nodes)")
+
+BUDGETS: tuple[Budget, ...] = (TENSOR_PICTURE, DESCENT_WORK)
+
+
+def check(budget: Budget, cost: int) -> int:
+    """``cost`` if it is within ``budget``; raise ``OverBudget`` otherwise."""
+    if cost > budget.limit:
+        raise OverBudget(budget, cost)
+    return cost
+
+
+def cells(shape: Iterable[int]) -> int:
+    """How many numbers an array of ``shape`` holds (1 for a scalar), computed without making it."""
+    return math.prod(int(n) for n in shape)
+
+
+BUILT_IN_NODES = 30
+"""What one step of a built-in surface counts as: its f and gradient are a few dozen NumPy operations, the size of
+a short formula."""
+
+
+def descent_work(optimizers: int, steps: int, nodes: int) -> int:
+    """The node evaluations of ``optimizers`` runs of ``steps`` steps on a surface of ``nodes`` nodes (the formula
+    and its partial derivatives; each step evaluates the gradient once, and the loss curve f once)."""
+    return optimizers * (steps + 1) * nodes

@@ -1,0 +1,96 @@
+"""The budgets (``core.budgets``): declared once, stated in the README, and enforced before the work is done."""
+
+import re
+
+import pytest
+
+from core.budgets import BUDGETS, BUILT_IN_NODES, DESCENT_WORK, TENSOR_PICTURE, OverBudget, cells, check, descent_work
+from core.expr import distinct_nodes, parse_function
+from tests.conftest import ROOT, assert_clean, lesson_app
+from ui.shell.i18n import translate
+from ui.shell.registry import GRADIENT_DESCENT, TENSORS
+
+
+def test_the_readme_states_every_budget_as_declared():
+    rows = re.findall(r"^\| `(\w+)` \| ([\d,]+) ([^|]+?) \| ([^|]+?) \|$", (ROOT / "README.md").read_text(), re.M)
+    assert [(name, int(limit.replace(",", "")), unit, counts) for name, limit, unit, counts in rows] == [
+        (b.name, b.limit, b.unit, b.counts) for b in BUDGETS]
+
+
+def test_check_passes_up_to_the_limit_and_refuses_beyond_it_with_the_numbers():
+    assert check(DESCENT_WORK, DESCENT_WORK.limit) == DESCENT_WORK.limit
+    with pytest.raises(OverBudget) as refused:
+        check(DESCENT_WORK, DESCENT_WORK.limit + 1)
+    assert refused.value.budget is DESCENT_WORK and refused.value.cost == DESCENT_WORK.limit + 1
+    assert cells((10_000, 1)) == 10_000 and cells((20, 10_000, 10_000)) == 2_000_000_000 and cells(()) == 1
+    assert descent_work(6, 2000, 33) == 6 * 2001 * 33
+
+
+def test_distinct_nodes_counts_each_shared_subtree_once():
+    expr = parse_function("x*y + sin(x*y)")
+    # x*y + sin(x*y): +, two x*y products (distinct objects as parsed), each with x and y, and sin
+    assert distinct_nodes(expr.tree) == 1 + 3 + 1 + 3
+    shared = expr.tree.left
+    assert distinct_nodes(shared, shared) == 3
+    assert expr.nodes == distinct_nodes(expr.tree) + distinct_nodes(*expr.partials)
+
+
+def test_the_tensors_link_of_a_16_gb_broadcast_is_answered_from_the_shapes(monkeypatch):
+    """``a=(10000,1)&b=(1,10000)&c=(20,1,1)`` asks for a 20 × 10000 × 10000 result (16 GB of float64): the page
+    says how many numbers that is and builds none of it."""
+    import ui.lessons.tensors as page
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the page built an operand or the result")
+
+    monkeypatch.setattr(page, "demo_values", refuse)
+    monkeypatch.setattr(page, "broadcast_apply", refuse)
+    at = lesson_app(TENSORS, {"part": "broadcast", "ex": "custom", "a": "(10000,1)", "b": "(1,10000)",
+                              "c": "(20,1,1)"})
+    assert_clean(at)
+    assert [i.value for i in at.info] == [translate("tensors.cast.too_big", "en", cells="2,000,000,000",
+                                                    limit=TENSOR_PICTURE.limit)]
+    assert not at.get("plotly_chart")
+
+
+LONG = "+".join(f"sin(x*y+{i})*cos(x-{i}*y)" for i in range(8))
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_descent_link_over_its_budget_is_refused_before_any_step(monkeypatch, lang):
+    import ui.lessons.gradient_descent as page
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the page ran an optimizer")
+
+    monkeypatch.setattr(page, "descend", refuse)
+    page.cached_runs.clear()
+    methods = "sgd,momentum,nesterov,adagrad,rmsprop,adam"
+    at = lesson_app(GRADIENT_DESCENT, {"part": "two_d", "plane": "custom", "f": LONG, "methods": methods,
+                                       "steps": "2000"}, lang)
+    nodes = parse_function(LONG).nodes
+    cost = descent_work(6, 2000, nodes)
+    assert cost > DESCENT_WORK.limit
+    assert [e.value for e in at.error] == [translate("budget.descent_work", lang, cost=f"{cost:,}",
+                                                     limit=f"{DESCENT_WORK.limit:,}", nodes=nodes, optimizers=6,
+                                                     steps=2000)]
+    assert not at.get("plotly_chart")
+
+
+def test_every_built_in_surface_at_its_largest_settings_is_within_budget():
+    assert descent_work(6, 2000, BUILT_IN_NODES) <= DESCENT_WORK.limit
+
+
+def test_the_same_descent_link_is_computed_once_for_the_whole_class(monkeypatch):
+    import ui.lessons.gradient_descent as page
+
+    calls = []
+    real = page.descend
+    monkeypatch.setattr(page, "descend", lambda *a, **k: calls.append(a[3]) or real(*a, **k))
+    page.cached_runs.clear()
+    query = {"part": "two_d", "plane": "himmelblau", "steps": "150"}
+    first = lesson_app(GRADIENT_DESCENT, query)
+    assert calls == ["sgd", "momentum", "adam"]
+    second = lesson_app(GRADIENT_DESCENT, query)  # another student, the same link
+    assert calls == ["sgd", "momentum", "adam"]
+    assert [c.proto.spec for c in second.get("plotly_chart")] == [c.proto.spec for c in first.get("plotly_chart")]
