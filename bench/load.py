@@ -9,7 +9,7 @@ browser context (= one Streamlit session) per student, all driven at once with P
    run on this same machine, and the server's thread count after it is the baseline;
 3. load: N sessions walk every page ``--rounds`` times at once; ``--trainers`` of them first train a network on the
    trainer page (Start, wait for "Finished"), and at the end start a long run and leave while it runs (their
-   browser closes): the server must stop that run itself (the session ends, its job is released);
+   browser closes): the server must stop that run itself once no page has looked at it for ``ABANDONED_AFTER`` s;
 4. every browser closes; within ``--settle`` s the server must be back at its baseline: threads (counted as a later
    visitor finds them, see ``ANYIO_IDLE``) at most ``THREAD_TOLERANCE`` above it, and idle (under
    ``IDLE_CPU_LIMIT`` of a core). Python 3.11 does not give its threads OS names (every /proc/<pid>/task/*/comm of
@@ -78,8 +78,12 @@ def prefix(key: str) -> str:
 
 
 FINISHED, RUNNING = prefix("cnn_trainer.status.finished"), prefix("cnn_trainer.status.running")
-BAD_ENDS = {prefix(f"cnn_trainer.status.{s}"): s for s in ("stopped", "diverged", "failed", "out_of_memory")}
-SERVER_FULL = translate("cnn_trainer.server_full", "en", n=MAX_CONCURRENT_TRAININGS)
+BAD_ENDS = {prefix(f"cnn_trainer.status.{s}"): s for s in ("stopped", "time_limit", "diverged", "failed",
+                                                           "out_of_memory")}
+QUEUED = prefix("cnn_trainer.status.queued").split(":")[0]  # "Waiting for a free training slot"
+ABANDONED_AFTER = 5
+"""The server's ``DLP_ABANDONED_AFTER`` here: a run whose browser has closed is stopped after this many seconds
+without a look (a classroom server waits 180 s, so that a dropped connection can come back to its run)."""
 PAGE_ERROR = translate("app.page_error", "en")
 
 
@@ -236,7 +240,7 @@ class Student:
     visits: list[tuple[str, float]] = field(default_factory=list)  # (url_path, seconds to ready)
     first_loads: list[float] = field(default_factory=list)  # seconds from goto (a new page load) to ready
     trainings: list[float] = field(default_factory=list)  # seconds from Start to "Finished"
-    refused: int = 0  # Start answered "the server is full"
+    queued: int = 0  # Start found every slot taken: the run waited its turn
     left_running: int = 0
     closing: bool = False
 
@@ -348,14 +352,13 @@ async def train(student: Student, url: str, query: str, leave: bool = False) -> 
         start = time.perf_counter()
         await page.get_by_role("button", name=translate("cnn_trainer.start", "en")).click()
         ends = [RUNNING] if leave else [FINISHED, *BAD_ENDS]
-        await page.wait_for_function(
-            """([ends, full]) => { const main = document.querySelector('[data-testid="stMain"]');
-                const text = main ? main.innerText : ''; return ends.some(e => text.includes(e)) || text.includes(full);
-            }""", arg=[ends, SERVER_FULL], polling=250)
+        has = """(ends) => { const main = document.querySelector('[data-testid="stMain"]');
+                const text = main ? main.innerText : ''; return ends.some(e => text.includes(e)); }"""
+        await page.wait_for_function(has, arg=[*ends, QUEUED], polling=250)
+        if QUEUED in await main_text(page):
+            student.queued += 1
+            await page.wait_for_function(has, arg=ends, polling=250)  # its turn comes by itself
         text = await main_text(page)
-        if SERVER_FULL in text:
-            student.refused += 1
-            return
         if leave:
             student.left_running += 1
             return
@@ -481,11 +484,12 @@ def report(reference: Phase, load: Phase, extra_errors: list[str], rounds: int) 
               f"available): server {server:.0f} s, browsers (Chromium, Playwright's driver) {browsers:.0f} s, "
               f"this script {driver:.0f} s.")
     trained = [seconds for s in load.students for seconds in s.trainings]
-    refused = sum(s.refused for s in load.students)
+    queued = sum(s.queued for s in load.students)
     left = sum(s.left_running for s in load.students)
     print(f"Trainings under load: {len(trained)} finished "
-          f"({', '.join(f'{t:.1f} s' for t in trained) or 'none'}, Start to \"Finished\"), {refused} refused "
-          f"(server full: at most {MAX_CONCURRENT_TRAININGS} at once), {left} left running when the browser closed.")
+          f"({', '.join(f'{t:.1f} s' for t in trained) or 'none'}, Start to \"Finished\"), {queued} waited their "
+          f"turn (at most {MAX_CONCURRENT_TRAININGS} train at once), {left} left running when the browser closed "
+          f"(stopped by the server {ABANDONED_AFTER} s after the last look).")
     print(f"After closing every browser: threads {load.threads[2]} (baseline {load.threads[0]} + tolerance "
           f"{THREAD_TOLERANCE}), server CPU {100 * load.idle_cpu:.0f}% of a core (limit {100 * IDLE_CPU_LIMIT:.0f}%): "
           f"{'back' if load.settled else 'NOT back'} after {load.settle_seconds:.1f} s "
@@ -516,7 +520,7 @@ async def run(args) -> int:
     print(f"# bench/load.py: {args.sessions} sessions, {args.trainers} training, {args.rounds} round(s)"
           f"{' (quick)' if args.quick else ''}")
     print(f"machine: {machine_line()}")
-    with run_server() as server:
+    with run_server({"DLP_ABANDONED_AFTER": str(ABANDONED_AFTER)}) as server:
         probe = Probe(server_pid(server.url))
         cold = probe.threads(), probe.rss_mb()
         async with async_playwright() as playwright:

@@ -4,10 +4,15 @@ built-in pictures, shifting, cropping and tiling feature maps.
 Every picture loaded here leaves this module as a read-only float64 array ``(H, W, 3)`` of RGB values in [0, 1]:
 uploads of any Pillow mode are converted (transparent parts composited on white), turned upright by
 their EXIF orientation and downscaled so that the long side is at most ``MAX_SIDE`` pixels.
+
+The trainer's drawing pad comes back from the browser as a PNG data URL, which a student can replace with any text;
+``decode_pad_data_url`` reads it through the same checks, with tighter limits of its own.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import functools
 import io
 import operator
@@ -37,7 +42,26 @@ ERROR_CODES: tuple[str, ...] = ("empty", "too_big_file", "not_image", "unsupport
                                 "corrupt")
 """Every ``ImageError.code``, stable strings that the UI translates."""
 
+PAD_SIDE = 280
+"""Width and height, in CSS pixels, of the trainer's drawing pad."""
+
+PAD_MAX_SCALE = 4
+"""A pad PNG may be the pad's size times 1, 2, 3 or 4 (a canvas drawn at a device-pixel ratio); larger is refused."""
+
+PAD_MAX_DATA_URL = 2 * 1024 * 1024
+"""Longest pad data URL read, in characters, checked before any base64 decoding. A 280 x 280 RGBA PNG holds 313,600
+bytes of pixels: even stored uncompressed it is under 320 KB, about 430 KB in base64. Strokes on a flat background
+compress to a few KB at any scale, so 2 MB leaves room for every real drawing and nothing for a large payload."""
+
+PAD_DATA_URL_PREFIX = "data:image/png;base64,"
+"""How every pad data URL starts (the canvas sends ``toDataURL("image/png")``)."""
+
+_PAD_MODES = frozenset({"1", "L", "LA", "P", "PA", "RGB", "RGBA"})
+"""8-bit PNG modes a pad drawing may come in (the browser sends RGBA)."""
+
 _SIXTEEN_BIT = frozenset({"I", "I;16", "I;16L", "I;16B", "I;16N"})
+_REDUCING_GAP = 3.0  # Image.resize's reducing_gap, as every downscale here uses it
+_TILE = 1024  # side, in pixels, of the tiles a 16-bit image is converted in
 # Everything a damaged file can make a Pillow decoder raise (MemoryError deliberately not among them).
 _DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, KeyError, TypeError, struct.error,
                   zlib.error)
@@ -95,23 +119,47 @@ def _open(data: bytes) -> Image.Image:
     return img
 
 
+def _grey_tiles(img: Image.Image, size: tuple[int, int]) -> tuple[np.ndarray, tuple[int, int]]:
+    """A 16-bit or float grey image as float32 in [0, 1] (a transparent grey level made white), and the factors
+    ``(fx, fy)`` it was reduced by: reduced as ``Image.resize(size, reducing_gap=3.0)`` reduces it before its
+    Lanczos pass, but converted tile by tile: each tile is turned into floats and reduced before the next, so no
+    float copy of the whole source is ever made.
+
+    Pillow's ``reduce`` averages separate ``fx x fy`` blocks, so reducing tiles whose sides are multiples of
+    ``(fx, fy)`` and putting them side by side gives the very numbers that reducing the whole image gives."""
+    w, h = img.size
+    fx = int(w / size[0] / _REDUCING_GAP) or 1
+    fy = int(h / size[1] / _REDUCING_GAP) or 1
+    scale = 1.0 if img.mode == "F" else 65535.0  # 16-bit samples span 0..65535 ("I" is how old Pillow read them)
+    t = img.info.get("transparency")
+    tile_w, tile_h = fx * -(-_TILE // fx), fy * -(-_TILE // fy)
+    out = np.empty((-(-h // fy), -(-w // fx)), dtype=np.float32)
+    for top in range(0, h, tile_h):
+        for left in range(0, w, tile_w):
+            raw = np.asarray(img.crop((left, top, min(left + tile_w, w), min(top + tile_h, h))))
+            g = np.clip(np.nan_to_num(raw.astype(np.float32) / scale), 0.0, 1.0)
+            if isinstance(t, int):  # a grey level marked transparent (PNG tRNS): alpha 0 there, 1 elsewhere
+                g = np.where(raw == t, np.float32(1.0), g)
+            if (fx, fy) != (1, 1):
+                g = np.asarray(Image.fromarray(g, mode="F").reduce((fx, fy)))
+            out[top // fy:top // fy + g.shape[0], left // fx:left // fx + g.shape[1]] = g
+    return out, (fx, fy)
+
+
 def _to_rgb(img: Image.Image, size: tuple[int, int]) -> np.ndarray:
     """Any Pillow mode as float64 RGB in [0, 1], composited on white, resized to ``size`` with Lanczos."""
-    resize = functools.partial(Image.Image.resize, size=size, resample=Image.Resampling.LANCZOS, reducing_gap=3.0)
     if img.mode in _SIXTEEN_BIT or img.mode == "F":
-        raw = np.asarray(img)
-        scale = 1.0 if img.mode == "F" else 65535.0  # 16-bit samples span 0..65535 ("I" is how old Pillow read them)
-        g = np.clip(np.nan_to_num(raw.astype(np.float32) / scale), 0.0, 1.0)
-        t = img.info.get("transparency")
-        if isinstance(t, int):  # a grey level marked transparent (PNG tRNS): alpha 0 there, 1 elsewhere
-            g = np.where(raw == t, np.float32(1.0), g)
-        if size != img.size:
-            g = np.asarray(resize(Image.fromarray(g, mode="F")))
+        # Shrunk before anything is float at the source's size: the extra memory is a few times the result's.
+        g, (fx, fy) = _grey_tiles(img, size)
+        if size != img.size:  # the Lanczos pass of Image.resize, on the box that its reduce step leaves
+            w, h = img.size
+            g = np.asarray(Image.fromarray(g, mode="F").resize(size, Image.Resampling.LANCZOS,
+                                                               box=(0, 0, w / fx, h / fy)))
         return np.repeat(np.clip(g, 0.0, 1.0).astype(np.float64)[..., None], 3, axis=2)
     has_alpha = any(band in ("A", "a") for band in img.getbands()) or "transparency" in img.info
     img = img.convert("RGBA" if has_alpha else "RGB")  # CMYK, YCbCr, palettes, 1-bit and grey all become RGB
-    if size != img.size:
-        img = resize(img)  # Pillow resizes RGBA premultiplied, so transparent pixels do not bleed their colour
+    if size != img.size:  # Pillow resizes RGBA premultiplied, so transparent pixels do not bleed their colour
+        img = img.resize(size, Image.Resampling.LANCZOS, reducing_gap=_REDUCING_GAP)
     x = np.asarray(img, dtype=np.float64) / 255.0
     if not has_alpha:
         return x
@@ -153,6 +201,51 @@ def load_image(data: bytes, max_side: int = MAX_SIDE) -> LoadedImage:
         source_mode=mode,
         converted=mode not in ("RGB", "L"),
     )
+
+
+def decode_pad_data_url(text: str, width: int = PAD_SIDE, height: int = PAD_SIDE) -> np.ndarray:
+    """The drawing pad's PNG data URL as grey ``(height, width)`` float64 in [0, 1]: luma times alpha, so white ink
+    on a black or transparent pad is 1 on 0. A PNG of ``k`` times the pad's size (``k`` up to ``PAD_MAX_SCALE``) is
+    averaged over ``k x k`` blocks. The browser controls the text, so everything is checked before it costs
+    anything: its length before base64 decoding, then PNG only, then the pixel count and the size before any pixel
+    is decompressed. Raises ``ImageError`` (its ``code`` one of ``ERROR_CODES``)."""
+    if not isinstance(text, str):
+        raise ImageError("not_image", f"The drawing is a {type(text).__name__}, not a data URL.")
+    if len(text) > PAD_MAX_DATA_URL:
+        raise ImageError("too_big_file", f"The drawing has {len(text)} characters, more than the limit of "
+                                         f"{PAD_MAX_DATA_URL}.")
+    if not text.startswith(PAD_DATA_URL_PREFIX):
+        raise ImageError("unsupported_format" if text.startswith("data:") else "not_image",
+                         f"The drawing is not a {PAD_DATA_URL_PREFIX} data URL.")
+    try:
+        data = base64.b64decode(text[len(PAD_DATA_URL_PREFIX):], validate=True)
+    except (binascii.Error, ValueError) as e:  # ValueError: characters outside ASCII
+        raise ImageError("corrupt", f"The drawing is not valid base64 ({e}).") from e
+    if not data:
+        raise ImageError("empty", "The drawing is empty.")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        with _open(data) as img:
+            if img.format != "PNG":
+                raise ImageError("unsupported_format", f"The drawing holds a {img.format} image, not a PNG.")
+            w, h = img.size
+            k = w // width
+            if w > PAD_MAX_SCALE * width or h > PAD_MAX_SCALE * height:
+                raise ImageError("decompression_bomb", f"The drawing is {w}x{h} pixels, more than {PAD_MAX_SCALE} "
+                                                       f"times the pad's {width}x{height}.")
+            if k < 1 or (w, h) != (k * width, k * height):
+                raise ImageError("corrupt", f"The drawing is {w}x{h} pixels, not the pad's {width}x{height} "
+                                            f"(or a multiple of it).")
+            if img.mode not in _PAD_MODES:
+                raise ImageError("unsupported_format", f"The drawing is a {img.mode} PNG, not an 8-bit one.")
+            try:
+                rgba = np.asarray(img.convert("RGBA"), dtype=np.float64) / 255.0
+            except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
+                raise ImageError("decompression_bomb", f"The drawing has too many pixels to decode ({e}).") from e
+            except _DECODE_ERRORS as e:
+                raise ImageError("corrupt", f"The drawing is damaged or truncated ({e}).") from e
+    gray = to_gray(rgba[..., :3]) * rgba[..., 3]
+    return gray.reshape(height, k, width, k).mean(axis=(1, 3)) if k > 1 else gray
 
 
 def to_gray(rgb: np.ndarray) -> np.ndarray:

@@ -183,6 +183,52 @@ def check_config(config: CNNConfig | MLPConfig) -> None:
     _check_dense(config.dense, config.activation, config.dropout, config.classes)
 
 
+@dataclass(frozen=True)
+class SetupLimits:
+    """What the trainer's set-up lets a student build. A checkpoint must describe a network inside the same limits:
+    a small file cannot ask the server for a network no student could have built (``outside_setup``)."""
+
+    channels: tuple[int, ...] = (4, 8, 16, 32, 64, 128)
+    kernels: tuple[int, ...] = (1, 3, 5, 7)
+    max_blocks: int = 6
+    dense: tuple[int, ...] = (0, 16, 32, 64, 128, 256)  # one dense layer (0: none) after the conv blocks
+    widths: tuple[int, ...] = (16, 32, 64, 128, 256, 512)  # of a dense-only network's hidden layers
+    max_hidden_layers: int = 3
+    activations: tuple[str, ...] = ("relu", "tanh", "sigmoid", "gelu", "leaky_relu")
+    dropouts: tuple[float, ...] = (0.0, 0.1, 0.25, 0.5)
+    input_shapes: tuple[tuple[int, int, int], ...] = ((1, 28, 28),)  # every data set's images
+    max_classes: int = 10
+
+
+SETUP = SetupLimits()
+
+
+def outside_setup(config: CNNConfig | MLPConfig, limits: SetupLimits = SETUP) -> str | None:
+    """Why the set-up could not have built ``config`` (English, for the log), or None if it could."""
+    if tuple(config.input_shape) not in limits.input_shapes:
+        return f"input shape {config.input_shape} is not a data set's"
+    if not 2 <= config.classes <= limits.max_classes:
+        return f"{config.classes} classes"
+    if config.dropout not in limits.dropouts:
+        return f"dropout {config.dropout}"
+    if config.activation not in limits.activations:
+        return f"activation {config.activation!r}"
+    if isinstance(config, MLPConfig):
+        if not 1 <= len(config.hidden) <= limits.max_hidden_layers:
+            return f"{len(config.hidden)} hidden layers"
+        wrong = [w for w in config.hidden if w not in limits.widths]
+        return f"hidden layer widths {wrong}" if wrong else None
+    if not 1 <= len(config.blocks) <= limits.max_blocks:
+        return f"{len(config.blocks)} conv blocks (at most {limits.max_blocks})"
+    for i, block in enumerate(config.blocks, 1):
+        if block.channels not in limits.channels or block.kernel not in limits.kernels \
+                or block.activation not in limits.activations:
+            return f"block {i}: {format_block(block)}"
+    if len(config.dense) > 1 or any(d not in limits.dense or d == 0 for d in config.dense):
+        return f"dense layers {config.dense}"
+    return None
+
+
 def _layers(config: CNNConfig | MLPConfig, device=None) -> list[tuple[str, nn.Module]]:
     """The named layers of ``config``; their weighted ones on ``device`` (``build_model``: "meta", nothing drawn)."""
     c, h, w = config.input_shape

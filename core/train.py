@@ -26,7 +26,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from core.models import CNNConfig, MLPConfig, build_model
+from core.models import CNNConfig, MLPConfig, build_model, outside_setup
 
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "adam")
 SCHEDULES = ("constant", "cosine")
@@ -390,7 +390,8 @@ _KINDS = {"cnn": CNNConfig, "mlp": MLPConfig}
 
 
 class CheckpointError(ValueError):
-    """A file that is not a checkpoint of ours (``code``: "not_a_checkpoint", "corrupt" or "mismatch")."""
+    """A file that is not a checkpoint of ours (``code``: "not_a_checkpoint", "corrupt", "mismatch", or "too_large":
+    a network outside the trainer's set-up, ``core.models.SETUP``)."""
 
     def __init__(self, code: str, message: str):
         super().__init__(message)
@@ -439,6 +440,9 @@ def load_checkpoint(path_or_file, expect: CNNConfig | MLPConfig | None = None) -
         raise CheckpointError("corrupt", f"the checkpoint's config is invalid: {e}") from None
     if expect is not None and config != expect:
         raise CheckpointError("mismatch", "the checkpoint holds a different network from the one expected")
+    reason = outside_setup(config)
+    if reason is not None:
+        raise CheckpointError("too_large", f"the checkpoint's network is not one the trainer can build: {reason}")
     try:
         with torch.device("meta"):  # shapes only, no memory
             size = sum(v.numel() for v in build_model(config).state_dict().values())

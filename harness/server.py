@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,8 +69,9 @@ class Server:
 
 
 @contextlib.contextmanager
-def run_server() -> Iterator[Server]:
-    """A real ``streamlit run app.py`` on a free loopback port; its log is kept under artifacts/logs."""
+def run_server(env: Mapping[str, str] | None = None) -> Iterator[Server]:
+    """A real ``streamlit run app.py`` on a free loopback port, with ``env`` added to its environment; its log is
+    kept under artifacts/logs."""
     port = free_port()
     (ARTIFACTS / "logs").mkdir(parents=True, exist_ok=True)
     log_path = ARTIFACTS / "logs" / f"streamlit-{port}.log"
@@ -78,7 +79,7 @@ def run_server() -> Iterator[Server]:
         process = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless=true",
              f"--server.port={port}", "--server.address=127.0.0.1"],
-            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})},
         )
     base_url = f"http://127.0.0.1:{port}"
     try:

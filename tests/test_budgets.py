@@ -94,3 +94,35 @@ def test_the_same_descent_link_is_computed_once_for_the_whole_class(monkeypatch)
     second = lesson_app(GRADIENT_DESCENT, query)  # another student, the same link
     assert calls == ["sgd", "momentum", "adam"]
     assert [c.proto.spec for c in second.get("plotly_chart")] == [c.proto.spec for c in first.get("plotly_chart")]
+
+
+def test_the_trainer_link_that_would_hold_a_slot_for_hours_cannot_start_and_says_why():
+    """Six 128-channel 7 × 7 blocks without pooling, 30 epochs, batch 16: ten times the budget (some 100 minutes)."""
+    from core.budgets import TRAINING_WORK, training_work
+    from core.models import CNNConfig, ConvBlock, build_model, summarize
+    from ui.shell.registry import CNN_TRAINER
+
+    blocks = {f"b{i}": "128-7-relu-none-bn" for i in range(1, 7)}
+    at = lesson_app(CNN_TRAINER, {"blocks": "6", **blocks, "gpool": "avg", "epochs": "30", "batch": "16",
+                                  "drawn": "0"})
+    config = CNNConfig(blocks=(ConvBlock(128, 7, pooling="none"),) * 6, global_pool="avg")
+    per_image = sum(row["mult_adds"] for row in summarize(build_model(config), (1, 28, 28)))
+    work = training_work(per_image, 1437, 30)
+    assert work > 10 * TRAINING_WORK.limit
+    assert translate("budget.training_work", "en", work=f"{work:.2e}", limit=f"{TRAINING_WORK.limit:.0e}",
+                     minutes="10") in [e.value for e in at.error]
+    assert at.button(key="cnn_trainer_start").disabled
+
+
+def test_the_default_run_shows_its_estimate_before_start():
+    from core.budgets import training_seconds, training_work
+    from core.models import CNNConfig, build_model, summarize
+    from ui.shell.registry import CNN_TRAINER
+
+    at = lesson_app(CNN_TRAINER, {"drawn": "0"})
+    per_image = sum(row["mult_adds"] for row in summarize(build_model(CNNConfig()), (1, 28, 28)))
+    work = training_work(per_image, 1437, 8)
+    expected = translate("cnn_trainer.estimate", "en", work=f"{work:.2e}", images="1,437", epochs=8,
+                         per_image=f"{per_image:,}", seconds=f"{round(training_seconds(work, 1437, 8)):,}")
+    assert expected in [c.value for c in at.caption]
+    assert not at.button(key="cnn_trainer_start").disabled

@@ -655,6 +655,17 @@ def _good(**changes) -> dict:
             "state_dict": build_model(TINY).state_dict(), **changes}
 
 
+def _huge_network() -> dict:
+    """The issue's 20 KB checkpoint: 27 conv blocks of 512 channels (61 M weights, 48 GMAC an image), every weight a
+    stride-0 view of one stored number, so the file stays small."""
+    blocks = [{"channels": 512, "kernel": 3, "activation": "relu", "pooling": "none", "batch_norm": False}] * 27
+    config = CNNConfig.from_json(json.dumps({"blocks": blocks, "dense": [], "global_pool": "avg"}))
+    with torch.device("meta"):
+        shapes = {k: v.shape for k, v in build_model(config).state_dict().items()}
+    one = torch.zeros(1)
+    return _good(config=config.to_json(), state_dict={k: one.expand(shape) for k, shape in shapes.items()})
+
+
 CHECKPOINTS = {
     "pickle_runs_code": (lambda: pickle.dumps(Evil()), "not_a_checkpoint"),
     "pickle_in_checkpoint_runs_code": (lambda: torch_bytes({"format": FORMAT, "x": Evil()}), "not_a_checkpoint"),
@@ -678,12 +689,13 @@ CHECKPOINTS = {
     "kind_is_a_list": (lambda: torch_bytes(_good(config_kind=[1])), "corrupt"),
     "config_not_json": (lambda: torch_bytes(_good(config="{")), "corrupt"),
     "config_nested_deep": (lambda: torch_bytes(_good(config="[" * 100_000 + "]" * 100_000)), "corrupt"),
-    "config_huge_dense": (lambda: torch_bytes(_good(config=json.dumps({"dense": [10**12]}))), "corrupt"),
+    "config_huge_dense": (lambda: torch_bytes(_good(config=json.dumps({"dense": [10**12]}))), "too_large"),
     "config_huge_channels": (lambda: torch_bytes(_good(config=json.dumps({"blocks": [{"channels": 10**400}]}))),
-                             "corrupt"),
+                             "too_large"),
     "config_huge_input": (lambda: torch_bytes(_good(config_kind="mlp", config=json.dumps(
-        {"input_shape": [1, 10**6, 10**6], "hidden": [2]}))), "corrupt"),
+        {"input_shape": [1, 10**6, 10**6], "hidden": [2]}))), "too_large"),
     "config_big_dropout": (lambda: torch_bytes(_good(config=json.dumps({"dropout": 10**400}))), "corrupt"),
+    "network_no_student_can_build": (lambda: torch_bytes(_huge_network()), "too_large"),
     "state_keys_not_strings": (lambda: torch_bytes(_good(state_dict={1: torch.zeros(1)})), "mismatch"),
     "state_values_not_tensors": (lambda: torch_bytes(_good(state_dict={k: "x" for k in _good()["state_dict"]})),
                                  "mismatch"),
@@ -814,3 +826,21 @@ def test_sentinel_payloads_would_be_noticed():
     SENTINEL.touch()
     assert SENTINEL.exists()
     SENTINEL.unlink()
+
+
+def test_the_largest_network_the_set_up_builds_loads_from_its_checkpoint():
+    """The set-up's own limits are the checkpoint's: its largest network (six 128-channel 7 × 7 blocks, a dense layer
+    of 256, no pooling until the global average) loads; one channel step more in a block is refused as too
+    large."""
+    from core.models import SETUP, outside_setup
+
+    block = ConvBlock(max(SETUP.channels), max(SETUP.kernels), pooling="none")  # 28 × 28 maps in every block
+    largest = CNNConfig(blocks=(block,) * SETUP.max_blocks, global_pool="avg", dense=(max(SETUP.dense),))
+    assert outside_setup(largest) is None
+    model, config = load_checkpoint(io.BytesIO(checkpoint_bytes(largest, build_model(largest))))
+    assert config == largest and sum(p.numel() for p in model.parameters()) > 4_000_000
+    wider = CNNConfig(blocks=(ConvBlock(256, 7, pooling="none"), *largest.blocks[1:]), global_pool="avg",
+                      dense=largest.dense)
+    with pytest.raises(CheckpointError) as error:
+        load_checkpoint(io.BytesIO(checkpoint_bytes(wider, build_model(wider))))
+    assert error.value.code == "too_large"

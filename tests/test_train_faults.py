@@ -127,7 +127,7 @@ def test_out_of_memory_through_the_training_job(small):
     # the slot is free again: as many jobs as the cap can start
     others = [TrainingJob() for _ in range(training.MAX_CONCURRENT_TRAININGS)]
     try:
-        assert all(o.start(build_model(TINY), small, replace(CPU, epochs=200)) for o in others)
+        assert all(o.start(build_model(TINY), small, replace(CPU, epochs=200)) == "started" for o in others)
     finally:
         for o in others:
             o.stop()

@@ -46,8 +46,12 @@ def test_stop_ends_the_run_and_frees_the_slot(small):
     # every slot is free again: as many jobs as the cap can start
     others = [TrainingJob() for _ in range(training.MAX_CONCURRENT_TRAININGS)]
     try:
-        assert all(o.start(build_model(TINY), small, TrainConfig(epochs=200, batch_size=8)) for o in others)
-        assert not TrainingJob().start(build_model(TINY), small, TrainConfig(epochs=1))  # the server is full
+        assert all(o.start(build_model(TINY), small, TrainConfig(epochs=200, batch_size=8)) == "started"
+                   for o in others)
+        waiting = TrainingJob()  # the server is full: the next one waits its turn
+        assert waiting.start(build_model(TINY), small, TrainConfig(epochs=1)) == "queued"
+        assert waiting.snapshot().place == 1 and not waiting.running
+        waiting.stop()
     finally:
         for o in others:
             o.stop()
@@ -71,8 +75,8 @@ def test_the_views_follow_the_weights_epoch_by_epoch(small):
     seen: dict[int, dict] = {}
     original = job._report
 
-    def spy(progress):
-        original(progress)
+    def spy(generation, progress):
+        original(generation, progress)
         if progress["test_accuracy"] is not None:
             snap = job.snapshot()
             seen[snap.weights_epoch] = snap.weights

@@ -9,6 +9,7 @@ import numpy as np
 import streamlit as st
 import torch
 
+from core.budgets import TRAINING_RATE, TRAINING_WORK, OverBudget, check, training_seconds, training_work
 from core.data import DATASETS, DatasetUnavailable
 from core.drawing import fit_in_box, prepare_image
 from core.drawn_digits import FOR_TRAINING
@@ -96,22 +97,38 @@ def part_train() -> None:
     st.dataframe(columns, hide_index=True, height=min(35 * (len(columns[next(iter(columns))]) + 1) + 3, 290))
     keep_and_share(config, train_config, name, drawn)
     model = continue_from(model, config, job)
+    affordable = training_estimate(mult_adds, len(dataset.y_train) + drawn, train_config.epochs)
     start, stop, reset = st.columns(3)
-    start.button(t("cnn_trainer.start"), type="primary", disabled=job.running, key="cnn_trainer_start",
-                 on_click=start_training,
+    start.button(t("cnn_trainer.start"), type="primary", disabled=job.active or not affordable,
+                 key="cnn_trainer_start", on_click=start_training,
                  args=(model, name, drawn, config, train_config), icon=":material/play_arrow:", width="stretch")
-    stop.button(t("cnn_trainer.stop"), disabled=not job.running, key="cnn_trainer_stop", on_click=job.stop,
+    stop.button(t("cnn_trainer.stop"), disabled=not job.active, key="cnn_trainer_stop", on_click=job.stop,
                 icon=":material/stop:", width="stretch")
     reset.button(t("cnn_trainer.reset"), key="cnn_trainer_reset", on_click=job.reset, icon=":material/restart_alt:",
                  width="stretch")
     notice = st.session_state.pop("cnn_trainer_notice", None)
     if notice:
         st.warning(t(notice[0], n=notice[1]), icon="⏳")
-    if job.running:
+    if job.active:
         live_polling(dataset)
     else:
         draw_live(dataset)
     results(dataset)
+
+
+def training_estimate(mult_adds: int, images: int, epochs: int) -> bool:
+    """Tell the student what the run will cost before it starts (``core.budgets.training_work``) and about how long
+    it takes here; False, with the reason, when it is over the server's budget for one run."""
+    work = training_work(mult_adds, images, epochs)
+    try:
+        check(TRAINING_WORK, work)
+    except OverBudget:
+        st.error(t("budget.training_work", work=f"{work:.2e}", limit=f"{TRAINING_WORK.limit:.0e}",
+                   minutes=f"{TRAINING_WORK.limit / TRAINING_RATE / 60:.0f}"), icon="⏳")
+        return False
+    st.caption(t("cnn_trainer.estimate", work=f"{work:.2e}", images=f"{images:,}", epochs=epochs,
+                 per_image=f"{mult_adds:,}", seconds=f"{max(1, round(training_seconds(work, images, epochs))):,}"))
+    return True
 
 
 def continue_from(fresh, config, job):
@@ -170,9 +187,9 @@ def start_training(model, name: str, drawn: int, config, train_config: TrainConf
     dataset = shared_dataset(name, drawn)
     if train_config.batch_size > len(dataset.y_train):
         st.session_state["cnn_trainer_notice"] = ("cnn_trainer.batch_too_big", len(dataset.y_train))
-    elif not session_job().start(model, dataset, train_config):
-        st.session_state["cnn_trainer_notice"] = ("cnn_trainer.server_full", MAX_CONCURRENT_TRAININGS)
-    else:
+    elif session_job().start(model, dataset, train_config) == "busy":
+        st.session_state["cnn_trainer_notice"] = ("cnn_trainer.one_per_browser", 1)
+    else:  # started, or waiting its turn for a slot
         st.session_state["cnn_trainer_run"] = (config, train_config)
 
 
@@ -180,7 +197,7 @@ def start_training(model, name: str, drawn: int, config, train_config: TrainConf
 def live_polling(dataset) -> None:
     """While the worker trains, only this part of the page re-runs, once a second; at the end the whole page does."""
     draw_live(dataset)
-    if not session_job().running:
+    if not session_job().active:
         st.rerun()
 
 
@@ -190,13 +207,15 @@ def draw_live(dataset) -> None:
     if snap.status == "idle":
         st.info(t("cnn_trainer.idle"), icon="▶️")
         return
-    status_box = {"running": st.info, "finished": st.success, "stopped": st.warning, "diverged": st.error,
-                  "failed": st.error, "loaded": st.success, "out_of_memory": st.error}[snap.status]
-    status_box(t("cnn_trainer.status." + snap.status, seconds=f"{snap.seconds:.1f}", message=snap.message))
+    status_box = {"queued": st.info, "running": st.info, "finished": st.success, "stopped": st.warning,
+                  "time_limit": st.warning, "diverged": st.error, "failed": st.error, "loaded": st.success,
+                  "out_of_memory": st.error}[snap.status]
+    status_box(t("cnn_trainer.status." + snap.status, seconds=f"{snap.seconds:.1f}", message=snap.message,
+                 place=snap.place, slots=MAX_CONCURRENT_TRAININGS))
     curves, inside = st.columns(2, gap="medium")
     with curves:
         draw_curves(snap)
-    if snap.status in ("running", "finished", "stopped", "loaded"):  # a failed or diverged network: nothing to show
+    if snap.status in ("running", "finished", "stopped", "time_limit", "loaded"):  # failed or diverged: nothing
         with inside:
             inside_view(snap, dataset)
 
@@ -292,16 +311,40 @@ def drawn_picture() -> np.ndarray | None:
     """The canvas as grey ``(H, W)`` in [0, 1] (white ink on black), or None while nothing is drawn."""
     from streamlit_drawable_canvas import st_canvas
 
+    from core.images import PAD_SIDE
+
     pad = st.session_state.get("cnn_trainer_pads", 0)
-    result = st_canvas(stroke_width=22, stroke_color="#FFFFFF", background_color="#000000", height=280, width=280,
-                       drawing_mode="freedraw", key=f"cnn_trainer_canvas_{pad}", return_image_data=True)
+    try:
+        result = st_canvas(stroke_width=22, stroke_color="#FFFFFF", background_color="#000000", height=PAD_SIDE,
+                           width=PAD_SIDE, drawing_mode="freedraw", key=f"cnn_trainer_canvas_{pad}",
+                           return_image_data=True)
+    except (AttributeError, KeyError, TypeError):  # st_canvas reading a value of the wrong shape sent for the pad
+        result = None
     st.button(t("cnn_trainer.try.clear"), on_click=clear_the_pad, icon=":material/ink_eraser:",
               key="cnn_trainer_clear")
-    rgba = result.image_data
-    if rgba is None or rgba.ndim != 3 or rgba.shape[2] < 3:
+    return pad_picture(result)
+
+
+PAD_MESSAGES = {"too_big_file": "decompression_bomb"}
+"""Refusals whose upload message does not fit the pad (it names the 10 MB upload limit) -> the message shown."""
+
+
+def pad_picture(result) -> np.ndarray | None:
+    """What ``st_canvas`` returned, read as the drawing (grey ``(H, W)`` in [0, 1], white ink on black), or None
+    while the pad is empty or when what came back is refused (the student is told why). The PNG data URL is read
+    raw and decoded only by ``core.images.decode_pad_data_url``: ``CanvasResult.image_data`` would hand text that the
+    browser controls to Pillow with its default limits and any format."""
+    from core.images import ImageError, decode_pad_data_url
+    from ui.widgets.image_input import show_image_error
+
+    url = getattr(result, "_image_data_url", None)  # CanvasResult keeps the data URL the canvas sent there
+    if url is None:
         return None
-    rgba = rgba.astype(np.float64) / 255.0
-    gray = to_gray(rgba[..., :3]) * (rgba[..., 3] if rgba.shape[2] == 4 else 1.0)
+    try:
+        gray = decode_pad_data_url(url)
+    except ImageError as error:
+        show_image_error(error, PAD_MESSAGES.get(error.code))
+        return None
     return gray if gray.max() > 0.05 else None
 
 
@@ -348,29 +391,44 @@ def preparation_steps(prepared) -> None:
                           height=260, colorbar=False), key="cnn_trainer_seen_fig")
 
 
-def results(dataset) -> None:
-    """After a run (or a loaded model): test accuracy, confusion matrix, per class, mistakes, download, try it."""
-    snap = session_job().snapshot()
-    if snap.model is None or snap.status not in ("finished", "stopped", "loaded"):
-        return
-    config = st.session_state.get("cnn_trainer_run", (None, None))[0]
-    model = snap.model.cpu().eval()
+def evaluated(model, config, dataset) -> tuple[dict | None, bytes]:
+    """The model's scores on ``dataset``'s test images (None when the model does not fit the data set: another
+    image size or number of classes) and its checkpoint's bytes: computed once per model and data set and kept in
+    the session, so that a refresh of the results costs nothing."""
+    kept = st.session_state.get("cnn_trainer_evaluated")
+    if kept is not None and kept[0] is model and kept[1] is dataset and kept[2] == config:
+        return kept[3], kept[4]
     try:  # a loaded model must fit this data set: same image size, same number of classes
         with torch.no_grad():
             fits = model(dataset.x_test[:2]).shape[1] == len(dataset.classes)
     except RuntimeError:
         fits = False
-    if not fits or config is None:
+    scores, checkpoint = None, b""
+    if fits and config is not None:
+        scores, buffer = evaluate(model, dataset), io.BytesIO()
+        save_checkpoint(buffer, model, config)
+        checkpoint = buffer.getvalue()
+    st.session_state["cnn_trainer_evaluated"] = (model, dataset, config, scores, checkpoint)
+    return scores, checkpoint
+
+
+def results(dataset) -> None:
+    """After a run (or a loaded model): test accuracy, confusion matrix, per class, mistakes, download, try it."""
+    snap = session_job().snapshot()
+    if snap.model is None or snap.status not in ("finished", "stopped", "time_limit", "loaded"):
+        return
+    config = st.session_state.get("cnn_trainer_run", (None, None))[0]
+    model = snap.model.cpu().eval()
+    scores, checkpoint = evaluated(model, config, dataset)
+    if scores is None or config is None:
         st.error(t("common.network.wrong_data"), icon="🧾")
         return
-    scores = evaluate(model, dataset)
     st.subheader(t("cnn_trainer.results", accuracy=f"{100 * scores['accuracy']:.2f}"))
     left, right = st.columns(2)
     confusion = np.asarray(scores["confusion"])
     plot(left, confusion_figure(confusion, dataset.classes, t("cnn_trainer.confusion"),
-                                t("cnn_trainer.confusion_true"),
-                                t("cnn_trainer.confusion_predicted")),
-                                key="cnn_trainer_confusion_fig")
+                                t("cnn_trainer.confusion_true"), t("cnn_trainer.confusion_predicted")),
+         key="cnn_trainer_confusion_fig")
     plot(right, bars_figure(dataset.classes, scores["per_class"], t("cnn_trainer.per_class"), height=380,
                             percent=True),
          key="cnn_trainer_per_class_fig")
@@ -381,8 +439,6 @@ def results(dataset) -> None:
         plot(st, gallery_figure([dataset.x_test[i, 0].numpy() for i, _, _ in wrong], [
             t("cnn_trainer.mistake", true=dataset.classes[true], predicted=dataset.classes[predicted])
             for _, true, predicted in wrong]), key="cnn_trainer_mistakes_fig")
-    buffer = io.BytesIO()
-    save_checkpoint(buffer, model, config)
-    st.download_button(t("cnn_trainer.download"), buffer.getvalue(), file_name="cnn_trainer_checkpoint.pt",
+    st.download_button(t("cnn_trainer.download"), checkpoint, file_name="cnn_trainer_checkpoint.pt",
                        mime="application/octet-stream", key="cnn_trainer_download", icon=":material/download:")
     try_it(model, dataset, st.session_state.get("cnn_trainer_data", "digits"))

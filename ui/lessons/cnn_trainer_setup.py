@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.models import POOLINGS, CNNConfig, ConvBlock, MLPConfig, format_block, parse_block, summarize
+from core.models import POOLINGS, SETUP, CNNConfig, ConvBlock, MLPConfig, format_block, parse_block, summarize
 from core.train import OPTIMIZERS, TrainConfig
 from ui.shell.i18n import filler, t, translator
 from ui.shell.modes import more_controls
@@ -24,21 +24,22 @@ from ui.shell.url_state import (
 )
 
 KINDS = ("cnn", "mlp")
-ACTIVATIONS = ("relu", "tanh", "sigmoid", "gelu", "leaky_relu")
-CHANNELS = (4, 8, 16, 32, 64, 128)
-KERNELS = (1, 3, 5, 7)
-MAX_BLOCKS = 6
-DENSE = (0, 16, 32, 64, 128, 256)
-WIDTHS = (16, 32, 64, 128, 256, 512)
-DROPOUTS = (0.0, 0.1, 0.25, 0.5)
+# What the set-up offers is what a checkpoint may describe too (core.models.SETUP): one list for both.
+ACTIVATIONS = SETUP.activations
+CHANNELS = SETUP.channels
+KERNELS = SETUP.kernels
+MAX_BLOCKS = SETUP.max_blocks
+DENSE = SETUP.dense
+WIDTHS = SETUP.widths
+DROPOUTS = SETUP.dropouts
 LRS = (0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 1.0, 10.0)
 BATCHES = (16, 32, 64, 128, 256)
 _FIELDS = ("channels", "kernel", "activation", "pooling", "batch_norm")
 ROW_WIDTHS = [0.7, 1.1, 0.8, 1.1, 1.1, 0.7]  # a block's row: its name, then one cell per field
 SETUP_LINK = {"model": Choice(KINDS), "blocks": Number(1, MAX_BLOCKS, whole=True),
               **{f"b{i}": Text(40) for i in range(1, MAX_BLOCKS + 1)}, "gpool": Choice(POOLINGS),
-              "dense": Choice(DENSE),
-              "drop": Choice(DROPOUTS), "layers": Number(1, 3, whole=True), "width": Choice(WIDTHS),
+              "dense": Choice(DENSE), "drop": Choice(DROPOUTS),
+              "layers": Number(1, SETUP.max_hidden_layers, whole=True), "width": Choice(WIDTHS),
               "act": Choice(ACTIVATIONS), "opt": Choice(OPTIMIZERS), "epochs": Number(1, 30, whole=True),
               "lr": Choice(LRS), "batch": Choice(BATCHES), "aug": Flag()}
 """What the set-up reads from a link (``b1`` … ``b6``: one conv block each, as ``16-3-relu-max-bn``)."""
@@ -105,7 +106,7 @@ def mlp_controls() -> tuple[tuple[int, ...], float, str]:
     left, right = st.columns(2)
     with left:
         layers = url_slider(t("cnn_trainer.hidden_layers"), key="cnn_trainer_layers", name="layers", min_value=1,
-                            max_value=3,
+                            max_value=SETUP.max_hidden_layers,
                             default=1)
         width = url_choice(st.select_slider, t("cnn_trainer.width"), WIDTHS, key="cnn_trainer_width", name="width",
                            default=128)

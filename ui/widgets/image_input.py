@@ -23,6 +23,11 @@ class PickedImage:
     name: str  # a BUILTIN_IMAGES key, or "upload"
 
 
+def show_image_error(error: ImageError, code: str | None = None) -> None:
+    """Why a picture cannot be shown, in the student's language (``code`` overrides ``error.code``)."""
+    st.error(t("image.error." + (code or error.code), max_side=MAX_SIDE), icon="🖼️")
+
+
 @st.cache_data(max_entries=16, show_spinner=False)
 def _load_upload(data: bytes):
     return load_image(data)
@@ -41,7 +46,7 @@ def image_picker(key: str, default: str = "photo") -> PickedImage | None:
     try:
         loaded = _load_upload(file.getvalue())
     except ImageError as error:
-        st.error(t("image.error." + error.code, max_side=MAX_SIDE), icon="🖼️")
+        show_image_error(error)
         return None
     if loaded.downscaled:
         width, height = loaded.original_size
