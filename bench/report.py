@@ -53,6 +53,10 @@ SECTIONS: list[tuple[str, str, list[str], str]] = [
      "The trainer's position experiment and its time against a bare PyTorch loop doing the same work."),
     ("gpu", "GPU check", ["bench/gpu_check.py"],
      "`train` vs a bare loop on CUDA, CPU vs CUDA agreement, out-of-memory handling. Skipped without a GPU."),
+    ("worst", "Worst links: every parameter at its most expensive allowed value, and the largest checkpoint",
+     ["bench/worst.py"],
+     "Each page's most expensive allowed link (and a checkpoint of a network at the set-up's limits) against the same "
+     "part's default link, each in a fresh process: time of the run and peak memory. Target: within 5× and 300 MB."),
     ("load", "Load: concurrent browser sessions", ["bench/load.py"],
      "Concurrent Chromium sessions walking every lesson while two of them train; time to a ready page, errors, "
      "server memory and threads before and after, against one session alone."),

@@ -10,6 +10,7 @@ The README's "Budgets" table is this module's ``BUDGETS`` (tests/test_budgets.py
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -48,7 +49,11 @@ TRAINING_WORK = Budget(
     "one training run: 3 × multiply-adds per image × training images × epochs (the forward pass, and the backward "
     "at about twice its cost), about 10 minutes on 2 CPU cores; a run also stops after 600 s")
 
-BUDGETS: tuple[Budget, ...] = (TENSOR_PICTURE, DESCENT_WORK, TRAINING_WORK)
+FIT_WORK = Budget(
+    "fit_work", 8_000_000, "weight updates",
+    "fitting a curve with a small network: steps × its weights (1 input, the hidden layers, 1 output)")
+
+BUDGETS: tuple[Budget, ...] = (TENSOR_PICTURE, DESCENT_WORK, FIT_WORK, TRAINING_WORK)
 
 TRAINING_RATE = 69e9
 SECONDS_PER_IMAGE = 2.24e-4
@@ -90,3 +95,9 @@ def training_work(mult_adds_per_image: int, images: int, epochs: int) -> int:
 def training_seconds(work: int, images: int, epochs: int) -> float:
     """About how long a run of ``work`` multiply-adds over ``images`` × ``epochs`` takes on a 2-core server."""
     return SECONDS_PER_IMAGE * images * epochs + work / TRAINING_RATE
+
+
+def curve_fit_work(hidden: tuple[int, ...], steps: int) -> int:
+    """Weight updates of ``steps`` steps of a 1 → ``hidden`` → 1 network (weights and biases)."""
+    sizes = (1, *hidden, 1)
+    return steps * sum(n_in * n_out + n_out for n_in, n_out in itertools.pairwise(sizes))

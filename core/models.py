@@ -198,6 +198,9 @@ class SetupLimits:
     dropouts: tuple[float, ...] = (0.0, 0.1, 0.25, 0.5)
     input_shapes: tuple[tuple[int, int, int], ...] = ((1, 28, 28),)  # every data set's images
     max_classes: int = 10
+    max_mult_adds: int = 120_000_000
+    """Per image (``config_mult_adds``): a test-set evaluation of 10,000 images then costs at most 1.2 T
+    multiply-adds, about 20 s on 2 CPU cores, once per model."""
 
 
 SETUP = SetupLimits()
@@ -226,7 +229,34 @@ def outside_setup(config: CNNConfig | MLPConfig, limits: SetupLimits = SETUP) ->
             return f"block {i}: {format_block(block)}"
     if len(config.dense) > 1 or any(d not in limits.dense or d == 0 for d in config.dense):
         return f"dense layers {config.dense}"
-    return None
+    cost = config_mult_adds(config)
+    return f"{cost:,} multiply-adds an image (at most {limits.max_mult_adds:,})" if cost > limits.max_mult_adds \
+        else None
+
+
+def config_mult_adds(config: CNNConfig | MLPConfig) -> int:
+    """Multiply-adds per image of the network ``config`` describes, from its sizes alone (nothing is built): each
+    convolution output element × in-channels × k², each dense layer in × out, as ``summarize`` counts them; a 2×2
+    pooling halves the map (rounding down). Sizes that no longer fit count as nothing (``check_config`` refuses
+    them)."""
+    channels, h, w = config.input_shape
+    total = 0
+    if isinstance(config, CNNConfig):
+        for block in config.blocks:
+            total += h * w * channels * block.channels * block.kernel ** 2
+            channels = block.channels
+            if block.pooling != "none":
+                h, w = h // 2, w // 2
+        if config.global_pool != "none":
+            h = w = 1
+        layers = config.dense
+    else:
+        layers = config.hidden
+    width = channels * h * w
+    for units in (*layers, config.classes):
+        total += width * units
+        width = units
+    return total
 
 
 def _layers(config: CNNConfig | MLPConfig, device=None) -> list[tuple[str, nn.Module]]:

@@ -97,9 +97,10 @@ def test_the_same_descent_link_is_computed_once_for_the_whole_class(monkeypatch)
 
 
 def test_the_trainer_link_that_would_hold_a_slot_for_hours_cannot_start_and_says_why():
-    """Six 128-channel 7 × 7 blocks without pooling, 30 epochs, batch 16: ten times the budget (some 100 minutes)."""
+    """Six 128-channel 7 × 7 blocks without pooling, 30 epochs, batch 16: 3e9 multiply-adds an image, 25 times the
+    per-image limit (and ten times the run's budget)."""
     from core.budgets import TRAINING_WORK, training_work
-    from core.models import CNNConfig, ConvBlock, build_model, summarize
+    from core.models import SETUP, CNNConfig, ConvBlock, build_model, summarize
     from ui.shell.registry import CNN_TRAINER
 
     blocks = {f"b{i}": "128-7-relu-none-bn" for i in range(1, 7)}
@@ -108,10 +109,23 @@ def test_the_trainer_link_that_would_hold_a_slot_for_hours_cannot_start_and_says
     config = CNNConfig(blocks=(ConvBlock(128, 7, pooling="none"),) * 6, global_pool="avg")
     per_image = sum(row["mult_adds"] for row in summarize(build_model(config), (1, 28, 28)))
     work = training_work(per_image, 1437, 30)
-    assert work > 10 * TRAINING_WORK.limit
-    assert translate("budget.training_work", "en", work=f"{work:.2e}", limit=f"{TRAINING_WORK.limit:.0e}",
-                     minutes="10") in [e.value for e in at.error]
+    assert work > 10 * TRAINING_WORK.limit and per_image > SETUP.max_mult_adds
+    assert translate("cnn_trainer.too_many_mult_adds", "en", n=f"{per_image:,}", limit=f"{SETUP.max_mult_adds:,}") \
+        in [e.value for e in at.error]
     assert at.button(key="cnn_trainer_start").disabled
+
+
+def test_a_run_on_mnist_at_the_per_image_limit_is_over_the_budget_and_the_default_one_is_not():
+    """On the digits (1,437 images, or 3,437 with the drawn ones) no network within the per-image limit reaches the
+    run's budget in 30 epochs; on MNIST's 60,000 one does, while the default network's 8 epochs stay far below."""
+    from core.budgets import TRAINING_WORK, training_seconds, training_work
+    from core.models import SETUP, CNNConfig, config_mult_adds
+
+    assert training_work(SETUP.max_mult_adds, 3437, 30) <= TRAINING_WORK.limit
+    with pytest.raises(OverBudget):
+        check(TRAINING_WORK, training_work(SETUP.max_mult_adds, 60_000, 30))
+    default = training_work(config_mult_adds(CNNConfig()), 60_000, 8)
+    assert check(TRAINING_WORK, default) == default and training_seconds(default, 60_000, 8) < 600
 
 
 def test_the_default_run_shows_its_estimate_before_start():
@@ -126,3 +140,44 @@ def test_the_default_run_shows_its_estimate_before_start():
                          per_image=f"{per_image:,}", seconds=f"{round(training_seconds(work, 1437, 8)):,}")
     assert expected in [c.value for c in at.caption]
     assert not at.button(key="cnn_trainer_start").disabled
+
+
+@pytest.mark.parametrize("config", [
+    "CNNConfig()", "CNNConfig(blocks=(ConvBlock(64, 5), ConvBlock(128, 5), ConvBlock(128, 5)), dense=())",
+    "CNNConfig(blocks=(ConvBlock(8, 7, pooling='none'), ConvBlock(16, 1, pooling='avg')), global_pool='max', "
+    "dense=(32,))", "MLPConfig(hidden=(512, 512, 512))", "MLPConfig(hidden=(16,), classes=3)"])
+def test_config_mult_adds_counts_what_the_built_network_measures(config):
+    """From the sizes alone, the multiply-adds ``summarize`` measures by running the built network."""
+    from core.models import CNNConfig, ConvBlock, MLPConfig, build_model, config_mult_adds, summarize
+
+    config = eval(config, {"CNNConfig": CNNConfig, "ConvBlock": ConvBlock, "MLPConfig": MLPConfig})
+    assert config_mult_adds(config) == sum(row["mult_adds"] for row in summarize(build_model(config),
+                                                                                  config.input_shape))
+
+
+def test_curve_fit_work_counts_the_weights_torch_builds():
+    import torch
+
+    from core.budgets import curve_fit_work
+
+    layers = [torch.nn.Linear(1, 64), torch.nn.Linear(64, 64), torch.nn.Linear(64, 64), torch.nn.Linear(64, 1)]
+    assert curve_fit_work((64, 64, 64), 10) == 10 * sum(p.numel() for layer in layers for p in layer.parameters())
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_curve_fit_over_its_budget_is_refused_before_fitting(monkeypatch, lang):
+    """Four hidden layers of 64 for 2,000 steps: 25 million weight updates, three times the budget."""
+    import ui.lessons.activations as page
+    from core.budgets import FIT_WORK, curve_fit_work
+    from ui.shell.registry import ACTIVATIONS
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the page fitted a network")
+
+    monkeypatch.setattr(page, "cached_fit", refuse)
+    at = lesson_app(ACTIVATIONS, {"part": "fit", "layers": "4", "fwidth": "64", "steps": "2000"}, lang)
+    cost = curve_fit_work((64,) * 4, 2000)
+    assert cost > FIT_WORK.limit
+    assert [e.value for e in at.error] == [translate("budget.fit_work", lang, cost=f"{cost:,}",
+                                                     limit=f"{FIT_WORK.limit:,}", steps=2000, layers=4, width=64)]
+    assert curve_fit_work((16, 16), 600) <= FIT_WORK.limit  # the default fit

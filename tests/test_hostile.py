@@ -828,19 +828,22 @@ def test_sentinel_payloads_would_be_noticed():
     SENTINEL.unlink()
 
 
+LARGEST_BLOCKS = (ConvBlock(128, 7), ConvBlock(128, 5), ConvBlock(128, 5), ConvBlock(128, 3))
+
+
 def test_the_largest_network_the_set_up_builds_loads_from_its_checkpoint():
-    """The set-up's own limits are the checkpoint's: its largest network (six 128-channel 7 × 7 blocks, a dense layer
-    of 256, no pooling until the global average) loads; one channel step more in a block is refused as too
-    large."""
+    """The set-up's own limits are the checkpoint's: a network at its limits (128-channel blocks of 7 × 7, 5 × 5, 5 × 5
+    and 3 × 3 with pooling, a dense layer of 256: 1.07e8 multiply-adds an image, under the 1.2e8 limit) loads; one
+    channel step more, or a block without its pooling, is refused as too large."""
     from core.models import SETUP, outside_setup
 
-    block = ConvBlock(max(SETUP.channels), max(SETUP.kernels), pooling="none")  # 28 × 28 maps in every block
-    largest = CNNConfig(blocks=(block,) * SETUP.max_blocks, global_pool="avg", dense=(max(SETUP.dense),))
+    largest = CNNConfig(blocks=LARGEST_BLOCKS, dense=(max(SETUP.dense),))
     assert outside_setup(largest) is None
     model, config = load_checkpoint(io.BytesIO(checkpoint_bytes(largest, build_model(largest))))
-    assert config == largest and sum(p.numel() for p in model.parameters()) > 4_000_000
-    wider = CNNConfig(blocks=(ConvBlock(256, 7, pooling="none"), *largest.blocks[1:]), global_pool="avg",
-                      dense=largest.dense)
-    with pytest.raises(CheckpointError) as error:
-        load_checkpoint(io.BytesIO(checkpoint_bytes(wider, build_model(wider))))
-    assert error.value.code == "too_large"
+    assert config == largest and sum(p.numel() for p in model.parameters()) > 1_000_000
+    wider = CNNConfig(blocks=(ConvBlock(256, 7), *largest.blocks[1:]), dense=largest.dense)
+    costlier = CNNConfig(blocks=(ConvBlock(128, 7, pooling="none"), *largest.blocks[1:]), dense=largest.dense)
+    for refused in (wider, costlier):  # a channel step more; no pooling after the first block (2.2e8 an image)
+        with pytest.raises(CheckpointError) as error:
+            load_checkpoint(io.BytesIO(checkpoint_bytes(refused, build_model(refused))))
+        assert error.value.code == "too_large"

@@ -15,6 +15,7 @@ from core.activations import (
     parse_points,
     target_points,
 )
+from core.budgets import FIT_WORK, OverBudget, check, curve_fit_work
 from core.collapse import depth_collapse, line_gap
 from core.conv import conv2d
 from core.images import to_gray
@@ -278,6 +279,12 @@ def part_fit() -> None:
         return
     x, y, target = data
     hidden = (width,) * layers
+    try:
+        check(FIT_WORK, curve_fit_work(hidden, steps))
+    except OverBudget as over:
+        view.error(t("budget.fit_work", cost=f"{over.cost:,}", limit=f"{FIT_WORK.limit:,}", steps=steps,
+                     layers=layers, width=width), icon="⏳")
+        return
     with view, st.spinner(t("activations.fit.training")):
         fit = cached_fit(x, y, hidden, name, steps, lr, seed)
         line = fit if name == "identity" else cached_fit(x, y, hidden, "identity", steps, lr, seed)

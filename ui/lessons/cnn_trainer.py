@@ -15,6 +15,7 @@ from core.drawing import fit_in_box, prepare_image
 from core.drawn_digits import FOR_TRAINING
 from core.images import mosaic, to_gray
 from core.models import (
+    SETUP,
     CNNConfig,
     MLPConfig,
     ModelConfigError,
@@ -119,6 +120,9 @@ def part_train() -> None:
 def training_estimate(mult_adds: int, images: int, epochs: int) -> bool:
     """Tell the student what the run will cost before it starts (``core.budgets.training_work``) and about how long
     it takes here; False, with the reason, when it is over the server's budget for one run."""
+    if mult_adds > SETUP.max_mult_adds:
+        st.error(t("cnn_trainer.too_many_mult_adds", n=f"{mult_adds:,}", limit=f"{SETUP.max_mult_adds:,}"), icon="📐")
+        return False
     work = training_work(mult_adds, images, epochs)
     try:
         check(TRAINING_WORK, work)
