@@ -16,7 +16,10 @@ import http.client
 import math
 import os
 import tempfile
+import threading
+import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import zlib
 from collections.abc import Callable
@@ -267,7 +270,23 @@ IDX_FILES = ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-i
              "t10k-labels-idx1-ubyte.gz")
 
 MIRRORS = {"mnist": "https://ossci-datasets.s3.amazonaws.com/mnist/",
-           "fashion_mnist": "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"}
+           "fashion_mnist": "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"}
+"""Over https only (``_check_url``): the Fashion-MNIST files from the bucket Keras downloads them from, the same
+bytes as Zalando's own plain-http site."""
+
+SIZES: dict[str, dict[str, int]] = {
+    "mnist": {"train-images-idx3-ubyte.gz": 9_912_422, "train-labels-idx1-ubyte.gz": 28_881,
+              "t10k-images-idx3-ubyte.gz": 1_648_877, "t10k-labels-idx1-ubyte.gz": 4_542},
+    "fashion_mnist": {"train-images-idx3-ubyte.gz": 26_421_880, "train-labels-idx1-ubyte.gz": 29_515,
+                      "t10k-images-idx3-ubyte.gz": 4_422_102, "t10k-labels-idx1-ubyte.gz": 5_148},
+}
+"""Each file's known size in bytes: a download stops there, and a server that announces another size is not read."""
+RETRY_AFTER = 60.0
+"""Seconds a failed download is remembered: a class refreshing an offline ``?data=mnist`` makes one attempt, and
+every other request in that time is answered at once with the same reason."""
+_FAILURES: dict[str, tuple[float, str]] = {}
+_FETCHING: dict[str, threading.Lock] = {}
+_FETCHING_LOCK = threading.Lock()
 
 # The MD5 sums that torchvision publishes for the compressed files (torchvision.datasets.MNIST / FashionMNIST
 # .resources). "algorithm:hex" so that a SHA-256 can replace them without a code change elsewhere.
@@ -314,8 +333,18 @@ def _file_ok(path: Path, checksum: str) -> bool:
     return h.hexdigest() == expected
 
 
-def _download(name: str, url: str, dest: Path, checksum: str, timeout: float, progress: Progress | None) -> None:
-    """``url`` -> ``dest``, written to a temporary file that is renamed into place only when the checksum matches."""
+def _check_url(name: str, url: str) -> None:
+    """Only https (a loopback address may use plain http: the tests' own server)."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme != "https" and not (parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost")):
+        raise DatasetUnavailable(name, f"{url} is not an https address; only https downloads are made.")
+
+
+def _download(name: str, url: str, dest: Path, checksum: str, timeout: float, progress: Progress | None,
+              size: int | None = None) -> None:
+    """``url`` -> ``dest``, written to a temporary file that is renamed into place only when the checksum matches;
+    with ``size``, a server announcing another length is not read, and reading stops past ``size`` bytes."""
+    _check_url(name, url)
     h, expected = _hasher(checksum)
     tmp = None
     try:
@@ -323,6 +352,8 @@ def _download(name: str, url: str, dest: Path, checksum: str, timeout: float, pr
         fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
         with os.fdopen(fd, "wb") as f, urllib.request.urlopen(url, timeout=timeout) as response:
             total = int(response.headers.get("Content-Length") or 0)
+            if size is not None and total and total != size:
+                raise DatasetUnavailable(name, f"{url} is announced as {total} bytes, not its known {size}.")
             done = 0
             if progress:
                 progress(done, total)
@@ -330,6 +361,8 @@ def _download(name: str, url: str, dest: Path, checksum: str, timeout: float, pr
                 f.write(chunk)
                 h.update(chunk)
                 done += len(chunk)
+                if size is not None and done > size:
+                    raise DatasetUnavailable(name, f"{url} sent more than its known {size} bytes.")
                 if progress:
                     progress(done, total)
         if total and done != total:
@@ -348,12 +381,34 @@ def _download(name: str, url: str, dest: Path, checksum: str, timeout: float, pr
 
 
 def fetch_idx_files(name: str, base_url: str | None = None, timeout: float = 30.0, progress: Progress | None = None,
-                    checksums: dict[str, str] | None = None) -> dict[str, Path]:
+                    checksums: dict[str, str] | None = None, sizes: dict[str, int] | None = None) -> dict[str, Path]:
     """The four IDX files of ``name`` in its cache dir, downloading those missing or damaged; file name -> path.
     ``progress(done_bytes, total_bytes)`` counts the bytes of this call's downloads so far; the total grows as each
-    file's size becomes known (0 where the server does not say)."""
+    file's size becomes known (0 where the server does not say).
+
+    One download at a time per data set (a second caller waits, then finds the files or the failure), and a failure
+    is remembered for ``RETRY_AFTER`` seconds: in that time every call fails at once with the same reason."""
+    with _FETCHING_LOCK:
+        lock = _FETCHING.setdefault(name, threading.Lock())
+    with lock:
+        failed = _FAILURES.get(name)
+        if failed is not None and time.monotonic() - failed[0] < RETRY_AFTER:
+            raise DatasetUnavailable(name, f"{failed[1]} (tried {time.monotonic() - failed[0]:.0f} s ago; the "
+                                           f"next attempt is in {RETRY_AFTER - (time.monotonic() - failed[0]):.0f} s)")
+        try:
+            paths = _fetch(name, base_url, timeout, progress, checksums, sizes)
+        except DatasetUnavailable as error:
+            _FAILURES[name] = (time.monotonic(), error.reason)
+            raise
+        _FAILURES.pop(name, None)
+        return paths
+
+
+def _fetch(name: str, base_url: str | None, timeout: float, progress: Progress | None,
+           checksums: dict[str, str] | None, sizes: dict[str, int] | None) -> dict[str, Path]:
     base_url = base_url or MIRRORS[name]
     checksums = checksums or CHECKSUMS[name]
+    sizes = sizes if sizes is not None else SIZES.get(name, {})
     folder = cache_dir(name)
     paths = {f: folder / f for f in IDX_FILES}
     missing = [f for f, p in paths.items() if not (p.is_file() and _file_ok(p, checksums[f]))]
@@ -365,7 +420,7 @@ def fetch_idx_files(name: str, base_url: str | None = None, timeout: float = 30.
             if progress:
                 progress(finished + done, finished + total if total else 0)
 
-        _download(name, base_url.rstrip("/") + "/" + f, paths[f], checksums[f], timeout, report)
+        _download(name, base_url.rstrip("/") + "/" + f, paths[f], checksums[f], timeout, report, sizes.get(f))
         finished += paths[f].stat().st_size
     return paths
 

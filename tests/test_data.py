@@ -268,8 +268,9 @@ def test_read_idx_reads_the_real_mnist_test_set():
 
 
 @contextlib.contextmanager
-def serve(files, truncate=()):
-    """An HTTP server on 127.0.0.1 serving ``files``; names in ``truncate`` announce their length, send half."""
+def serve(files, truncate=(), lengthless=False):
+    """An HTTP server on 127.0.0.1 serving ``files``; names in ``truncate`` announce their length, send half; with
+    ``lengthless`` no length is announced."""
     requests = []
 
     class Handler(http.server.BaseHTTPRequestHandler):
@@ -281,7 +282,8 @@ def serve(files, truncate=()):
                 return
             body = files[name]
             self.send_response(200)
-            self.send_header("Content-Length", str(len(body)))
+            if not lengthless:
+                self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body[: len(body) // 2] if name in truncate else body)
             self.close_connection = True
@@ -301,7 +303,13 @@ def serve(files, truncate=()):
 
 @pytest.fixture
 def cache(tmp_path, monkeypatch):
+    """An empty cache, no failure remembered, and the fake files' own sizes as the known ones (the real files' are
+    in ``SIZES``; the size tests below set their own)."""
+    import core.data
+
     monkeypatch.setenv("DLP_CACHE", str(tmp_path))
+    monkeypatch.setattr(core.data, "_FAILURES", {})
+    monkeypatch.setattr(core.data, "SIZES", {})
     return tmp_path
 
 
@@ -646,3 +654,68 @@ def test_prepare_image_rejects_unknown_datasets_and_non_pictures():
         prepare_image(np.ones((4, 4)), "cifar")
     with pytest.raises(ValueError, match="expected a"):
         prepare_image(np.ones((4, 4, 3)), "digits")
+
+
+# ---- downloads: https only, known sizes, one attempt for a class -------------------------------------------------
+
+
+def test_only_https_addresses_are_downloaded(cache, monkeypatch):
+    import core.data
+
+    monkeypatch.setattr(core.data.urllib.request, "urlopen", lambda *a, **k: pytest.fail("a request was made"))
+    with pytest.raises(DatasetUnavailable, match="not an https address"):
+        load_dataset("mnist", base_url="http://example.com/mnist/", checksums=sha256s(fake_files()))
+    assert all(url.startswith("https://") for url in core.data.MIRRORS.values())
+
+
+def sizes_of(files) -> dict[str, int]:
+    return {name: len(body) for name, body in files.items()}
+
+
+def test_a_file_announced_or_sent_larger_than_its_known_size_is_not_kept(cache):
+    files = fake_files()
+    smaller = sizes_of(files) | {"train-images-idx3-ubyte.gz": len(files["train-images-idx3-ubyte.gz"]) - 10}
+    with serve(files) as (url, _), pytest.raises(DatasetUnavailable, match="announced as"):
+        load_dataset("mnist", base_url=url, checksums=sha256s(files), sizes=smaller)
+    import core.data
+
+    core.data._FAILURES.clear()
+    with serve(files, lengthless=True) as (url, _), pytest.raises(DatasetUnavailable, match="more than its known"):
+        load_dataset("mnist", base_url=url, checksums=sha256s(files), sizes=smaller)
+    assert "train-images-idx3-ubyte.gz" not in cached(cache)
+    assert not [p for p in cached(cache) if p.endswith(".part")]
+    core.data._FAILURES.clear()
+    with serve(files, lengthless=True) as (url, _):  # the exact known sizes: kept
+        d = load_dataset("mnist", base_url=url, checksums=sha256s(files), sizes=sizes_of(files))
+    assert len(d.y_train) == 30
+
+
+def test_a_failure_is_remembered_so_that_a_class_of_refreshes_makes_one_attempt(cache, monkeypatch):
+    import core.data
+
+    files = fake_files()
+    with serve({}) as (url, requests), pytest.raises(DatasetUnavailable, match="404"):
+        load_dataset("mnist", base_url=url, checksums=sha256s(files))
+    assert len(requests) == 1
+    with serve(files) as (url, requests):
+        for _ in range(5):  # everyone else, within RETRY_AFTER: answered at once, nothing requested
+            with pytest.raises(DatasetUnavailable, match=r"404.*tried"):
+                load_dataset("mnist", base_url=url, checksums=sha256s(files))
+        assert requests == []
+        monkeypatch.setattr(core.data, "RETRY_AFTER", 0.0)  # later: one new attempt, which succeeds
+        assert len(load_dataset("mnist", base_url=url, checksums=sha256s(files)).y_train) == 30
+        assert sorted(requests) == sorted(IDX_FILES)
+    assert "mnist" not in core.data._FAILURES
+
+
+def test_two_students_asking_at_once_make_one_download(cache):
+    files = fake_files()
+    results = []
+    with serve(files) as (url, requests):
+        threads = [threading.Thread(target=lambda: results.append(
+            load_dataset("mnist", base_url=url, checksums=sha256s(files)))) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+    assert len(results) == 4 and sorted(requests) == sorted(IDX_FILES)  # each file requested once
