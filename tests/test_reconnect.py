@@ -35,18 +35,23 @@ def test_a_training_survives_the_browser_going_offline_and_back(browser, server)
         page.get_by_role("button", name=translate("cnn_trainer.start", "en")).click()
         page.get_by_text(translate("cnn_trainer.loss_title", "en")).first.wait_for(timeout=60_000)
         page.wait_for_function(f"() => ({LAST_STEP})() > 0", timeout=60_000)
-        before = page.evaluate(LAST_STEP)
 
         context.set_offline(True)  # the network goes, and the open connection with it, while the server trains on
         for to_page, to_server in links:
             to_server.close()
             to_page.close()
-        page.wait_for_timeout(4_000)
+        page.wait_for_timeout(500)  # a message already on its way has arrived; none can come now
+        before = page.evaluate(LAST_STEP)
+        page.wait_for_timeout(3_500)
         context.set_offline(False)
 
         # back online: a new connection to the same session, the same run, further along than before the drop
-        page.wait_for_function(f"() => ({LAST_STEP})() > {before}", timeout=120_000)
+        wait = 0
+        while len([url for url in sockets if url.endswith("/_stcore/stream")]) < 2 and wait < 240:
+            page.wait_for_timeout(500)  # the page's own reconnect, after its health check succeeds again
+            wait += 1
         assert len([url for url in sockets if url.endswith("/_stcore/stream")]) >= 2, sockets  # it did reconnect
+        page.wait_for_function(f"() => ({LAST_STEP})() > {before}", timeout=120_000)
         expect(page.get_by_text(translate("cnn_trainer.idle", "en"))).to_have_count(0)
         running = translate("cnn_trainer.status.running", "en").split("{")[0].strip()
         expect(page.get_by_text(running).first).to_be_visible(timeout=30_000)
