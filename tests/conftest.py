@@ -110,3 +110,12 @@ def console_errors(page) -> list[str]:
     from harness.browser import watch_errors
 
     return watch_errors(page)
+
+
+@pytest.fixture(autouse=True)
+def no_remembered_download_failure(monkeypatch):
+    """Each test starts with no failed download remembered (``core.data.RETRY_AFTER``): one test's offline attempt
+    must not answer the next test's."""
+    import core.data
+
+    monkeypatch.setattr(core.data, "_FAILURES", {})

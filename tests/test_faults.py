@@ -33,6 +33,14 @@ from ui.jobs.training_job import TrainingJob
 from ui.shell.i18n import translate
 from ui.shell.registry import CNN_TRAINER
 
+
+@pytest.fixture(autouse=True)
+def fake_files_sizes(monkeypatch):
+    """The fake IDX files served here have their own sizes, not the real files' (``core.data.SIZES``); and a retry
+    here is an attempt at once (the 60 s a failure is remembered is tested in test_data.py)."""
+    monkeypatch.setattr(core.data, "SIZES", {})
+    monkeypatch.setattr(core.data, "RETRY_AFTER", 0.0)
+
 # ---- the MNIST download cut off or hanging -------------------------------------------------------------------
 
 BROKEN = IDX_FILES[2]  # the third file: the two before it arrive whole, the last one is never asked for
