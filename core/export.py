@@ -28,7 +28,8 @@ from torch import nn
 
 from core import train as _train
 from core.activations import ACTIVATIONS, make_torch_module
-from core.data import DATASETS, IDX_FILES, MIRRORS
+from core.data import DATASETS
+from core.downloads import IDX_FILES, MIRRORS
 from core.models import CNNConfig, MLPConfig, build_model, summarize
 from core.train import DEVICES, OPTIMIZERS, SCHEDULES, TrainConfig
 

@@ -114,8 +114,8 @@ def console_errors(page) -> list[str]:
 
 @pytest.fixture(autouse=True)
 def no_remembered_download_failure(monkeypatch):
-    """Each test starts with no failed download remembered (``core.data.RETRY_AFTER``): one test's offline attempt
+    """Each test starts with no failed download remembered (``core.downloads.RETRY_AFTER``): one test's offline attempt
     must not answer the next test's."""
-    import core.data
+    import core.downloads
 
-    monkeypatch.setattr(core.data, "_FAILURES", {})
+    monkeypatch.setattr(core.downloads, "_FAILURES", {})

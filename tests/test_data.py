@@ -24,7 +24,6 @@ from core.data import (
     SHAPE_CLASSES,
     Dataset,
     DatasetUnavailable,
-    cache_dir,
     digits_to_28,
     downsample_to_8,
     load_dataset,
@@ -32,6 +31,7 @@ from core.data import (
     read_idx,
     shift_images,
 )
+from core.downloads import cache_dir
 from tests.helpers.idx_files import CODES, fake_files, sha256s, write_idx
 
 MNIST_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist-t10k"  # beside the checkout
@@ -305,11 +305,11 @@ def serve(files, truncate=(), lengthless=False):
 def cache(tmp_path, monkeypatch):
     """An empty cache, no failure remembered, and the fake files' own sizes as the known ones (the real files' are
     in ``SIZES``; the size tests below set their own)."""
-    import core.data
+    import core.downloads
 
     monkeypatch.setenv("DLP_CACHE", str(tmp_path))
-    monkeypatch.setattr(core.data, "_FAILURES", {})
-    monkeypatch.setattr(core.data, "SIZES", {})
+    monkeypatch.setattr(core.downloads, "_FAILURES", {})
+    monkeypatch.setattr(core.downloads, "SIZES", {})
     return tmp_path
 
 
@@ -660,12 +660,12 @@ def test_prepare_image_rejects_unknown_datasets_and_non_pictures():
 
 
 def test_only_https_addresses_are_downloaded(cache, monkeypatch):
-    import core.data
+    import core.downloads
 
-    monkeypatch.setattr(core.data.urllib.request, "urlopen", lambda *a, **k: pytest.fail("a request was made"))
+    monkeypatch.setattr(core.downloads.urllib.request, "urlopen", lambda *a, **k: pytest.fail("a request was made"))
     with pytest.raises(DatasetUnavailable, match="not an https address"):
         load_dataset("mnist", base_url="http://example.com/mnist/", checksums=sha256s(fake_files()))
-    assert all(url.startswith("https://") for url in core.data.MIRRORS.values())
+    assert all(url.startswith("https://") for url in core.downloads.MIRRORS.values())
 
 
 def sizes_of(files) -> dict[str, int]:
@@ -677,21 +677,21 @@ def test_a_file_announced_or_sent_larger_than_its_known_size_is_not_kept(cache):
     smaller = sizes_of(files) | {"train-images-idx3-ubyte.gz": len(files["train-images-idx3-ubyte.gz"]) - 10}
     with serve(files) as (url, _), pytest.raises(DatasetUnavailable, match="announced as"):
         load_dataset("mnist", base_url=url, checksums=sha256s(files), sizes=smaller)
-    import core.data
+    import core.downloads
 
-    core.data._FAILURES.clear()
+    core.downloads._FAILURES.clear()
     with serve(files, lengthless=True) as (url, _), pytest.raises(DatasetUnavailable, match="more than its known"):
         load_dataset("mnist", base_url=url, checksums=sha256s(files), sizes=smaller)
     assert "train-images-idx3-ubyte.gz" not in cached(cache)
     assert not [p for p in cached(cache) if p.endswith(".part")]
-    core.data._FAILURES.clear()
+    core.downloads._FAILURES.clear()
     with serve(files, lengthless=True) as (url, _):  # the exact known sizes: kept
         d = load_dataset("mnist", base_url=url, checksums=sha256s(files), sizes=sizes_of(files))
     assert len(d.y_train) == 30
 
 
 def test_a_failure_is_remembered_so_that_a_class_of_refreshes_makes_one_attempt(cache, monkeypatch):
-    import core.data
+    import core.downloads
 
     files = fake_files()
     with serve({}) as (url, requests), pytest.raises(DatasetUnavailable, match="404"):
@@ -702,10 +702,10 @@ def test_a_failure_is_remembered_so_that_a_class_of_refreshes_makes_one_attempt(
             with pytest.raises(DatasetUnavailable, match=r"404.*tried"):
                 load_dataset("mnist", base_url=url, checksums=sha256s(files))
         assert requests == []
-        monkeypatch.setattr(core.data, "RETRY_AFTER", 0.0)  # later: one new attempt, which succeeds
+        monkeypatch.setattr(core.downloads, "RETRY_AFTER", 0.0)  # later: one new attempt, which succeeds
         assert len(load_dataset("mnist", base_url=url, checksums=sha256s(files)).y_train) == 30
         assert sorted(requests) == sorted(IDX_FILES)
-    assert "mnist" not in core.data._FAILURES
+    assert "mnist" not in core.downloads._FAILURES
 
 
 def test_two_students_asking_at_once_make_one_download(cache):

@@ -2,7 +2,7 @@
 
 Downloads go to a raw-socket HTTP server on 127.0.0.1 that misbehaves on one file: it announces the file's length
 and then closes the connection half-way ("drop"), resets it half-way ("reset"), stops sending half-way ("stall"),
-or reads the request and never answers ("silent"). The mirror is pointed at it through ``core.data.MIRRORS`` and
+or reads the request and never answers ("silent"). The mirror is pointed at it through ``core.downloads.MIRRORS`` and
 the cache through ``$DLP_CACHE``. There is no realistic way to make training raise from the page (too big a batch
 is refused before a run starts), so the failing run is a model whose forward raises on its 3rd training batch:
 through ``TrainingJob`` directly, and through the page in AppTest sessions of their own, with ``core.train.train``
@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 from torch import nn
 
-import core.data
+import core.downloads
 import core.train
 from core.data import IDX_FILES, DatasetUnavailable, load_dataset, read_idx
 from core.models import CNNConfig, ConvBlock, build_model
@@ -36,10 +36,10 @@ from ui.shell.registry import CNN_TRAINER
 
 @pytest.fixture(autouse=True)
 def fake_files_sizes(monkeypatch):
-    """The fake IDX files served here have their own sizes, not the real files' (``core.data.SIZES``); and a retry
+    """The fake IDX files served here have their own sizes, not the real files' (``core.downloads.SIZES``); and a retry
     here is an attempt at once (the 60 s a failure is remembered is tested in test_data.py)."""
-    monkeypatch.setattr(core.data, "SIZES", {})
-    monkeypatch.setattr(core.data, "RETRY_AFTER", 0.0)
+    monkeypatch.setattr(core.downloads, "SIZES", {})
+    monkeypatch.setattr(core.downloads, "RETRY_AFTER", 0.0)
 
 # ---- the MNIST download cut off or hanging -------------------------------------------------------------------
 
@@ -109,10 +109,10 @@ def mirror(tmp_path, monkeypatch):
     """An empty cache, the fake files' checksums as MNIST's, and ``point(url)`` to move MNIST's mirror there."""
     files = fake_files(n_train=200)  # train images ~157 kB: several 64 kB reads, cut off in the middle
     monkeypatch.setenv("DLP_CACHE", str(tmp_path))
-    monkeypatch.setitem(core.data.CHECKSUMS, "mnist", sha256s(files))
+    monkeypatch.setitem(core.downloads.CHECKSUMS, "mnist", sha256s(files))
 
     def point(url: str) -> None:
-        monkeypatch.setitem(core.data.MIRRORS, "mnist", url)
+        monkeypatch.setitem(core.downloads.MIRRORS, "mnist", url)
 
     return files, tmp_path / "mnist", point
 

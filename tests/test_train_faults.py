@@ -14,7 +14,7 @@ import pytest
 import torch
 from torch import nn
 
-import core.data
+import core.downloads
 import core.train
 from core.data import load_dataset
 from core.models import CNNConfig, ConvBlock, build_model
@@ -191,8 +191,8 @@ def offline(tmp_path, monkeypatch):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     monkeypatch.setenv("DLP_CACHE", str(tmp_path))
-    for name in core.data.MIRRORS:
-        monkeypatch.setitem(core.data.MIRRORS, name, f"http://127.0.0.1:{port}/")
+    for name in core.downloads.MIRRORS:
+        monkeypatch.setitem(core.downloads.MIRRORS, name, f"http://127.0.0.1:{port}/")
     shared_dataset.clear()
     yield tmp_path
     shared_dataset.clear()
@@ -227,7 +227,7 @@ def test_mnist_offline_shows_an_error_and_the_page_goes_on(offline, connections,
     at = lesson_app(CNN_TRAINER, {"data": "mnist"}, lang)  # checks: no exception, no page-error box
     # refused at once, not waited for: one attempt, refused by the port (no download timeout ran out)
     [(url, error)] = connections
-    assert url.startswith(core.data.MIRRORS["mnist"]) and isinstance(getattr(error, "reason", error),
+    assert url.startswith(core.downloads.MIRRORS["mnist"]) and isinstance(getattr(error, "reason", error),
                                                                       ConnectionRefusedError)
     unavailable = translate("cnn_trainer.unavailable", lang, name=translate("cnn_trainer.datasets.mnist", lang))
     assert unavailable in [e.value for e in at.error]

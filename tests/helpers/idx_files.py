@@ -30,5 +30,5 @@ def fake_files(n_train: int = 30, n_test: int = 10) -> dict[str, bytes]:
 
 
 def sha256s(files: dict[str, bytes]) -> dict[str, str]:
-    """Each file's checksum, written as ``core.data.CHECKSUMS`` writes it."""
+    """Each file's checksum, written as ``core.downloads.CHECKSUMS`` writes it."""
     return {name: "sha256:" + hashlib.sha256(data).hexdigest() for name, data in files.items()}
