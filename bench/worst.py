@@ -85,9 +85,10 @@ def measure_checkpoint(largest: bool) -> dict:
     images and save its bytes, as the results page does once per model."""
     import io
 
+    from core.checkpoints import load_checkpoint, save_checkpoint
     from core.data import load_dataset
     from core.models import SETUP, CNNConfig, build_model, outside_setup, parse_block
-    from core.train import evaluate, load_checkpoint, save_checkpoint
+    from core.train import evaluate
 
     config = CNNConfig()
     if largest:

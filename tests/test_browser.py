@@ -331,8 +331,8 @@ def test_trainer_loads_a_checkpoint_or_refuses_it(page: Page, console_errors, se
     import os
     import pickle
 
+    from core.checkpoints import save_checkpoint
     from core.models import CNNConfig, ConvBlock, build_model
-    from core.train import save_checkpoint
 
     config = CNNConfig(blocks=(ConvBlock(4),), dense=())
     buffer = io.BytesIO()

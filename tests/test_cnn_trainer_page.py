@@ -12,11 +12,12 @@ import torch
 from torch import nn
 
 import core.train
+from core.checkpoints import load_checkpoint
 from core.data import load_dataset
 from core.drawn_digits import FOR_TRAINING, drawn_digits
 from core.images import mosaic
 from core.models import CNNConfig, ConvBlock, MLPConfig, build_model
-from core.train import UNSURE_BELOW, TrainConfig, TrainResult, evaluate, load_checkpoint
+from core.train import UNSURE_BELOW, TrainConfig, TrainResult, evaluate
 from tests.conftest import assert_clean, lesson_runner, page_texts
 from tests.helpers.downloads import download, record_downloads
 from tests.helpers.figures import chart, charts

@@ -78,9 +78,9 @@ def test_the_features_part_shows_the_network_trained_in_this_session_with_its_fi
 
     import numpy as np
 
+    from core.checkpoints import load_checkpoint
     from core.data import load_dataset
     from core.images import mosaic
-    from core.train import load_checkpoint
     from tests.helpers.downloads import download, record_downloads
     from tests.helpers.figures import chart
     from tests.helpers.trainer import network_maps, train_until_done

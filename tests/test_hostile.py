@@ -38,9 +38,9 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as hst
 from PIL import Image
 
+from core.checkpoints import FORMAT, CheckpointError, load_checkpoint, save_checkpoint
 from core.images import MAX_PIXELS, MAX_SIDE, MAX_UPLOAD_BYTES, ImageError, load_image
 from core.models import CNNConfig, ConvBlock, MLPConfig, build_model
-from core.train import FORMAT, CheckpointError, load_checkpoint, save_checkpoint
 from tests.conftest import PAGE_PARTS, PAGES, ROOT, app_test, assert_clean
 from ui.shell import url_state
 from ui.shell.i18n import LANGUAGES, resolve_language, translate

@@ -82,7 +82,7 @@ def wait_for_text(page: Page, text: str, timeout: float = 120_000) -> None:
 
 
 def checkpoint_file(tmp_path):
-    from core.train import save_checkpoint
+    from core.checkpoints import save_checkpoint
 
     config = CNNConfig(blocks=(ConvBlock(4),), dense=())
     buffer = io.BytesIO()

@@ -15,6 +15,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFile
 
 from core import images
+from core.checkpoints import save_checkpoint
 from core.drawing import prepare_image
 from core.images import (
     ERROR_CODES,
@@ -27,7 +28,6 @@ from core.images import (
     to_gray,
 )
 from core.models import CNNConfig, build_model
-from core.train import save_checkpoint
 from tests.conftest import assert_clean, lesson_runner, page_texts
 from tests.helpers.figures import chart
 from ui.shell.i18n import translate

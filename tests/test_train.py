@@ -13,18 +13,9 @@ import torch.nn.functional as F
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 
+from core.checkpoints import CheckpointError, load_checkpoint, save_checkpoint
 from core.models import CNNConfig, ConvBlock, MLPConfig, build_model
-from core.train import (
-    DIVERGED,
-    CheckpointError,
-    TrainConfig,
-    device_info,
-    evaluate,
-    load_checkpoint,
-    resolve_device,
-    save_checkpoint,
-    train,
-)
+from core.train import DIVERGED, TrainConfig, device_info, evaluate, resolve_device, train
 
 try:
     from core.data import Dataset

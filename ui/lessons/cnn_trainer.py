@@ -10,6 +10,7 @@ import streamlit as st
 import torch
 
 from core.budgets import TRAINING_RATE, TRAINING_WORK, OverBudget, check, training_seconds, training_work
+from core.checkpoints import CheckpointError, load_checkpoint, save_checkpoint
 from core.data import DATASETS, DatasetUnavailable
 from core.drawing import fit_in_box, prepare_image
 from core.drawn_digits import FOR_TRAINING
@@ -24,18 +25,7 @@ from core.models import (
     feature_maps,
     first_layer_pictures,
 )
-from core.train import (
-    UNSURE_BELOW,
-    CheckpointError,
-    TrainConfig,
-    device_info,
-    evaluate,
-    load_checkpoint,
-    mistakes,
-    resolve_device,
-    save_checkpoint,
-    top_answers,
-)
+from core.train import UNSURE_BELOW, TrainConfig, device_info, evaluate, mistakes, resolve_device, top_answers
 from ui.jobs.training_job import (
     MAX_CONCURRENT_TRAININGS,
     Snapshot,
