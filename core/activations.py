@@ -454,58 +454,11 @@ class FitResult:
     diverged_at: int | None = None  # the first step whose loss was not finite; losses stop before it
 
 
-# ---- seeded weights without torch's process-wide RNG -----------------------------------------------------------
-
-
-def default_init_(module, generator):
-    """``module``'s parameters and buffers set as torch's own ``reset_parameters`` sets them, every random number
-    drawn from ``generator`` (a private ``torch.Generator`` on the CPU), never from torch's process-wide RNG.
-
-    Seeding torch's global RNG (even inside a forked RNG state) changes state every thread of the process shares: two
-    sessions (Streamlit runs each in its own thread) or a training thread seeding at once would draw each other's
-    numbers. Linear and Conv weights: ``kaiming_uniform_(a=√5)``, which is U(±1/√fan_in); their biases:
-    U(±1/√fan_in), 0 if fan_in is 0. BatchNorm, LayerNorm, GroupNorm: their own ``reset_parameters`` (weight 1,
-    bias 0, running mean 0 and variance 1), which draws nothing. Modules are visited in ``module.modules()`` order,
-    weight before bias: the order in which constructing them draws from the global RNG, so the same seed gives the
-    same numbers as seeding the global RNG with ``seed`` and then building the layers. Another module with parameters or
-    buffers of its own raises TypeError (it would be left uninitialised). Returns ``module``.
-    """
-    import torch
-    from torch import nn
-
-    norms = (nn.modules.batchnorm._NormBase, nn.LayerNorm, nn.GroupNorm)
-    with torch.no_grad():
-        for m in module.modules():
-            if isinstance(m, (nn.Linear, nn.modules.conv._ConvNd)):
-                nn.init.kaiming_uniform_(m.weight, a=math.sqrt(5), generator=generator)
-                if m.bias is not None:
-                    fan_in, _ = nn.init._calculate_fan_in_and_fan_out(m.weight)
-                    bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0.0
-                    nn.init.uniform_(m.bias, -bound, bound, generator=generator)
-            elif isinstance(m, norms):
-                m.reset_parameters()
-            elif any(True for _ in itertools.chain(m.parameters(recurse=False), m.buffers(recurse=False))):
-                raise TypeError(f"no seeded initialisation for {type(m).__name__}")
-    return module
-
-
-def materialise(module, generator, device=None):
-    """``module``, built on the meta device (shapes only: its constructors drew nothing), given memory on ``device``
-    (None: the default device, that of a ``with torch.device(...)`` block included) and initialised by
-    ``default_init_`` from ``generator``. On the meta device it is returned as it is (shapes only, nothing drawn).
-    The numbers are drawn on the CPU, then moved: the same seed gives the same weights on every device."""
-    import torch
-
-    target = torch.device(device) if device is not None else torch.empty(0).device
-    if target.type == "meta":
-        return module
-    default_init_(module.to_empty(device="cpu"), generator)
-    return module if target.type == "cpu" else module.to(target)
-
-
 def _mlp(sizes: Sequence[int], activation: str, dtype, generator):
     """Linear layers with ``activation`` between them, torch's default init drawn from ``generator`` on the CPU."""
     from torch import nn
+
+    from core.seeding import materialise
 
     modules = []
     for i, (n_in, n_out) in enumerate(itertools.pairwise(sizes)):
@@ -545,8 +498,8 @@ def fit_curve(x, y, hidden: Sequence[int] = (16, 16), activation: str = "relu", 
 
     The network sees x and y standardised (mean 0, std 1), so the same lr works for any units; predictions and
     losses come back in the original units. torch's default init from a private generator seeded ``seed``
-    (``default_init_``: the global RNG is neither read nor changed, so concurrent sessions get the same numbers),
-    float32 on one CPU thread (``_one_torch_thread``). A non-finite loss stops the training and is reported in
+    (``core.seeding.default_init_``: the global RNG is neither read nor changed, so concurrent sessions get the same
+    numbers), float32 on one CPU thread (``_one_torch_thread``). A non-finite loss stops the training and is reported in
     ``diverged_at``.
     """
     import torch
@@ -614,6 +567,8 @@ def depth_network(activation: str, depth: int, width: int = 32, seed: int = 0, b
     """
     import torch
     from torch import nn
+
+    from core.seeding import materialise
 
     _activation(activation)
     if init not in INITS:

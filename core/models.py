@@ -19,7 +19,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from core.activations import ACTIVATIONS, make_torch_module, materialise
+from core.activations import ACTIVATIONS, make_torch_module
+from core.seeding import materialise
 
 POOLINGS = ("none", "max", "avg")  # "max" and "avg": 2×2 windows, stride 2 (floor: 7 -> 3)
 
@@ -298,7 +299,7 @@ def build_model(config: CNNConfig | MLPConfig, seed: int = 0) -> nn.Sequential:
     """The network for ``config`` with torch's default init drawn from a private generator seeded ``seed``.
 
     The layers are built on the meta device (drawing nothing), then given memory and initialised by
-    ``core.activations.default_init_`` from ``torch.Generator().manual_seed(seed)``: Conv2d and Linear weights
+    ``core.seeding.default_init_`` from ``torch.Generator().manual_seed(seed)``: Conv2d and Linear weights
     ``kaiming_uniform_(a=√5)``, biases U(±1/√fan_in), batch norm weight 1 and bias 0: the numbers that seeding the
     global RNG with ``seed`` and then building the layers would give. torch's process-wide RNG is neither read
     nor changed, so sessions building models in several threads at once get the same weights for the same seed. On

@@ -9,7 +9,6 @@ cost more than the model).
 from __future__ import annotations
 
 import contextlib
-import functools
 import gc
 import math
 import threading
@@ -20,6 +19,8 @@ from dataclasses import dataclass, field
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from core.seeding import dropout_generator, private_dropout
 
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "adam")
 SCHEDULES = ("constant", "cosine")
@@ -185,55 +186,6 @@ def _threads(n: int, device: torch.device):
         torch.set_num_threads(before)
 
 
-def _dropout_generator(device: torch.device, seed: int) -> torch.Generator:
-    """A private generator for the dropout masks, on ``device`` where torch has one there (cpu, cuda, mps), else on
-    the CPU (the masks are then drawn there and moved)."""
-    try:
-        return torch.Generator(device=device).manual_seed(seed)
-    except (RuntimeError, TypeError):
-        return torch.Generator().manual_seed(seed)
-
-
-def _dropout(layer: nn.Dropout, generator: torch.Generator, x: torch.Tensor) -> torch.Tensor:
-    """What ``F.dropout`` computes (on the CPU: the same ops, so the same masks for the same generator state), its
-    mask drawn from ``generator``: each value kept with probability 1 - p and scaled by 1 / (1 - p)."""
-    if not layer.training or layer.p == 0:
-        return x
-    if layer.p == 1:
-        return x * torch.zeros((), dtype=x.dtype, device=x.device)
-    keep = 1 - layer.p
-    if generator.device.type == x.device.type:
-        noise = torch.empty_like(x).bernoulli_(keep, generator=generator)
-    else:
-        noise = torch.empty(x.shape, dtype=x.dtype).bernoulli_(keep, generator=generator).to(x.device)
-    return x * noise.div_(keep)
-
-
-@contextlib.contextmanager
-def _private_dropout(model: nn.Module, generator: torch.Generator):
-    """Every ``nn.Dropout`` in ``model`` draws its masks from ``generator`` inside this block (``_dropout``), not
-    from torch's process-wide RNG; the layers are as they were afterwards.
-
-    ``nn.Dropout.forward`` takes no generator: its masks come from the global RNG, which every thread of the process
-    shares, so seeding it (as this module once did, in a forked RNG state) let two sessions training at
-    once change each other's masks, and changed the global state under the other threads' feet. Here each layer's
-    ``forward`` is shadowed by an instance attribute for the run. Other dropout modules (``Dropout2d``,
-    ``AlphaDropout``, ...; ``build_model`` makes none) still use the global RNG: their masks are then not
-    reproducible."""
-    layers = [m for m in model.modules() if type(m) is nn.Dropout]
-    saved = [m.__dict__.get("forward") for m in layers]
-    for m in layers:
-        m.forward = functools.partial(_dropout, m, generator)
-    try:
-        yield
-    finally:
-        for m, forward in zip(layers, saved, strict=True):
-            if forward is None:
-                del m.forward
-            else:
-                m.forward = forward
-
-
 def _release_device_memory(model: nn.Module, device: torch.device) -> None:
     """After an out-of-memory error: the model (weights, buffers) back on the CPU without its gradients, and the
     device's cached blocks returned to the driver. Call it once the exception is gone: its traceback holds the
@@ -332,7 +284,7 @@ def train(model: nn.Module, dataset, config: TrainConfig, on_progress: Callable[
 
     try:
         with torch.enable_grad(), _threads(config.cpu_threads, device), \
-                _private_dropout(model, _dropout_generator(device, config.seed)):
+                private_dropout(model, dropout_generator(device, config.seed)):
             return run()
     except torch.cuda.OutOfMemoryError:  # torch.OutOfMemoryError, also raised by CPU-only builds' stubs
         pass  # handled below, once this exception and its traceback (the failed step's tensors) are released

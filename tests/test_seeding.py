@@ -17,8 +17,9 @@ import pytest
 import torch
 from torch import nn
 
-from core.activations import default_init_, depth_network, fit_curve, target_points
+from core.activations import depth_network, fit_curve, target_points
 from core.models import CNNConfig, ConvBlock, MLPConfig, build_model
+from core.seeding import default_init_
 from core.train import TrainConfig, augment, train
 
 WORKERS = 8

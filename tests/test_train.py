@@ -163,7 +163,7 @@ def test_augment_is_seeded_by_its_own_generator():
 def test_private_dropout_equals_f_dropout_and_leaves_the_global_rng(p):
     """During training each nn.Dropout draws its masks from the run's own generator: on the CPU the same masks as
     F.dropout after seeding the global RNG the same way, the global RNG untouched, the layer as it was after."""
-    import core.train as ct
+    from core.seeding import private_dropout
 
     x = torch.rand(40, 30, generator=torch.Generator().manual_seed(0), requires_grad=True)
     with torch.random.fork_rng(devices=[]):
@@ -171,7 +171,7 @@ def test_private_dropout_equals_f_dropout_and_leaves_the_global_rng(p):
         expected = F.dropout(x, p, training=True)
     layer = torch.nn.Dropout(p)
     state = torch.random.get_rng_state()
-    with ct._private_dropout(torch.nn.Sequential(layer), torch.Generator().manual_seed(11)):
+    with private_dropout(torch.nn.Sequential(layer), torch.Generator().manual_seed(11)):
         got = layer(x)
         assert torch.equal(layer.eval()(x), x)  # eval mode: no dropout
         layer.train()
