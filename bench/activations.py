@@ -31,8 +31,10 @@ sys.path.insert(0, str(ROOT))
 
 from bench.conv import paired_ms, run_cli, time_ms  # noqa: E402
 from core import activations  # noqa: E402
-from core.activations import ACTIVATIONS, erf, fit_curve, gradient_through_depth, target_points  # noqa: E402
+from core.activations import ACTIVATIONS, erf  # noqa: E402
+from core.curve_fit import fit_curve, target_points  # noqa: E402
 from core.torch_reference import torch_activation_functions  # noqa: E402
+from core.vanishing import gradient_through_depth  # noqa: E402
 
 N = 1_000_000
 TORCH_FN: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {

@@ -175,7 +175,7 @@ def _threads(n: int, device: torch.device):
     One thread by default: on a 2-core machine whose other core is busy (a classroom server, the test runner),
     2 threads took 4-7x longer than 1 on the default CNN (9-16 s vs 2.3 s for 2 epochs of digits: each parallel op
     waits for the descheduled thread); on an idle machine 2 threads gain little on 28×28 images. With torch's OpenMP
-    backend the setting holds for the calling thread only (as ``core.activations._one_torch_thread``).
+    backend the setting holds for the calling thread only (as ``core.curve_fit.one_torch_thread``).
     """
     before = torch.get_num_threads()
     if n > 0 and device.type == "cpu":

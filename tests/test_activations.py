@@ -17,24 +17,18 @@ from torch import nn
 
 from core.activations import (
     ACTIVATIONS,
-    CURVE_TARGETS,
-    INITS,
-    PointsError,
     compose_linear,
     decision_line,
-    depth_network,
     erf,
     erfc,
-    fit_curve,
     forward_stack,
-    gradient_through_depth,
     make_torch_module,
     normal_cdf,
-    parse_points,
     random_linear_layers,
-    target_points,
 )
+from core.curve_fit import CURVE_TARGETS, PointsError, fit_curve, parse_points, target_points
 from core.torch_reference import torch_activation_functions
+from core.vanishing import INITS, depth_network, gradient_through_depth
 
 NAMES = list(ACTIVATIONS)
 TOL = dict(rtol=1e-10, atol=1e-12)  # tighter than the 1e-8 the lesson promises

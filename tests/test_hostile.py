@@ -374,7 +374,7 @@ TEXTS = [*FORMULAS, "(3, 1, 4)", "3x4", "(10001, 1)", "(" + ",".join(["1"] * 7) 
 
 def expected_message(box: TextBox, text: str, lang: str) -> str | None:
     """The catalogue message the page must show for ``text``, or None when the text is accepted."""
-    from core.activations import PointsError, parse_points
+    from core.curve_fit import PointsError, parse_points
     from core.expr import ExprError
     from core.kernel_text import KernelError, parse_kernel
     from core.surfaces import custom_surface
@@ -439,7 +439,7 @@ cell = hst.one_of(hostile, hst.none(), hst.floats(allow_nan=True, allow_infinity
 def test_every_parser_of_typed_text_answers_with_its_own_error(text, cells):
     """The parsers behind the text boxes and the kernel editor's cells (a data editor, so not text to type into):
     a value, or their own error with a code that has a message; never another exception."""
-    from core.activations import PointsError, parse_points
+    from core.curve_fit import PointsError, parse_points
     from core.expr import ExprError, parse_function
     from core.kernel_text import KernelError, kernel_from_cells, parse_kernel
     from core.tensors import ShapeError, parse_answer, parse_shape

@@ -17,10 +17,11 @@ import pytest
 import torch
 from torch import nn
 
-from core.activations import depth_network, fit_curve, target_points
+from core.curve_fit import fit_curve, target_points
 from core.models import CNNConfig, ConvBlock, MLPConfig, build_model
 from core.seeding import default_init_
 from core.train import TrainConfig, augment, train
+from core.vanishing import depth_network
 
 WORKERS = 8
 REPEATS = 3  # seeded calls per worker

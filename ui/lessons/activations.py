@@ -5,23 +5,16 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from core.activations import (
-    ACTIVATIONS,
-    CURVE_TARGETS,
-    PointsError,
-    decision_line,
-    fit_curve,
-    gradient_through_depth,
-    parse_points,
-    target_points,
-)
+from core.activations import ACTIVATIONS, decision_line
 from core.budgets import FIT_WORK, OverBudget, check, curve_fit_work
 from core.collapse import depth_collapse, line_gap
 from core.conv import conv2d
+from core.curve_fit import CURVE_TARGETS, PointsError, fit_curve, parse_points, target_points
 from core.images import to_gray
 from core.numbers import format_number
 from core.questions.activations import collapse_question, neuron_question, vanishing_question
 from core.torch_reference import torch_activation
+from core.vanishing import gradient_through_depth
 from core.why_relu import RACE_ACTIVATIONS, Race, RaceResult, run_race
 from ui.lessons.activations_figures import SERIES_COLOURS, Curve, curves_figure, fit_figure, plane_figure
 from ui.plots.charts import lines_figure, log_lines_figure
