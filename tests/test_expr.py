@@ -24,8 +24,8 @@ from core.expr import (
     Neg,
     Number,
     parse_function,
-    to_text,
 )
+from core.expr_text import to_text
 
 HINT = "A formula in x and y looks like x**2 + 3*sin(y) or (x - 1)^2 + y^2."
 RNG = np.random.default_rng(0)
