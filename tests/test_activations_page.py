@@ -244,7 +244,7 @@ def test_why_relu_trains_both_networks_on_request_and_reads_their_curves(lang):
     from core.why_relu import Race
     from tests.helpers.figures import chart, charts
     from tests.helpers.texts import read_fields
-    from ui.lessons.activations import measured_race
+    from ui.lessons.activations_training import measured_race
 
     at = lesson({"part": "why_relu"}, lang)
     assert not [c for c in charts(at) if c.key == "activations_race_fig"]  # nothing trains until asked

@@ -167,7 +167,7 @@ def test_curve_fit_work_counts_the_weights_torch_builds():
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_a_curve_fit_over_its_budget_is_refused_before_fitting(monkeypatch, lang):
     """Four hidden layers of 64 for 2,000 steps: 25 million weight updates, three times the budget."""
-    import ui.lessons.activations as page
+    import ui.lessons.activations_training as page
     from core.budgets import FIT_WORK, curve_fit_work
     from ui.shell.registry import ACTIVATIONS
 
