@@ -203,6 +203,10 @@ class SetupLimits:
     """Per image (``config_mult_adds``): a test-set evaluation of 10,000 images then costs at most 1.2 T
     multiply-adds, about 20 s on 2 CPU cores, once per model."""
 
+    def admits_block(self, block: ConvBlock) -> bool:
+        """Whether the set-up offers ``block``'s channels, kernel and activation."""
+        return block.channels in self.channels and block.kernel in self.kernels and block.activation in self.activations
+
 
 SETUP = SetupLimits()
 
@@ -225,8 +229,7 @@ def outside_setup(config: CNNConfig | MLPConfig, limits: SetupLimits = SETUP) ->
     if not 1 <= len(config.blocks) <= limits.max_blocks:
         return f"{len(config.blocks)} conv blocks (at most {limits.max_blocks})"
     for i, block in enumerate(config.blocks, 1):
-        if block.channels not in limits.channels or block.kernel not in limits.kernels \
-                or block.activation not in limits.activations:
+        if not limits.admits_block(block):
             return f"block {i}: {format_block(block)}"
     if len(config.dense) > 1 or any(d not in limits.dense or d == 0 for d in config.dense):
         return f"dense layers {config.dense}"

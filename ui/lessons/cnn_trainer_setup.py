@@ -52,7 +52,7 @@ def default_block(i: int) -> ConvBlock:
 
 def _block_decoder(text: str) -> ConvBlock:
     block = parse_block(text)
-    if block.channels not in CHANNELS or block.kernel not in KERNELS or block.activation not in ACTIVATIONS:
+    if not SETUP.admits_block(block):
         raise ValueError(f"{text!r} is not one of this page's choices")
     return block
 

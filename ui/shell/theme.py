@@ -35,16 +35,15 @@ DARK_PROJECTOR = replace(DARK, text="#ffffff", muted="#cbd5e1", inactive="#47556
 """Projector mode's palettes: full-contrast text, and greys that a projector does not wash out."""
 
 
-def palette() -> Palette:
-    """The palette of the theme the viewer's browser is showing (light when unknown), at full contrast in projector
-    mode."""
-    theme = getattr(st.context, "theme", None)
-    dark = getattr(theme, "type", None) == "dark"
-    if presenting():
-        return DARK_PROJECTOR if dark else LIGHT_PROJECTOR
-    return DARK if dark else LIGHT
-
-
 def is_dark() -> bool:
     """Whether the viewer's browser shows the dark theme."""
     return getattr(getattr(st.context, "theme", None), "type", None) == "dark"
+
+
+def palette() -> Palette:
+    """The palette of the theme the viewer's browser is showing (light when unknown), at full contrast in projector
+    mode."""
+    dark = is_dark()
+    if presenting():
+        return DARK_PROJECTOR if dark else LIGHT_PROJECTOR
+    return DARK if dark else LIGHT
