@@ -1,5 +1,5 @@
-"""Downloading a data set's files once into a per-user cache, safely: over https only, each file stopped at its known
-size and checked against its known checksum before it is renamed into place, one download at a time per data set, and a
+"""Downloading a data set's files once into a per-user cache, safely, through ``pooch``: over https only, each file
+stopped at its known size and checked against its known SHA-256 before it is renamed into place, one download at a time per data set, and a
 failure remembered for ``RETRY_AFTER`` seconds so that a class refreshing an offline link makes one attempt.
 
 The files land in ``~/.cache/dl-playground/<name>/`` (or ``$DLP_CACHE/<name>/``); ``core.data`` reads them.
@@ -7,10 +7,8 @@ The files land in ``~/.cache/dl-playground/<name>/`` (or ``$DLP_CACHE/<name>/``)
 
 from __future__ import annotations
 
-import hashlib
 import http.client
 import os
-import tempfile
 import threading
 import time
 import urllib.error
@@ -55,20 +53,21 @@ _FAILURES: dict[str, tuple[float, str]] = {}
 _FETCHING: dict[str, threading.Lock] = {}
 _FETCHING_LOCK = threading.Lock()
 
-# The MD5 sums that torchvision publishes for the compressed files (torchvision.datasets.MNIST / FashionMNIST
-# .resources). "algorithm:hex" so that a SHA-256 can replace them without a code change elsewhere.
+# The SHA-256 sums of the compressed files as their publishers distribute them (MNIST: the files torchvision's and
+# TensorFlow's mirrors serve; Fashion-MNIST: Zalando's release, which the tf-keras-datasets bucket copies byte for
+# byte). "algorithm:hex", as pooch reads it.
 CHECKSUMS: dict[str, dict[str, str]] = {
     "mnist": {
-        "train-images-idx3-ubyte.gz": "md5:f68b3c2dcbeaaa9fbdd348bbdeb94873",
-        "train-labels-idx1-ubyte.gz": "md5:d53e105ee54ea40749a09fcbcd1e9432",
-        "t10k-images-idx3-ubyte.gz": "md5:9fb629c4189551a2d022fa330f9573f3",
-        "t10k-labels-idx1-ubyte.gz": "md5:ec29112dd5afa0611ce80d1b7f02629c",
+        "train-images-idx3-ubyte.gz": "sha256:440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
+        "train-labels-idx1-ubyte.gz": "sha256:3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
+        "t10k-images-idx3-ubyte.gz": "sha256:8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
+        "t10k-labels-idx1-ubyte.gz": "sha256:f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
     },
     "fashion_mnist": {
-        "train-images-idx3-ubyte.gz": "md5:8d4fb7e6c68d591d4c3dfef9ec88bf0d",
-        "train-labels-idx1-ubyte.gz": "md5:25c81989df183df01b3e8a0aad5dffbe",
-        "t10k-images-idx3-ubyte.gz": "md5:bef4ecab320f06d8554ea6380940ec79",
-        "t10k-labels-idx1-ubyte.gz": "md5:bb300cfdad3c16e7a12a480ee83cd310",
+        "train-images-idx3-ubyte.gz": "sha256:3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84",
+        "train-labels-idx1-ubyte.gz": "sha256:a04f17134ac03560a47e3764e11b92fc97de4d1bfaf8ba1a3aa29af54cc90845",
+        "t10k-images-idx3-ubyte.gz": "sha256:346e55b948d973a97e58d2351dde16a484bd415d4595297633bb08f03db6a073",
+        "t10k-labels-idx1-ubyte.gz": "sha256:67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5",
     },
 }
 
@@ -82,21 +81,6 @@ def cache_dir(name: str) -> Path:
     return (Path(root) if root else Path.home() / ".cache" / "dl-playground") / name
 
 
-def _hasher(checksum: str):
-    algorithm, _, expected = checksum.partition(":")
-    if algorithm not in ("md5", "sha256") or not expected:
-        raise ValueError(f'checksum must be "md5:<hex>" or "sha256:<hex>", got {checksum!r}')
-    return hashlib.new(algorithm), expected.lower()
-
-
-def _file_ok(path: Path, checksum: str) -> bool:
-    h, expected = _hasher(checksum)
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(_CHUNK), b""):
-            h.update(chunk)
-    return h.hexdigest() == expected
-
-
 def _check_url(name: str, url: str) -> None:
     """Only https (a loopback address may use plain http: the tests' own server)."""
     parts = urllib.parse.urlsplit(url)
@@ -104,44 +88,70 @@ def _check_url(name: str, url: str) -> None:
         raise DatasetUnavailable(name, f"{url} is not an https address; only https downloads are made.")
 
 
+class _CappedDownloader:
+    """A pooch downloader (``downloader(url, output_file, pooch)``) that reads over https only, refuses a server that
+    announces a length other than ``size``, stops reading past ``size`` bytes, and reports ``progress(done, total)``.
+    pooch does the rest: the temporary file beside the destination, the checksum, and the rename into place."""
+
+    def __init__(self, name: str, timeout: float, progress: Progress | None, size: int | None) -> None:
+        self.name, self.timeout, self.progress, self.size = name, timeout, progress, size
+        self.called = False
+
+    def __call__(self, url: str, output_file: str, _pooch: object = None) -> None:
+        self.called = True
+        name, size = self.name, self.size
+        _check_url(name, url)
+        try:
+            with open(output_file, "wb") as f, urllib.request.urlopen(url, timeout=self.timeout) as response:
+                total = int(response.headers.get("Content-Length") or 0)
+                if size is not None and total and total != size:
+                    raise DatasetUnavailable(name, f"{url} is announced as {total} bytes, not its known {size}.")
+                done = 0
+                if self.progress:
+                    self.progress(done, total)
+                while chunk := response.read(_CHUNK):
+                    f.write(chunk)
+                    done += len(chunk)
+                    if size is not None and done > size:
+                        raise DatasetUnavailable(name, f"{url} sent more than its known {size} bytes.")
+                    if self.progress:
+                        self.progress(done, total)
+            if total and done != total:
+                raise DatasetUnavailable(name, f"download of {url} stopped after {done} of {total} bytes.")
+        except urllib.error.HTTPError as e:
+            raise DatasetUnavailable(name, f"the server answered {e.code} {e.reason} for {url}.") from None
+        except (urllib.error.URLError, http.client.HTTPException, OSError) as e:  # offline, refused, timeout, reset
+            reason = getattr(e, "reason", e)
+            raise DatasetUnavailable(name, f"could not download {url} ({reason}).") from None
+
+
+def _checksum_matches(path: Path, checksum: str) -> bool:
+    """Whether ``path`` has the checksum ``"algorithm:hex"`` (pooch computes it)."""
+    import pooch
+
+    algorithm, _, expected = checksum.partition(":")
+    return pooch.file_hash(str(path), alg=algorithm) == expected.lower()
+
+
 def _download(name: str, url: str, dest: Path, checksum: str, timeout: float, progress: Progress | None,
-              size: int | None = None) -> None:
-    """``url`` -> ``dest``, written to a temporary file that is renamed into place only when the checksum matches;
-    with ``size``, a server announcing another length is not read, and reading stops past ``size`` bytes."""
-    _check_url(name, url)
-    h, expected = _hasher(checksum)
-    tmp = None
+              size: int | None = None) -> bool:
+    """``url`` -> ``dest`` through ``pooch.retrieve``: a file already there with the right checksum is kept, any other
+    is removed and downloaded again (``_CappedDownloader``) and renamed into place only when its checksum matches. Whether a
+    download was made."""
+    import pooch  # imported here: only a page that downloads pays for it
+
+    downloader = _CappedDownloader(name, timeout, progress, size)
     try:
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
-        with os.fdopen(fd, "wb") as f, urllib.request.urlopen(url, timeout=timeout) as response:
-            total = int(response.headers.get("Content-Length") or 0)
-            if size is not None and total and total != size:
-                raise DatasetUnavailable(name, f"{url} is announced as {total} bytes, not its known {size}.")
-            done = 0
-            if progress:
-                progress(done, total)
-            while chunk := response.read(_CHUNK):
-                f.write(chunk)
-                h.update(chunk)
-                done += len(chunk)
-                if size is not None and done > size:
-                    raise DatasetUnavailable(name, f"{url} sent more than its known {size} bytes.")
-                if progress:
-                    progress(done, total)
-        if total and done != total:
-            raise DatasetUnavailable(name, f"download of {url} stopped after {done} of {total} bytes.")
-        if h.hexdigest() != expected:
-            raise DatasetUnavailable(name, f"{url} does not match its known checksum (corrupt or changed file).")
-        os.replace(tmp, dest)
-    except urllib.error.HTTPError as e:
-        raise DatasetUnavailable(name, f"the server answered {e.code} {e.reason} for {url}.") from None
-    except (urllib.error.URLError, http.client.HTTPException, OSError) as e:  # offline, refused, timeout, reset
-        reason = getattr(e, "reason", e)
-        raise DatasetUnavailable(name, f"could not download {url} ({reason}).") from None
-    finally:
-        if tmp and os.path.exists(tmp):
-            os.remove(tmp)
+        if dest.is_file() and not _checksum_matches(dest, checksum):
+            dest.unlink()  # a damaged copy goes now: a download cut off later must not leave it looking cached
+        pooch.retrieve(url, known_hash=checksum, fname=dest.name, path=dest.parent, downloader=downloader)
+    except ValueError as e:  # pooch: the hash does not match, or the checksum is not "algorithm:hex"
+        if not downloader.called:
+            raise
+        raise DatasetUnavailable(name, f"{url} does not match its known checksum (corrupt or changed file).") from e
+    except OSError as e:  # the cache folder cannot be written
+        raise DatasetUnavailable(name, f"could not store {dest.name} in {dest.parent} ({e}).") from None
+    return downloader.called
 
 
 def fetch_idx_files(name: str, base_url: str | None = None, timeout: float = 30.0, progress: Progress | None = None,
@@ -175,15 +185,13 @@ def _fetch(name: str, base_url: str | None, timeout: float, progress: Progress |
     sizes = sizes if sizes is not None else SIZES.get(name, {})
     folder = cache_dir(name)
     paths = {f: folder / f for f in IDX_FILES}
-    missing = [f for f, p in paths.items() if not (p.is_file() and _file_ok(p, checksums[f]))]
     finished = 0  # bytes of files already downloaded in this call, so that progress never goes backwards
-    for f in missing:
-        paths[f].unlink(missing_ok=True)
+    for f in IDX_FILES:
 
         def report(done: int, total: int, finished: int = finished) -> None:
             if progress:
                 progress(finished + done, finished + total if total else 0)
 
-        _download(name, base_url.rstrip("/") + "/" + f, paths[f], checksums[f], timeout, report, sizes.get(f))
-        finished += paths[f].stat().st_size
+        if _download(name, base_url.rstrip("/") + "/" + f, paths[f], checksums[f], timeout, report, sizes.get(f)):
+            finished += paths[f].stat().st_size
     return paths

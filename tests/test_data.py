@@ -668,6 +668,32 @@ def test_only_https_addresses_are_downloaded(cache, monkeypatch):
     assert all(url.startswith("https://") for url in core.downloads.MIRRORS.values())
 
 
+def test_every_known_file_has_a_sha256_and_a_size():
+    import core.downloads
+
+    for name, sums in core.downloads.CHECKSUMS.items():
+        assert sorted(sums) == sorted(IDX_FILES) == sorted(core.downloads.SIZES[name])
+        for checksum in sums.values():
+            algorithm, _, digest = checksum.partition(":")
+            assert algorithm == "sha256" and len(digest) == 64 and int(digest, 16) >= 0
+
+
+def test_the_download_goes_through_pooch_with_the_known_hash(cache, monkeypatch):
+    import pooch
+
+    files, calls = fake_files(), []
+    real = pooch.retrieve
+
+    def retrieve(url, known_hash=None, **kwargs):
+        calls.append((url.rsplit("/", 1)[1], known_hash))
+        return real(url, known_hash=known_hash, **kwargs)
+
+    monkeypatch.setattr(pooch, "retrieve", retrieve)
+    with serve(files) as (url, _):
+        load_dataset("mnist", base_url=url, checksums=sha256s(files))
+    assert calls == [(f, sha256s(files)[f]) for f in IDX_FILES]
+
+
 def sizes_of(files) -> dict[str, int]:
     return {name: len(body) for name, body in files.items()}
 
