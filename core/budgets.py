@@ -53,7 +53,12 @@ FIT_WORK = Budget(
     "fit_work", 8_000_000, "weight updates",
     "fitting a curve with a small network: steps × its weights (1 input, the hidden layers, 1 output)")
 
-BUDGETS: tuple[Budget, ...] = (TENSOR_PICTURE, DESCENT_WORK, FIT_WORK, TRAINING_WORK)
+EVALUATION_WORK = Budget(
+    "evaluation_work", 200_000_000_000, "multiply-adds",
+    "scoring a trained or loaded network on the test images: multiply-adds per image × test images, about 2 s on 2 "
+    "CPU cores; a larger network is scored on the first test images within the budget, and the page says how many")
+
+BUDGETS: tuple[Budget, ...] = (TENSOR_PICTURE, DESCENT_WORK, FIT_WORK, TRAINING_WORK, EVALUATION_WORK)
 
 TRAINING_RATE = 69e9
 SECONDS_PER_IMAGE = 2.24e-4
@@ -90,6 +95,13 @@ def training_work(mult_adds_per_image: int, images: int, epochs: int) -> int:
     """Multiply-adds of a training run: each image's forward pass, and its backward pass at about twice that, once
     an epoch."""
     return 3 * mult_adds_per_image * images * epochs
+
+
+def evaluation_images(mult_adds_per_image: int, test_images: int) -> int:
+    """How many of the ``test_images`` (the first ones) a network of ``mult_adds_per_image`` is scored on: all of them
+    when ``mult_adds_per_image × test_images`` is within ``EVALUATION_WORK``, else as many as fit (at least one)."""
+    fit = EVALUATION_WORK.limit // max(1, mult_adds_per_image)
+    return int(max(1, min(test_images, fit)))
 
 
 def training_seconds(work: int, images: int, epochs: int) -> float:

@@ -1,6 +1,7 @@
 """Downloading a data set's files once into a per-user cache, safely, through ``pooch``: over https only, each file
-stopped at its known size and checked against its known SHA-256 before it is renamed into place, one download at a time per data set, and a
-failure remembered for ``RETRY_AFTER`` seconds so that a class refreshing an offline link makes one attempt.
+stopped at its known size and checked against its known SHA-256 before it is renamed into place, one download at a
+time per data set, and a failure remembered for ``RETRY_AFTER`` seconds so that a class refreshing an offline link
+makes one attempt.
 
 The files land in ``~/.cache/dl-playground/<name>/`` (or ``$DLP_CACHE/<name>/``); ``core.data`` reads them.
 """
@@ -135,9 +136,9 @@ def _checksum_matches(path: Path, checksum: str) -> bool:
 
 def _download(name: str, url: str, dest: Path, checksum: str, timeout: float, progress: Progress | None,
               size: int | None = None) -> bool:
-    """``url`` -> ``dest`` through ``pooch.retrieve``: a file already there with the right checksum is kept, any other
-    is removed and downloaded again (``_CappedDownloader``) and renamed into place only when its checksum matches. Whether a
-    download was made."""
+    """``url`` -> ``dest`` through ``pooch.retrieve``: a file already there with the right checksum is kept, any
+    other is removed and downloaded again (``_CappedDownloader``), renamed into place only when its checksum matches.
+    Whether a download was made."""
     import pooch  # imported here: only a page that downloads pays for it
 
     downloader = _CappedDownloader(name, timeout, progress, size)

@@ -2,10 +2,29 @@
 
 import re
 
+import numpy as np
 import pytest
+import torch
+from hypothesis import given
+from hypothesis import strategies as hs
 
-from core.budgets import BUDGETS, BUILT_IN_NODES, DESCENT_WORK, TENSOR_PICTURE, OverBudget, cells, check, descent_work
+from core.budgets import (
+    BUDGETS,
+    BUILT_IN_NODES,
+    DESCENT_WORK,
+    EVALUATION_WORK,
+    TENSOR_PICTURE,
+    Budget,
+    OverBudget,
+    cells,
+    check,
+    descent_work,
+    evaluation_images,
+)
+from core.data import load_dataset
 from core.expr import distinct_nodes, parse_function
+from core.models import SETUP, CNNConfig, build_model, config_mult_adds
+from core.train import evaluate, mistakes
 from tests.conftest import ROOT, assert_clean, lesson_app
 from ui.shell.i18n import translate
 from ui.shell.registry import GRADIENT_DESCENT, TENSORS
@@ -181,3 +200,63 @@ def test_a_curve_fit_over_its_budget_is_refused_before_fitting(monkeypatch, lang
     assert [e.value for e in at.error] == [translate("budget.fit_work", lang, cost=f"{cost:,}",
                                                      limit=f"{FIT_WORK.limit:,}", steps=2000, layers=4, width=64)]
     assert curve_fit_work((16, 16), 600) <= FIT_WORK.limit  # the default fit
+
+
+@given(hs.integers(1, 10**10), hs.integers(1, 100_000))
+def test_evaluation_images_is_the_most_first_images_within_the_budget(per_image, test_images):
+    n = evaluation_images(per_image, test_images)
+    assert 1 <= n <= test_images
+    assert n == 1 or n * per_image <= EVALUATION_WORK.limit
+    assert n == test_images or (n + 1) * per_image > EVALUATION_WORK.limit
+
+
+def test_the_largest_set_up_network_is_scored_on_every_digit_and_on_part_of_mnist():
+    largest = SETUP.max_mult_adds
+    assert evaluation_images(largest, 360) == 360  # the digits' test images: all of them
+    assert evaluation_images(largest, 10_000) == EVALUATION_WORK.limit // largest == 1_666
+    assert evaluation_images(1_117_056, 10_000) == 10_000  # the default network on MNIST: the whole test set
+
+
+def test_evaluate_on_the_first_images_matches_torch_on_those_images():
+    torch.manual_seed(0)
+    dataset = load_dataset("digits")
+    model = build_model(CNNConfig()).eval()
+    scores = evaluate(model, dataset, first=100)
+    with torch.no_grad():
+        expected = model(dataset.x_test[:100]).argmax(1)
+    assert scores["predicted"] == expected.tolist()
+    correct = int((expected == dataset.y_test[:100]).sum())
+    assert scores["accuracy"] == pytest.approx(correct / 100, abs=1e-7)  # a float32 mean of 100 zeros and ones
+    assert np.asarray(scores["confusion"]).sum() == 100
+    assert all(0 <= i < 100 for i, _, _ in mistakes(scores, dataset, limit=1000))
+
+
+def test_a_network_over_the_scoring_budget_is_scored_on_the_first_images_and_the_page_says_so(monkeypatch):
+    """With the budget shrunk to 100 images of the default network, a loaded default checkpoint is scored on the
+    first 100 of the 360 test digits: the accuracy shown is torch's on those 100, and the page says how many."""
+    import io
+
+    import core.budgets
+    import ui.lessons.cnn_trainer
+    from core.checkpoints import save_checkpoint
+    from tests.conftest import lesson_runner
+    from ui.shell.registry import CNN_TRAINER
+
+    config = CNNConfig()
+    per_image = config_mult_adds(config)
+    small = Budget(EVALUATION_WORK.name, 100 * per_image, EVALUATION_WORK.unit, EVALUATION_WORK.counts)
+    monkeypatch.setattr(core.budgets, "EVALUATION_WORK", small)
+    monkeypatch.setattr(ui.lessons.cnn_trainer, "EVALUATION_WORK", small)
+    torch.manual_seed(1)
+    model, buffer = build_model(config).eval(), io.BytesIO()
+    save_checkpoint(buffer, model, config)
+    at = lesson_runner(CNN_TRAINER)({})
+    at.file_uploader(key="cnn_trainer_checkpoint").upload("c.pt", buffer.getvalue(), "application/octet-stream").run()
+    assert_clean(at)
+    dataset = load_dataset("digits")
+    with torch.no_grad():
+        expected = float((model(dataset.x_test[:100]).argmax(1) == dataset.y_test[:100]).double().mean())
+    assert at.subheader[0].value == translate("cnn_trainer.results", "en", accuracy=f"{100 * expected:.2f}")
+    assert [i.value for i in at.info if "100" in i.value] == [translate(
+        "cnn_trainer.scored_first", "en", n="100", total="360", work=f"{per_image * 360:,}",
+        limit=f"{small.limit:,}")]

@@ -9,7 +9,16 @@ import numpy as np
 import streamlit as st
 import torch
 
-from core.budgets import TRAINING_RATE, TRAINING_WORK, OverBudget, check, training_seconds, training_work
+from core.budgets import (
+    EVALUATION_WORK,
+    TRAINING_RATE,
+    TRAINING_WORK,
+    OverBudget,
+    check,
+    evaluation_images,
+    training_seconds,
+    training_work,
+)
 from core.checkpoints import CheckpointError, load_checkpoint, save_checkpoint
 from core.data import DATASETS, DatasetUnavailable
 from core.drawing import fit_in_box, prepare_image
@@ -22,6 +31,7 @@ from core.models import (
     ModelConfigError,
     build_model,
     check_config,
+    config_mult_adds,
     feature_maps,
     first_layer_pictures,
 )
@@ -399,7 +409,8 @@ def evaluated(model, config, dataset) -> tuple[dict | None, bytes]:
         fits = False
     scores, checkpoint = None, b""
     if fits and config is not None:
-        scores, buffer = evaluate(model, dataset), io.BytesIO()
+        first = evaluation_images(config_mult_adds(config), len(dataset.y_test))  # the scoring's cost is bounded
+        scores, buffer = evaluate(model, dataset, first=first), io.BytesIO()
         save_checkpoint(buffer, model, config)
         checkpoint = buffer.getvalue()
     st.session_state["cnn_trainer_evaluated"] = (model, dataset, config, scores, checkpoint)
@@ -418,6 +429,10 @@ def results(dataset) -> None:
         st.error(t("common.network.wrong_data"), icon="🧾")
         return
     st.subheader(t("cnn_trainer.results", accuracy=f"{100 * scores['accuracy']:.2f}"))
+    scored, total = len(scores["predicted"]), len(dataset.y_test)
+    if scored < total:
+        st.info(t("cnn_trainer.scored_first", n=f"{scored:,}", total=f"{total:,}",
+                  work=f"{config_mult_adds(config) * total:,}", limit=f"{EVALUATION_WORK.limit:,}"), icon="⏱️")
     left, right = st.columns(2)
     confusion = np.asarray(scores["confusion"])
     plot(left, confusion_figure(confusion, dataset.classes, t("cnn_trainer.confusion"),
@@ -428,8 +443,8 @@ def results(dataset) -> None:
          key="cnn_trainer_per_class_fig")
     wrong = mistakes(scores, dataset)
     if wrong:
-        st.markdown(t("cnn_trainer.mistakes", n=sum(r != c for r, c in zip(dataset.y_test.tolist(), scores["predicted"],
-                                                                    strict=True))))
+        st.markdown(t("cnn_trainer.mistakes", n=sum(r != c for r, c in zip(dataset.y_test[:scored].tolist(),
+                                                                            scores["predicted"], strict=True))))
         plot(st, gallery_figure([dataset.x_test[i, 0].numpy() for i, _, _ in wrong], [
             t("cnn_trainer.mistake", true=dataset.classes[true], predicted=dataset.classes[predicted])
             for _, true, predicted in wrong]), key="cnn_trainer_mistakes_fig")
