@@ -81,9 +81,11 @@ FINISHED, RUNNING = prefix("cnn_trainer.status.finished"), prefix("cnn_trainer.s
 BAD_ENDS = {prefix(f"cnn_trainer.status.{s}"): s for s in ("stopped", "time_limit", "diverged", "failed",
                                                            "out_of_memory")}
 QUEUED = prefix("cnn_trainer.status.queued").split(":")[0]  # "Waiting for a free training slot"
-ABANDONED_AFTER = 5
+ABANDONED_AFTER = 30
 """The server's ``DLP_ABANDONED_AFTER`` here: a run whose browser has closed is stopped after this many seconds
-without a look (a classroom server waits 180 s, so that a dropped connection can come back to its run)."""
+without a look (a classroom server waits 180 s, so that a dropped connection can come back to its run); long enough
+that a page still watching its run is seen under this load, where its once-a-second look can wait behind ten
+sessions on two cores (5 s was too short: it stopped a run that was being watched)."""
 PAGE_ERROR = translate("app.page_error", "en")
 
 

@@ -69,15 +69,15 @@ class Server:
 
 
 @contextlib.contextmanager
-def run_server(env: Mapping[str, str] | None = None) -> Iterator[Server]:
-    """A real ``streamlit run app.py`` on a free loopback port, with ``env`` added to its environment; its log is
-    kept under artifacts/logs."""
+def run_server(env: Mapping[str, str] | None = None, script: str | Path = "app.py") -> Iterator[Server]:
+    """A real ``streamlit run <script>`` (``app.py`` unless given) on a free loopback port, with ``env`` added to its
+    environment; its log is kept under artifacts/logs."""
     port = free_port()
     (ARTIFACTS / "logs").mkdir(parents=True, exist_ok=True)
     log_path = ARTIFACTS / "logs" / f"streamlit-{port}.log"
     with open(log_path, "w") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless=true",
+            [sys.executable, "-m", "streamlit", "run", str(script), "--server.headless=true",
              f"--server.port={port}", "--server.address=127.0.0.1"],
             cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})},
         )
