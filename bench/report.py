@@ -32,6 +32,12 @@ SECTIONS: list[tuple[str, str, list[str], str]] = [
     ("startup", "Cold start", ["bench/startup.py", "--repeats", "2"],
      "Seconds from `streamlit run app.py` to `/_stcore/health` and to the rendered home page in Chromium, against a "
      "one-slider script started the same way."),
+    ("latency", "In the browser: slider to redrawn figure, every part, against the bare-Streamlit floor",
+     ["bench/latency.py"],
+     "Chromium against a real `streamlit run`: an arrow-key press on each part's first slider until its figures are "
+     "redrawn and Streamlit is idle (median and slowest of 8), split into the way to the server, the server's run "
+     "and the browser's drawing, against a one-slider app with one 100 × 100 heatmap measured in the same run. "
+     "Target: median ≤ 1.5× and slowest ≤ 2.5× the floor's median."),
     ("conv", "Convolution: `core.conv2d` vs torch", ["bench/conv.py"],
      "The app's NumPy convolution against `torch.nn.functional.conv2d` on the same inputs."),
     ("pool", "Pooling: `core.pool2d` vs torch", ["bench/pool.py"],

@@ -262,3 +262,38 @@ def test_the_step_by_step_part_opens_as_the_primers_picture_without_padding():
     padded = lesson({"part": "steps", "p": str((k - 1) // 2)})
     fields = read_fields("convolution.steps.size", "en", [m.value for m in padded.markdown])
     assert fields == {"ho": str(n), "wo": str(n), "h": str(n), "w": str(n), "p": str((k - 1) // 2)}
+
+
+def test_integral_frames_carry_only_what_moves_and_match_the_continuous_convolution():
+    """Each frame of the integral's animation sends the y of g(t − τ), of the product f·g(t − τ) and of the result
+    so far (NaN after t) on the figure's one τ grid, and the marker at t: numbers from ``core.conv``, float32."""
+    from core.conv import SIGNALS, convolve_continuous, default_grid, shifted_kernel
+    from tests.conftest import plotly_array
+
+    at = lesson({"part": "integral", "f": "rectangle", "g": "exponential_decay", "t": "0.5"})
+    spec = chart(at, key="convolution_integral_True").spec
+    tau = default_grid(401, 4.0)
+    f, g = SIGNALS["rectangle"].fn(tau), SIGNALS["exponential_decay"].fn(tau)
+    result = convolve_continuous(f, g, tau)
+    np.testing.assert_array_equal(plotly_array(spec["data"][3]["x"]), tau.astype(np.float32))
+    assert len(spec["frames"]) == 81 and spec["layout"]["sliders"][0]["active"] == 45  # t = 0.5 of -4 … 4 by 0.1
+    for frame in spec["frames"][::8]:
+        t_now = float(frame["name"])
+        g_shift, product, so_far, marker = frame["data"]
+        assert frame["traces"] == [1, 2, 3, 4] and set(g_shift) == set(product) == set(so_far) == {"y"}
+        expected_g = shifted_kernel(g, tau, t_now)
+        np.testing.assert_allclose(plotly_array(g_shift["y"]), expected_g, rtol=1e-6, atol=1e-7)
+        np.testing.assert_allclose(plotly_array(product["y"]), f * expected_g, rtol=1e-6, atol=1e-7)
+        y = plotly_array(so_far["y"])
+        after = tau > t_now + 1e-12
+        assert np.isnan(y[after]).all() and not np.isnan(y[~after]).any()
+        np.testing.assert_allclose(y[~after], result[~after], rtol=1e-6, atol=1e-7)
+        assert marker["x"] == [pytest.approx(t_now)] and marker["y"][0] == pytest.approx(np.interp(t_now, tau, result))
+
+
+def test_the_integral_figure_stays_under_its_payload():
+    """The frames repeat no τ grid and no style: the figure's JSON stays under 700 KB (1.03 MB before)."""
+    import json
+
+    at = lesson({"part": "integral"})
+    assert len(json.dumps(chart(at, key="convolution_integral_True").spec)) < 700_000

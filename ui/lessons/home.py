@@ -10,6 +10,7 @@ from ui.lessons.home_figures import MILESTONES, history_figure, loss_history_fig
 from ui.plots.show import plot
 from ui.shell.course import correction, primer_box
 from ui.shell.i18n import t, translator
+from ui.shell.lesson_frame import drawn_alone
 from ui.shell.registry import HOME, lessons
 from ui.shell.terms import explained
 from ui.shell.theme import palette
@@ -79,6 +80,14 @@ def page() -> None:
         plot(st, history_figure(events, t("home.history.figure"), palette()),
              key="home_history")
 
+    drawn_alone(HOME, the_loop, "home: the loop")
+    st.header(t("home.path.header"))
+    st.markdown(t("home.path.body"))
+    course_cards([spec for _, spec in lessons()])
+
+
+def the_loop() -> None:
+    """The training loop on one neuron: its controls, the loop's figure, the numbers of the step, the loss."""
     st.header(t("home.loop.header"))
     explained(t("home.loop.intro"))
     phase = url_choice(st.segmented_control, t("home.phase_label"), list(PHASES), key="home_phase", name="phase",
@@ -154,10 +163,6 @@ def page() -> None:
 
     show_code(CODE, {"data": TOY_DATA, "w0": START_W, "b0": START_B, "lr": lr, "steps": steps,
                      "x_new": x_new}, filename="training_loop.py", key="home_code")
-
-    st.header(t("home.path.header"))
-    st.markdown(t("home.path.body"))
-    course_cards([spec for _, spec in lessons()])
 
 
 def course_cards(course: list) -> None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import plotly.graph_objects as go
+from _plotly_utils.utils import to_typed_array_spec  # what plotly.py's to_dict does to a checked trace's arrays
 
 
 def play_controls(frame_names: Sequence[str], active: int, play_label: str, prefix: str,
@@ -24,6 +26,23 @@ def play_controls(frame_names: Sequence[str], active: int, play_label: str, pref
     )
 
 
+TYPED_FROM = 16
+"""NumPy arrays of at least this many numbers go as plotly's typed arrays (base64 of the raw bytes, as plotly.py sends a
+checked trace's); a shorter one (a few balls' positions) is shorter as a JSON list."""
+
+
+def _typed_arrays(value) -> None:
+    """Replace, in place, every NumPy array of ``TYPED_FROM`` numbers or more inside ``value`` (dicts and lists) by
+    its typed-array spec."""
+    items = value.items() if isinstance(value, dict) else enumerate(value)
+    for key, item in items:
+        if isinstance(item, np.ndarray):
+            if item.size >= TYPED_FROM:
+                value[key] = to_typed_array_spec(item)
+        elif isinstance(item, dict | list):
+            _typed_arrays(item)
+
+
 class FramedFigure(go.Figure):
     """A figure whose animation frames go to the browser as plain dicts, never built as plotly objects.
 
@@ -35,6 +54,7 @@ class FramedFigure(go.Figure):
     def __init__(self, *args, raw_frames: Sequence[dict] = (), **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._raw_frames = list(raw_frames)
+        _typed_arrays(self._raw_frames)
 
     def to_dict(self) -> dict:
         figure = super().to_dict()

@@ -10,7 +10,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from ui.plots.animation import play_controls
+from ui.plots.animation import FramedFigure, play_controls
 from ui.shell.theme import Palette
 
 SIGNED_SCALE = "RdBu_r"  # negative blue, zero white, positive red: a diverging scale for signed data
@@ -98,7 +98,8 @@ def step_figure(x_padded: np.ndarray, is_pad: np.ndarray, out: np.ndarray, frame
     input_text[is_pad] = "·"  # padding cells: no data, drawn as a dot
     middle_width = max(frames[0].middle.shape[1], 3) + 1
 
-    def moving(frame: StepFrame) -> list[go.Heatmap]:
+    def moving(frame: StepFrame) -> list[dict]:
+        """The four traces a frame changes, as plain dicts (a frame only replaces what it names)."""
         lit = np.full((hp, wp), np.nan, dtype=np.float32)
         lit[np.ix_(frame.rows, frame.cols)] = 1.0
         order = frame.i * wo + frame.j
@@ -106,31 +107,37 @@ def step_figure(x_padded: np.ndarray, is_pad: np.ndarray, out: np.ndarray, frame
         done[: order + 1] = out.reshape(-1)[: order + 1]
         current_cell = np.full((ho, wo), np.nan, dtype=np.float32)
         current_cell[frame.i, frame.j] = 1.0
-        return [
-            go.Heatmap(z=lit, colorscale=[[0, pal.highlight], [1, pal.highlight]], opacity=0.45, showscale=False,
-                       hoverinfo="skip", xgap=1, ygap=1),
-            go.Heatmap(z=frame.middle.astype(np.float32), text=frame.middle_text, texttemplate="%{text}",
-                       colorscale=SIGNED_SCALE, zmid=0.0, showscale=False, xgap=2, ygap=2,
-                       hovertemplate="%{text}<extra></extra>"),
-            go.Heatmap(z=done.reshape(ho, wo), texttemplate="%{z:.3g}", colorscale=SIGNED_SCALE, zmid=0.0,
-                       showscale=False, xgap=2, ygap=2, hovertemplate="(%{y}, %{x}) = %{z:.6g}<extra></extra>"),
-            go.Heatmap(z=current_cell, colorscale=[[0, pal.highlight], [1, pal.highlight]], opacity=0.35,
-                       showscale=False, hoverinfo="skip"),
-        ]
+        return [dict(type="heatmap", z=lit), dict(type="heatmap", z=frame.middle.astype(np.float32),
+                                                   text=frame.middle_text),
+                dict(type="heatmap", z=done.reshape(ho, wo)), dict(type="heatmap", z=current_cell)]
+
+    first = moving(frames[current])
+    styles = [
+        dict(colorscale=[[0, pal.highlight], [1, pal.highlight]], opacity=0.45, showscale=False, hoverinfo="skip",
+             xgap=1, ygap=1),
+        dict(texttemplate="%{text}", colorscale=SIGNED_SCALE, zmid=0.0, showscale=False, xgap=2, ygap=2,
+             hovertemplate="%{text}<extra></extra>"),
+        dict(texttemplate="%{z:.3g}", colorscale=SIGNED_SCALE, zmid=0.0, showscale=False, xgap=2, ygap=2,
+             hovertemplate="(%{y}, %{x}) = %{z:.6g}<extra></extra>"),
+        dict(colorscale=[[0, pal.highlight], [1, pal.highlight]], opacity=0.35, showscale=False, hoverinfo="skip"),
+    ]
 
     fig = make_subplots(rows=1, cols=3, column_widths=[wp, middle_width, wo], horizontal_spacing=0.05,
-                        subplot_titles=(titles["input"], titles["middle"], titles["output"]))
+                        subplot_titles=(titles["input"], titles["middle"], titles["output"]),
+                        figure=FramedFigure(raw_frames=[dict(name=f"({fr.i}, {fr.j})", data=moving(fr),
+                                                             traces=[1, 2, 3, 4]) for fr in frames]))
     shown = np.where(is_pad, np.nan, x_padded)
     fig.add_trace(go.Heatmap(z=shown.astype(np.float32), text=input_text, texttemplate="%{text}", colorscale="gray",
                              zmin=float(np.nanmin(shown)) - 1, zmax=float(np.nanmax(shown)) + 1, showscale=False,
                              xgap=1, ygap=1, hovertemplate="(%{y}, %{x}) = %{z:.4g}<extra></extra>"), row=1, col=1)
-    for n, trace in enumerate(moving(frames[current])):
-        fig.add_trace(trace, row=1, col=(1, 2, 3, 3)[n])
-    fig.frames = [go.Frame(name=f"({fr.i}, {fr.j})", data=moving(fr), traces=[1, 2, 3, 4]) for fr in frames]
+    for n, (trace, style) in enumerate(zip(first, styles, strict=True)):
+        fig.add_trace(go.Heatmap(**{k: v for k, v in trace.items() if k != "type"}, **style), row=1,
+                      col=(1, 2, 3, 3)[n])
     for col in (1, 2, 3):
         fig.update_yaxes(autorange="reversed", scaleanchor=f"x{col if col > 1 else ''}", constrain="domain",
                          showticklabels=False, row=1, col=col)
         fig.update_xaxes(constrain="domain", showticklabels=False, row=1, col=col)
     fig.update_layout(height=430, margin=dict(l=0, r=0, t=40, b=100), plot_bgcolor="rgba(128,128,128,0.25)",
-                      **play_controls([fr.name for fr in fig.frames], current, play_label, titles["cell"] + " "))
+                      **play_controls([f"({fr.i}, {fr.j})" for fr in frames], current, play_label,
+                                      titles["cell"] + " "))
     return fig

@@ -3,7 +3,9 @@ the server log for the teacher."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import Iterator
 
 import streamlit as st
 from streamlit.navigation.page import Page
@@ -15,8 +17,15 @@ log = logging.getLogger("dlplayground")
 
 def run_page(page: Page) -> None:
     """Run the selected page; on an unexpected error, log it and show a translated message."""
-    try:
+    with failure_shown(getattr(page, "url_path", "?")):
         page.run()
+
+
+@contextlib.contextmanager
+def failure_shown(what: str) -> Iterator[None]:
+    """Around drawing ``what``: an unexpected error is logged and shown as a translated message."""
+    try:
+        yield
     except Exception:  # Streamlit's rerun/stop signals derive from BaseException and pass through
-        log.exception("page %s failed", getattr(page, "url_path", "?"))
+        log.exception("page %s failed", what)
         st.error(t("app.page_error"), icon="🛠️")

@@ -7,12 +7,15 @@ lesson's module ``ui.lessons.<name>`` draws each part with ``part_<part>()`` (a 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import streamlit as st
 
 from ui.shell.course import builds_on, previous_and_next, primer_box
+from ui.shell.errors import failure_shown
 from ui.shell.i18n import t, translator
 from ui.shell.registry import Lesson
-from ui.shell.terms import explained, start_page
+from ui.shell.terms import explained, start_page, terms_seen
 from ui.shell.url_state import declare_link, url_choice
 
 
@@ -33,5 +36,29 @@ def lesson_page(lesson: Lesson) -> None:
     part = url_choice(st.segmented_control, t("common.part_label"), list(lesson.parts), key=f"{lesson.prefix}part",
                       name="part", default=lesson.parts[0], format_func=translator(f"{lesson.name}.part."))
     st.divider()
-    getattr(module, f"part_{part}")()
+    part_alone(lesson, part)
     previous_and_next(lesson)
+
+
+def part_alone(lesson: Lesson, part: str) -> None:
+    """Draw the part alone (``drawn_alone``)."""
+    drawn_alone(lesson, getattr(lesson.module(), f"part_{part}"), f"{lesson.name}: {part}")
+
+
+def drawn_alone(lesson: Lesson, draw: Callable[[], None], what: str) -> None:
+    """Draw ``draw()`` (a part of ``lesson``'s page, named ``what`` in the log) in a fragment: a change to one of its
+    own controls reruns it alone, not the title, the introduction, the sidebar or the links around it (measured in
+    the browser: most of a rerun's server time was the page around the part, ``bench/latency.py``). A change
+    elsewhere (the part picker, the language) still reruns the whole page. A fragment's rerun is a script run of its
+    own: the page's link is declared again, the terms explained above count as seen, and a failure shows the same
+    message the page would."""
+    seen = terms_seen()
+
+    @st.fragment
+    def alone() -> None:
+        declare_link(lesson.name, lesson.link())
+        start_page(seen)
+        with failure_shown(what):
+            draw()
+
+    alone()

@@ -12,6 +12,7 @@ import functools
 import html
 import re
 import tomllib
+from collections.abc import Iterable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,9 +77,15 @@ _PROTECTED = re.compile(r"(`+[^`]*`+|\$\$.*?\$\$|\$[^$\n]+\$|\[[^\]]*\]\([^)]*\)
 _SEEN: ContextVar[set[str] | None] = ContextVar("glossary_terms_seen", default=None)
 
 
-def start_page() -> None:
-    """From here on in this script run, the next use of each term is its first on the page."""
-    _SEEN.set(set())
+def start_page(seen: Iterable[str] = ()) -> None:
+    """From here on in this script run, the next use of each term is its first on the page (``seen``: the terms
+    already explained above, for a run of one part of the page alone)."""
+    _SEEN.set(set(seen))
+
+
+def terms_seen() -> frozenset[str]:
+    """The terms explained so far on the page in this script run."""
+    return frozenset(_SEEN.get() or ())
 
 
 def annotate(text: str, lang: str, seen: set[str]) -> str:
