@@ -104,6 +104,7 @@ ARM = """([idleSelector]) => {
       const drawn = all.every(gd => gd._fullLayout);
       if (state.key !== null && !document.querySelector(idleSelector)) sawRunning = true;
       settled = answered && idle && drawn ? settled + 1 : 0;
+      if (settled === 1) settledAt = now;
       // done at the redraw; on a part without charts, once the run seen going has ended; for a control that
       // changes no chart, at the frame the run settled, known ten frames later
       if (settled && (redrawn !== null || (all.length === 0 && sawRunning) || settled > 10)) {
@@ -111,10 +112,7 @@ ARM = """([idleSelector]) => {
         const done = redrawn !== null ? now : settledAt;
         resolve({key: state.key, first: got[0][0], last: got[got.length - 1][0], done,
                  bytes: got.reduce((n, m) => n + m[1], 0), charts: all.length, redrawn: redrawn !== null});
-      } else {
-        if (settled === 1) settledAt = now;
-        requestAnimationFrame(frame);
-      }
+      } else requestAnimationFrame(frame);
     };
     requestAnimationFrame(frame);
   });
