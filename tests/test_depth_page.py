@@ -171,7 +171,12 @@ def test_the_tube_game_opens_tubes_then_the_classmate_combines_them(lang):
     shown = chart(at, key="depth_game_views")
     assert len(shown.layout["shapes"]) == 6
     expected = np.nan_to_num(through_tubes(photo, positions, 6), nan=0.12)
-    np.testing.assert_array_equal(shown.data("z"), np.clip(np.rint(expected * 255), 0, 255).astype(np.uint8))
+    sent = shown.picture().astype(float)  # a JPEG (ui.plots.grids.photo_figure): the photo within its small loss
+    error = np.abs(sent - np.clip(np.rint(expected * 255), 0, 255))
+    assert sent.shape == expected.shape and error.mean() < 2.0 and np.percentile(error, 99) < 16, (
+        error.mean(), np.percentile(error, 99))
+    unseen = np.isnan(through_tubes(photo, positions, 6)).all(axis=-1)
+    assert abs(sent[unseen].mean() - 0.12 * 255) < 1.0  # what no tube shows stays the unseen grey
     combined = read_fields("depth.game.reading2", lang, [m.value for m in at.markdown])["combined"]
     for part in CAT_PARTS:
         found = tubes_in(part, positions, photo.shape[:2])

@@ -3,6 +3,8 @@ nothing covers anything else."""
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as hs
 
 from tests.conftest import plotly_array
 from ui.plots.charts import bars_figure, confusion_figure, gallery_figure, lines_figure
@@ -91,3 +93,37 @@ def test_an_image_is_drawn_pixel_for_pixel_and_a_kernel_with_its_numbers():
     kernel = kernel_figure(w, "k").to_plotly_json()["data"][0]
     np.testing.assert_array_equal(plotly_array(kernel["z"]), w)
     assert [list(row) for row in kernel["text"]] == [["1", "-2.5", "0.125"], ["0", "0.0001", "3"]]
+
+
+def _blocks_by_loop(z: np.ndarray, f: int, signed: bool) -> np.ndarray:
+    """The reference: each f × f block (partial at the edges) by Python loops."""
+    h, w = z.shape
+    out = np.empty((-(-h // f), -(-w // f)))
+    for i in range(out.shape[0]):
+        for j in range(out.shape[1]):
+            block = z[i * f:(i + 1) * f, j * f:(j + 1) * f].ravel()
+            out[i, j] = block[np.argmax(np.abs(block))] if signed else block.mean()
+    return out
+
+
+@given(hs.integers(1, 40), hs.integers(1, 40), hs.integers(1, 12), hs.booleans(), hs.integers(0, 2**32 - 1))
+def test_shrunk_for_view_is_the_block_mean_or_the_largest_magnitude(h, w, max_side, signed, seed):
+    from ui.plots.grids import shrunk_for_view
+
+    z = np.random.default_rng(seed).normal(size=(h, w))
+    shrunk, f = shrunk_for_view(z, max_side, signed)
+    assert f == max(1, -(-max(h, w) // max_side)) and max(shrunk.shape) <= max(max_side, 1)
+    np.testing.assert_allclose(shrunk, _blocks_by_loop(z, f, signed) if f > 1 else z, rtol=1e-12, atol=1e-12)
+
+
+def test_a_large_map_is_drawn_in_blocks_that_keep_its_extremes():
+    z = np.zeros((512, 512))
+    z[100, 301] = -3.5  # one thin spike: a block of 2 × 2 keeps it
+    figure = image_figure(z, "d", kind="signed", max_side=256).to_dict()
+    trace = figure["data"][0]
+    shown = plotly_array(trace["z"])
+    assert shown.shape == (256, 256) and shown[50, 150] == -3.5 and np.count_nonzero(shown) == 1
+    assert plotly_array(trace["x"])[150] == 300 and plotly_array(trace["y"])[50] == 100  # named by its first pixel
+    assert "2×2" in trace["hovertemplate"]
+    small = image_figure(z[:200, :200], "d", kind="signed", max_side=256).to_dict()["data"][0]
+    assert plotly_array(small["z"]).shape == (200, 200) and "x" not in small  # pixel for pixel when it fits

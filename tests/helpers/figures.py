@@ -68,6 +68,17 @@ class Chart:
         """Every text a student reads on the figure: title, axis titles, annotations, trace names."""
         return [t for t in (self.title, *self.axis_titles.values(), *self.annotations, *self.trace_names) if t]
 
+    def picture(self, trace: int = 0) -> np.ndarray:
+        """The picture an image trace sends as a data URI (``source``), decoded: (H, W, 3) uint8."""
+        import base64
+        import io
+
+        from PIL import Image
+
+        header, _, payload = self.traces[trace]["source"].partition(",")
+        assert header.startswith("data:image/") and header.endswith(";base64"), header
+        return np.asarray(Image.open(io.BytesIO(base64.b64decode(payload))).convert("RGB"))
+
     def data(self, field: str = "z", trace: int = 0) -> np.ndarray:
         """``field`` of trace ``trace`` as numbers (a typed array or a plain list, as plotly sent it)."""
         return np.asarray(plotly_array(self.traces[trace][field]), dtype=float)

@@ -305,9 +305,11 @@ def part_why() -> None:
     with view:
         st.subheader(t("convolution.why.equivariance"))
         cols = st.columns(3)
-        plot(cols[0], image_figure(of_shifted, t("convolution.why.conv_of_shifted"), height=260))
-        plot(cols[1], image_figure(shifted_of, t("convolution.why.shifted_conv"), height=260))
-        plot(cols[2], image_figure(diff, t("convolution.why.difference"), kind="signed", height=260))
+        # three small figures side by side: drawn in blocks of at most 256 a side (the numbers below are the
+        # whole maps')
+        plot(cols[0], image_figure(of_shifted, t("convolution.why.conv_of_shifted"), height=260, max_side=256))
+        plot(cols[1], image_figure(shifted_of, t("convolution.why.shifted_conv"), height=260, max_side=256))
+        plot(cols[2], image_figure(diff, t("convolution.why.difference"), kind="signed", height=260, max_side=256))
         st.markdown(t("convolution.why.equivariance_result",
                       inner=f"{float(np.abs(inner).max()) if inner.size else 0:.1e}",
                       edge=f"{float(np.abs(diff).max()):.3g}"))

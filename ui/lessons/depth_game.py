@@ -7,7 +7,7 @@ import streamlit as st
 
 from core.images import BUILTIN_IMAGES
 from core.tube_game import CAT_PARTS, TUBES, part_box, through_tubes, tube_positions, tube_side, tubes_in
-from ui.plots.grids import image_figure
+from ui.plots.grids import photo_figure
 from ui.plots.show import plot
 from ui.shell.i18n import t, translator
 from ui.shell.terms import explained
@@ -39,7 +39,7 @@ def part_game() -> None:
         guess = url_choice(st.radio, t("depth.game.guess"), ANIMALS, key="depth_guess", name="guess",
                            default="unsure", format_func=translator("depth.game.animals."))
     views = np.nan_to_num(through_tubes(photo, positions, seen), nan=UNSEEN)
-    figure = image_figure(views, t("depth.game.views", n=seen, total=TUBES), kind="rgb", height=380)
+    figure = photo_figure(views, t("depth.game.views", n=seen, total=TUBES), height=380)
     figure.layout.shapes = [_box((top, left, top + side, left + side), "#f59e0b", 1.5, str(n))
                             for n, (top, left) in enumerate(positions[:seen], 1)]
     plot(view, figure, key="depth_game_views")
@@ -49,7 +49,7 @@ def part_game() -> None:
     st.subheader(t("depth.game.classmate"))
     stage = url_slider(t("depth.game.stage"), key="depth_see", name="see", min_value=1, max_value=3, default=1,
                        help=t("depth.game.stage_help"))
-    figure = image_figure(photo, t(STAGES[stage]), kind="rgb", height=420)
+    figure = photo_figure(photo, t(STAGES[stage]), height=420)
     if stage == 1:
         shapes = [_box((top, left, top + side, left + side), "#f59e0b", 1.5, str(n))
                   for n, (top, left) in enumerate(positions, 1)]

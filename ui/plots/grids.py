@@ -3,11 +3,14 @@ sliding over a padded input (convolution and pooling step by step). They draw wh
 
 from __future__ import annotations
 
+import base64
+import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import plotly.graph_objects as go
+from PIL import Image
 from plotly.subplots import make_subplots
 
 from ui.plots.animation import FramedFigure, play_controls
@@ -22,13 +25,42 @@ SIGNED_SCALE = "RdBu_r"  # negative blue, zero white, positive red: a diverging 
 # ---- images, kernels and feature maps ---------------------------------------------------------------
 
 
+def shrunk_for_view(z: np.ndarray, max_side: int, signed: bool) -> tuple[np.ndarray, int]:
+    """``z`` (H, W) in blocks of f × f pixels, f the smallest whole factor that brings both sides to ``max_side`` or
+    less: each block's value is its mean, or for a signed map the value of largest magnitude (a thin edge in a map of
+    differences stays visible); and f. Partial blocks at the edges count what they cover."""
+    f = max(1, -(-max(z.shape) // max_side))
+    if f == 1:
+        return z, 1
+    h, w = z.shape
+    padded = np.full((-(-h // f) * f, -(-w // f) * f), np.nan, dtype=np.float64)
+    padded[:h, :w] = z
+    blocks = padded.reshape(padded.shape[0] // f, f, padded.shape[1] // f, f).transpose(0, 2, 1, 3).reshape(
+        padded.shape[0] // f, padded.shape[1] // f, f * f)
+    if not signed:
+        return np.nanmean(blocks, axis=-1), f
+    pick = np.nanargmax(np.abs(np.nan_to_num(blocks, nan=0.0)), axis=-1)
+    return np.take_along_axis(blocks, pick[..., None], axis=-1)[..., 0], f
+
+
 def image_figure(z: np.ndarray, title: str, *, kind: str = "auto", height: int = 340,
-                 value_label: str = "", colorbar: bool = True) -> go.Figure:
+                 value_label: str = "", colorbar: bool = True, max_side: int | None = None) -> go.Figure:
     """An image or a map, pixel for pixel, with the value under the mouse.
 
     ``kind``: ``rgb`` (H, W, 3 in [0, 1]), ``gray`` (values in [0, 1]), ``signed`` (diverging scale centred on
-    0) or ``auto`` (signed when anything is negative, else grey from 0 to the maximum).
+    0) or ``auto`` (signed when anything is negative, else grey from 0 to the maximum). With ``max_side``, a larger
+    map is drawn in blocks (``shrunk_for_view``): no more cells than a small figure's pixels show; the mouse then
+    reads a block, named by its first pixel.
     """
+    if kind != "rgb" and max_side is not None and max(z.shape) > max_side:
+        signed = kind == "signed" or (kind == "auto" and float(np.nanmin(z)) < 0)
+        shrunk, f = shrunk_for_view(z, max_side, signed)
+        figure = image_figure(shrunk, title, kind="signed" if signed else kind, height=height,
+                              value_label=value_label, colorbar=colorbar)
+        ys, xs = np.arange(shrunk.shape[0]) * f, np.arange(shrunk.shape[1]) * f
+        figure.update_traces(x=xs, y=ys, hovertemplate=f"(%{{y}}, %{{x}}) {f}×{f}<br>{value_label}%{{z:.4f}}"
+                                                       "<extra></extra>")
+        return figure
     if kind == "rgb":
         trace = go.Image(z=np.clip(np.rint(z * 255), 0, 255).astype(np.uint8),
                          hovertemplate="(%{y}, %{x})<br>RGB %{z[0]}, %{z[1]}, %{z[2]}<extra></extra>")
@@ -41,6 +73,23 @@ def image_figure(z: np.ndarray, title: str, *, kind: str = "auto", height: int =
                            hovertemplate=f"(%{{y}}, %{{x}})<br>{value_label}%{{z:.4f}}<extra></extra>")
     # one Figure call with the whole layout: each update_* call validates the figure again (7× slower in all)
     return go.Figure(data=[trace], layout=dict(
+        height=height, margin=dict(l=0, r=0, t=34, b=0), title=dict(text=title, font=dict(size=14)),
+        yaxis=dict(autorange="reversed", scaleanchor="x", constrain="domain", showticklabels=False),
+        xaxis=dict(constrain="domain", showticklabels=False)))
+
+
+PHOTO_QUALITY = 90
+"""JPEG quality of a photo shown only to be looked at (``photo_figure``): no visible loss at the figure's size."""
+
+
+def photo_figure(rgb: np.ndarray, title: str, *, height: int = 340) -> go.Figure:
+    """A colour photo (H, W, 3 in [0, 1]) shown to be looked at, not read pixel by pixel: sent as a JPEG picture
+    (about a tenth of its pixels' bytes, and nothing for plotly.py to check), with the pixel under the mouse."""
+    buffer = io.BytesIO()
+    Image.fromarray(np.clip(np.rint(rgb * 255), 0, 255).astype(np.uint8)).save(buffer, "JPEG",
+                                                                                   quality=PHOTO_QUALITY)
+    source = "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+    return go.Figure(data=[go.Image(source=source, hovertemplate="(%{y}, %{x})<extra></extra>")], layout=dict(
         height=height, margin=dict(l=0, r=0, t=34, b=0), title=dict(text=title, font=dict(size=14)),
         yaxis=dict(autorange="reversed", scaleanchor="x", constrain="domain", showticklabels=False),
         xaxis=dict(constrain="domain", showticklabels=False)))
