@@ -18,7 +18,8 @@ from ui.plots.charts import bars_figure
 from ui.plots.grids import SIGNED_SCALE, image_figure, kernel_figure
 from ui.plots.show import plot
 from ui.shell.i18n import t
-from ui.shell.registry import by_name
+from ui.shell.lesson_frame import drawn_alone
+from ui.shell.registry import CNN_TRAINER, by_name
 from ui.shell.terms import explained
 from ui.shell.url_state import Number, url_slider
 
@@ -56,6 +57,13 @@ def part_inside() -> None:
     explained(t("cnn_trainer.inside.intro"))
     model, dataset, which, accuracy = network_to_show()
     st.caption(t(which, accuracy=f"{100 * accuracy:.1f}" if accuracy is not None else ""))
+    # the probe's slider reruns what depends on the probe alone: the kernels below stay as they are
+    drawn_alone(CNN_TRAINER, lambda: probe_view(model, dataset), "cnn_trainer: inside, one test image")
+    learned_kernels(model)
+
+
+def probe_view(model, dataset) -> None:
+    """One test image (the probe) through the network: every stage's output, then the classifier head's scores."""
     index = url_slider(t("common.network.probe"), key="cnn_trainer_inside_probe", name="probe", min_value=0,
                        max_value=len(dataset.y_test) - 1, default=0)
     x = dataset.x_test[index:index + 1]
@@ -75,7 +83,6 @@ def part_inside() -> None:
         else:
             with right:
                 stage_picture(stage.output, shape, f"cnn_trainer_inside_stage_{n}")
-    learned_kernels(model)
     classifier_head(model, x, dataset.classes)
 
 
