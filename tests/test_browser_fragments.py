@@ -40,7 +40,7 @@ def test_a_parts_slider_reruns_the_part_alone_and_the_part_picker_the_whole_page
     frames = record_frames(page)
     page.goto(page_url(server, POOLING, part="steps", lang="en"))
     wait_until_idle(page)
-    intro = annotate(translate("pooling.intro", "en"), "en", set()).encode()
+    intro = annotate(translate("pooling.intro", "en"), "en", set()).strip().encode()  # st.markdown drops the end
     assert intro in sent_since(frames, 0)  # the first run sends the whole page
 
     before = len(frames)
@@ -54,7 +54,7 @@ def test_a_parts_slider_reruns_the_part_alone_and_the_part_picker_the_whole_page
     assert intro not in after_slider  # … and the page around it was not
 
     before = len(frames)
-    page.get_by_role("button", name=translate("pooling.part.image", "en")).click()
+    page.get_by_text(translate("pooling.part.image", "en"), exact=True).click()
     wait_for_query(page, "part=image")
     wait_until_idle(page)
     assert intro in sent_since(frames, before)  # another part: the whole page runs again
