@@ -237,7 +237,7 @@ def test_a_network_over_the_scoring_budget_is_scored_on_the_first_images_and_the
     import io
 
     import core.budgets
-    import ui.lessons.cnn_trainer
+    import ui.lessons.cnn_trainer_results
     from core.checkpoints import save_checkpoint
     from tests.conftest import lesson_runner
     from ui.shell.registry import CNN_TRAINER
@@ -246,7 +246,7 @@ def test_a_network_over_the_scoring_budget_is_scored_on_the_first_images_and_the
     per_image = config_mult_adds(config)
     small = Budget(EVALUATION_WORK.name, 100 * per_image, EVALUATION_WORK.unit, EVALUATION_WORK.counts)
     monkeypatch.setattr(core.budgets, "EVALUATION_WORK", small)
-    monkeypatch.setattr(ui.lessons.cnn_trainer, "EVALUATION_WORK", small)
+    monkeypatch.setattr(ui.lessons.cnn_trainer_results, "EVALUATION_WORK", small)
     torch.manual_seed(1)
     model, buffer = build_model(config).eval(), io.BytesIO()
     save_checkpoint(buffer, model, config)

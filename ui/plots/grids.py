@@ -25,6 +25,13 @@ SIGNED_SCALE = "RdBu_r"  # negative blue, zero white, positive red: a diverging 
 # ---- images, kernels and feature maps ---------------------------------------------------------------
 
 
+def picture_layout(title: str, height: int) -> dict:
+    """A picture's layout: square pixels, rows downwards, no ticks, the title above."""
+    return dict(height=height, margin=dict(l=0, r=0, t=34, b=0), title=dict(text=title, font=dict(size=14)),
+                yaxis=dict(autorange="reversed", scaleanchor="x", constrain="domain", showticklabels=False),
+                xaxis=dict(constrain="domain", showticklabels=False))
+
+
 def shrunk_for_view(z: np.ndarray, max_side: int, signed: bool) -> tuple[np.ndarray, int]:
     """``z`` (H, W) in blocks of f × f pixels, f the smallest whole factor that brings both sides to ``max_side`` or
     less: each block's value is its mean, or for a signed map the value of largest magnitude (a thin edge in a map of
@@ -72,10 +79,7 @@ def image_figure(z: np.ndarray, title: str, *, kind: str = "auto", height: int =
         trace = go.Heatmap(z=z.astype(np.float32), **scale, colorbar=dict(thickness=10), showscale=colorbar,
                            hovertemplate=f"(%{{y}}, %{{x}})<br>{value_label}%{{z:.4f}}<extra></extra>")
     # one Figure call with the whole layout: each update_* call validates the figure again (7× slower in all)
-    return go.Figure(data=[trace], layout=dict(
-        height=height, margin=dict(l=0, r=0, t=34, b=0), title=dict(text=title, font=dict(size=14)),
-        yaxis=dict(autorange="reversed", scaleanchor="x", constrain="domain", showticklabels=False),
-        xaxis=dict(constrain="domain", showticklabels=False)))
+    return go.Figure(data=[trace], layout=picture_layout(title, height))
 
 
 PHOTO_QUALITY = 90
@@ -89,10 +93,8 @@ def photo_figure(rgb: np.ndarray, title: str, *, height: int = 340) -> go.Figure
     Image.fromarray(np.clip(np.rint(rgb * 255), 0, 255).astype(np.uint8)).save(buffer, "JPEG",
                                                                                    quality=PHOTO_QUALITY)
     source = "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
-    return go.Figure(data=[go.Image(source=source, hovertemplate="(%{y}, %{x})<extra></extra>")], layout=dict(
-        height=height, margin=dict(l=0, r=0, t=34, b=0), title=dict(text=title, font=dict(size=14)),
-        yaxis=dict(autorange="reversed", scaleanchor="x", constrain="domain", showticklabels=False),
-        xaxis=dict(constrain="domain", showticklabels=False)))
+    trace = go.Image(source=source, hovertemplate="(%{y}, %{x})<extra></extra>")
+    return go.Figure(data=[trace], layout=picture_layout(title, height))
 
 
 def kernel_figure(w: np.ndarray, title: str, height: int = 260) -> go.Figure:
