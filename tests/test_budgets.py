@@ -260,3 +260,32 @@ def test_a_network_over_the_scoring_budget_is_scored_on_the_first_images_and_the
     assert [i.value for i in at.info if "100" in i.value] == [translate(
         "cnn_trainer.scored_first", "en", n="100", total="360", work=f"{per_image * 360:,}",
         limit=f"{small.limit:,}")]
+
+
+def test_a_loaded_network_is_scored_and_saved_once_however_often_the_page_reruns(monkeypatch):
+    """The results' scores and the checkpoint's bytes are kept per model in the session: a refresh reuses them."""
+    import io
+
+    import ui.lessons.cnn_trainer_results as results
+    from core.checkpoints import save_checkpoint
+    from tests.conftest import lesson_runner
+    from ui.shell.registry import CNN_TRAINER
+
+    calls = {"evaluate": 0, "save_checkpoint": 0}
+    for name in calls:
+        real = getattr(results, name)
+
+        def counted(*args, _real=real, _name=name, **kwargs):
+            calls[_name] += 1
+            return _real(*args, **kwargs)
+
+        monkeypatch.setattr(results, name, counted)
+    config, buffer = CNNConfig(), io.BytesIO()
+    save_checkpoint(buffer, build_model(config), config)
+    at = lesson_runner(CNN_TRAINER)({})
+    at.file_uploader(key="cnn_trainer_checkpoint").upload("c.pt", buffer.getvalue(), "application/octet-stream").run()
+    scored = at.subheader[0].value
+    for _ in range(3):
+        at.run()
+    assert_clean(at)
+    assert at.subheader[0].value == scored and calls == {"evaluate": 1, "save_checkpoint": 1}
