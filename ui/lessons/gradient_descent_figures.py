@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import plotly.graph_objects as go
 
+from core.contours import even_levels, level_lines
 from ui.plots.animation import FramedFigure, play_controls
 
 METHOD_COLOURS = {"sgd": "#2563eb", "momentum": "#dc2626", "nesterov": "#d97706", "rmsprop": "#059669",
@@ -32,6 +33,24 @@ def frame_steps(longest: int, most: int = 100) -> list[int]:
     if longest <= most:
         return list(range(longest + 1))
     return sorted(set(np.linspace(0, longest, most + 1).round().astype(int).tolist()))
+
+
+def loss_map(xs: np.ndarray, ys: np.ndarray, z: np.ndarray) -> list[go.Heatmap | go.Scatter]:
+    """A 2-D loss drawn as a coloured map under its level lines: ``log(1 + z − min z)``, so the valleys of
+    Rosenbrock and the bowl stay visible, with 12 evenly spaced level lines of that map.
+
+    The lines are computed here (``core.contours.level_lines``) and drawn as one line trace: plotly's own contour
+    trace traces them in the browser at every redraw, about four times slower. The map is a heatmap smoothed by
+    the browser's own image scaling (``zsmooth="fast"``).
+    """
+    shown = np.log1p(z - np.nanmin(z))
+    colour = go.Heatmap(x=xs, y=ys, z=shown.astype(np.float32), colorscale="Viridis", showscale=False, opacity=0.75,
+                        zsmooth="fast", hoverinfo="skip", name="map")
+    points = level_lines(xs, ys, shown, even_levels(shown, 12), tolerance=0.1)
+    lines = go.Scatter(x=points[:, 0].astype(np.float32), y=points[:, 1].astype(np.float32), mode="lines",
+                       line=dict(color="rgba(0, 0, 0, 0.35)", width=0.6), hoverinfo="skip", showlegend=False,
+                       name="levels")
+    return [colour, lines]
 
 
 def _at(points: np.ndarray, step: int) -> np.ndarray:
@@ -99,19 +118,16 @@ def contour_figure(axes: tuple[np.ndarray, np.ndarray], z: np.ndarray, paths: Se
                    click_grid: int = 41) -> go.Figure:
     """Contours of a 2-D loss with every optimizer's path; ▶ and the slider move the balls along in the browser.
 
-    An invisible grid of markers lies over the contours: contour traces report no clicks, markers do, so a click
-    anywhere selects the nearest grid point as a new start. ``labels`` has ``start``, ``minimum``, ``step``,
-    ``loss`` and ``click``.
+    A click anywhere selects the nearest point of a ``click_grid`` × ``click_grid`` grid as a new start: Streamlit
+    reports the selected points of scatter traces only, so the grid is a scatter trace in text mode with no text.
+    It is hovered and selected like markers, and draws nothing (1,681 invisible markers cost the browser
+    about 50 ms a redraw). ``labels`` has ``start``, ``minimum``, ``step``, ``loss`` and ``click``.
     """
     xs, ys = axes
+    surface = loss_map(xs, ys, z)
     gx, gy = np.meshgrid(np.linspace(xs[0], xs[-1], click_grid), np.linspace(ys[0], ys[-1], click_grid))
-    clicks = go.Scatter(x=gx.ravel(), y=gy.ravel(), mode="markers", marker=dict(size=14, color="rgba(0,0,0,0)"),
-                        hovertemplate=f"{labels['click']}<br>(%{{x:.2f}}, %{{y:.2f}})<extra></extra>", showlegend=False,
-                        name="click")
-    # log-spaced contour levels: the valleys of Rosenbrock and the bowl stay visible
-    contour = go.Contour(x=xs, y=ys, z=np.log1p(z - np.nanmin(z)).astype(np.float32), colorscale="Viridis",
-                         showscale=False, contours=dict(coloring="heatmap", showlines=True), line=dict(width=0.5),
-                         opacity=0.75, hoverinfo="skip")
+    clicks = go.Scatter(x=gx.ravel(), y=gy.ravel(), mode="text", showlegend=False, name="click",
+                        hovertemplate=f"{labels['click']}<br>(%{{x:.2f}}, %{{y:.2f}})<extra></extra>")
     lines = [go.Scatter(x=p.points[:, 0], y=p.points[:, 1], mode="lines", name=p.label, legendgroup=p.label,
                         line=dict(color=p.colour, width=2.5), hoverinfo="skip") for p in paths]
     start = go.Scatter(x=[paths[0].points[0, 0]] if paths else [], y=[paths[0].points[0, 1]] if paths else [],
@@ -126,7 +142,7 @@ def contour_figure(axes: tuple[np.ndarray, np.ndarray], z: np.ndarray, paths: Se
     def balls(step: int) -> dict:
         return _balls([_at(p.points, step)[0] for p in paths], [_at(p.points, step)[1] for p in paths], paths, 13)
 
-    base = [contour, *lines, start, marks]
+    base = [*surface, *lines, start, marks]
     frames = [dict(name=str(s), data=[balls(s)], traces=[len(base)]) for s in steps]
     figure = FramedFigure(data=[*base, balls(0), clicks], raw_frames=frames, layout=dict(
         height=540, margin=dict(l=10, r=10, t=30, b=110), legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0),
@@ -190,14 +206,11 @@ def minibatch_figures(axes: tuple[np.ndarray, np.ndarray], z: np.ndarray, runs: 
     points (k + 1, 2), losses (k + 1,), steps_per_epoch)``. ``titles``: ``path``, ``loss``, ``epochs``,
     ``minimum``."""
     ws, bs = axes
-    contour = go.Contour(x=ws, y=bs, z=np.log1p(z - z.min()).astype(np.float32), colorscale="Viridis",
-                         showscale=False, contours=dict(coloring="heatmap", showlines=True), line=dict(width=0.5),
-                         opacity=0.75, hoverinfo="skip")
     lines = [go.Scatter(x=p[:, 0], y=p[:, 1], mode="lines", name=label, line=dict(color=colour, width=2),
                         hoverinfo="skip") for label, colour, p, _, _ in runs]
     star = go.Scatter(x=[optimum[0]], y=[optimum[1]], mode="markers", name=titles["minimum"],
                       marker=dict(symbol="star", size=15, color="#facc15", line=dict(color="black", width=1)))
-    path = go.Figure(data=[contour, *lines, star], layout=dict(
+    path = go.Figure(data=[*loss_map(ws, bs, z), *lines, star], layout=dict(
         height=460, margin=dict(l=10, r=10, t=40, b=10), title=dict(text=titles["path"], font=dict(size=15)),
         legend=dict(orientation="h", y=-0.15, yanchor="top", x=0),
         xaxis=dict(title=dict(text="w"), range=[float(ws[0]), float(ws[-1])]),
