@@ -18,7 +18,7 @@ from core.drawn_digits import FOR_TRAINING, drawn_digits
 from core.images import mosaic
 from core.models import CNNConfig, ConvBlock, MLPConfig, build_model
 from core.train import UNSURE_BELOW, TrainConfig, TrainResult, evaluate
-from tests.conftest import assert_clean, lesson_runner, page_texts
+from tests.conftest import assert_clean, lesson_runner, page_texts, plotly_array
 from tests.helpers.downloads import download, record_downloads
 from tests.helpers.figures import chart, charts
 from tests.helpers.trainer import network_maps, train_until_done
@@ -427,6 +427,16 @@ def test_inside_a_trained_cnn_shows_the_reference_network_end_to_end_before_anyt
                                                    else "" for s in expected]
     probabilities = chart(at, key="cnn_trainer_inside_probabilities").data("y")
     np.testing.assert_allclose(probabilities, expected[-1].output, rtol=1e-5, atol=1e-6)
+    # every stage is a band of the one pipeline figure, named by the stage and its shape, holding its output
+    from core.images import mosaic
+    from tests.helpers.figures import panel
+
+    pipeline = chart(at, key="cnn_trainer_inside_stages")
+    assert len(pipeline.traces) == len(expected)  # the input, then every stage but the probabilities
+    for s in expected[:-1]:
+        band = plotly_array(panel(at, f"{s.name} · {s.kind}: {'×'.join(map(str, s.output.shape))}")["z"])
+        want = mosaic(s.output[:8]) if s.output.ndim == 3 else s.output[None]
+        np.testing.assert_allclose(np.asarray(band, dtype=float), want, rtol=1e-6, atol=1e-6)
     learned = next(m for m in model.modules() if isinstance(m, nn.Conv2d)).weight.detach().numpy()[:8, 0]
     nearest = nearest_kernels(learned, {name: k.weights for name, k in KERNELS.items()})
     for n, (name, similarity) in enumerate(nearest):

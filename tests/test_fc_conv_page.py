@@ -10,8 +10,8 @@ import torch
 import torch.nn.functional as F
 
 from core.fc_conv import example, flat_example, flatten_question, params_question
-from tests.conftest import assert_clean, lesson_runner
-from tests.helpers.figures import chart
+from tests.conftest import assert_clean, lesson_runner, plotly_array
+from tests.helpers.figures import chart, panel
 from ui.shell.i18n import LANGUAGES, translate
 from ui.shell.registry import FC_CONV
 
@@ -19,8 +19,8 @@ lesson = lesson_runner(FC_CONV)
 
 
 def z(at, key: str, **values) -> np.ndarray:
-    """The numbers of the figure titled with catalogue entry ``key`` (in English)."""
-    return chart(at, translate(key, "en", **values)).data("z")
+    """The numbers of the panel titled with catalogue entry ``key`` (in English)."""
+    return np.asarray(plotly_array(panel(at, translate(key, "en", **values))["z"]), dtype=float)
 
 
 @pytest.mark.parametrize("query", [{}, {"c": "5", "size": "4", "out": "3", "seed": "17"}, {"c": "1", "size": "1"}])

@@ -162,9 +162,10 @@ def figure(at, title: str) -> dict:
 
 
 def figure_z(at, title: str) -> np.ndarray:
-    """The numbers of the one heatmap in the figure titled ``title``."""
-    [data] = figure(at, title)["data"]
-    return plotly_array(data["z"]).astype(float)
+    """The numbers of the one heatmap titled ``title``: a figure of its own or a panel of several."""
+    from tests.helpers.figures import panel
+
+    return plotly_array(panel(at, title)["z"]).astype(float)
 
 
 def trace(fig: dict, name: str) -> dict:

@@ -104,6 +104,15 @@ def chart(at, title: str | None = None, *, key: str | None = None) -> Chart:
     return found[0]
 
 
+def panel(at, title: str) -> dict:
+    """The one trace named ``title`` on the page: a panel of a figure of several (``panels_figure``) or a one-trace
+    figure titled ``title``; fails when there is none or more than one."""
+    found = [trace for c in charts(at) for trace in c.traces if trace.get("name") == title]
+    found += [c.traces[0] for c in charts(at) if c.title == title and len(c.traces) == 1]
+    assert len(found) == 1, f"{len(found)} panels are named {title!r}"
+    return found[0]
+
+
 def titles(at) -> list[str | None]:
     """Each chart's title, in order."""
     return [c.title for c in charts(at)]

@@ -15,7 +15,7 @@ from core.reference import head, nearest_kernels, stages
 from ui.jobs.reference import reference_network
 from ui.jobs.training_job import session_job, shared_dataset
 from ui.plots.charts import bars_figure
-from ui.plots.grids import SIGNED_SCALE, image_figure, kernel_figure
+from ui.plots.grids import SIGNED_SCALE, Band, bands_figure, kernel_figure
 from ui.plots.show import plot
 from ui.shell.i18n import t
 from ui.shell.lesson_frame import drawn_alone
@@ -26,6 +26,7 @@ from ui.shell.url_state import Number, url_slider
 INSIDE_LINK = {"probe": Number(0, 359, whole=True)}
 """What the inside view reads from a link: the test digit (the digits have 360)."""
 KERNELS_SHOWN = 8
+LINKS_PER_ROW = 3
 
 
 def network_to_show():
@@ -41,16 +42,19 @@ def network_to_show():
     return model, shared_dataset("digits"), "cnn_trainer.inside.reference", accuracy
 
 
-def stage_picture(output: np.ndarray, title: str, key: str) -> None:
-    """Maps ``(C, H, W)`` as a mosaic of the first eight; a vector as one strip of cells."""
+def stage_band(output: np.ndarray, title: str) -> Band:
+    """Maps ``(C, H, W)`` as a mosaic of the first eight; a long vector as one strip of colours; a short one (16
+    numbers at most) as a strip of cells with their numbers."""
     if output.ndim == 3:
-        figure = image_figure(mosaic(output[:8]), title, kind="auto", height=150, colorbar=False)
-    elif output.size > 16:  # too many cells to write their numbers: a strip of colours
-        figure = image_figure(output[None], title, kind="auto", height=90, colorbar=False)
-        figure.update_yaxes(scaleanchor=None)
-    else:
-        figure = kernel_figure(output[None], title, height=110)
-    plot(st, figure, key=key)
+        return Band(mosaic(output[:8]), title, 150)
+    if output.size > 16:  # too many cells to write their numbers: a strip of colours
+        return Band(output[None], title, 48, square=False)
+    return Band(output[None], title, 64, numbers=True, square=False)
+
+
+def stage_picture(output: np.ndarray, title: str, key: str) -> None:
+    """One stage's output alone (``stage_band``), as a figure of its own."""
+    plot(st, bands_figure([stage_band(output, title)]), key=key)
 
 
 def part_inside() -> None:
@@ -68,21 +72,22 @@ def probe_view(model, dataset) -> None:
                        max_value=len(dataset.y_test) - 1, default=0)
     x = dataset.x_test[index:index + 1]
     st.subheader(t("cnn_trainer.inside.pipeline"))
-    left, right = st.columns([1, 3], vertical_alignment="center")
-    left.markdown(t("cnn_trainer.inside.input", label=dataset.classes[int(dataset.y_test[index])]))
-    with right:
-        stage_picture(x[0].numpy(), "1×28×28", "cnn_trainer_inside_input")
-    for n, stage in enumerate(stages(model, x)):
-        lesson = by_name(stage.lesson)
-        left, right = st.columns([1, 3], vertical_alignment="center")
-        left.page_link(lesson.script, label=f"{stage.name} · {stage.kind}", icon=lesson.icon)
-        shape = "×".join(map(str, stage.output.shape))
-        if stage.name == "probabilities":
-            plot(right, bars_figure(dataset.classes, stage.output, shape, height=200, percent=True),
-                 key="cnn_trainer_inside_probabilities")
-        else:
-            with right:
-                stage_picture(stage.output, shape, f"cnn_trainer_inside_stage_{n}")
+    st.markdown(t("cnn_trainer.inside.input", label=dataset.classes[int(dataset.y_test[index])]))
+    every = stages(model, x)
+    *layers, probabilities = every
+    # each stage's lesson, in the order of the stages drawn below
+    for row in range(0, len(every), LINKS_PER_ROW):
+        for cell, stage in zip(st.columns(LINKS_PER_ROW), every[row:row + LINKS_PER_ROW], strict=False):
+            lesson = by_name(stage.lesson)
+            cell.page_link(lesson.script, label=f"{stage.name} · {stage.kind}", icon=lesson.icon)
+    # every stage in one figure: a chart per stage made each move of the slider mount sixteen charts afresh
+    shape = lambda a: "×".join(map(str, a.shape))  # noqa: E731
+    bands = [stage_band(x[0].numpy(), shape(x[0])),
+             *(stage_band(s.output, f"{s.name} · {s.kind}: {shape(s.output)}") for s in layers)]
+    plot(st, bands_figure(bands), key="cnn_trainer_inside_stages")
+    plot(st, bars_figure(dataset.classes, probabilities.output, f"{probabilities.name} · {probabilities.kind}: "
+                         f"{shape(probabilities.output)}", height=200, percent=True),
+         key="cnn_trainer_inside_probabilities")
     classifier_head(model, x, dataset.classes)
 
 

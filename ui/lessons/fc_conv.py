@@ -24,7 +24,7 @@ from core.fc_conv import (
 )
 from core.images import BUILTIN_IMAGES
 from core.pooling import global_avg_pool
-from ui.plots.grids import image_figure, kernel_figure
+from ui.plots.grids import image_figure, kernel_figure, panels_figure
 from ui.plots.show import plot
 from ui.shell.i18n import t, translator
 from ui.shell.modes import more_controls
@@ -63,12 +63,9 @@ def example_controls() -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     return (*example(channels, size, outputs, seed), seed)
 
 
-def maps_row(maps: np.ndarray, title_key: str, key: str, height: int = 210) -> None:
-    """One small numbered heatmap per channel, side by side."""
-    for n, column in enumerate(st.columns(max(len(maps), 3))):
-        if n < len(maps):
-            plot(column, kernel_figure(maps[n], t(title_key, n=n), height=height),
-                 key=f"{key}_{n}")
+def maps_row(maps: np.ndarray, title_key: str, key: str, height: int = 176) -> None:
+    """One small numbered grid per channel, side by side (one chart; a third of the width at most each)."""
+    plot(st, panels_figure([(m, t(title_key, n=n)) for n, m in enumerate(maps)], max(len(maps), 3), height), key=key)
 
 
 def part_position() -> None:
@@ -77,10 +74,8 @@ def part_position() -> None:
     c, h, w = x.shape
     st.markdown(t("fc_conv.position.input", c=c, h=h, w=w))
     maps_row(x, "fc_conv.channel", "fc_conv_x")
-    left, right = st.columns([2, 1])
-    plot(left, kernel_figure(W, t("fc_conv.weights", out=len(W), c=c), height=200),
-         key="fc_conv_W")
-    plot(right, kernel_figure(b[:, None], t("fc_conv.bias"), height=200), key="fc_conv_b")
+    plot(st, panels_figure([(W, t("fc_conv.weights", out=len(W), c=c)), (b[:, None], t("fc_conv.bias"))], 2, 166),
+         key="fc_conv_Wb")
     i = url_slider(t("fc_conv.row"), key="fc_conv_i", name="i", min_value=0, max_value=h - 1, default=0)
     j = url_slider(t("fc_conv.col"), key="fc_conv_j", name="j", min_value=0, max_value=w - 1, default=0)
     pixel = x[:, i, j]
@@ -89,12 +84,8 @@ def part_position() -> None:
                   b=f"{b[0]:g}", y=f"{W[0] @ pixel + b[0]:g}"))
     result = compare(x, W, b)
     st.markdown(t("fc_conv.position.outputs"))
-    dense, conv = st.columns(2)
-    for o in range(len(W)):
-        plot(dense, kernel_figure(result["dense"][o], t("fc_conv.dense_out", o=o), height=200),
-             key=f"fc_conv_dense_{o}")
-        plot(conv, kernel_figure(result["conv"][o], t("fc_conv.conv_out", o=o), height=200),
-             key=f"fc_conv_conv_{o}")
+    plot(st, panels_figure([(result[kind][o], t(f"fc_conv.{kind}_out", o=o)) for o in range(len(W))
+                            for kind in ("dense", "conv")], 2, 166), key="fc_conv_outputs")
     a, p = st.columns(2)
     a.metric(t("fc_conv.max_diff"), f"{result['max_abs_diff']:.3g}")
     p.metric(t("fc_conv.params"), f"{result['dense_params']} = {result['conv_params']}")
@@ -112,13 +103,8 @@ def part_head() -> None:
     st.markdown(t("fc_conv.head.pooled", values=", ".join(f"{v:.4g}" for v in pooled)))
     dense = classifier_head(x, W, b)
     conv = classifier_head_as_conv(x, W, b)[:, 0, 0]
-    left, middle, right = st.columns(3)
-    plot(left, kernel_figure(pooled[:, None], t("fc_conv.head.gap", c=c), height=220),
-         key="fc_conv_head_gap")
-    plot(middle, kernel_figure(dense[:, None], t("fc_conv.head.dense"), height=220),
-         key="fc_conv_head_dense")
-    plot(right, kernel_figure(conv[:, None], t("fc_conv.head.conv"), height=220),
-         key="fc_conv_head_conv")
+    plot(st, panels_figure([(pooled[:, None], t("fc_conv.head.gap", c=c)), (dense[:, None], t("fc_conv.head.dense")),
+                            (conv[:, None], t("fc_conv.head.conv"))], 3, 186), key="fc_conv_head")
     st.metric(t("fc_conv.max_diff"), f"{float(np.abs(dense - conv).max()):.3g}")
     st.markdown(t("fc_conv.head.why"))
     show_code(SNIPPET.read_text(), {"x": x.tolist(), "W": W.tolist(), "b": b.tolist()}, filename="fc_conv.py",
@@ -135,11 +121,8 @@ def part_flatten() -> None:
     maps_row(kernel[0], "fc_conv.flatten.kernel_channel", "fc_conv_kernel")
     dense = dense_on_flattened(x, W_flat, b)
     conv = conv2d_valid(x, kernel, bias)[:, 0, 0]
-    left, right = st.columns(2)
-    plot(left, kernel_figure(dense[:, None], t("fc_conv.flatten.dense"), height=220),
-         key="fc_conv_flat_dense")
-    plot(right, kernel_figure(conv[:, None], t("fc_conv.flatten.conv", h=h, w=w), height=220),
-         key="fc_conv_flat_conv")
+    plot(st, panels_figure([(dense[:, None], t("fc_conv.flatten.dense")),
+                            (conv[:, None], t("fc_conv.flatten.conv", h=h, w=w))], 2, 186), key="fc_conv_flat")
     counts = param_counts(c * h * w, len(W))
     conv_count = param_counts(c, len(W), (h, w))["conv"]
     a, p = st.columns(2)

@@ -50,6 +50,17 @@ def shrunk_for_view(z: np.ndarray, max_side: int, signed: bool) -> tuple[np.ndar
     return np.take_along_axis(blocks, pick[..., None], axis=-1)[..., 0], f
 
 
+def map_heatmap(z: np.ndarray, kind: str = "auto", value_label: str = "", **more) -> go.Heatmap:
+    """A map's cells coloured as ``image_figure`` colours them (``kind``: ``gray``, ``signed`` or ``auto``), with
+    the value under the mouse; ``more``: the trace's other settings (axes, colour bar)."""
+    signed = kind == "signed" or (kind == "auto" and float(np.nanmin(z)) < 0)
+    zmax = float(np.nanmax(np.abs(z))) or 1.0
+    scale = dict(colorscale=SIGNED_SCALE, zmid=0.0, zmin=-zmax, zmax=zmax) if signed else dict(
+        colorscale="gray", zmin=0.0, zmax=1.0 if kind == "gray" else max(zmax, 1e-12))
+    return go.Heatmap(z=z.astype(np.float32), **scale,
+                      hovertemplate=f"(%{{y}}, %{{x}})<br>{value_label}%{{z:.4f}}<extra></extra>", **more)
+
+
 def image_figure(z: np.ndarray, title: str, *, kind: str = "auto", height: int = 340,
                  value_label: str = "", colorbar: bool = True, max_side: int | None = None) -> go.Figure:
     """An image or a map, pixel for pixel, with the value under the mouse.
@@ -72,12 +83,7 @@ def image_figure(z: np.ndarray, title: str, *, kind: str = "auto", height: int =
         trace = go.Image(z=np.clip(np.rint(z * 255), 0, 255).astype(np.uint8),
                          hovertemplate="(%{y}, %{x})<br>RGB %{z[0]}, %{z[1]}, %{z[2]}<extra></extra>")
     else:
-        signed = kind == "signed" or (kind == "auto" and float(np.nanmin(z)) < 0)
-        zmax = float(np.nanmax(np.abs(z))) or 1.0
-        scale = dict(colorscale=SIGNED_SCALE, zmid=0.0, zmin=-zmax, zmax=zmax) if signed else dict(
-            colorscale="gray", zmin=0.0, zmax=1.0 if kind == "gray" else max(zmax, 1e-12))
-        trace = go.Heatmap(z=z.astype(np.float32), **scale, colorbar=dict(thickness=10), showscale=colorbar,
-                           hovertemplate=f"(%{{y}}, %{{x}})<br>{value_label}%{{z:.4f}}<extra></extra>")
+        trace = map_heatmap(z, kind, value_label, colorbar=dict(thickness=10), showscale=colorbar)
     # one Figure call with the whole layout: each update_* call validates the figure again (7× slower in all)
     return go.Figure(data=[trace], layout=picture_layout(title, height))
 
@@ -97,20 +103,103 @@ def photo_figure(rgb: np.ndarray, title: str, *, height: int = 340) -> go.Figure
     return go.Figure(data=[trace], layout=picture_layout(title, height))
 
 
+def numbers_heatmap(w: np.ndarray, **place) -> go.Heatmap:
+    """A small grid's numbers written in its cells, on a diverging scale centred on 0 (negative blue, positive red)
+    and as wide as its largest magnitude. ``place``: the trace's axes (``xaxis``, ``yaxis``) and ``name``."""
+    wmax = float(np.abs(w).max()) or 1.0
+    return go.Heatmap(z=w, colorscale=SIGNED_SCALE, zmid=0.0, zmin=-wmax, zmax=wmax, showscale=False,
+                      text=[[f"{v:.3g}" for v in row] for row in w], texttemplate="%{text}",
+                      textfont=dict(size=15 if max(w.shape) <= 5 else 12),
+                      hovertemplate="(%{y}, %{x}) = %{z}<extra></extra>", xgap=2, ygap=2, **place)
+
+
+def _grid_axis(cells: int, downwards: bool = False, **more) -> dict:
+    """An axis over ``cells`` cells, numbered downwards (rows) or rightwards, without ticks. Explicit ranges: every
+    cell visible in however narrow a column (square cells are not worth clipping)."""
+    span = [cells - 0.5, -0.5] if downwards else [-0.5, cells - 0.5]
+    return dict(range=span, showticklabels=False, ticks="", showgrid=False, zeroline=False, **more)
+
+
 def kernel_figure(w: np.ndarray, title: str, height: int = 260) -> go.Figure:
     """The kernel's numbers on a diverging scale (negative blue, positive red)."""
-    wmax = float(np.abs(w).max()) or 1.0
-    heatmap = go.Heatmap(z=w, colorscale=SIGNED_SCALE, zmid=0.0, zmin=-wmax, zmax=wmax, showscale=False,
-                         text=[[f"{v:.3g}" for v in row] for row in w], texttemplate="%{text}",
-                         textfont=dict(size=15 if max(w.shape) <= 5 else 12),
-                         hovertemplate="(%{y}, %{x}) = %{z}<extra></extra>", xgap=2, ygap=2)
     kh, kw = w.shape
-    # explicit ranges: every cell visible in however narrow a column (square cells are not worth clipping); one
-    # Figure call with the whole layout (update_* calls validate again: 7× slower)
-    return go.Figure(data=[heatmap], layout=dict(
+    # one Figure call with the whole layout (update_* calls validate again: 7× slower)
+    return go.Figure(data=[numbers_heatmap(w)], layout=dict(
         height=height, margin=dict(l=0, r=0, t=34, b=0), title=dict(text=title, font=dict(size=14)),
-        yaxis=dict(range=[kh - 0.5, -0.5], showticklabels=False, showgrid=False, zeroline=False),
-        xaxis=dict(range=[-0.5, kw - 0.5], showticklabels=False, showgrid=False, zeroline=False)))
+        yaxis=_grid_axis(kh, downwards=True),
+        xaxis=_grid_axis(kw)))
+
+
+@dataclass(frozen=True)
+class Band:
+    """One row of ``bands_figure``: a map (or a ``(1, n)`` strip) with its title and height in pixels; ``numbers``
+    writes each cell's value in it (a few cells), ``square`` keeps its pixels square (a picture)."""
+
+    z: np.ndarray
+    title: str
+    height: int
+    numbers: bool = False
+    square: bool = True
+
+
+def bands_figure(bands: Sequence[Band]) -> go.Figure:
+    """Maps stacked top to bottom in one figure, each across the whole width under its title, each on its own
+    colour range (as ``image_figure`` or, with numbers, ``kernel_figure`` draws it), each named by its title.
+
+    One figure rather than one per map: every changed chart is mounted and laid out afresh in the browser at each
+    rerun (``panels_figure``)."""
+    height = sum(b.height + PANEL_TITLE_PX for b in bands)
+    traces, layout, titles, top_px = [], {}, [], 0
+    for n, band in enumerate(bands):
+        suffix = "" if n == 0 else str(n + 1)
+        top = 1 - (top_px + PANEL_TITLE_PX) / height
+        bottom = 1 - (top_px + PANEL_TITLE_PX + band.height - PANEL_GAP_PX) / height
+        top_px += band.height + PANEL_TITLE_PX
+        kh, kw = band.z.shape
+        place = dict(xaxis=f"x{suffix}", yaxis=f"y{suffix}", name=band.title)
+        traces.append(numbers_heatmap(band.z, **place) if band.numbers else
+                      map_heatmap(band.z, showscale=False, **place))
+        square = dict(scaleanchor=f"x{suffix}", constrain="domain") if band.square else {}
+        layout[f"xaxis{suffix}"] = _grid_axis(kw, domain=[0.0, 1.0], anchor=f"y{suffix}",
+                                              **(dict(constrain="domain") if band.square else {}))
+        layout[f"yaxis{suffix}"] = _grid_axis(kh, downwards=True, domain=[max(bottom, 0.0), top],
+                                              anchor=f"x{suffix}", **square)
+        titles.append(dict(text=band.title, x=0.5, y=top, xref="paper", yref="paper", xanchor="center",
+                           yanchor="bottom", showarrow=False, font=dict(size=14)))
+    return go.Figure(data=traces, layout=dict(height=height, margin=dict(l=0, r=0, t=0, b=0), annotations=titles,
+                                              **layout))
+
+
+PANEL_TITLE_PX, PANEL_GAP_PX = 34, 10
+"""Room above each row of panels for their titles, and below it before the next row."""
+
+
+def panels_figure(panels: Sequence[tuple[np.ndarray, str]], columns: int, row_height: int = 200,
+                  gap: float = 0.04) -> go.Figure:
+    """Several small grids with their numbers (each as ``kernel_figure`` draws it, on its own colour range), side
+    by side in one figure: ``columns`` to a row, in reading order, each titled above and named by its title.
+
+    One figure rather than one per grid: the browser mounts and lays out every changed chart afresh at each
+    rerun, about 30 ms a chart on a laptop (``bench/latency.py``), so a row of eight small charts cost a quarter
+    of a second where one chart of eight panels costs a tenth of it.
+    """
+    rows = -(-len(panels) // columns)
+    height = rows * (row_height + PANEL_TITLE_PX)
+    traces, layout, titles = [], {}, []
+    for n, (w, title) in enumerate(panels):
+        row, column = divmod(n, columns)
+        top = 1 - (row * (row_height + PANEL_TITLE_PX) + PANEL_TITLE_PX) / height
+        bottom = 1 - ((row + 1) * (row_height + PANEL_TITLE_PX) - PANEL_GAP_PX) / height
+        left, right = column / columns + gap / 2, (column + 1) / columns - gap / 2
+        suffix = "" if n == 0 else str(n + 1)
+        kh, kw = w.shape
+        layout[f"xaxis{suffix}"] = _grid_axis(kw, domain=[left, right], anchor=f"y{suffix}")
+        layout[f"yaxis{suffix}"] = _grid_axis(kh, downwards=True, domain=[max(bottom, 0.0), top], anchor=f"x{suffix}")
+        traces.append(numbers_heatmap(w, xaxis=f"x{suffix}", yaxis=f"y{suffix}", name=title))
+        titles.append(dict(text=title, x=(left + right) / 2, y=top, xref="paper", yref="paper", xanchor="center",
+                           yanchor="bottom", showarrow=False, font=dict(size=14)))
+    return go.Figure(data=traces, layout=dict(height=height, margin=dict(l=0, r=0, t=0, b=0), annotations=titles,
+                                              **layout))
 
 
 # ---- step by step ---------------------------------------------------------------------------------
