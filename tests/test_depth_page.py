@@ -7,7 +7,7 @@ import pytest
 
 from core.depth import DEFAULT_STACK, field_question, parse_layer
 from core.receptive import receptive_fields
-from tests.conftest import assert_clean, lesson_app, lesson_runner
+from tests.conftest import assert_clean, lesson_app, lesson_runner, plotly_array
 from ui.shell.i18n import LANGUAGES, translate
 from ui.shell.registry import DEPTH
 
@@ -67,7 +67,7 @@ def test_before_anything_is_trained_the_features_part_shows_the_reference_networ
     assert fields == {"accuracy": f"{100 * accuracy:.1f}"}
     x = load_dataset("digits").x_test[:1]
     first = dict(feature_maps(model, x))["block1_act"][0].numpy()
-    np.testing.assert_allclose(chart(at, key="depth_maps_block1_act").data("z"), mosaic(first[:8]), rtol=1e-5,
+    np.testing.assert_allclose(chart(at, key="depth_features_fig").data("z", trace=1), mosaic(first[:8]), rtol=1e-5,
                                atol=1e-5)
 
 
@@ -82,7 +82,7 @@ def test_the_features_part_shows_the_network_trained_in_this_session_with_its_fi
     from core.data import load_dataset
     from core.images import mosaic
     from tests.helpers.downloads import download, record_downloads
-    from tests.helpers.figures import chart
+    from tests.helpers.figures import chart, panel
     from tests.helpers.trainer import network_maps, train_until_done
     from ui.shell.registry import CNN_TRAINER
 
@@ -94,16 +94,18 @@ def test_the_features_part_shows_the_network_trained_in_this_session_with_its_fi
     at.switch_page(DEPTH.script).run()
     assert_clean(at)
     x = load_dataset("digits").x_test[:1]  # the probe image: test image 0
-    np.testing.assert_allclose(chart(at, key="depth_input_fig").data("z"), x[0, 0].numpy(), rtol=1e-6, atol=1e-6)
+    figure = chart(at, key="depth_features_fig")  # the input, then each block's maps, as bands of one figure
+    assert len(figure.traces) == 3
+    np.testing.assert_allclose(plotly_array(panel(at, translate("depth.features.input", "en"))["z"]),
+                               x[0, 0].numpy(), rtol=1e-6, atol=1e-6)
     # block1: one 3×3 conv sees 3×3; block2's 5×5 conv after a 2×2 pool (jump 2) sees 3 + 1 + 4·2 = 12
     fields = {"block1_act": ("block1", 4, 3), "block2_act": ("block2", 8, 12)}
     maps = network_maps(trained, x)
     assert [name for name, _ in maps] == list(fields)
     for name, out in maps:
         block, c, size = fields[name]
-        drawn = chart(at, translate("depth.features.block", "en", block=block, c=c, size=size))
-        assert drawn.key == f"depth_maps_{name}"
-        np.testing.assert_allclose(drawn.data("z"), mosaic(out[:8]), rtol=1e-5, atol=1e-5)  # float32 on the page
+        drawn = plotly_array(panel(at, translate("depth.features.block", "en", block=block, c=c, size=size))["z"])
+        np.testing.assert_allclose(drawn, mosaic(out[:8]), rtol=1e-5, atol=1e-5)  # float32 on the page
 
 
 @pytest.mark.parametrize("lang", list(LANGUAGES))

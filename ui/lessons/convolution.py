@@ -23,7 +23,7 @@ from core.kernel_text import stack_centred
 from core.layer_cost import conv_cost, dense_cost
 from core.questions.convolution import cell_question, size_question
 from ui.lessons.convolution_figures import IntegralFrame, integral_figure
-from ui.plots.grids import StepFrame, image_figure, kernel_figure, products_text, step_figure
+from ui.plots.grids import StepFrame, image_figure, kernel_figure, panels_figure, products_text, step_figure
 from ui.plots.show import plot
 from ui.shell.i18n import t, translator
 from ui.shell.modes import more_controls, more_details
@@ -304,12 +304,12 @@ def part_why() -> None:
     inner = diff[abs(dy) + margin:diff.shape[0] - abs(dy) - margin, abs(dx) + margin:diff.shape[1] - abs(dx) - margin]
     with view:
         st.subheader(t("convolution.why.equivariance"))
-        cols = st.columns(3)
-        # three small figures side by side: drawn in blocks of at most 256 a side (the numbers below are the
-        # whole maps')
-        plot(cols[0], image_figure(of_shifted, t("convolution.why.conv_of_shifted"), height=260, max_side=256))
-        plot(cols[1], image_figure(shifted_of, t("convolution.why.shifted_conv"), height=260, max_side=256))
-        plot(cols[2], image_figure(diff, t("convolution.why.difference"), kind="signed", height=260, max_side=256))
+        # three small pictures side by side in one figure, each drawn in blocks of at most 256 a side (the numbers
+        # below are the whole maps')
+        plot(st, panels_figure([(of_shifted, t("convolution.why.conv_of_shifted")),
+                                (shifted_of, t("convolution.why.shifted_conv")),
+                                (diff, t("convolution.why.difference"), "signed")], 3, 200, pictures=True,
+                               max_side=256), key="convolution_why_maps")
         st.markdown(t("convolution.why.equivariance_result",
                       inner=f"{float(np.abs(inner).max()) if inner.size else 0:.1e}",
                       edge=f"{float(np.abs(diff).max()):.3g}"))

@@ -29,7 +29,7 @@ from ui.jobs.reference import reference_network
 from ui.jobs.training_job import session_job, shared_dataset
 from ui.lessons.depth_game import GAME_LINK, part_game
 from ui.plots.charts import lines_figure
-from ui.plots.grids import image_figure
+from ui.plots.grids import Band, bands_figure, image_figure
 from ui.plots.show import plot
 from ui.shell.i18n import filler, t, translator
 from ui.shell.modes import more_controls
@@ -244,14 +244,13 @@ def part_features() -> None:
         st.error(t("common.network.wrong_data"), icon="🧾")
         return
     fields = {f["name"]: f["size"] for f in receptive_fields(model_to_stack(model))}
-    plot(st, image_figure(x[0, 0].numpy(), t("depth.features.input"), kind="gray", height=220,
-                          colorbar=False), key="depth_input_fig")
+    # the input and each block's maps as bands of one figure: one chart to mount afresh when the probe moves
+    bands = [Band(x[0, 0].numpy(), t("depth.features.input"), 200, kind="gray")]
     for name, out in maps:
         block = name.split("_")[0]
-        size = fields.get(f"{block}_conv", 0)
-        plot(st, image_figure(mosaic(out[:8]), t("depth.features.block", block=block, c=out.shape[0],
-                                               size=size), kind="auto", height=170, colorbar=False),
-             key=f"depth_maps_{name}")
+        bands.append(Band(mosaic(out[:8]), t("depth.features.block", block=block, c=out.shape[0],
+                                             size=fields.get(f"{block}_conv", 0)), 150))
+    plot(st, bands_figure(bands), key="depth_features_fig")
     st.caption(t("depth.features.reading"))
 
 

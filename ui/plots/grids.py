@@ -61,29 +61,33 @@ def map_heatmap(z: np.ndarray, kind: str = "auto", value_label: str = "", **more
                       hovertemplate=f"(%{{y}}, %{{x}})<br>{value_label}%{{z:.4f}}<extra></extra>", **more)
 
 
+def picture_heatmap(z: np.ndarray, kind: str = "auto", max_side: int | None = None, value_label: str = "",
+                    **more) -> go.Heatmap:
+    """A map's cells as ``map_heatmap`` colours them; with ``max_side``, a larger map drawn in blocks
+    (``shrunk_for_view``): no more cells than a small figure's pixels show, the mouse reading a block, named by its
+    first pixel."""
+    if max_side is None or max(z.shape) <= max_side:
+        return map_heatmap(z, kind, value_label, **more)
+    signed = kind == "signed" or (kind == "auto" and float(np.nanmin(z)) < 0)
+    shrunk, f = shrunk_for_view(z, max_side, signed)
+    return map_heatmap(shrunk, "signed" if signed else kind, value_label, x=np.arange(shrunk.shape[1]) * f,
+                       y=np.arange(shrunk.shape[0]) * f, **more).update(
+        hovertemplate=f"(%{{y}}, %{{x}}) {f}×{f}<br>{value_label}%{{z:.4f}}<extra></extra>")
+
+
 def image_figure(z: np.ndarray, title: str, *, kind: str = "auto", height: int = 340,
                  value_label: str = "", colorbar: bool = True, max_side: int | None = None) -> go.Figure:
     """An image or a map, pixel for pixel, with the value under the mouse.
 
     ``kind``: ``rgb`` (H, W, 3 in [0, 1]), ``gray`` (values in [0, 1]), ``signed`` (diverging scale centred on
     0) or ``auto`` (signed when anything is negative, else grey from 0 to the maximum). With ``max_side``, a larger
-    map is drawn in blocks (``shrunk_for_view``): no more cells than a small figure's pixels show; the mouse then
-    reads a block, named by its first pixel.
+    map is drawn in blocks (``picture_heatmap``).
     """
-    if kind != "rgb" and max_side is not None and max(z.shape) > max_side:
-        signed = kind == "signed" or (kind == "auto" and float(np.nanmin(z)) < 0)
-        shrunk, f = shrunk_for_view(z, max_side, signed)
-        figure = image_figure(shrunk, title, kind="signed" if signed else kind, height=height,
-                              value_label=value_label, colorbar=colorbar)
-        ys, xs = np.arange(shrunk.shape[0]) * f, np.arange(shrunk.shape[1]) * f
-        figure.update_traces(x=xs, y=ys, hovertemplate=f"(%{{y}}, %{{x}}) {f}×{f}<br>{value_label}%{{z:.4f}}"
-                                                       "<extra></extra>")
-        return figure
     if kind == "rgb":
         trace = go.Image(z=np.clip(np.rint(z * 255), 0, 255).astype(np.uint8),
                          hovertemplate="(%{y}, %{x})<br>RGB %{z[0]}, %{z[1]}, %{z[2]}<extra></extra>")
     else:
-        trace = map_heatmap(z, kind, value_label, colorbar=dict(thickness=10), showscale=colorbar)
+        trace = picture_heatmap(z, kind, max_side, value_label, colorbar=dict(thickness=10), showscale=colorbar)
     # one Figure call with the whole layout: each update_* call validates the figure again (7× slower in all)
     return go.Figure(data=[trace], layout=picture_layout(title, height))
 
@@ -133,13 +137,15 @@ def kernel_figure(w: np.ndarray, title: str, height: int = 260) -> go.Figure:
 @dataclass(frozen=True)
 class Band:
     """One row of ``bands_figure``: a map (or a ``(1, n)`` strip) with its title and height in pixels; ``numbers``
-    writes each cell's value in it (a few cells), ``square`` keeps its pixels square (a picture)."""
+    writes each cell's value in it (a few cells), ``square`` keeps its pixels square (a picture), ``kind`` colours
+    it as ``image_figure`` does."""
 
     z: np.ndarray
     title: str
     height: int
     numbers: bool = False
     square: bool = True
+    kind: str = "auto"
 
 
 def bands_figure(bands: Sequence[Band]) -> go.Figure:
@@ -158,7 +164,7 @@ def bands_figure(bands: Sequence[Band]) -> go.Figure:
         kh, kw = band.z.shape
         place = dict(xaxis=f"x{suffix}", yaxis=f"y{suffix}", name=band.title)
         traces.append(numbers_heatmap(band.z, **place) if band.numbers else
-                      map_heatmap(band.z, showscale=False, **place))
+                      map_heatmap(band.z, band.kind, showscale=False, **place))
         square = dict(scaleanchor=f"x{suffix}", constrain="domain") if band.square else {}
         layout[f"xaxis{suffix}"] = _grid_axis(kw, domain=[0.0, 1.0], anchor=f"y{suffix}",
                                               **(dict(constrain="domain") if band.square else {}))
@@ -174,10 +180,13 @@ PANEL_TITLE_PX, PANEL_GAP_PX = 34, 10
 """Room above each row of panels for their titles, and below it before the next row."""
 
 
-def panels_figure(panels: Sequence[tuple[np.ndarray, str]], columns: int, row_height: int = 200,
-                  gap: float = 0.04) -> go.Figure:
-    """Several small grids with their numbers (each as ``kernel_figure`` draws it, on its own colour range), side
-    by side in one figure: ``columns`` to a row, in reading order, each titled above and named by its title.
+def panels_figure(panels: Sequence[tuple[np.ndarray, str] | tuple[np.ndarray, str, str]], columns: int,
+                  row_height: int = 200, gap: float = 0.04, *, pictures: bool = False,
+                  max_side: int | None = None) -> go.Figure:
+    """Several small grids side by side in one figure, ``columns`` to a row in reading order, each titled above,
+    named by its title and on its own colour range: their numbers written in (as ``kernel_figure`` draws one) or,
+    with ``pictures``, as pictures with square pixels (as ``image_figure`` draws one, of the panel's ``kind``,
+    ``auto`` when not given, in blocks past ``max_side``).
 
     One figure rather than one per grid: the browser mounts and lays out every changed chart afresh at each
     rerun, about 30 ms a chart on a laptop (``bench/latency.py``), so a row of eight small charts cost a quarter
@@ -186,16 +195,27 @@ def panels_figure(panels: Sequence[tuple[np.ndarray, str]], columns: int, row_he
     rows = -(-len(panels) // columns)
     height = rows * (row_height + PANEL_TITLE_PX)
     traces, layout, titles = [], {}, []
-    for n, (w, title) in enumerate(panels):
+    for n, (w, title, *kind) in enumerate(panels):
         row, column = divmod(n, columns)
         top = 1 - (row * (row_height + PANEL_TITLE_PX) + PANEL_TITLE_PX) / height
         bottom = 1 - ((row + 1) * (row_height + PANEL_TITLE_PX) - PANEL_GAP_PX) / height
         left, right = column / columns + gap / 2, (column + 1) / columns - gap / 2
         suffix = "" if n == 0 else str(n + 1)
-        kh, kw = w.shape
-        layout[f"xaxis{suffix}"] = _grid_axis(kw, domain=[left, right], anchor=f"y{suffix}")
-        layout[f"yaxis{suffix}"] = _grid_axis(kh, downwards=True, domain=[max(bottom, 0.0), top], anchor=f"x{suffix}")
-        traces.append(numbers_heatmap(w, xaxis=f"x{suffix}", yaxis=f"y{suffix}", name=title))
+        place = dict(xaxis=f"x{suffix}", yaxis=f"y{suffix}", name=title)
+        y_domain = [max(bottom, 0.0), top]
+        if pictures:
+            traces.append(picture_heatmap(w, kind[0] if kind else "auto", max_side, showscale=False, **place))
+            layout[f"xaxis{suffix}"] = dict(domain=[left, right], anchor=f"y{suffix}", constrain="domain",
+                                            showticklabels=False, ticks="", showgrid=False, zeroline=False)
+            layout[f"yaxis{suffix}"] = dict(domain=y_domain, anchor=f"x{suffix}", autorange="reversed",
+                                            scaleanchor=f"x{suffix}", constrain="domain", constraintoward="top",
+                                            showticklabels=False,
+                                            ticks="", showgrid=False, zeroline=False)
+        else:
+            kh, kw = w.shape
+            traces.append(numbers_heatmap(w, **place))
+            layout[f"xaxis{suffix}"] = _grid_axis(kw, domain=[left, right], anchor=f"y{suffix}")
+            layout[f"yaxis{suffix}"] = _grid_axis(kh, downwards=True, domain=y_domain, anchor=f"x{suffix}")
         titles.append(dict(text=title, x=(left + right) / 2, y=top, xref="paper", yref="paper", xanchor="center",
                            yanchor="bottom", showarrow=False, font=dict(size=14)))
     return go.Figure(data=traces, layout=dict(height=height, margin=dict(l=0, r=0, t=0, b=0), annotations=titles,
