@@ -285,8 +285,8 @@ def test_clicking_the_contour_moves_the_start(page: Page, console_errors, server
     from core.surfaces import SURFACES
 
     (x_lo, x_hi), (y_lo, y_hi) = SURFACES["bowl"].box
-    # the click lands on the nearest point of the figure's 41 × 41 click grid, rounded to 2 decimals for the link
-    want = [round(float(min(np.linspace(lo, hi, 41), key=lambda v: abs(v - target))), 2)
+    # the click lands on the nearest point of the figure's 21 × 21 click grid, rounded to 2 decimals for the link
+    want = [round(float(min(np.linspace(lo, hi, 21), key=lambda v: abs(v - target))), 2)
             for lo, hi, target in ((x_lo, x_hi, -1.0), (y_lo, y_hi, 0.5))]
     page.goto(f"{server.url}/gradient_descent?lang=en&part=two_d&plane=bowl&methods=sgd")
     wait_until_idle(page)

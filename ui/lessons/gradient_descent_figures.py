@@ -115,13 +115,16 @@ def curve_figure(x: np.ndarray, fx: np.ndarray, paths: Sequence[Path], f_of, gra
 
 def contour_figure(axes: tuple[np.ndarray, np.ndarray], z: np.ndarray, paths: Sequence[Path],
                    minima: Sequence[tuple[float, float]], labels: Mapping[str, str], play_label: str,
-                   click_grid: int = 41) -> go.Figure:
+                   click_grid: int = 21, most_frames: int = 50) -> go.Figure:
     """Contours of a 2-D loss with every optimizer's path; ▶ and the slider move the balls along in the browser.
 
     A click anywhere selects the nearest point of a ``click_grid`` × ``click_grid`` grid as a new start: Streamlit
     reports the selected points of scatter traces only, so the grid is a scatter trace in text mode with no text.
-    It is hovered and selected like markers, and draws nothing (1,681 invisible markers cost the browser
-    about 50 ms a redraw). ``labels`` has ``start``, ``minimum``, ``step``, ``loss`` and ``click``.
+    It is hovered and selected like markers, and draws nothing. The grid (21 points a side: round starts, a
+    fifth of a unit apart on the built-in surfaces; the sliders set any other) and the ``frames`` of the animation
+    (``most_frames``, each a slider step whose label plotly lays out) are what a fresh plot of this figure costs the
+    browser most: 1,681 invisible markers and 101 frames took it from 35 ms to 130 ms.
+    ``labels`` has ``start``, ``minimum``, ``step``, ``loss`` and ``click``.
     """
     xs, ys = axes
     surface = loss_map(xs, ys, z)
@@ -137,7 +140,7 @@ def contour_figure(axes: tuple[np.ndarray, np.ndarray], z: np.ndarray, paths: Se
                        marker=dict(symbol="star", size=14, color="#facc15", line=dict(color="black", width=1)),
                        hovertemplate="(%{x:.4f}, %{y:.4f})<extra></extra>")
     longest = max((len(p.points) for p in paths), default=1) - 1
-    steps = frame_steps(longest)
+    steps = frame_steps(longest, most_frames)
 
     def balls(step: int) -> dict:
         return _balls([_at(p.points, step)[0] for p in paths], [_at(p.points, step)[1] for p in paths], paths, 13)
