@@ -150,3 +150,15 @@ def test_the_bottleneck_question_is_checked_and_explained_layer_by_layer(lang):
     box.set_value(q.answer).run()
     assert at.success and not at.error
     assert_clean(at)
+
+
+@pytest.mark.parametrize(("part", "drawn"), [("position", 3), ("head", 2), ("flatten", 2)])
+def test_each_group_of_grids_is_one_chart(part, drawn):
+    """Each group of small grids (the input's channels; W and b; the outputs; the head's three columns) is one
+    figure of panels: every changed chart is mounted afresh in the browser, and 6 channels with 4 outputs were
+    18 charts."""
+    from tests.helpers.figures import charts
+
+    at = lesson({"part": part, "c": "6", "out": "4"})
+    assert len(charts(at)) == drawn
+    assert sum(len(c.traces) for c in charts(at)) >= 6

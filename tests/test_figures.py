@@ -127,3 +127,73 @@ def test_a_large_map_is_drawn_in_blocks_that_keep_its_extremes():
     assert "2×2" in trace["hovertemplate"]
     small = image_figure(z[:200, :200], "d", kind="signed", max_side=256).to_dict()["data"][0]
     assert plotly_array(small["z"]).shape == (200, 200) and "x" not in small  # pixel for pixel when it fits
+
+
+@given(n=hs.integers(1, 9), columns=hs.integers(1, 4), seed=hs.integers(0, 2**16))
+def test_panels_share_one_figure_each_in_its_own_axes_on_its_own_range(n, columns, seed):
+    """``panels_figure``: panel k is trace k on axes k, in row k // columns and column k % columns of equal cells
+    that do not overlap, titled above by an annotation and named by its title, on a scale as wide as its own
+    largest magnitude, with its numbers written in."""
+    from ui.plots.grids import panels_figure
+
+    rng = np.random.default_rng(seed)
+    grids = [rng.normal(size=(int(rng.integers(1, 5)), int(rng.integers(1, 5)))) for _ in range(n)]
+    figure = panels_figure([(g, f"panel {k}") for k, g in enumerate(grids)], columns, row_height=150).to_dict()
+    layout = figure["layout"]
+    rows = -(-n // columns)
+    assert layout["height"] == rows * (150 + 34)
+    assert [a["text"] for a in layout["annotations"]] == [f"panel {k}" for k in range(n)]
+    boxes = []
+    for k, (trace, grid) in enumerate(zip(figure["data"], grids, strict=True)):
+        suffix = "" if k == 0 else str(k + 1)
+        assert trace["name"] == f"panel {k}" and trace["xaxis"] == f"x{suffix}" and trace["yaxis"] == f"y{suffix}"
+        np.testing.assert_array_equal(plotly_array(trace["z"]), grid)
+        assert trace["zmax"] == -trace["zmin"] == pytest.approx(np.abs(grid).max())
+        assert trace["text"] == [[f"{v:.3g}" for v in row] for row in grid]
+        x0, x1 = layout[f"xaxis{suffix}"]["domain"]
+        y0, y1 = layout[f"yaxis{suffix}"]["domain"]
+        row, column = divmod(k, columns)
+        assert column / columns <= x0 < x1 <= (column + 1) / columns
+        assert 1 - (row + 1) / rows - 1e-12 <= y0 < y1 <= 1 - row / rows + 1e-12
+        assert layout["annotations"][k]["y"] == pytest.approx(y1)
+        boxes.append((x0, x1, y0, y1))
+    for a in range(n):
+        for b in range(a):
+            (ax0, ax1, ay0, ay1), (bx0, bx1, by0, by1) = boxes[a], boxes[b]
+            assert ax1 <= bx0 or bx1 <= ax0 or ay1 <= by0 or by1 <= ay0
+
+
+def test_picture_panels_keep_square_pixels_and_large_maps_go_in_blocks():
+    from ui.plots.grids import panels_figure, shrunk_for_view
+
+    big = np.random.default_rng(3).normal(size=(300, 500))
+    small = np.linspace(0, 1, 12).reshape(3, 4)
+    figure = panels_figure([(big, "big", "signed"), (small, "small")], 2, pictures=True, max_side=100).to_dict()
+    first, second = figure["data"]
+    shrunk, f = shrunk_for_view(big, 100, True)
+    assert f == 5
+    np.testing.assert_allclose(plotly_array(first["z"]), shrunk, rtol=1e-6)  # float32 on the page
+    np.testing.assert_array_equal(plotly_array(first["x"]), np.arange(100) * 5)
+    assert first["zmid"] == 0 and first["colorscale"][0][1] != second["colorscale"][0][1]
+    np.testing.assert_allclose(plotly_array(second["z"]), small, rtol=1e-6)
+    for suffix in ("", "2"):
+        assert figure["layout"][f"yaxis{suffix}"]["scaleanchor"] == f"x{suffix}"
+        assert figure["layout"][f"yaxis{suffix}"]["autorange"] == "reversed"
+
+
+def test_bands_stack_maps_top_to_bottom_each_under_its_title():
+    from ui.plots.grids import Band, bands_figure
+
+    maps = [np.arange(6.0).reshape(2, 3), -np.arange(20.0)[None], np.array([[0.5, -0.25]])]
+    figure = bands_figure([Band(maps[0], "picture", 100), Band(maps[1], "strip", 40, square=False),
+                           Band(maps[2], "numbers", 50, numbers=True, square=False)]).to_dict()
+    layout = figure["layout"]
+    assert layout["height"] == 100 + 40 + 50 + 3 * 34
+    tops = [layout[f"yaxis{s}"]["domain"][1] for s in ("", "2", "3")]
+    assert tops == sorted(tops, reverse=True)
+    assert [a["text"] for a in layout["annotations"]] == ["picture", "strip", "numbers"]
+    for trace, z in zip(figure["data"], maps, strict=True):
+        np.testing.assert_allclose(plotly_array(trace["z"]), z)
+    assert figure["data"][0]["colorscale"][0][1] != figure["data"][1]["colorscale"][0][1]  # grey, then signed
+    assert "text" not in figure["data"][1] and figure["data"][2]["text"] == [["0.5", "-0.25"]]
+    assert layout["yaxis"].get("scaleanchor") == "x" and "scaleanchor" not in layout["yaxis2"]

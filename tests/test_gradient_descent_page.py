@@ -220,3 +220,29 @@ def test_the_minibatch_part_draws_both_paths_and_corrects_the_primer_with_their_
     assert fields["best"] == f"{float(mse(*optimum, x, y)):.4f}"
     assert fields["final"] == f"{chosen.losses[-1]:.4f}"
     assert fields["distance"] == f"{float(np.hypot(*(chosen.points[-1] - np.array(optimum)))):.3g}"
+
+
+def test_the_2d_map_is_a_heatmap_under_server_level_lines_with_a_small_click_grid_and_few_frames():
+    """What a fresh plot of the 2-D figure costs the browser most is kept small: no plotly contour trace (its
+    lines are traced in the browser at every redraw), the click grid 21 × 21 in text mode (draws nothing), at most
+    51 frames (each a slider step plotly lays out)."""
+    from core.contours import even_levels, level_lines
+    from core.surfaces import SURFACES
+    from tests.helpers.figures import chart
+
+    at = lesson({"part": "two_d", "plane": "bowl", "steps": "400"})
+    figure = chart(at, key="gradient_descent_contour_fig")
+    kinds = [trace.get("type") for trace in figure.traces]
+    assert "contour" not in kinds and kinds.count("heatmap") == 1
+    clicks = next(trace for trace in figure.traces if trace.get("name") == "click")
+    assert clicks["mode"] == "text" and len(plotly_array(clicks["x"])) == 21 * 21
+    assert len(figure.spec["frames"]) <= 51 and len(figure.layout["sliders"][0]["steps"]) <= 51
+    # the level lines are core.contours' of the map shown (log(1 + f − min f) on the page's 120 × 120 grid)
+    (x_lo, x_hi), (y_lo, y_hi) = SURFACES["bowl"].box
+    xs, ys = np.linspace(x_lo, x_hi, 120), np.linspace(y_lo, y_hi, 120)
+    z = SURFACES["bowl"].f(np.stack(np.meshgrid(xs, ys), axis=-1))
+    shown = np.log1p(z - z.min())
+    want = level_lines(xs, ys, shown, even_levels(shown, 12), tolerance=0.1)
+    levels = next(trace for trace in figure.traces if trace.get("name") == "levels")
+    np.testing.assert_allclose(plotly_array(levels["x"]), want[:, 0], rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(plotly_array(levels["y"]), want[:, 1], rtol=1e-6, atol=1e-6)

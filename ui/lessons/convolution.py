@@ -304,12 +304,12 @@ def part_why() -> None:
     inner = diff[abs(dy) + margin:diff.shape[0] - abs(dy) - margin, abs(dx) + margin:diff.shape[1] - abs(dx) - margin]
     with view:
         st.subheader(t("convolution.why.equivariance"))
-        # three small pictures side by side in one figure, each drawn in blocks of at most 256 a side (the numbers
-        # below are the whole maps')
+        # three small pictures side by side in one figure (about 190 pixels wide each on a laptop), each drawn in
+        # blocks of at most 192 a side (the numbers below are the whole maps')
         plot(st, panels_figure([(of_shifted, t("convolution.why.conv_of_shifted")),
                                 (shifted_of, t("convolution.why.shifted_conv")),
                                 (diff, t("convolution.why.difference"), "signed")], 3, 200, pictures=True,
-                               max_side=256), key="convolution_why_maps")
+                               max_side=192), key="convolution_why_maps")
         st.markdown(t("convolution.why.equivariance_result",
                       inner=f"{float(np.abs(inner).max()) if inner.size else 0:.1e}",
                       edge=f"{float(np.abs(diff).max()):.3g}"))
