@@ -433,3 +433,25 @@ def test_the_new_parts_draw_in_a_real_browser(page: Page, console_errors, server
     expect(page.locator(f".st-key-{figure} .js-plotly-plot").first).to_be_visible()
     full_page_screenshot(page, f"new-{path}-zh.png")
     assert_healthy(page, console_errors, server)
+
+
+@pytest.mark.parametrize("phone", [False, True])
+def test_panels_of_one_figure_go_one_to_a_row_on_a_phone(browser, server, playwright, phone):
+    """The six input channels are one figure of panels: side by side on a laptop, one to a row on a phone (told
+    by its browser's User-Agent), as Streamlit stacks its own columns there."""
+    device = playwright.devices["iPhone 13"] if phone else {"viewport": {"width": 1280, "height": 800}}
+    context = browser.new_context(**device)
+    try:
+        page = context.new_page()
+        page.set_default_timeout(30_000)
+        errors = watch_errors(page)
+        page.goto(f"{server.url}/fc_conv?lang=en&part=position&c=6")
+        wait_until_idle(page)
+        figure = page.locator(".js-plotly-plot").first
+        figure.scroll_into_view_if_needed()
+        domains = figure.evaluate("gd => gd.data.map((d, k) => gd._fullLayout['xaxis' + (k ? k + 1 : '')].domain)")
+        assert len(domains) == 6
+        assert len({tuple(d) for d in domains}) == (1 if phone else 6)
+        assert_healthy(page, errors, server)
+    finally:
+        context.close()

@@ -26,7 +26,7 @@ from ui.lessons.convolution_figures import IntegralFrame, integral_figure
 from ui.plots.grids import StepFrame, image_figure, kernel_figure, panels_figure, products_text, step_figure
 from ui.plots.show import plot
 from ui.shell.i18n import t, translator
-from ui.shell.modes import more_controls, more_details
+from ui.shell.modes import more_controls, more_details, side_by_side
 from ui.shell.terms import explained
 from ui.shell.theme import palette
 from ui.shell.url_state import Choice, Flag, Number, url_choice, url_slider, url_toggle
@@ -308,7 +308,8 @@ def part_why() -> None:
         # blocks of at most 192 a side (the numbers below are the whole maps')
         plot(st, panels_figure([(of_shifted, t("convolution.why.conv_of_shifted")),
                                 (shifted_of, t("convolution.why.shifted_conv")),
-                                (diff, t("convolution.why.difference"), "signed")], 3, 200, pictures=True,
+                                (diff, t("convolution.why.difference"), "signed")], side_by_side(3), 200,
+                               pictures=True,
                                max_side=192), key="convolution_why_maps")
         st.markdown(t("convolution.why.equivariance_result",
                       inner=f"{float(np.abs(inner).max()) if inner.size else 0:.1e}",

@@ -27,7 +27,7 @@ from core.pooling import global_avg_pool
 from ui.plots.grids import image_figure, kernel_figure, panels_figure
 from ui.plots.show import plot
 from ui.shell.i18n import t, translator
-from ui.shell.modes import more_controls
+from ui.shell.modes import more_controls, side_by_side
 from ui.shell.terms import explained
 from ui.shell.url_state import Choice, Number, url_choice, url_slider
 from ui.widgets.code import SNIPPET_DIR, show_code
@@ -65,7 +65,8 @@ def example_controls() -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
 
 def maps_row(maps: np.ndarray, title_key: str, key: str, height: int = 176) -> None:
     """One small numbered grid per channel, side by side (one chart; a third of the width at most each)."""
-    plot(st, panels_figure([(m, t(title_key, n=n)) for n, m in enumerate(maps)], max(len(maps), 3), height), key=key)
+    plot(st, panels_figure([(m, t(title_key, n=n)) for n, m in enumerate(maps)], side_by_side(max(len(maps), 3)),
+                           height), key=key)
 
 
 def part_position() -> None:
@@ -74,8 +75,8 @@ def part_position() -> None:
     c, h, w = x.shape
     st.markdown(t("fc_conv.position.input", c=c, h=h, w=w))
     maps_row(x, "fc_conv.channel", "fc_conv_x")
-    plot(st, panels_figure([(W, t("fc_conv.weights", out=len(W), c=c)), (b[:, None], t("fc_conv.bias"))], 2, 166),
-         key="fc_conv_Wb")
+    weights = [(W, t("fc_conv.weights", out=len(W), c=c)), (b[:, None], t("fc_conv.bias"))]
+    plot(st, panels_figure(weights, side_by_side(2), 166), key="fc_conv_Wb")
     i = url_slider(t("fc_conv.row"), key="fc_conv_i", name="i", min_value=0, max_value=h - 1, default=0)
     j = url_slider(t("fc_conv.col"), key="fc_conv_j", name="j", min_value=0, max_value=w - 1, default=0)
     pixel = x[:, i, j]
@@ -85,7 +86,7 @@ def part_position() -> None:
     result = compare(x, W, b)
     st.markdown(t("fc_conv.position.outputs"))
     plot(st, panels_figure([(result[kind][o], t(f"fc_conv.{kind}_out", o=o)) for o in range(len(W))
-                            for kind in ("dense", "conv")], 2, 166), key="fc_conv_outputs")
+                            for kind in ("dense", "conv")], side_by_side(2), 166), key="fc_conv_outputs")
     a, p = st.columns(2)
     a.metric(t("fc_conv.max_diff"), f"{result['max_abs_diff']:.3g}")
     p.metric(t("fc_conv.params"), f"{result['dense_params']} = {result['conv_params']}")
@@ -104,7 +105,7 @@ def part_head() -> None:
     dense = classifier_head(x, W, b)
     conv = classifier_head_as_conv(x, W, b)[:, 0, 0]
     plot(st, panels_figure([(pooled[:, None], t("fc_conv.head.gap", c=c)), (dense[:, None], t("fc_conv.head.dense")),
-                            (conv[:, None], t("fc_conv.head.conv"))], 3, 186), key="fc_conv_head")
+                            (conv[:, None], t("fc_conv.head.conv"))], side_by_side(3), 186), key="fc_conv_head")
     st.metric(t("fc_conv.max_diff"), f"{float(np.abs(dense - conv).max()):.3g}")
     st.markdown(t("fc_conv.head.why"))
     show_code(SNIPPET.read_text(), {"x": x.tolist(), "W": W.tolist(), "b": b.tolist()}, filename="fc_conv.py",
@@ -122,7 +123,8 @@ def part_flatten() -> None:
     dense = dense_on_flattened(x, W_flat, b)
     conv = conv2d_valid(x, kernel, bias)[:, 0, 0]
     plot(st, panels_figure([(dense[:, None], t("fc_conv.flatten.dense")),
-                            (conv[:, None], t("fc_conv.flatten.conv", h=h, w=w))], 2, 186), key="fc_conv_flat")
+                            (conv[:, None], t("fc_conv.flatten.conv", h=h, w=w))], side_by_side(2), 186),
+         key="fc_conv_flat")
     counts = param_counts(c * h * w, len(W))
     conv_count = param_counts(c, len(W), (h, w))["conv"]
     a, p = st.columns(2)

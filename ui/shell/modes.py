@@ -58,6 +58,23 @@ def presenting() -> bool:
     return bool(st.session_state.get(PRESENT_KEY))
 
 
+PHONE_MARK = "Mobi"
+"""What a phone's browser puts in its User-Agent and a laptop's does not (the advice of MDN's "Browser detection
+using the user agent": every major phone browser says ``Mobi``)."""
+
+
+def on_a_phone() -> bool:
+    """Whether the page is read on a phone, by its browser's User-Agent (``PHONE_MARK``)."""
+    return PHONE_MARK in (st.context.headers.get("User-Agent") or "")
+
+
+def side_by_side(panels: int) -> int:
+    """How many panels of one figure go side by side: all of them, or one to a row on a phone. Streamlit stacks
+    its columns on a narrow screen by itself; the panels of a figure (``ui.plots.grids.panels_figure``) would
+    otherwise shrink to a sixth of a phone's width, their numbers unreadable."""
+    return 1 if on_a_phone() else panels
+
+
 @contextmanager
 def more_controls(label_key: str = "modes.more_controls", *, nested: bool = False) -> Iterator[None]:
     """Where a part's expert controls go: in place for an expert, folded under *More controls* (``label_key``) for a
