@@ -30,7 +30,7 @@ from core import train as _train
 from core.activations import ACTIVATIONS, make_torch_module
 from core.data import DATASETS
 from core.downloads import IDX_FILES, MIRRORS
-from core.models import CNNConfig, MLPConfig, build_model, summarize
+from core.models import CNNConfig, MLPConfig, config_summary, meta_model
 from core.train import DEVICES, OPTIMIZERS, SCHEDULES, TrainConfig
 
 TEMPLATE = Path(__file__).resolve().parent.parent / "assets" / "snippets" / "train_script.py.tmpl"
@@ -88,8 +88,8 @@ def module_code(module: nn.Module) -> str:
 
 def layers_code(config: CNNConfig | MLPConfig, indent: str = " " * 8) -> str:
     """One ``("name", nn.Module(...)),  # output shape`` line per layer of ``build_model(config)``, in its order."""
-    model = build_model(config)  # checks the config; the global RNG is left as it was
-    shapes = {row["name"]: row["output_shape"] for row in summarize(model, config.input_shape)}
+    model = meta_model(config)  # checks the config; draws no weights
+    shapes = {row["name"]: row["output_shape"] for row in config_summary(config)}
     return "\n".join(f'{indent}("{name}", {module_code(layer)}),  # {"x".join(map(str, shapes[name]))}'
                      for name, layer in model.named_children())
 

@@ -9,6 +9,7 @@ has nothing left to look at.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -334,6 +335,25 @@ def summarize(model: nn.Sequential, input_shape: tuple[int, ...]) -> list[dict]:
         rows.append({"name": name, "type": type(layer).__name__, "output_shape": tuple(y.shape[1:]),
                      "params": sum(p.numel() for p in layer.parameters()), "mult_adds": _mult_adds(layer, y)})
     return rows
+
+
+def meta_model(config: CNNConfig | MLPConfig) -> nn.Sequential:
+    """``build_model(config)``'s layers, names and sizes on the meta device: shapes only, no weights drawn."""
+    check_config(config)
+    return nn.Sequential(OrderedDict(_layers(config, device="meta")))
+
+
+@functools.lru_cache(maxsize=256)
+def _config_rows(config: CNNConfig | MLPConfig) -> tuple[tuple[tuple[str, object], ...], ...]:
+    return tuple(tuple(row.items()) for row in summarize(meta_model(config), config.input_shape))
+
+
+def config_summary(config: CNNConfig | MLPConfig) -> list[dict]:
+    """``summarize(build_model(config), config.input_shape)`` without building it: the layers are made and run on
+    the meta device, which knows shapes and sizes and computes nothing (no weights drawn, no convolution run), and
+    the rows are remembered per config (the set-up's table and script, at every rerun). A fresh list of fresh
+    dicts each call."""
+    return [dict(row) for row in _config_rows(config)]
 
 
 def _run_layers(model: nn.Sequential, x: torch.Tensor) -> list[tuple[str, nn.Module, torch.Tensor]]:

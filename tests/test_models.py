@@ -54,6 +54,18 @@ def test_summarize_matches_the_real_model(config):
     assert rows[-1]["output_shape"] == (config.classes,)
 
 
+@pytest.mark.parametrize("config", [*CONFIGS, MLPConfig()], ids=range(len(CONFIGS) + 1))
+def test_the_summary_from_the_config_alone_equals_the_built_models(config):
+    """``config_summary`` runs the layers on the meta device (no weights, no arithmetic): the same rows as
+    ``summarize`` on the built network, fresh ones at every call."""
+    from core.models import config_summary
+
+    expected = summarize(build_model(config), config.input_shape)
+    assert config_summary(config) == expected
+    config_summary(config)[0]["params"] = -1
+    assert config_summary(config) == expected
+
+
 def test_mult_adds_by_hand():
     rows = {r["name"]: r["mult_adds"] for r in summarize(build_model(SMALL), SMALL.input_shape)}
     # conv1: 12×12×4 outputs × 1 in-channel × 3×3; pool -> 6×6; conv2: 6×6×6 × 4 × 5×5; pool -> 3×3

@@ -83,7 +83,7 @@ def part_train() -> None:
     with st.expander(t("cnn_trainer.training"), expanded=True):
         train_config = train_controls(name)
     model = build_model(config, seed=train_config.seed)
-    columns, params, mult_adds = summary_table(model, config.input_shape)
+    columns, params, mult_adds = summary_table(config)
     st.markdown(t("cnn_trainer.model_summary", params=f"{params:,}", mult_adds=f"{mult_adds:,}"))
     st.dataframe(columns, hide_index=True, height=min(35 * (len(columns[next(iter(columns))]) + 1) + 3, 290))
     keep_and_share(config, train_config, name, drawn)

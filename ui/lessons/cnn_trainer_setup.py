@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.models import POOLINGS, SETUP, CNNConfig, ConvBlock, MLPConfig, format_block, parse_block, summarize
+from core.models import POOLINGS, SETUP, CNNConfig, ConvBlock, MLPConfig, config_summary, format_block, parse_block
 from core.train import OPTIMIZERS, TrainConfig
 from ui.shell.i18n import filler, t, translator
 from ui.shell.modes import more_controls
@@ -155,9 +155,10 @@ def train_controls(dataset: str) -> TrainConfig:
     return TrainConfig(optimizer=optimizer, lr=lr, epochs=epochs, batch_size=batch, augment=augment)
 
 
-def summary_table(model, input_shape) -> tuple[dict[str, list], int, int]:
-    """The layer table (translated column names) and the totals: weights, multiply-adds per image."""
-    rows = summarize(model, input_shape)
+def summary_table(config) -> tuple[dict[str, list], int, int]:
+    """The layer table of ``config``'s network (translated column names) and the totals: weights, multiply-adds per
+    image."""
+    rows = config_summary(config)
     columns = {t("cnn_trainer.table." + c): [] for c in ("name", "type", "shape", "params", "mult_adds")}
     for row in rows:
         for column, value in zip(columns, (row["name"], row["type"], "×".join(map(str, row["output_shape"])),
