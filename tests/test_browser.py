@@ -455,3 +455,24 @@ def test_panels_of_one_figure_go_one_to_a_row_on_a_phone(browser, server, playwr
         assert_healthy(page, errors, server)
     finally:
         context.close()
+
+
+def test_the_integral_moves_t_and_its_reading_in_the_browser(page: Page, console_errors, server):
+    """t is the integral figure's own slider: ▶ moves the curves and the title's reading of the area with
+    plotly.js alone, no message to the server and no rerun."""
+    page.goto(f"{server.url}/convolution?lang=en&part=integral&f=rectangle&g=rectangle&t=-1.5")
+    wait_until_idle(page)
+    import re
+
+    title = "() => document.querySelector('.js-plotly-plot').layout.title.text"
+    reading = re.compile(r"t = (-?[\d.]+):.*<b>(-?[\d.]+)</b>")  # the theme may bold the whole title too
+    start = page.evaluate(title)
+    assert reading.search(start).group(1) == "-1.5"
+    sent = page.evaluate("() => performance.getEntriesByType('resource').length")
+    page.get_by_text(translate("common.play", "en")).first.click()
+    page.wait_for_function(f"() => ({title})() !== {start!r} && ({title})().includes('t = ')")
+    t_now, value = (float(v) for v in reading.search(page.evaluate(title)).groups())
+    assert value == pytest.approx(max(0.0, 1 - abs(t_now)), abs=1e-3)  # rectangle ∗ rectangle: the triangle
+    assert page.evaluate("() => performance.getEntriesByType('resource').length") == sent
+    assert "t=-1.5" in page.url
+    assert_healthy(page, console_errors, server)

@@ -30,10 +30,15 @@ def test_every_part_but_the_quiz_draws_a_figure(part, lang):
 
 
 def test_integral_readout_is_the_convolution_at_t():
+    """The figure's title reads the area at the t the link starts at; t is the figure's own slider (no Streamlit
+    slider, no round trip), and each frame carries its own reading."""
     at = lesson({"part": "integral", "f": "rectangle", "g": "rectangle", "t": "0.5"})
+    assert not at.slider
+    spec = chart(at, key="convolution_integral_True").spec
     # rectangle ∗ rectangle = triangle: 1 − |t| = 0.5 at t = 0.5 (numerical integration on the page's grid)
-    readout = next(m.value for m in at.markdown if m.value.startswith("At t = 0.5,"))
-    assert abs(float(readout.split("**")[1]) - 0.5) < 1e-4
+    assert spec["layout"]["title"]["text"] == "t = 0.5:  (f ∗ g)(t) = <b>0.5000</b>"
+    frame = next(f for f in spec["frames"] if f["name"] == "-0.50")
+    assert frame["layout"]["title"]["text"] == "t = -0.5:  (f ∗ g)(t) = <b>0.5000</b>"
     at = lesson({"part": "integral", "corr": "1", "f": "exponential_decay", "g": "exponential_decay"})
     assert len(at.get("plotly_chart")) == 2
 

@@ -29,7 +29,7 @@ from ui.shell.i18n import t, translator
 from ui.shell.modes import more_controls, more_details, side_by_side
 from ui.shell.terms import explained
 from ui.shell.theme import palette
-from ui.shell.url_state import Choice, Flag, Number, url_choice, url_slider, url_toggle
+from ui.shell.url_state import Choice, Flag, Number, url_choice, url_number, url_slider, url_toggle
 from ui.widgets.code import SNIPPET_DIR, show_code
 from ui.widgets.grid_input import GRID_LINK, grid_source
 from ui.widgets.image_input import IMAGE_LINK, image_picker
@@ -70,14 +70,13 @@ def integral_data(f_name: str, g_name: str, flip: bool, n: int = 401):
 
 def part_integral() -> None:
     explained(t("convolution.integral.intro"))
-    c1, c2, c3 = st.columns([1, 1, 2])
+    c1, c2 = st.columns(2)
     f_name = url_choice(c1.selectbox, t("convolution.integral.f"), list(SIGNALS), key="convolution_f", name="f",
                         default="rectangle", format_func=translator("convolution.signal."))
     g_name = url_choice(c2.selectbox, t("convolution.integral.g"), list(SIGNALS), key="convolution_g", name="g",
                         default="rectangle", format_func=translator("convolution.signal."))
-    with c3:
-        t_now = url_slider(t("convolution.integral.t"), key="convolution_t", name="t", min_value=-4.0, max_value=4.0,
-                           default=-1.5, step=T_STEP)
+    # t is the figure's own slider, moved in the browser (every frame sent once): a link says where it starts
+    t_now = url_number(key="convolution_t", name="t", min_value=-4.0, max_value=4.0, default=-1.5)
     compare = url_toggle(t("convolution.integral.compare"), key="convolution_corr", name="corr")
     labels = {key: t("convolution.integral.label." + key) for key in ("f", "g", "product", "result", "tau", "t")}
     pal = palette()
@@ -89,14 +88,13 @@ def part_integral() -> None:
         names = dict(labels, g=label("g" if flip else "g_noflip"),
                      product=label("product" if flip else "product_noflip"),
                      result=label("result" if flip else "correlation"))
+        # each frame's reading of the area, in the figure's title: "t = 0.5: (f ∗ g)(t) = 0.5000"
+        readouts = [f"{names['t']} = {frame.t:.1f}:  {names['result']} = **{frame.value:.4f}**" for frame in frames]
         with column:
             if compare:
                 st.subheader(t("convolution.integral.conv_title" if flip else "convolution.integral.corr_title"))
-            plot(st, integral_figure(tau, f, result, frames, current, names, pal, t("common.play")),
+            plot(st, integral_figure(tau, f, result, frames, current, names, pal, t("common.play"), readouts),
                  key=f"convolution_integral_{flip}")
-            st.markdown(t("convolution.integral.readout", t=f"{frames[current].t:.1f}",
-                          value=f"{frames[current].value:.4f}",
-                          result=names["result"]))
     st.caption(t("convolution.integral.note"))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -24,11 +25,14 @@ class IntegralFrame:
 
 
 def integral_figure(tau: np.ndarray, f: np.ndarray, result: np.ndarray, frames: Sequence[IntegralFrame],
-                    current: int, labels: Mapping[str, str], pal: Palette, play_label: str) -> go.Figure:
+                    current: int, labels: Mapping[str, str], pal: Palette, play_label: str,
+                    readouts: Sequence[str]) -> go.Figure:
     """Top: f(τ), g(t − τ) and their product with its area shaded. Bottom: the result drawn up to t.
 
-    ``labels`` has ``f``, ``g``, ``product``, ``result``, ``tau``, ``t``. Each frame moves t client-side.
+    ``labels`` has ``f``, ``g``, ``product``, ``result``, ``tau``, ``t``. Each frame moves t in the browser, and
+    puts its ``readouts`` line (the area at that t, ``**bold**`` allowed) in the figure's title.
     """
+    titles = [re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", line) for line in readouts]
     tau32, result32 = tau.astype(np.float32), result.astype(np.float32)
 
     def moving(frame: IntegralFrame) -> list[dict]:
@@ -43,7 +47,8 @@ def integral_figure(tau: np.ndarray, f: np.ndarray, result: np.ndarray, frames: 
               dict(x=tau32, name=labels["result"], line=dict(color=pal.target, width=3)),
               dict(mode="markers", marker=dict(size=11, color=pal.target), showlegend=False,
                    hovertemplate=f"{labels['t']}=%{{x:.2f}}<br>%{{y:.4f}}<extra></extra>")]
-    raw = [dict(name=f"{fr.t:.2f}", data=moving(fr), traces=[1, 2, 3, 4]) for fr in frames]
+    raw = [dict(name=f"{fr.t:.2f}", data=moving(fr), traces=[1, 2, 3, 4],
+                layout=dict(title=dict(text=title))) for fr, title in zip(frames, titles, strict=True)]
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08, row_heights=[0.55, 0.45],
                         figure=FramedFigure(raw_frames=raw))
     fig.add_trace(go.Scatter(x=tau32, y=f.astype(np.float32), name=labels["f"], line=dict(color=pal.forward, width=3)),
@@ -53,7 +58,9 @@ def integral_figure(tau: np.ndarray, f: np.ndarray, result: np.ndarray, frames: 
     lo, hi = float(min(result.min(), 0.0)), float(max(result.max(), 1e-9))
     fig.update_yaxes(range=[lo - 0.1 * (hi - lo), hi + 0.1 * (hi - lo)], row=2, col=1, title_text=labels["result"])
     fig.update_xaxes(title_text=labels["tau"], row=2, col=1)
-    fig.update_layout(height=520, margin=dict(l=10, r=10, t=30, b=110), hovermode="x unified",
-                      legend=dict(orientation="h", y=1.08, x=0),
+    fig.update_layout(height=580, margin=dict(l=10, r=10, t=90, b=110), hovermode="x unified",
+                      title=dict(text=titles[current], x=0, xanchor="left", y=0.985, yanchor="top",
+                                 font=dict(size=15)),
+                      legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0),
                       **play_controls([fr["name"] for fr in raw], current, play_label, f"{labels['t']} = "))
     return fig

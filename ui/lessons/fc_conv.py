@@ -85,8 +85,9 @@ def part_position() -> None:
                   b=f"{b[0]:g}", y=f"{W[0] @ pixel + b[0]:g}"))
     result = compare(x, W, b)
     st.markdown(t("fc_conv.position.outputs"))
-    plot(st, panels_figure([(result[kind][o], t(f"fc_conv.{kind}_out", o=o)) for o in range(len(W))
-                            for kind in ("dense", "conv")], side_by_side(2), 166), key="fc_conv_outputs")
+    titles = {"dense": "fc_conv.dense_out", "conv": "fc_conv.conv_out"}
+    plot(st, panels_figure([(result[kind][o], t(title, o=o)) for o in range(len(W)) for kind, title in titles.items()],
+                           side_by_side(2), 166), key="fc_conv_outputs")
     a, p = st.columns(2)
     a.metric(t("fc_conv.max_diff"), f"{result['max_abs_diff']:.3g}")
     p.metric(t("fc_conv.params"), f"{result['dense_params']} = {result['conv_params']}")

@@ -321,6 +321,18 @@ def url_slider(label: str, *, key: str, min_value: T, max_value: T, default: T, 
     return url_widget(st.slider, param, label, min_value=min_value, max_value=max_value, step=step, **kwargs)
 
 
+def url_number(*, key: str, name: str, min_value: T, max_value: T, default: T) -> T:
+    """A number a link gives to something other than a Streamlit widget (where a figure's own slider is the
+    control, the frame it starts at): read from ``?name=`` once a session, checked like ``url_slider``'s, a bad
+    value refused with the same notice. The link keeps what it said; the figure's slider moves in the browser
+    alone."""
+    kind = int if isinstance(default, int) and isinstance(min_value, int) else float
+    param = UrlParam(key, name, default, number_decoder(kind, min_value, max_value), encode_number,
+                     accepts=Number(min_value, max_value, kind is int))
+    seed_from_url(param)
+    return st.session_state[key]
+
+
 def url_choice(widget: Callable[..., T], label: str, options: Sequence[T], *, key: str, default: T,
                name: str | None = None, always: bool = False, **kwargs: Any) -> T:
     """A one-of-many widget (``st.selectbox``, ``st.radio``, ``st.segmented_control``, ``st.pills``,
