@@ -15,7 +15,9 @@ holds (ten frames without a redraw tell). The time is split where it is spent:
 - *KB*: the bytes of the messages received for the press.
 
 A part whose sliders are all in an expander has it opened first, as a student would. A part without a slider uses its
-first radio group (arrow keys move it); a part with neither is listed, unmeasured.
+first radio group (arrow keys move it); a part with neither is listed, unmeasured. That includes a part whose slider is
+its figure's own (plotly's, as convolution's integral): it moves in the browser with no message to the server at all
+(``tests/test_browser.py::test_the_integral_moves_t_and_its_reading_in_the_browser``).
 Target (issue 20): every part's median ≤ 1.5× the floor's median and its slowest press ≤ 2.5× the floor's median.
 
     python bench/latency.py [--presses 8] [--lang en,zh] [--only convolution,home:]
