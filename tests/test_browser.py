@@ -422,7 +422,7 @@ def test_the_next_links_walk_the_whole_course_in_order(page: Page, console_error
     ("depth", "tubes=8&guess=cat&see=3", "depth_game_classmate"),
     ("cnn_trainer", "part=inside&probe=3", "cnn_trainer_inside_head_weights"),
     ("fc_conv", "part=fusion&image=cat&mix=red_minus_green", "fc_conv_fusion_out"),
-    ("gradient_descent", "part=minibatch&mb=1&mlr=0.03", "gradient_descent_minibatch_path"),
+    ("gradient_descent", "part=minibatch&mb=1&mlr=0.03", "gradient_descent_minibatch"),
 ])
 def test_the_new_parts_draw_in_a_real_browser(page: Page, console_errors, server, path, query, figure):
     """The tube game, a trained CNN end to end (the reference network, trained by the server on first use), the 1×1

@@ -208,11 +208,15 @@ def test_the_minibatch_part_draws_both_paths_and_corrects_the_primer_with_their_
     assert_clean(at)
     x, y = diabetes_bmi()
     chosen, full = minibatch_descent(x, y, 4, 0.3, 2), minibatch_descent(x, y, 442, 0.3, 2)
-    path = chart(at, key="gradient_descent_minibatch_path")
-    lines = [trace for trace in path.traces if trace.get("mode") == "lines" and trace.get("name") != "levels"]
+    figure = chart(at, key="gradient_descent_minibatch")  # the paths (left) and the losses (right), one figure
+    lines = [trace for trace in figure.traces if trace.get("mode") == "lines" and trace.get("name") != "levels"
+             and trace.get("xaxis", "x") == "x"]
     for trace, run in zip(lines, (chosen, full), strict=True):
         np.testing.assert_allclose(np.c_[plotly_array(trace["x"]), plotly_array(trace["y"])], run.points)
-    loss = chart(at, key="gradient_descent_minibatch_loss").traces[0]
+    loss = next(trace for trace in figure.traces if trace.get("xaxis") == "x2")
+    assert figure.layout["yaxis2"]["type"] == "log"
+    assert figure.annotations == [translate("gradient_descent.minibatch.path", lang),
+                                  translate("gradient_descent.minibatch.loss", lang)]
     np.testing.assert_allclose(plotly_array(loss["y"]), chosen.losses)
     assert plotly_array(loss["x"])[-1] == pytest.approx(2.0)  # 2 epochs of 111 steps each, on an axis of epochs
     fields = read_fields("gradient_descent.minibatch.in_fact", lang, [m.value for m in at.markdown])

@@ -26,7 +26,7 @@ from ui.lessons.gradient_descent_figures import (
     basin_figure,
     contour_figure,
     curve_figure,
-    minibatch_figures,
+    minibatch_figure,
     phase_figure,
     surface_figure,
 )
@@ -34,7 +34,7 @@ from ui.plots.charts import log_lines_figure
 from ui.plots.show import plot
 from ui.shell.course import correction
 from ui.shell.i18n import t, translator
-from ui.shell.modes import more_controls
+from ui.shell.modes import more_controls, side_by_side
 from ui.shell.terms import explained
 from ui.shell.url_state import (
     Choice,
@@ -372,12 +372,10 @@ def part_minibatch() -> None:
              for b, colour in ((batch, METHOD_COLOURS["momentum"]), (len(x), METHOD_COLOURS["sgd"]))]
     if batch == len(x):
         shown = shown[:1]
-    path, loss = minibatch_figures((ws, bs), mse(ws[None, :], bs[:, None], x, y), shown, optimum, {
+    plot(st, minibatch_figure((ws, bs), mse(ws[None, :], bs[:, None], x, y), shown, optimum, {
         "path": t("gradient_descent.minibatch.path"), "loss": t("gradient_descent.minibatch.loss"),
-        "epochs": t("gradient_descent.minibatch.epochs"), "minimum": t("gradient_descent.minimum")})
-    left, right = st.columns(2)
-    plot(left, path, key="gradient_descent_minibatch_path")
-    plot(right, loss, key="gradient_descent_minibatch_loss")
+        "epochs": t("gradient_descent.minibatch.epochs"), "minimum": t("gradient_descent.minimum")},
+        stacked=side_by_side(2) == 1), key="gradient_descent_minibatch")
 
     def ending(run) -> str:
         if run.diverged_at is not None:

@@ -201,29 +201,34 @@ def basin_figure(xs: np.ndarray, ys: np.ndarray, labels_grid: np.ndarray, minima
         xaxis=dict(title=dict(text="x"), constrain="domain"), yaxis=dict(title=dict(text="y"), scaleanchor="x")))
 
 
-def minibatch_figures(axes: tuple[np.ndarray, np.ndarray], z: np.ndarray, runs: Sequence[tuple[str, str, np.ndarray,
-                                                                                           np.ndarray, int]],
-                      optimum: tuple[float, float], titles: Mapping[str, str]) -> tuple[go.Figure, go.Figure]:
-    """The loss bowl over ``(w, b)`` with each run's path, and each run's loss on all the data against epochs (one
-    epoch = ``steps_per_epoch`` steps, so batch sizes compare on the same axis). ``runs``: ``(label, colour,
-    points (k + 1, 2), losses (k + 1,), steps_per_epoch)``. ``titles``: ``path``, ``loss``, ``epochs``,
-    ``minimum``."""
+def minibatch_figure(axes: tuple[np.ndarray, np.ndarray], z: np.ndarray, runs: Sequence[tuple[str, str, np.ndarray,
+                                                                                         np.ndarray, int]],
+                     optimum: tuple[float, float], titles: Mapping[str, str], stacked: bool = False) -> go.Figure:
+    """The loss bowl over ``(w, b)`` with each run's path (left), and each run's loss on all the data against epochs
+    (right; one epoch = ``steps_per_epoch`` steps, so batch sizes compare on the same axis), in one figure: the
+    browser mounts every changed chart afresh, and the two always change together. ``stacked``: the loss below the
+    path (a phone). ``runs``: ``(label, colour, points (k + 1, 2), losses (k + 1,), steps_per_epoch)``.
+    ``titles``: ``path``, ``loss``, ``epochs``, ``minimum``."""
     ws, bs = axes
-    lines = [go.Scatter(x=p[:, 0], y=p[:, 1], mode="lines", name=label, line=dict(color=colour, width=2),
-                        hoverinfo="skip") for label, colour, p, _, _ in runs]
+    lines = [go.Scatter(x=p[:, 0], y=p[:, 1], mode="lines", name=label, legendgroup=label,
+                        line=dict(color=colour, width=2), hoverinfo="skip") for label, colour, p, _, _ in runs]
     star = go.Scatter(x=[optimum[0]], y=[optimum[1]], mode="markers", name=titles["minimum"],
                       marker=dict(symbol="star", size=15, color="#facc15", line=dict(color="black", width=1)))
-    path = go.Figure(data=[*loss_map(ws, bs, z), *lines, star], layout=dict(
-        height=460, margin=dict(l=10, r=10, t=40, b=10), title=dict(text=titles["path"], font=dict(size=15)),
-        legend=dict(orientation="h", y=-0.15, yanchor="top", x=0),
-        xaxis=dict(title=dict(text="w"), range=[float(ws[0]), float(ws[-1])]),
-        yaxis=dict(title=dict(text="b"), range=[float(bs[0]), float(bs[-1])])))
     curves = [go.Scatter(x=np.arange(len(loss)) / per_epoch, y=np.asarray(loss, dtype=np.float64), mode="lines",
-                         name=label, line=dict(color=colour, width=2),
-                         hovertemplate="%{x:.2f}: %{y:.4g}<extra></extra>")
+                         name=label, legendgroup=label, showlegend=False, line=dict(color=colour, width=2),
+                         xaxis="x2", yaxis="y2", hovertemplate="%{x:.2f}: %{y:.4g}<extra></extra>")
               for label, colour, _, loss, per_epoch in runs]
-    loss = go.Figure(data=curves, layout=dict(
-        height=460, margin=dict(l=10, r=10, t=40, b=10), title=dict(text=titles["loss"], font=dict(size=15)),
-        legend=dict(orientation="h", y=-0.2, yanchor="top", x=0), xaxis=dict(title=dict(text=titles["epochs"])),
-        yaxis=dict(type="log")))
-    return path, loss
+    if stacked:
+        path_box, loss_box = dict(x=[0.0, 1.0], y=[0.56, 1.0]), dict(x=[0.0, 1.0], y=[0.0, 0.40])
+    else:
+        path_box, loss_box = dict(x=[0.0, 0.46], y=[0.0, 1.0]), dict(x=[0.56, 1.0], y=[0.0, 1.0])
+    heads = [dict(text=titles[name], x=(box["x"][0] + box["x"][1]) / 2, y=box["y"][1], xref="paper", yref="paper",
+                  xanchor="center", yanchor="bottom", showarrow=False, font=dict(size=15))
+             for name, box in (("path", path_box), ("loss", loss_box))]
+    return go.Figure(data=[*loss_map(ws, bs, z), *lines, star, *curves], layout=dict(
+        height=900 if stacked else 520, margin=dict(l=10, r=10, t=40, b=70), annotations=heads,
+        legend=dict(orientation="h", y=-0.13 if not stacked else -0.07, yanchor="top", x=0),
+        xaxis=dict(title=dict(text="w"), range=[float(ws[0]), float(ws[-1])], domain=path_box["x"]),
+        yaxis=dict(title=dict(text="b"), range=[float(bs[0]), float(bs[-1])], domain=path_box["y"]),
+        xaxis2=dict(title=dict(text=titles["epochs"]), domain=loss_box["x"], anchor="y2"),
+        yaxis2=dict(type="log", domain=loss_box["y"], anchor="x2")))
