@@ -52,6 +52,11 @@ def stage_band(output: np.ndarray, title: str) -> Band:
     return Band(output[None], title, 64, numbers=True, square=False)
 
 
+def shape_text(array) -> str:
+    """An array's shape as the page writes it: ``8×14×14``."""
+    return "×".join(map(str, array.shape))
+
+
 def stage_picture(output: np.ndarray, title: str, key: str) -> None:
     """One stage's output alone (``stage_band``), as a figure of its own."""
     plot(st, bands_figure([stage_band(output, title)]), key=key)
@@ -81,12 +86,11 @@ def probe_view(model, dataset) -> None:
             lesson = by_name(stage.lesson)
             cell.page_link(lesson.script, label=f"{stage.name} · {stage.kind}", icon=lesson.icon)
     # every stage in one figure: a chart per stage made each move of the slider mount sixteen charts afresh
-    shape = lambda a: "×".join(map(str, a.shape))  # noqa: E731
-    bands = [stage_band(x[0].numpy(), shape(x[0])),
-             *(stage_band(s.output, f"{s.name} · {s.kind}: {shape(s.output)}") for s in layers)]
+    bands = [stage_band(x[0].numpy(), shape_text(x[0])),
+             *(stage_band(s.output, f"{s.name} · {s.kind}: {shape_text(s.output)}") for s in layers)]
     plot(st, bands_figure(bands), key="cnn_trainer_inside_stages")
     plot(st, bars_figure(dataset.classes, probabilities.output, f"{probabilities.name} · {probabilities.kind}: "
-                         f"{shape(probabilities.output)}", height=200, percent=True),
+                         f"{shape_text(probabilities.output)}", height=200, percent=True),
          key="cnn_trainer_inside_probabilities")
     classifier_head(model, x, dataset.classes)
 
