@@ -88,12 +88,10 @@ def part_integral() -> None:
         names = dict(labels, g=label("g" if flip else "g_noflip"),
                      product=label("product" if flip else "product_noflip"),
                      result=label("result" if flip else "correlation"))
-        # each frame's reading of the area, in the figure's title: "t = 0.5: (f ∗ g)(t) = 0.5000"
-        readouts = [f"{names['t']} = {frame.t:.1f}:  {names['result']} = **{frame.value:.4f}**" for frame in frames]
         with column:
             if compare:
                 st.subheader(t("convolution.integral.conv_title" if flip else "convolution.integral.corr_title"))
-            plot(st, integral_figure(tau, f, result, frames, current, names, pal, t("common.play"), readouts),
+            plot(st, integral_figure(tau, f, result, frames, current, names, pal, t("common.play")),
                  key=f"convolution_integral_{flip}")
     st.caption(t("convolution.integral.note"))
 

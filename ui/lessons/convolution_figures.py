@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -25,14 +24,13 @@ class IntegralFrame:
 
 
 def integral_figure(tau: np.ndarray, f: np.ndarray, result: np.ndarray, frames: Sequence[IntegralFrame],
-                    current: int, labels: Mapping[str, str], pal: Palette, play_label: str,
-                    readouts: Sequence[str]) -> go.Figure:
+                    current: int, labels: Mapping[str, str], pal: Palette, play_label: str) -> go.Figure:
     """Top: f(τ), g(t − τ) and their product with its area shaded. Bottom: the result drawn up to t.
 
     ``labels`` has ``f``, ``g``, ``product``, ``result``, ``tau``, ``t``. Each frame moves t in the browser, and
-    puts its ``readouts`` line (the area at that t, ``**bold**`` allowed) in the figure's title.
+    puts its reading of the area in the figure's title: ``t = 0.5:  (f ∗ g)(t) = <b>0.5000</b>``.
     """
-    titles = [re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", line) for line in readouts]
+    titles = [f"{labels['t']} = {fr.t:.1f}:  {labels['result']} = <b>{fr.value:.4f}</b>" for fr in frames]
     tau32, result32 = tau.astype(np.float32), result.astype(np.float32)
 
     def moving(frame: IntegralFrame) -> list[dict]:

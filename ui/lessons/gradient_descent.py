@@ -34,7 +34,7 @@ from ui.plots.charts import log_lines_figure
 from ui.plots.show import plot
 from ui.shell.course import correction
 from ui.shell.i18n import t, translator
-from ui.shell.modes import more_controls, side_by_side
+from ui.shell.modes import more_controls, on_a_phone
 from ui.shell.terms import explained
 from ui.shell.url_state import (
     Choice,
@@ -375,7 +375,7 @@ def part_minibatch() -> None:
     plot(st, minibatch_figure((ws, bs), mse(ws[None, :], bs[:, None], x, y), shown, optimum, {
         "path": t("gradient_descent.minibatch.path"), "loss": t("gradient_descent.minibatch.loss"),
         "epochs": t("gradient_descent.minibatch.epochs"), "minimum": t("gradient_descent.minimum")},
-        stacked=side_by_side(2) == 1), key="gradient_descent_minibatch")
+        stacked=on_a_phone()), key="gradient_descent_minibatch")
 
     def ending(run) -> str:
         if run.diverged_at is not None:

@@ -50,10 +50,15 @@ def shrunk_for_view(z: np.ndarray, max_side: int, signed: bool) -> tuple[np.ndar
     return np.take_along_axis(blocks, pick[..., None], axis=-1)[..., 0], f
 
 
+def _signed(z: np.ndarray, kind: str) -> bool:
+    """Whether a map of ``kind`` is drawn on the diverging scale: ``signed``, or ``auto`` with a negative value."""
+    return kind == "signed" or (kind == "auto" and float(np.nanmin(z)) < 0)
+
+
 def map_heatmap(z: np.ndarray, kind: str = "auto", value_label: str = "", **more) -> go.Heatmap:
     """A map's cells coloured as ``image_figure`` colours them (``kind``: ``gray``, ``signed`` or ``auto``), with
     the value under the mouse; ``more``: the trace's other settings (axes, colour bar)."""
-    signed = kind == "signed" or (kind == "auto" and float(np.nanmin(z)) < 0)
+    signed = _signed(z, kind)
     zmax = float(np.nanmax(np.abs(z))) or 1.0
     scale = dict(colorscale=SIGNED_SCALE, zmid=0.0, zmin=-zmax, zmax=zmax) if signed else dict(
         colorscale="gray", zmin=0.0, zmax=1.0 if kind == "gray" else max(zmax, 1e-12))
@@ -68,7 +73,7 @@ def picture_heatmap(z: np.ndarray, kind: str = "auto", max_side: int | None = No
     first pixel."""
     if max_side is None or max(z.shape) <= max_side:
         return map_heatmap(z, kind, value_label, **more)
-    signed = kind == "signed" or (kind == "auto" and float(np.nanmin(z)) < 0)
+    signed = _signed(z, kind)
     shrunk, f = shrunk_for_view(z, max_side, signed)
     return map_heatmap(shrunk, "signed" if signed else kind, value_label, x=np.arange(shrunk.shape[1]) * f,
                        y=np.arange(shrunk.shape[0]) * f, **more).update(
@@ -148,6 +153,23 @@ class Band:
     kind: str = "auto"
 
 
+def _placed(layout: dict, titles: list, n: int, title: str, x_domain: list, y_domain: list, x_axis: dict,
+            y_axis: dict) -> dict:
+    """Put panel ``n`` of a figure of several on its own axes (``x_axis`` and ``y_axis`` over ``x_domain`` and
+    ``y_domain`` of the paper) with ``title`` above it: the axes go into ``layout``, the title into ``titles``;
+    returns where its trace goes (axes and name)."""
+    suffix = "" if n == 0 else str(n + 1)
+    layout[f"xaxis{suffix}"] = dict(x_axis, domain=x_domain, anchor=f"y{suffix}")
+    layout[f"yaxis{suffix}"] = dict(y_axis, domain=[max(y_domain[0], 0.0), y_domain[1]], anchor=f"x{suffix}")
+    titles.append(dict(text=title, x=(x_domain[0] + x_domain[1]) / 2, y=y_domain[1], xref="paper", yref="paper",
+                       xanchor="center", yanchor="bottom", showarrow=False, font=dict(size=14)))
+    return dict(xaxis=f"x{suffix}", yaxis=f"y{suffix}", name=title)
+
+
+PICTURE_AXIS = dict(constrain="domain", showticklabels=False, ticks="", showgrid=False, zeroline=False)
+"""A picture panel's axes (``panels_figure``): no ticks or grid, shrunk to keep its pixels square."""
+
+
 def bands_figure(bands: Sequence[Band]) -> go.Figure:
     """Maps stacked top to bottom in one figure, each across the whole width under its title, each on its own
     colour range (as ``image_figure`` or, with numbers, ``kernel_figure`` draws it), each named by its title.
@@ -157,21 +179,16 @@ def bands_figure(bands: Sequence[Band]) -> go.Figure:
     height = sum(b.height + PANEL_TITLE_PX for b in bands)
     traces, layout, titles, top_px = [], {}, [], 0
     for n, band in enumerate(bands):
-        suffix = "" if n == 0 else str(n + 1)
         top = 1 - (top_px + PANEL_TITLE_PX) / height
         bottom = 1 - (top_px + PANEL_TITLE_PX + band.height - PANEL_GAP_PX) / height
         top_px += band.height + PANEL_TITLE_PX
         kh, kw = band.z.shape
-        place = dict(xaxis=f"x{suffix}", yaxis=f"y{suffix}", name=band.title)
+        square = dict(constrain="domain") if band.square else {}
+        suffix = "" if n == 0 else str(n + 1)
+        place = _placed(layout, titles, n, band.title, [0.0, 1.0], [bottom, top], _grid_axis(kw, **square),
+                        _grid_axis(kh, downwards=True, **(dict(square, scaleanchor=f"x{suffix}") if square else {})))
         traces.append(numbers_heatmap(band.z, **place) if band.numbers else
                       map_heatmap(band.z, band.kind, showscale=False, **place))
-        square = dict(scaleanchor=f"x{suffix}", constrain="domain") if band.square else {}
-        layout[f"xaxis{suffix}"] = _grid_axis(kw, domain=[0.0, 1.0], anchor=f"y{suffix}",
-                                              **(dict(constrain="domain") if band.square else {}))
-        layout[f"yaxis{suffix}"] = _grid_axis(kh, downwards=True, domain=[max(bottom, 0.0), top],
-                                              anchor=f"x{suffix}", **square)
-        titles.append(dict(text=band.title, x=0.5, y=top, xref="paper", yref="paper", xanchor="center",
-                           yanchor="bottom", showarrow=False, font=dict(size=14)))
     return go.Figure(data=traces, layout=dict(height=height, margin=dict(l=0, r=0, t=0, b=0), annotations=titles,
                                               **layout))
 
@@ -199,25 +216,17 @@ def panels_figure(panels: Sequence[tuple[np.ndarray, str] | tuple[np.ndarray, st
         row, column = divmod(n, columns)
         top = 1 - (row * (row_height + PANEL_TITLE_PX) + PANEL_TITLE_PX) / height
         bottom = 1 - ((row + 1) * (row_height + PANEL_TITLE_PX) - PANEL_GAP_PX) / height
-        left, right = column / columns + gap / 2, (column + 1) / columns - gap / 2
-        suffix = "" if n == 0 else str(n + 1)
-        place = dict(xaxis=f"x{suffix}", yaxis=f"y{suffix}", name=title)
-        y_domain = [max(bottom, 0.0), top]
+        x_domain = [column / columns + gap / 2, (column + 1) / columns - gap / 2]
         if pictures:
+            suffix = "" if n == 0 else str(n + 1)
+            place = _placed(layout, titles, n, title, x_domain, [bottom, top], PICTURE_AXIS,
+                            dict(PICTURE_AXIS, autorange="reversed", scaleanchor=f"x{suffix}", constraintoward="top"))
             traces.append(picture_heatmap(w, kind[0] if kind else "auto", max_side, showscale=False, **place))
-            layout[f"xaxis{suffix}"] = dict(domain=[left, right], anchor=f"y{suffix}", constrain="domain",
-                                            showticklabels=False, ticks="", showgrid=False, zeroline=False)
-            layout[f"yaxis{suffix}"] = dict(domain=y_domain, anchor=f"x{suffix}", autorange="reversed",
-                                            scaleanchor=f"x{suffix}", constrain="domain", constraintoward="top",
-                                            showticklabels=False,
-                                            ticks="", showgrid=False, zeroline=False)
         else:
             kh, kw = w.shape
+            place = _placed(layout, titles, n, title, x_domain, [bottom, top], _grid_axis(kw),
+                            _grid_axis(kh, downwards=True))
             traces.append(numbers_heatmap(w, **place))
-            layout[f"xaxis{suffix}"] = _grid_axis(kw, domain=[left, right], anchor=f"y{suffix}")
-            layout[f"yaxis{suffix}"] = _grid_axis(kh, downwards=True, domain=y_domain, anchor=f"x{suffix}")
-        titles.append(dict(text=title, x=(left + right) / 2, y=top, xref="paper", yref="paper", xanchor="center",
-                           yanchor="bottom", showarrow=False, font=dict(size=14)))
     return go.Figure(data=traces, layout=dict(height=height, margin=dict(l=0, r=0, t=0, b=0), annotations=titles,
                                               **layout))
 

@@ -299,6 +299,14 @@ def encode_number(value: float) -> str:
 # ---- widgets --------------------------------------------------------------------------------------
 
 
+def number_param(key: str, name: str, min_value: T, max_value: T, default: T) -> UrlParam[T]:
+    """How a number in ``[min_value, max_value]`` travels in ``?name=``: a whole number when the default and the
+    minimum are, else a float."""
+    kind = int if isinstance(default, int) and isinstance(min_value, int) else float
+    return UrlParam(key, name, default, number_decoder(kind, min_value, max_value), encode_number,
+                    accepts=Number(min_value, max_value, kind is int))
+
+
 def url_slider(label: str, *, key: str, min_value: T, max_value: T, default: T, step: T | None = None,
                name: str | None = None, **kwargs: Any) -> T:
     """``st.slider`` whose value lives in ``?name=`` (``name`` defaults to ``key``).
@@ -306,9 +314,7 @@ def url_slider(label: str, *, key: str, min_value: T, max_value: T, default: T, 
     A range of one value (one output cell, one layer) draws no slider and drops ``?name=``: there is nothing to
     choose, and ``st.slider`` refuses ``min_value == max_value``.
     """
-    kind = int if isinstance(default, int) and isinstance(min_value, int) else float
-    param = UrlParam(key, name or key, default, number_decoder(kind, min_value, max_value), encode_number,
-                     accepts=Number(min_value, max_value, kind is int))
+    param = number_param(key, name or key, min_value, max_value, default)
     if min_value == max_value:
         check_declared(param.name, param.accepts)
         if param.name in st.query_params:
@@ -326,10 +332,7 @@ def url_number(*, key: str, name: str, min_value: T, max_value: T, default: T) -
     control, the frame it starts at): read from ``?name=`` once a session, checked like ``url_slider``'s, a bad
     value refused with the same notice. The link keeps what it said; the figure's slider moves in the browser
     alone."""
-    kind = int if isinstance(default, int) and isinstance(min_value, int) else float
-    param = UrlParam(key, name, default, number_decoder(kind, min_value, max_value), encode_number,
-                     accepts=Number(min_value, max_value, kind is int))
-    seed_from_url(param)
+    seed_from_url(number_param(key, name, min_value, max_value, default))
     return st.session_state[key]
 
 
