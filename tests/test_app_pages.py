@@ -1,13 +1,17 @@
 """AppTest: every page of the navigation, and every part of every lesson, renders in both languages; the home page
 shows the right numbers."""
 
+import json
 import subprocess
 import sys
 
+import plotly.graph_objects as go
+import plotly.io as pio
 import pytest
 
 from core.workflow import START_B, START_W, TOY_DATA, loss_curve, train
 from tests.conftest import H1_KEYS, PAGE_IDS, PAGE_PARTS, PAGES, ROOT, app_test, assert_clean, lesson_app
+from tests.helpers.figures import charts
 from ui.shell.i18n import LANGUAGES, translate
 
 
@@ -22,6 +26,7 @@ def test_every_page_renders_in_every_language(spec, lang, caplog):
         assert any("\u4e00" <= ch <= "\u9fff" for ch in at.title[0].value)
     sidebar_switch = [w for w in at.get("button_group") if w.key == "lang"]  # app.py ran around the page
     assert sidebar_switch and sidebar_switch[0].value == lang
+    assert_every_chart_is_what_plotly_checks(at)
 
 
 LESSON_PARTS = [(spec, part) for spec, part in PAGE_PARTS if part is not None]
@@ -34,6 +39,31 @@ def test_every_part_of_every_lesson_renders_in_both_languages(spec, part, lang, 
     at = lesson_app(spec, {"part": part, "level": "expert" if lang == "zh" else "beginner"}, lang)  # ran cleanly
     assert at.title[0].value == translate(H1_KEYS[spec.url_path], lang)
     assert_every_text_found(caplog)
+    assert_every_chart_is_what_plotly_checks(at)
+
+
+def assert_every_chart_is_what_plotly_checks(at) -> None:
+    """Every figure the page sent passes plotly.py's checks and is what they make of it. The app builds its figures
+    unchecked (``ui.plots.charts.figure``: checking took up to a third of a rerun), so this is where a misspelt
+    property, or a value the checks would have rewritten (a title given as a bare string), is caught. Alike: a
+    property set to ``None`` or to an empty list or dict (the checks drop it; plotly.js reads it as unset), and a
+    frame's trace without its ``type`` (the checks add it; plotly.js takes it from the trace it updates)."""
+    for n, chart in enumerate(charts(at)):
+        checked = json.loads(pio.to_json(go.Figure(chart.spec), validate=False))  # go.Figure(a dict) checks it all
+        assert _as_read(checked) == _as_read(chart.spec), f"chart {n} ({chart.title or chart.key}) differs from " \
+                                                          "its checked copy"
+
+
+def _as_read(value, in_frame: bool = False):
+    """``value`` as plotly.js reads it: without properties set to None or to an empty list or dict, and without the
+    ``type`` of a frame's traces."""
+    if isinstance(value, list):
+        return [_as_read(item, in_frame) for item in value]
+    if not isinstance(value, dict):
+        return value
+    kept = {key: _as_read(item, in_frame or key == "frames") for key, item in value.items()}
+    return {key: item for key, item in kept.items()
+            if item is not None and item != [] and item != {} and not (in_frame and key == "type")}
 
 
 def assert_every_text_found(caplog) -> None:

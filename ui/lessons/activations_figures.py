@@ -9,6 +9,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from ui.plots.animation import play_controls
+from ui.plots.charts import figure
 from ui.plots.grids import SIGNED_SCALE
 from ui.shell.theme import Palette
 
@@ -47,7 +48,7 @@ def curves_figure(x: np.ndarray, curves: Sequence[Curve], *, title: str, x_title
               for v, _ in vlines]
     notes = [dict(x=v, y=1, yref="paper", text=label, showarrow=False, yanchor="bottom", font=dict(color="#a21caf"))
              for v, label in vlines]
-    return go.Figure(data=traces, layout=dict(
+    return figure(data=traces, layout=dict(
         height=height, margin=dict(l=10, r=10, t=44, b=10), title=dict(text=title, font=dict(size=15)),
         hovermode="x unified", legend=dict(orientation="h", y=-0.18), shapes=shapes, annotations=notes,
         xaxis=dict(title=dict(text=x_title), zeroline=True),
@@ -68,7 +69,7 @@ def plane_figure(axis: np.ndarray, z: np.ndarray, segment: tuple[tuple[float, fl
                                  showlegend=True,
                                  line=dict(color="#ffffff", width=3, dash="dash")))
     lo, hi = float(axis[0]), float(axis[-1])
-    return go.Figure(data=traces, layout=dict(
+    return figure(data=traces, layout=dict(
         height=420, margin=dict(l=10, r=10, t=44, b=10), title=dict(text=title, font=dict(size=15)),
         legend=dict(orientation="h", y=-0.15),
         xaxis=dict(title=dict(text="x₁"), range=[lo, hi], constrain="domain"),
@@ -91,7 +92,7 @@ def fit_figure(x: np.ndarray, y: np.ndarray, x_eval: np.ndarray, steps: Sequence
     names = [str(step) for step in steps]
     frames = [go.Frame(name=name, data=[fit_trace(p)], traces=[1]) for name, p in zip(names, predictions, strict=True)]
     last = len(names) - 1
-    return go.Figure(data=[points, fit_trace(predictions[-1])], frames=frames, layout=dict(
+    return figure(data=[points, fit_trace(predictions[-1])], frames=frames, layout=dict(
         height=460, margin=dict(l=10, r=10, t=44, b=110), title=dict(text=labels["title"], font=dict(size=15)),
         legend=dict(orientation="h", y=1.0, yanchor="bottom", x=1, xanchor="right"),
         yaxis=dict(title=dict(text="y"), range=list(y_range)),

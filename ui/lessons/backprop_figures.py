@@ -9,6 +9,7 @@ import plotly.graph_objects as go
 
 from core.backprop import Graph
 from core.numbers import format_number
+from ui.plots.charts import figure
 
 NODE_COLOURS = {"input": "#2563eb", "param": "#d97706", "target": "#6b7280"}  # inputs, weights, the target
 OP_COLOUR = "#059669"
@@ -85,7 +86,7 @@ def graph_figure(graph: Graph, *, values: Collection[str], grads: Collection[tup
                        showlegend=False)
     columns = [p[0] for p in pos.values()]
     rows = [p[1] for p in pos.values()]
-    return go.Figure(data=[lines, nodes], layout=dict(
+    return figure(data=[lines, nodes], layout=dict(
         title=dict(text=title, font=dict(size=15)), annotations=notes,
         height=height or int(64 * (max(rows) - min(rows) + 1.6) + 50),
         margin=dict(l=10, r=10, t=40, b=10), plot_bgcolor="rgba(0,0,0,0)",

@@ -14,7 +14,7 @@ from core.images import mosaic
 from core.reference import head, nearest_kernels, stages
 from ui.jobs.reference import reference_network
 from ui.jobs.training_job import session_job, shared_dataset
-from ui.plots.charts import bars_figure
+from ui.plots.charts import bars_figure, figure
 from ui.plots.grids import SIGNED_SCALE, Band, bands_figure, kernel_figure
 from ui.plots.show import plot
 from ui.shell.i18n import t
@@ -120,12 +120,12 @@ def classifier_head(model, x, classes) -> None:
     got = head(model, x)
     explained(t("cnn_trainer.inside.head_intro", features=len(got.features), classes=len(classes)))
     limit = float(np.abs(got.weights).max()) or 1.0
-    weights = go.Figure(go.Heatmap(z=got.weights, y=[str(c) for c in classes], colorscale=SIGNED_SCALE, zmid=0,
-                                   zmin=-limit, zmax=limit, showscale=False,
-                                   hovertemplate="%{y} ← %{x}: %{z:.3f}<extra></extra>"),
-                        layout=dict(height=300, margin=dict(l=0, r=0, t=34, b=0), title=dict(
-                            text=t("cnn_trainer.inside.weights", classes=len(classes), features=len(got.features)),
-                            font=dict(size=14)), yaxis=dict(type="category", autorange="reversed")))
+    weights = figure(go.Heatmap(z=got.weights, y=[str(c) for c in classes], colorscale=SIGNED_SCALE, zmid=0,
+                                zmin=-limit, zmax=limit, showscale=False,
+                                hovertemplate="%{y} ← %{x}: %{z:.3f}<extra></extra>"),
+                     layout=dict(height=300, margin=dict(l=0, r=0, t=34, b=0), title=dict(
+                         text=t("cnn_trainer.inside.weights", classes=len(classes), features=len(got.features)),
+                         font=dict(size=14)), yaxis=dict(type="category", autorange="reversed")))
     plot(st, weights, key="cnn_trainer_inside_head_weights")
     features, scores = st.columns(2)
     with features:

@@ -28,7 +28,7 @@ from core.receptive import KINDS, field_bounds, model_to_stack, receptive_field_
 from ui.jobs.reference import reference_network
 from ui.jobs.training_job import session_job, shared_dataset
 from ui.lessons.depth_game import GAME_LINK, part_game
-from ui.plots.charts import lines_figure
+from ui.plots.charts import figure, lines_figure
 from ui.plots.grids import Band, bands_figure, image_figure
 from ui.plots.show import plot
 from ui.shell.i18n import filler, t, translator
@@ -156,14 +156,14 @@ def part_tube() -> None:
     entry = fields[level - 1]
     bounds = field_bounds(entry, i, j, gray.shape)
     small = units_inside(fields[0], bounds, shapes[0])
-    figure = image_figure(gray, t("depth.tube.title", layer=level, size=entry["size"]), kind="gray", height=440,
-                          colorbar=False)
+    tube_fig = image_figure(gray, t("depth.tube.title", layer=level, size=entry["size"]), kind="gray", height=440,
+                            colorbar=False)
     stride = max(1, fields[0]["size"])  # one tube in every `size` units: the views side by side, not all overlapping
     shown = [(a, b) for a, b in small if a % stride == small[0][0] % stride and b % stride == small[0][1] % stride]
-    figure.layout.shapes = [_square(field_bounds(fields[0], a, b, gray.shape), LAYER_COLOURS[0], 1.2,
-                                    fill="rgba(245,158,11,0.10)") for a, b in shown] + \
+    tube_fig.layout.shapes = [_square(field_bounds(fields[0], a, b, gray.shape), LAYER_COLOURS[0], 1.2,
+                                      fill="rgba(245,158,11,0.10)") for a, b in shown] + \
         [_square(bounds, LAYER_COLOURS[(level - 1) % len(LAYER_COLOURS)], 3.5)]  # one assignment: validated once
-    plot(view, figure, key="depth_tube_fig")
+    plot(view, tube_fig, key="depth_tube_fig")
     view.markdown(t("depth.tube.reading", layer=level, size=entry["size"], n=len(small), k=fields[0]["size"],
                     shown=len(shown), h=h, w=w))
 
@@ -194,12 +194,12 @@ def part_stack() -> None:
                for n, (entry, shape) in enumerate(zip(fields, shapes, strict=True))]
     legend = [go.Scatter(x=[None], y=[None], mode="lines", line=dict(color=LAYER_COLOURS[n % 8]),
                          name=t("depth.layer_n", n=n + 1)) for n in range(len(fields))]
-    figure = go.Figure(data=legend, layout=dict(
+    squares_fig = figure(data=legend, layout=dict(
         height=340, margin=dict(l=10, r=10, t=40, b=10), shapes=squares,
         title=dict(text=t("depth.stack_part.squares", side=side), font=dict(size=14)),
         xaxis=dict(range=[-0.5, side - 0.5], visible=False, constrain="domain"),
         yaxis=dict(range=[side - 0.5, -0.5], visible=False, scaleanchor="x"), plot_bgcolor="rgba(128,128,128,0.08)"))
-    plot(left, figure, key="depth_squares_fig")
+    plot(left, squares_fig, key="depth_squares_fig")
     sizes = {t("depth.field_size"): [f["size"] for f in fields]}
     growth = lines_figure(list(range(1, len(fields) + 1)), sizes, t("depth.stack_part.growth"), t("depth.layer_axis"),
                           t("depth.pixels"), height=340)

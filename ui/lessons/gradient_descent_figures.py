@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 
 from core.contours import even_levels, level_lines
 from ui.plots.animation import FramedFigure, play_controls
+from ui.plots.charts import figure
 
 METHOD_COLOURS = {"sgd": "#2563eb", "momentum": "#dc2626", "nesterov": "#d97706", "rmsprop": "#059669",
                   "adagrad": "#7c3aed", "adam": "#0891b2"}
@@ -147,14 +148,13 @@ def contour_figure(axes: tuple[np.ndarray, np.ndarray], z: np.ndarray, paths: Se
 
     base = [*surface, *lines, start, marks]
     frames = [dict(name=str(s), data=[balls(s)], traces=[len(base)]) for s in steps]
-    figure = FramedFigure(data=[*base, balls(0), clicks], raw_frames=frames, layout=dict(
+    return FramedFigure(data=[*base, balls(0), clicks], raw_frames=frames, layout=dict(
         height=540, margin=dict(l=10, r=10, t=30, b=110), legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0),
         xaxis=dict(title=dict(text="x"), range=[float(xs[0]), float(xs[-1])]),
         yaxis=dict(title=dict(text="y"), range=[float(ys[0]), float(ys[-1])]),
         clickmode="event+select", dragmode=False,
         **(play_controls([str(s) for s in steps], 0, play_label, labels["step"] + " ") if paths else {}),
     ))
-    return figure
 
 
 def surface_figure(axes: tuple[np.ndarray, np.ndarray], z: np.ndarray, paths: Sequence[Path], f_of) -> go.Figure:
@@ -164,8 +164,8 @@ def surface_figure(axes: tuple[np.ndarray, np.ndarray], z: np.ndarray, paths: Se
     for p in paths:
         traces.append(go.Scatter3d(x=p.points[:, 0], y=p.points[:, 1], z=f_of(p.points), mode="lines+markers",
                                    name=p.label, line=dict(color=p.colour, width=5), marker=dict(size=2)))
-    return go.Figure(data=traces, layout=dict(height=520, margin=dict(l=0, r=0, t=10, b=0),
-                                              legend=dict(orientation="h", y=1.0)))
+    return figure(data=traces, layout=dict(height=520, margin=dict(l=0, r=0, t=10, b=0),
+                                           legend=dict(orientation="h", y=1.0)))
 
 
 def phase_figure(lrs: np.ndarray, momenta: np.ndarray, steps: np.ndarray, optimum: tuple[float, float],
@@ -176,7 +176,7 @@ def phase_figure(lrs: np.ndarray, momenta: np.ndarray, steps: np.ndarray, optimu
                       hovertemplate=f"lr = %{{x:.4g}}<br>β = %{{y:.3f}}<br>{labels['steps']}: %{{z}}<extra></extra>")
     star = go.Scatter(x=[optimum[0]], y=[optimum[1]], mode="markers", name=labels["optimum"],
                       marker=dict(symbol="star", size=18, color="#facc15", line=dict(color="black", width=1.5)))
-    return go.Figure(data=[heat, star], layout=dict(
+    return figure(data=[heat, star], layout=dict(
         height=460, margin=dict(l=10, r=10, t=40, b=10), title=dict(text=labels["title"], font=dict(size=15)),
         legend=dict(orientation="h", y=-0.15), xaxis=dict(title=dict(text=labels["lr"])),
         yaxis=dict(title=dict(text=labels["momentum"])), plot_bgcolor="#9ca3af"))
@@ -196,7 +196,7 @@ def basin_figure(xs: np.ndarray, ys: np.ndarray, labels_grid: np.ndarray, minima
                        text=list(names), textposition="top center",
                        marker=dict(symbol="star", size=13, color=colours[1:], line=dict(color="black", width=1)),
                        hoverinfo="skip")
-    return go.Figure(data=[heat, stars], layout=dict(
+    return figure(data=[heat, stars], layout=dict(
         height=380, margin=dict(l=10, r=10, t=40, b=10), title=dict(text=title, font=dict(size=14)),
         xaxis=dict(title=dict(text="x"), constrain="domain"), yaxis=dict(title=dict(text="y"), scaleanchor="x")))
 
@@ -225,7 +225,7 @@ def minibatch_figure(axes: tuple[np.ndarray, np.ndarray], z: np.ndarray, runs: S
     heads = [dict(text=titles[name], x=(box["x"][0] + box["x"][1]) / 2, y=box["y"][1], xref="paper", yref="paper",
                   xanchor="center", yanchor="bottom", showarrow=False, font=dict(size=15))
              for name, box in (("path", path_box), ("loss", loss_box))]
-    return go.Figure(data=[*loss_map(ws, bs, z), *lines, star, *curves], layout=dict(
+    return figure(data=[*loss_map(ws, bs, z), *lines, star, *curves], layout=dict(
         height=900 if stacked else 520, margin=dict(l=10, r=10, t=40, b=70), annotations=heads,
         legend=dict(orientation="h", y=-0.13 if not stacked else -0.07, yanchor="top", x=0),
         xaxis=dict(title=dict(text="w"), range=[float(ws[0]), float(ws[-1])], domain=path_box["x"]),

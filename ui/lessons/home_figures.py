@@ -6,6 +6,7 @@ from collections.abc import Collection, Mapping, Sequence
 
 import plotly.graph_objects as go
 
+from ui.plots.charts import figure
 from ui.shell.theme import Palette
 
 # The loop laid out as a ring: forward pass along the top, backward pass along the bottom.
@@ -113,7 +114,7 @@ def workflow_figure(nodes: Mapping[str, tuple[str, str]], edge_labels: Mapping[s
             font=dict(size=14), buttons=[dict(label=play_label, method="animate", args=[None, dict(
                 frame=dict(duration=900, redraw=True), transition=dict(duration=0), fromcurrent=False)])],
         )]
-    return go.Figure(data=[click_targets], layout=layout, frames=frames)
+    return figure(data=[click_targets], layout=layout, frames=frames)
 
 
 def loss_history_figure(losses: Sequence[float], current: int, title: str, x_title: str,
@@ -123,13 +124,13 @@ def loss_history_figure(losses: Sequence[float], current: int, title: str, x_tit
     trace = go.Scatter(x=list(range(len(losses))), y=list(losses), mode="lines+markers",
                        line=dict(color=pal.backward, width=2), marker=dict(size=5),
                        hovertemplate="%{x}: %{y:.4g}<extra></extra>")
-    return go.Figure(data=[trace], layout=dict(
+    return figure(data=[trace], layout=dict(
         height=240, margin=dict(l=10, r=10, t=40, b=10), title=dict(text=title, font=dict(size=15)),
         showlegend=False,
         xaxis=dict(title=dict(text=x_title), range=[-0.5, max(len(losses) - 1, 10) + 0.5]),
         yaxis=dict(type="log", dtick=1, exponentformat="power", showexponent="all") if positive else {},
         shapes=[dict(type="line", x0=current, x1=current, xref="x", y0=0, y1=1, yref="paper",
-                     line=dict(color=pal.highlight, width=2, dash="dot"))],
+                  line=dict(color=pal.highlight, width=2, dash="dot"))],
     ))
 
 
@@ -155,7 +156,7 @@ def history_figure(events: Sequence[tuple[int, str, str]], title: str, pal: Pale
                 text=[f"<b>{e[0]}</b>  {e[1].replace(' (', '<br>(').replace('（', '<br>（')}" for _, e in rows],
                 textposition="middle right", hoverinfo="skip", showlegend=False,
                 marker=dict(size=12, color=colour), textfont=dict(size=13, color=pal.text)))
-    return go.Figure(data=traces, layout=dict(
+    return figure(data=traces, layout=dict(
         height=46 * len(events) + 50, margin=dict(l=10, r=10, t=40, b=10), title=dict(text=title, font=dict(size=15)),
         xaxis=dict(range=[-0.1, 2.0], visible=False),  # the dots at the left, the labels to their right
         yaxis=dict(range=[-len(events) + 0.4, 0.6], visible=False),

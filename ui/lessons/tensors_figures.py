@@ -13,6 +13,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from core.budgets import TENSOR_PICTURE
+from ui.plots.charts import figure
 
 GAP = 1.0  # empty cells between matrices
 MAX_PICTURE_CELLS = TENSOR_PICTURE.limit  # beyond this a picture would be unreadable: the page shows the shape only
@@ -108,7 +109,7 @@ def tensor_figure(values: np.ndarray, *, title: str, name: str, colour: str, tex
     width_cells = float(layout.x.max()) + 1
     height_cells = float(layout.y.max()) + 1
     px = 34 if flat.size <= 120 else 24
-    return go.Figure(data=[cells], layout=dict(
+    return figure(data=[cells], layout=dict(
         title=dict(text=title, font=dict(size=14)), shapes=shapes, annotations=notes,
         height=height or int(min(520, max(150, (height_cells + 3.2) * px + 50))),
         margin=dict(l=10, r=10, t=40, b=10), plot_bgcolor="rgba(0,0,0,0)", paper_bgcolor="rgba(0,0,0,0)",

@@ -52,7 +52,7 @@ class FramedFigure(go.Figure):
     """
 
     def __init__(self, *args, raw_frames: Sequence[dict] = (), **kwargs) -> None:
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, _validate=False, **kwargs)  # checked by the tests instead (``ui.plots.charts.figure``)
         self._raw_frames = list(raw_frames)
         _typed_arrays(self._raw_frames)
 

@@ -14,6 +14,7 @@ from PIL import Image
 from plotly.subplots import make_subplots
 
 from ui.plots.animation import FramedFigure, play_controls
+from ui.plots.charts import figure
 from ui.shell.theme import Palette
 
 SIGNED_SCALE = "RdBu_r"  # negative blue, zero white, positive red: a diverging scale for signed data
@@ -94,7 +95,7 @@ def image_figure(z: np.ndarray, title: str, *, kind: str = "auto", height: int =
     else:
         trace = picture_heatmap(z, kind, max_side, value_label, colorbar=dict(thickness=10), showscale=colorbar)
     # one Figure call with the whole layout: each update_* call validates the figure again (7× slower in all)
-    return go.Figure(data=[trace], layout=picture_layout(title, height))
+    return figure(data=[trace], layout=picture_layout(title, height))
 
 
 PHOTO_QUALITY = 90
@@ -109,7 +110,7 @@ def photo_figure(rgb: np.ndarray, title: str, *, height: int = 340) -> go.Figure
                                                                                    quality=PHOTO_QUALITY)
     source = "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
     trace = go.Image(source=source, hovertemplate="(%{y}, %{x})<extra></extra>")
-    return go.Figure(data=[trace], layout=picture_layout(title, height))
+    return figure(data=[trace], layout=picture_layout(title, height))
 
 
 def numbers_heatmap(w: np.ndarray, **place) -> go.Heatmap:
@@ -133,7 +134,7 @@ def kernel_figure(w: np.ndarray, title: str, height: int = 260) -> go.Figure:
     """The kernel's numbers on a diverging scale (negative blue, positive red)."""
     kh, kw = w.shape
     # one Figure call with the whole layout (update_* calls validate again: 7× slower)
-    return go.Figure(data=[numbers_heatmap(w)], layout=dict(
+    return figure(data=[numbers_heatmap(w)], layout=dict(
         height=height, margin=dict(l=0, r=0, t=34, b=0), title=dict(text=title, font=dict(size=14)),
         yaxis=_grid_axis(kh, downwards=True),
         xaxis=_grid_axis(kw)))
@@ -189,8 +190,8 @@ def bands_figure(bands: Sequence[Band]) -> go.Figure:
                         _grid_axis(kh, downwards=True, **(dict(square, scaleanchor=f"x{suffix}") if square else {})))
         traces.append(numbers_heatmap(band.z, **place) if band.numbers else
                       map_heatmap(band.z, band.kind, showscale=False, **place))
-    return go.Figure(data=traces, layout=dict(height=height, margin=dict(l=0, r=0, t=0, b=0), annotations=titles,
-                                              **layout))
+    return figure(data=traces, layout=dict(height=height, margin=dict(l=0, r=0, t=0, b=0), annotations=titles,
+                                           **layout))
 
 
 PANEL_TITLE_PX, PANEL_GAP_PX = 34, 10
@@ -227,8 +228,8 @@ def panels_figure(panels: Sequence[tuple[np.ndarray, str] | tuple[np.ndarray, st
             place = _placed(layout, titles, n, title, x_domain, [bottom, top], _grid_axis(kw),
                             _grid_axis(kh, downwards=True))
             traces.append(numbers_heatmap(w, **place))
-    return go.Figure(data=traces, layout=dict(height=height, margin=dict(l=0, r=0, t=0, b=0), annotations=titles,
-                                              **layout))
+    return figure(data=traces, layout=dict(height=height, margin=dict(l=0, r=0, t=0, b=0), annotations=titles,
+                                           **layout))
 
 
 # ---- step by step ---------------------------------------------------------------------------------
