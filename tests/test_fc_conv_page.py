@@ -152,11 +152,11 @@ def test_the_bottleneck_question_is_checked_and_explained_layer_by_layer(lang):
     assert_clean(at)
 
 
-@pytest.mark.parametrize(("part", "drawn"), [("position", 3), ("head", 2), ("flatten", 2)])
+@pytest.mark.parametrize(("part", "drawn"), [("position", 2), ("head", 1), ("flatten", 1)])
 def test_each_group_of_grids_is_one_chart(part, drawn):
-    """Each group of small grids (the input's channels; W and b; the outputs; the head's three columns) is one
-    figure of panels: every changed chart is mounted afresh in the browser, and 6 channels with 4 outputs were
-    18 charts."""
+    """Each group of small grids is one figure of panels (the input's channels with W and b; the outputs; the
+    input's channels with the head's three columns; the kernel's channels with both results): every changed chart
+    is mounted afresh in the browser, and 6 channels with 4 outputs were 18 charts."""
     from tests.helpers.figures import charts
 
     at = lesson({"part": part, "c": "6", "out": "4"})

@@ -63,10 +63,13 @@ def example_controls() -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     return (*example(channels, size, outputs, seed), seed)
 
 
-def maps_row(maps: np.ndarray, title_key: str, key: str, height: int = 176) -> None:
-    """One small numbered grid per channel, side by side (one chart; a third of the width at most each)."""
-    plot(st, panels_figure([(m, t(title_key, n=n)) for n, m in enumerate(maps)], side_by_side(max(len(maps), 3)),
-                           height), key=key)
+def maps_row(maps: np.ndarray, title_key: str, key: str, more: list[tuple[np.ndarray, str]] = (),
+             height: int = 176) -> None:
+    """One small numbered grid per channel, side by side (a third of the width at most each), then the grids in
+    ``more`` (what the part computes from them): all one chart, so that a change redraws one figure, not several.
+    With ``more``, three to a row: their titles are longer than a channel's."""
+    panels = [(m, t(title_key, n=n)) for n, m in enumerate(maps)] + list(more)
+    plot(st, panels_figure(panels, side_by_side(3 if more else max(len(maps), 3)), height), key=key)
 
 
 def part_position() -> None:
@@ -74,9 +77,8 @@ def part_position() -> None:
     x, W, b, _ = example_controls()
     c, h, w = x.shape
     st.markdown(t("fc_conv.position.input", c=c, h=h, w=w))
-    maps_row(x, "fc_conv.channel", "fc_conv_x")
-    weights = [(W, t("fc_conv.weights", out=len(W), c=c)), (b[:, None], t("fc_conv.bias"))]
-    plot(st, panels_figure(weights, side_by_side(2), 166), key="fc_conv_Wb")
+    maps_row(x, "fc_conv.channel", "fc_conv_x",
+             [(W, t("fc_conv.weights", out=len(W), c=c)), (b[:, None], t("fc_conv.bias"))])
     i = url_slider(t("fc_conv.row"), key="fc_conv_i", name="i", min_value=0, max_value=h - 1, default=0)
     j = url_slider(t("fc_conv.col"), key="fc_conv_j", name="j", min_value=0, max_value=w - 1, default=0)
     pixel = x[:, i, j]
@@ -100,13 +102,13 @@ def part_head() -> None:
     explained(t("fc_conv.head.intro"))
     x, W, b, _ = example_controls()
     c = x.shape[0]
-    maps_row(x, "fc_conv.channel", "fc_conv_hx")
     pooled = global_avg_pool(x)
-    st.markdown(t("fc_conv.head.pooled", values=", ".join(f"{v:.4g}" for v in pooled)))
     dense = classifier_head(x, W, b)
     conv = classifier_head_as_conv(x, W, b)[:, 0, 0]
-    plot(st, panels_figure([(pooled[:, None], t("fc_conv.head.gap", c=c)), (dense[:, None], t("fc_conv.head.dense")),
-                            (conv[:, None], t("fc_conv.head.conv"))], side_by_side(3), 186), key="fc_conv_head")
+    maps_row(x, "fc_conv.channel", "fc_conv_head",
+             [(pooled[:, None], t("fc_conv.head.gap", c=c)), (dense[:, None], t("fc_conv.head.dense")),
+              (conv[:, None], t("fc_conv.head.conv"))])
+    st.markdown(t("fc_conv.head.pooled", values=", ".join(f"{v:.4g}" for v in pooled)))
     st.metric(t("fc_conv.max_diff"), f"{float(np.abs(dense - conv).max()):.3g}")
     st.markdown(t("fc_conv.head.why"))
     show_code(SNIPPET.read_text(), {"x": x.tolist(), "W": W.tolist(), "b": b.tolist()}, filename="fc_conv.py",
@@ -120,12 +122,10 @@ def part_flatten() -> None:
     W_flat = flat_example(c, h, len(W), seed)  # a dense layer on all C·H·W numbers
     kernel, bias = linear_to_conv(W_flat, b, (c, h, w))
     st.markdown(t("fc_conv.flatten.kernel", out=len(W), n=c * h * w, c=c, h=h, w=w))
-    maps_row(kernel[0], "fc_conv.flatten.kernel_channel", "fc_conv_kernel")
     dense = dense_on_flattened(x, W_flat, b)
     conv = conv2d_valid(x, kernel, bias)[:, 0, 0]
-    plot(st, panels_figure([(dense[:, None], t("fc_conv.flatten.dense")),
-                            (conv[:, None], t("fc_conv.flatten.conv", h=h, w=w))], side_by_side(2), 186),
-         key="fc_conv_flat")
+    maps_row(kernel[0], "fc_conv.flatten.kernel_channel", "fc_conv_flat",
+             [(dense[:, None], t("fc_conv.flatten.dense")), (conv[:, None], t("fc_conv.flatten.conv", h=h, w=w))])
     counts = param_counts(c * h * w, len(W))
     conv_count = param_counts(c, len(W), (h, w))["conv"]
     a, p = st.columns(2)
