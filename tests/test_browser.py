@@ -437,8 +437,8 @@ def test_the_new_parts_draw_in_a_real_browser(page: Page, console_errors, server
 
 @pytest.mark.parametrize("phone", [False, True])
 def test_panels_of_one_figure_go_one_to_a_row_on_a_phone(browser, server, playwright, phone):
-    """The six input channels are one figure of panels: side by side on a laptop, one to a row on a phone (told
-    by its browser's User-Agent), as Streamlit stacks its own columns there."""
+    """The six input channels, with W and b after them, are one figure of panels: three to a row on a laptop, one
+    to a row on a phone (told by its browser's User-Agent), as Streamlit stacks its own columns there."""
     device = playwright.devices["iPhone 13"] if phone else {"viewport": {"width": 1280, "height": 800}}
     context = browser.new_context(**device)
     try:
@@ -450,8 +450,8 @@ def test_panels_of_one_figure_go_one_to_a_row_on_a_phone(browser, server, playwr
         figure = page.locator(".js-plotly-plot").first
         figure.scroll_into_view_if_needed()
         domains = figure.evaluate("gd => gd.data.map((d, k) => gd._fullLayout['xaxis' + (k ? k + 1 : '')].domain)")
-        assert len(domains) == 6
-        assert len({tuple(d) for d in domains}) == (1 if phone else 6)
+        assert len(domains) == 8
+        assert len({tuple(d) for d in domains}) == (1 if phone else 3)
         assert_healthy(page, errors, server)
     finally:
         context.close()
