@@ -162,7 +162,7 @@ def part_tube() -> None:
     shown = [(a, b) for a, b in small if a % stride == small[0][0] % stride and b % stride == small[0][1] % stride]
     tube_fig.layout.shapes = [_square(field_bounds(fields[0], a, b, gray.shape), LAYER_COLOURS[0], 1.2,
                                       fill="rgba(245,158,11,0.10)") for a, b in shown] + \
-        [_square(bounds, LAYER_COLOURS[(level - 1) % len(LAYER_COLOURS)], 3.5)]  # one assignment: validated once
+        [_square(bounds, LAYER_COLOURS[(level - 1) % len(LAYER_COLOURS)], 3.5)]
     plot(view, tube_fig, key="depth_tube_fig")
     view.markdown(t("depth.tube.reading", layer=level, size=entry["size"], n=len(small), k=fields[0]["size"],
                     shown=len(shown), h=h, w=w))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import streamlit as st
 
@@ -63,7 +65,7 @@ def example_controls() -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     return (*example(channels, size, outputs, seed), seed)
 
 
-def maps_row(maps: np.ndarray, title_key: str, key: str, more: list[tuple[np.ndarray, str]] = (),
+def maps_row(maps: np.ndarray, title_key: str, key: str, more: Sequence[tuple[np.ndarray, str]] = (),
              height: int = 176) -> None:
     """One small numbered grid per channel, side by side (a third of the width at most each), then the grids in
     ``more`` (what the part computes from them): all one chart, so that a change redraws one figure, not several.

@@ -69,7 +69,7 @@ def workflow_figure(nodes: Mapping[str, tuple[str, str]], edge_labels: Mapping[s
     ``nodes`` maps each box (``NODE_XY``) to its title and a line of live numbers; ``edge_labels`` has
     ``forward``, ``backward`` and ``update``. ``play_order`` adds a client-side Play button that walks
     the highlight through those stages (no server round trip). The layout is assembled as plain dicts
-    and validated once: adding annotations one by one costs plotly several times more.
+    and handed to the figure once: adding annotations one by one costs plotly several times more.
     """
     annotations = []
     for start, end in EDGES:

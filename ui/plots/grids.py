@@ -94,7 +94,6 @@ def image_figure(z: np.ndarray, title: str, *, kind: str = "auto", height: int =
                          hovertemplate="(%{y}, %{x})<br>RGB %{z[0]}, %{z[1]}, %{z[2]}<extra></extra>")
     else:
         trace = picture_heatmap(z, kind, max_side, value_label, colorbar=dict(thickness=10), showscale=colorbar)
-    # one Figure call with the whole layout: each update_* call validates the figure again (7× slower in all)
     return figure(data=[trace], layout=picture_layout(title, height))
 
 
@@ -133,7 +132,6 @@ def _grid_axis(cells: int, downwards: bool = False, **more) -> dict:
 def kernel_figure(w: np.ndarray, title: str, height: int = 260) -> go.Figure:
     """The kernel's numbers on a diverging scale (negative blue, positive red)."""
     kh, kw = w.shape
-    # one Figure call with the whole layout (update_* calls validate again: 7× slower)
     return figure(data=[numbers_heatmap(w)], layout=dict(
         height=height, margin=dict(l=0, r=0, t=34, b=0), title=dict(text=title, font=dict(size=14)),
         yaxis=_grid_axis(kh, downwards=True),
