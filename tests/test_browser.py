@@ -97,7 +97,8 @@ def steps_slider(page: Page):
 def test_a_control_writes_the_link_and_the_link_restores_it(page: Page, console_errors, server, browser):
     page.goto(f"{server.url}/?lang=en")
     wait_until_idle(page)
-    before = page.locator(LOOP).first.evaluate("gd => JSON.stringify(gd.layout.annotations)")
+    before = page.locator(LOOP).first.evaluate("gd => { gd.__beforeTheMove = true; "
+                                               "return JSON.stringify(gd.layout.annotations); }")
     slider = steps_slider(page)
     slider.focus()
     for _ in range(3):
@@ -106,6 +107,8 @@ def test_a_control_writes_the_link_and_the_link_restores_it(page: Page, console_
     wait_until_idle(page)
     after = page.locator(LOOP).first.evaluate("gd => JSON.stringify(gd.layout.annotations)")
     assert before != after, "the figure did not change with the control"
+    assert page.locator(LOOP).first.evaluate("gd => gd.__beforeTheMove === true"), \
+        "the chart was drawn afresh in a new node, not redrawn in place (ui.plots.kept: Plotly.react)"
     assert_healthy(page, console_errors, server)
 
     fresh = browser.new_context()  # another student, opening the shared link
@@ -476,3 +479,37 @@ def test_the_integral_moves_t_and_its_reading_in_the_browser(page: Page, console
     assert page.evaluate("() => performance.getEntriesByType('resource').length") == sent
     assert "t=-1.5" in page.url
     assert_healthy(page, console_errors, server)
+
+
+LOOK = """gd => { const L = gd._fullLayout, style = s => { const e = gd.querySelector(s), c = getComputedStyle(e);
+                                                       return [c.fontSize, c.fill, c.fontFamily]; };
+    return {title: style('.gtitle'), tick: style('.xtick text'), axis_title: style('.xtitle'),
+            legend: style('.legendtext'), note: style('.annotation-text'), colour_bar: style('.cbaxis text'),
+            colours: gd._fullData.map(t => t.line ? t.line.color : JSON.stringify(t.colorscale)),
+            grid: [L.xaxis.showgrid, L.yaxis.showgrid, L.yaxis.gridcolor, L.yaxis.zerolinecolor],
+            background: [L.paper_bgcolor, L.plot_bgcolor], title_at: [L.title.x, L.title.xanchor, L.title.pad.l],
+            margin: [L.margin.l, L.margin.r, L.margin.pad], standoff: L.xaxis.title.standoff,
+            hover: [L.hoverlabel.bgcolor, L.hoverlabel.font.size, L.hoverlabel.font.color]}; }"""
+"""What a chart looks like, as plotly.js laid it out and the browser styled it."""
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_a_kept_chart_looks_as_streamlits_own(browser, scheme):
+    """The same figure drawn by ``st.plotly_chart`` and by ``ui.plots.kept`` (``chart_template``): the same fonts,
+    sizes and text colours, series colours, colour scale, grid, backgrounds, title place, margins and hover labels,
+    in both themes."""
+    from harness.server import run_server
+
+    with run_server(script="tests/fixtures/kept_beside_streamlit.py") as fixture:
+        context = browser.new_context(color_scheme=scheme)
+        try:
+            page = context.new_page()
+            page.goto(fixture.url)
+            wait_until_idle(page)
+            streamlits = page.locator(".st-key-streamlit .js-plotly-plot").evaluate(LOOK)
+            kept = page.locator(".st-key-kept .js-plotly-plot").evaluate(LOOK)
+            ink = page.locator("h1").first.evaluate("h => getComputedStyle(h).color")
+        finally:
+            context.close()
+    assert kept["legend"][1] == ink  # the one difference, by choice: legends in the page's own ink (the theme's
+    kept["legend"][1] = streamlits["legend"][1]  # textColor), where Streamlit writes them in its default grey-black
+    assert kept == streamlits

@@ -26,6 +26,7 @@ from core.expr import distinct_nodes, parse_function
 from core.models import SETUP, CNNConfig, build_model, config_mult_adds
 from core.train import evaluate, mistakes
 from tests.conftest import ROOT, assert_clean, lesson_app
+from tests.helpers.figures import charts
 from ui.shell.i18n import translate
 from ui.shell.registry import GRADIENT_DESCENT, TENSORS
 
@@ -69,7 +70,7 @@ def test_the_tensors_link_of_a_16_gb_broadcast_is_answered_from_the_shapes(monke
     assert_clean(at)
     assert [i.value for i in at.info] == [translate("tensors.cast.too_big", "en", cells="2,000,000,000",
                                                     limit=TENSOR_PICTURE.limit)]
-    assert not at.get("plotly_chart")
+    assert not charts(at)
 
 
 LONG = "+".join(f"sin(x*y+{i})*cos(x-{i}*y)" for i in range(8))
@@ -93,7 +94,7 @@ def test_a_descent_link_over_its_budget_is_refused_before_any_step(monkeypatch, 
     assert [e.value for e in at.error] == [translate("budget.descent_work", lang, cost=f"{cost:,}",
                                                      limit=f"{DESCENT_WORK.limit:,}", nodes=nodes, optimizers=6,
                                                      steps=2000)]
-    assert not at.get("plotly_chart")
+    assert not charts(at)
 
 
 def test_every_built_in_surface_at_its_largest_settings_is_within_budget():
@@ -112,7 +113,7 @@ def test_the_same_descent_link_is_computed_once_for_the_whole_class(monkeypatch)
     assert calls == ["sgd", "momentum", "adam"]
     second = lesson_app(GRADIENT_DESCENT, query)  # another student, the same link
     assert calls == ["sgd", "momentum", "adam"]
-    assert [c.proto.spec for c in second.get("plotly_chart")] == [c.proto.spec for c in first.get("plotly_chart")]
+    assert [c.spec for c in charts(second)] == [c.spec for c in charts(first)]
 
 
 def test_the_trainer_link_that_would_hold_a_slot_for_hours_cannot_start_and_says_why():

@@ -9,7 +9,7 @@ from PIL import Image
 from core.conv import KERNELS, conv2d, conv_output_size
 from core.images import BUILTIN_IMAGES, to_gray
 from tests.conftest import assert_clean, lesson_runner
-from tests.helpers.figures import chart, titles
+from tests.helpers.figures import chart, charts, titles
 from tests.helpers.texts import read_fields
 from ui.shell.i18n import LANGUAGES, translate
 from ui.shell.registry import CONVOLUTION
@@ -26,7 +26,7 @@ def texts(at) -> str:
 def test_every_part_but_the_quiz_draws_a_figure(part, lang):
     """(Every part renders, with its title, in both languages: ``test_app_pages.py``.)"""
     at = lesson({"part": part}, lang)
-    assert at.get("plotly_chart") or part == "quiz"
+    assert charts(at) or part == "quiz"
 
 
 def test_integral_readout_is_the_convolution_at_t():
@@ -40,7 +40,7 @@ def test_integral_readout_is_the_convolution_at_t():
     frame = next(f for f in spec["frames"] if f["name"] == "-0.50")
     assert frame["layout"]["title"]["text"] == "t = -0.5:  (f ∗ g)(t) = <b>0.5000</b>"
     at = lesson({"part": "integral", "corr": "1", "f": "exponential_decay", "g": "exponential_decay"})
-    assert len(at.get("plotly_chart")) == 2
+    assert len(charts(at)) == 2
 
 
 @pytest.mark.parametrize("query", [
@@ -112,7 +112,7 @@ def test_an_unusable_custom_cell_is_named_and_the_page_keeps_working(monkeypatch
     monkeypatch.setattr(st, "data_editor", editor)
     at = lesson({"part": "image", "image": "checkerboard", "kernel": "custom"})
     assert translate("kernel.error." + code, "en", row=2, col=1) in texts(at)
-    assert len(at.get("plotly_chart")) == 0  # no output drawn from a broken kernel, and no traceback
+    assert len(charts(at)) == 0  # no output drawn from a broken kernel, and no traceback
 
 
 def png_bytes(array: np.ndarray, mode: str | None = None) -> bytes:
@@ -137,7 +137,7 @@ def test_bad_uploads_get_a_clear_message_and_the_page_keeps_working(name, data, 
     assert translate("image.error." + code, "en").split(".")[0] in texts(at)
     at.selectbox(key="convolution_image").set_value("shapes").run()
     assert_clean(at)
-    assert at.get("plotly_chart")
+    assert charts(at)
 
 
 def test_a_large_upload_is_downscaled_and_says_so():

@@ -28,6 +28,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import ROOT, lesson_app, plotly_array
+from tests.helpers.figures import charts
 from ui.shell.i18n import LANGUAGES, translate
 from ui.shell.registry import (
     ACTIVATIONS,
@@ -153,7 +154,7 @@ def markdown(at) -> list[str]:
 
 
 def figures(at) -> list[dict]:
-    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    return [c.spec for c in charts(at)]
 
 
 def figure(at, title: str) -> dict:

@@ -91,8 +91,27 @@ def _key(element_id: str) -> str | None:
 
 
 def charts(at) -> list[Chart]:
-    """Every plotly chart the page drew, in order."""
-    return [Chart(json.loads(c.proto.spec), _key(c.proto.id)) for c in at.get("plotly_chart")]
+    """Every plotly chart the page drew, in order: those the lessons keep on the page (``ui.plots.kept``) and
+    those drawn by ``st.plotly_chart``."""
+    return [Chart(json.loads(e.proto.spec), _key(e.proto.id)) if e.type == "plotly_chart"
+            else Chart(json.loads(e.proto.bytes)["figure"], _key(e.proto.id))
+            for e in elements(at, "plotly_chart", "bidi_component")
+            if e.type == "plotly_chart" or e.proto.component_name.endswith("kept_chart")]
+
+
+def elements(at, *kinds: str) -> list:
+    """Every element of the page's main area of one of ``kinds`` (``"plotly_chart"``, ``"bidi_component"``, ...),
+    in order, however deep in columns and containers."""
+    found = []
+
+    def walk(node) -> None:
+        for child in getattr(node, "children", {}).values():
+            if getattr(child, "type", None) in kinds:
+                found.append(child)
+            walk(child)
+
+    walk(at.main)
+    return found
 
 
 def chart(at, title: str | None = None, *, key: str | None = None) -> Chart:

@@ -31,6 +31,7 @@ from ui.lessons.gradient_descent_figures import (
     surface_figure,
 )
 from ui.plots.charts import log_lines_figure
+from ui.plots.kept import clicked_point
 from ui.plots.show import plot
 from ui.shell.course import correction
 from ui.shell.i18n import t, translator
@@ -174,10 +175,10 @@ def cached_runs(plane: str, formula: str | None, start: tuple[float, float], met
 
 def set_start_from_click() -> None:
     """The contour's click callback: the clicked grid point becomes the start (and goes into the link)."""
-    points = st.session_state.get("gradient_descent_contour_fig", {}).get("selection", {}).get("points", [])
-    if points:
-        st.session_state["gradient_descent_sx"] = round(float(points[0]["x"]), 2)
-        st.session_state["gradient_descent_sy"] = round(float(points[0]["y"]), 2)
+    point = clicked_point("gradient_descent_contour_fig")
+    if point is not None and all(isinstance(point[axis], int | float) for axis in "xy"):
+        st.session_state["gradient_descent_sx"] = round(float(point["x"]), 2)
+        st.session_state["gradient_descent_sy"] = round(float(point["y"]), 2)
 
 
 def part_two_d() -> None:
@@ -228,7 +229,7 @@ def part_two_d() -> None:
     with view:
         st.caption(t("gradient_descent.two.click_hint"))
         plot(st, contour_figure((xs, ys), z, paths, minima, labels, t("common.play")),
-             key="gradient_descent_contour_fig", on_select=set_start_from_click, selection_mode="points")
+             key="gradient_descent_contour_fig", on_click=set_start_from_click)
         for m, r in runs.items():
             if r.diverged_at is not None:
                 st.warning(t("gradient_descent.diverged", name=t("common.optimizer." + m), step=r.diverged_at,

@@ -7,6 +7,7 @@ import streamlit as st
 from core.numbers import format_number
 from core.workflow import PHASES, STAGES, START_B, START_W, TOY_DATA, forward, loss_curve, train, training_step
 from ui.lessons.home_figures import MILESTONES, history_figure, loss_history_figure, workflow_figure
+from ui.plots.kept import clicked_point
 from ui.plots.show import plot
 from ui.shell.course import correction, primer_box
 from ui.shell.i18n import t, translator
@@ -55,11 +56,11 @@ def fmt(v: float) -> str:
 
 def select_clicked_stage() -> None:
     """A click on a box of the loop selects its stage (callback of the chart, before the rerun)."""
-    points = st.session_state["home_flow"]["selection"]["points"]
-    if points:
-        stage = points[0].get("customdata")
-        stage = stage[0] if isinstance(stage, list) else stage
-        if stage in STAGES:
+    point = clicked_point("home_flow")
+    if point is not None:
+        stage = point["customdata"]
+        stage = stage[0] if isinstance(stage, list) and stage else stage
+        if isinstance(stage, str) and stage in STAGES:
             st.session_state["home_stage"] = stage
 
 
@@ -156,7 +157,7 @@ def the_loop() -> None:
                                       "update": t("home.edge.update")},
                               active=PHASES[phase], selected=stage, pal=pal, play_order=PHASES[phase],
                               play_label=t("home.play"))
-        plot(st, fig, key="home_flow", on_select=select_clicked_stage, selection_mode="points")
+        plot(st, fig, key="home_flow", on_click=select_clicked_stage)
         st.caption(t("home.click_hint"))
     if not math.isfinite(losses[-1]) or losses[-1] > 10 * losses[0]:
         controls.warning(t("home.diverging"), icon="⚠️")

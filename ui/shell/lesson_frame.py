@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
+from ui.plots.kept import load_plotly_early
 from ui.shell.course import builds_on, previous_and_next, primer_box
 from ui.shell.errors import failure_shown
 from ui.shell.i18n import t, translator
@@ -23,6 +24,8 @@ def lesson_page(lesson: Lesson) -> None:
     """Draw ``lesson``: its title, introduction, the lessons it builds on and the primer's claim it teaches, the part
     named by ``?part=`` (the first part by default), then the links to the previous and next lessons."""
     module = lesson.module()
+    if lesson.charts:
+        load_plotly_early()
     declare_link(lesson.name, lesson.link())
     start_page()
     if not lesson.parts:

@@ -52,6 +52,8 @@ class Lesson:
     ``0x03 1)``."""
     builds_on: tuple[str, ...] = ()
     """The names of the lessons it builds on (earlier in the course)."""
+    charts: bool = True
+    """Whether it draws plotly charts: then plotly.js starts loading as the page opens."""
 
     def __post_init__(self) -> None:
         if not self.script:
@@ -178,7 +180,7 @@ pooling, depth, activations; 0x04 tensors, weights and gradients, step size and 
 then the live CNN that uses them all. The sidebar, the home page's path and every lesson's previous/next links
 follow it."""
 
-GLOSSARY = Lesson("glossary", "📖", main_control=MainControl(
+GLOSSARY = Lesson("glossary", "📖", charts=False, main_control=MainControl(
     {}, "text_input", "glossary_search", ("stride", "步幅", "grad", "kernel", "", "动量"),
     "the search box: the table of terms filtered and redrawn"))
 

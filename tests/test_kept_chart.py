@@ -1,0 +1,76 @@
+"""The chart that stays on the page (``ui.plots.kept``): what the component is given, what a click it reports is
+taken for, the one loader of plotly.js per page with charts, and a chart's identity across reruns (so the browser
+redraws it in place; ``tests/test_browser.py`` checks the node itself stays)."""
+
+import json
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tests.conftest import PAGE_PARTS, PAGES, lesson_app
+from tests.helpers.figures import charts, elements
+from ui.plots.kept import chart_payload, point_of
+
+JSON_VALUES = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+                           lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner,
+                                                                                       max_size=4), max_leaves=12)
+"""Anything a browser can send as JSON."""
+
+
+@given(config=st.dictionaries(st.text(max_size=10), JSON_VALUES, max_size=5), figure=JSON_VALUES,
+       src=st.text(max_size=30), clicks=st.booleans())
+def test_the_payload_is_the_json_of_its_parts_with_the_figure_spliced_in(config, figure, src, clicks):
+    payload = chart_payload(json.dumps(figure), src, config, clicks)
+    assert isinstance(payload, bytes)
+    assert json.loads(payload.decode()) == {"src": src, "config": config, "clicks": clicks, "figure": figure}
+
+
+@given(value=JSON_VALUES)
+def test_a_click_is_a_point_only_when_it_names_x_and_y(value):
+    point = point_of({"click": value})
+    if isinstance(value, dict) and {"x", "y"} <= value.keys():
+        assert point == value
+    else:
+        assert point is None
+
+
+@pytest.mark.parametrize("state", [None, 3, "click", [], {"click": None}, {"other": {"x": 1, "y": 2}}])
+def test_no_click_without_a_component_state_that_holds_one(state):
+    assert point_of(state) is None
+
+
+def test_a_click_keeps_what_plotly_reports():
+    clicked = {"x": 1.5, "y": -0.25, "customdata": ["gradients"], "curve": 2}
+    assert point_of({"click": clicked, "some_state": 1}) == clicked
+
+
+@pytest.mark.parametrize("spec", PAGES, ids=[spec.url_path for spec in PAGES])
+def test_a_page_loads_plotly_early_exactly_when_it_draws_charts(spec):
+    """The registry's ``charts`` says whether a page draws charts; such a page starts loading plotly.js once, from
+    its sidebar, before its first chart; a page without charts does not load it at all."""
+    drawn = loaders = 0
+    for lesson, part in PAGE_PARTS:
+        if lesson is not spec:
+            continue
+        at = lesson_app(spec, {"part": part} if part else {})
+        drawn += len(charts(at))
+        loaders += sum("loadPlotly(" in h.proto.body for h in at.sidebar.get("html"))
+        assert not [h for h in at.main.get("html") if "loadPlotly(" in h.proto.body]
+    views = sum(lesson is spec for lesson, _ in PAGE_PARTS)
+    assert loaders == (views if spec.charts else 0)
+    assert (drawn > 0) == spec.charts
+
+
+def test_a_keyed_chart_keeps_its_identity_when_its_figure_changes():
+    """The home loop's chart has the same element id before and after a move of the steps slider, though its
+    figure changed: the browser's component is handed the new figure and redraws in place (``Plotly.react``)."""
+    home = next(spec for spec in PAGES if spec.name == "home")
+    at = lesson_app(home)
+    before = next(c for c in charts(at) if c.key == "home_flow")
+    before_id = next(e.proto.id for e in elements(at, "bidi_component") if e.proto.id.endswith("home_flow"))
+    at.slider(key="home_steps").set_value(5).run()
+    after = next(c for c in charts(at) if c.key == "home_flow")
+    assert before.spec != after.spec
+    assert next(e.proto.id for e in elements(at, "bidi_component") if e.proto.id.endswith("home_flow")) == before_id
+
