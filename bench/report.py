@@ -29,7 +29,7 @@ SECTIONS: list[tuple[str, str, list[str], str]] = [
     ("pages", "Pages: first render and rerun vs the bare-Streamlit floor", ["bench/pages.py"],
      "AppTest time of every page's first render and of a rerun after its main control moves, against a one-slider "
      "script in the same process."),
-    ("startup", "Cold start", ["bench/startup.py", "--repeats", "2"],
+    ("startup", "Cold start", ["bench/startup.py", "--repeats", "5"],
      "Seconds from `streamlit run app.py` to `/_stcore/health` and to the rendered home page in Chromium, against a "
      "one-slider script started the same way."),
     ("latency", "In the browser: slider to redrawn figure, every part, against the bare-Streamlit floor",
