@@ -3,6 +3,7 @@ lesson pages."""
 
 import streamlit as st
 
+from ui.shell.classroom import class_sidebar
 from ui.shell.errors import run_page
 from ui.shell.i18n import LANG_KEY, LANGUAGES, current_language, resolve_language, t
 from ui.shell.modes import mode_switches, present_style, presenting
@@ -33,4 +34,6 @@ st.set_page_config(page_title=f"{page.title} Â· {t('app.title')}", page_icon="ðŸ
                    initial_sidebar_state="collapsed" if presenting() else "auto")
 if presenting():
     present_style(is_dark())
+with st.sidebar:
+    class_sidebar(page.url_path)
 run_page(page)

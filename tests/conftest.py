@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +17,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+os.environ["DLP_DATA"] = tempfile.mkdtemp(prefix="dlp-test-data-")  # the classroom database of this test run, and
+os.environ.pop("DLP_DATABASE_URL", None)  # of the servers it starts; never the user's own
 
 from harness.apptest import app_test  # noqa: E402  (re-exported for the tests)
 from harness.server import CHROMIUM_ARGS, NO_CHROMIUM, Server, find_chromium, run_server  # noqa: E402

@@ -756,6 +756,8 @@ RAW_HTML_ALLOWED: dict[tuple[str, str], str] = {
                                         "only fields) with <abbr> around glossary terms, their definitions escaped",
     ("ui/plots/kept.py", "load_plotly_early"): "the script that loads plotly.js: a file of the app and the URL the "
                                                "server gives plotly.min.js (is_the_plotly_loader)",
+    ("ui/shell/classroom.py", "browser_token"): "the script that keeps this browser's token in a cookie: a token the "
+                                                "server drew, checked against TOKEN_FORM (letters, digits, - and _)",
 }
 UNPICKLERS = {"pickle", "cPickle", "dill", "joblib", "torch", "marshal", "shelve", "cloudpickle", "yaml"}
 

@@ -184,7 +184,10 @@ GLOSSARY = Lesson("glossary", "📖", charts=False, main_control=MainControl(
     {}, "text_input", "glossary_search", ("stride", "步幅", "grad", "kernel", "", "动量"),
     "the search box: the table of terms filtered and redrawn"))
 
-REFERENCE: dict[str, tuple[Lesson, ...]] = {"nav.section.reference": (GLOSSARY,)}
+CLASSROOM = Lesson("classroom", "🏫", charts=False)
+"""The class together: a room the teacher opens and the students join (``ui.lessons.classroom``)."""
+
+REFERENCE: dict[str, tuple[Lesson, ...]] = {"nav.section.reference": (GLOSSARY, CLASSROOM)}
 """Pages beside the course, in the menu after it: not lessons of the path, no previous/next."""
 
 

@@ -1,0 +1,102 @@
+"""The rules of a classroom room, as pure functions: its code, a student's nickname, the tokens that identify a
+teacher and a student, and the limits that keep a room and a server safe. ``store.rooms`` keeps rooms in the
+database by these rules; ``ui.lessons.classroom`` shows them.
+
+A room code is ``CODE_LENGTH`` characters from ``CODE_ALPHABET``, which leaves out characters read or typed as one
+another (0 O D Q, 1 I L, 2 Z, 5 S, 8 B, 6 G, U V: of these only 6 is kept, G dropped) and the vowels I, O, U, so
+that a code read off a projector is typed right:
+``len(CODE_ALPHABET) ** CODE_LENGTH`` codes (``CODE_SPACE``). Guessing is slowed further by the join limits
+(``JOIN_LIMITS``): a browser that has tried ``n`` codes in a window may try no more.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+CODE_ALPHABET = "ACEFHJKMNPRTWXY34679"
+"""Characters of a room code: 20, none of which looks like another."""
+CODE_LENGTH = 6
+CODE_SPACE = len(CODE_ALPHABET) ** CODE_LENGTH
+"""How many room codes there are: 20⁶ = 64,000,000."""
+
+NICKNAME_MAX = 16
+"""Most characters in a nickname, after cleaning."""
+
+TOKEN_BYTES = 32
+"""A teacher's or a student's token: 32 random bytes (256 bits), URL-safe base64."""
+
+
+@dataclass(frozen=True)
+class RoomLimits:
+    """What one room may hold: students, drawings, questions; how long it lives (seconds)."""
+
+    students: int = 200
+    drawings: int = 2000
+    questions: int = 200
+    lifetime_s: float = 12 * 3600.0
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """At most ``attempts`` within any ``window_s`` seconds."""
+
+    attempts: int
+    window_s: float
+
+
+JOIN_LIMITS = {"browser": RateLimit(attempts=10, window_s=60.0), "server": RateLimit(attempts=600, window_s=60.0)}
+"""Join attempts (right or wrong code) allowed per browser and per server: ten codes a minute from one browser, and
+the whole server (every replica sharing the database) six hundred a minute, enough for a lecture hall joining at
+once and far too few to find a room of ``CODE_SPACE`` by guessing."""
+
+
+def new_code(draw: Sequence[int] | None = None) -> str:
+    """A fresh room code: ``CODE_LENGTH`` characters of ``CODE_ALPHABET``, from the operating system's random source
+    (or from ``draw``, indices into the alphabet, for tests)."""
+    indices = draw if draw is not None else [secrets.randbelow(len(CODE_ALPHABET)) for _ in range(CODE_LENGTH)]
+    return "".join(CODE_ALPHABET[i] for i in indices)
+
+
+def read_code(text: object) -> str | None:
+    """The room code a student typed or a link carried, or None when it cannot be one: case, spaces and dashes do
+    not matter; full-width characters (a Chinese keyboard's) are read as their ASCII forms; anything else, or a
+    wrong length, is not a code."""
+    if not isinstance(text, str) or len(text) > 4 * CODE_LENGTH:
+        return None
+    code = re.sub(r"[\s\-_]", "", unicodedata.normalize("NFKC", text)).upper()
+    if len(code) != CODE_LENGTH or any(ch not in CODE_ALPHABET for ch in code):
+        return None
+    return code
+
+
+def clean_nickname(text: object) -> str | None:
+    """A nickname fit to show on a projector, or None for none: Unicode-normalised (NFKC), letters, digits, marks,
+    spaces and ``-_.'`` kept and everything else (controls, symbols, markup, emoji) dropped, runs of spaces made one,
+    at most ``NICKNAME_MAX`` characters. A nickname is only shown, never part of a query's text."""
+    if not isinstance(text, str):
+        return None
+    text = unicodedata.normalize("NFKC", text[:10 * NICKNAME_MAX])
+    kept = "".join(ch if unicodedata.category(ch)[0] in "LNM" or ch in "-_.'" else " " for ch in text)
+    name = " ".join(kept.split())[:NICKNAME_MAX].strip()
+    return name or None
+
+
+def new_token() -> str:
+    """A secret token for a teacher or a browser (``TOKEN_BYTES`` random bytes)."""
+    return secrets.token_urlsafe(TOKEN_BYTES)
+
+
+def token_hash(token: str) -> str:
+    """What the database keeps of a token: its SHA-256 in hex, so that a copy of the database runs no room."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def within_limit(times: Sequence[float], now: float, limit: RateLimit) -> bool:
+    """Whether one more attempt at ``now`` is allowed, given the times of the earlier ones: fewer than
+    ``limit.attempts`` of them in the last ``limit.window_s`` seconds."""
+    return sum(now - limit.window_s < t <= now for t in times) < limit.attempts

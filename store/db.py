@@ -1,0 +1,100 @@
+"""The classroom database: where it is, its tables, and its schema's version.
+
+SQLite in the app's data folder (``$DLP_DATA``, else ``~/.local/share/dl-playground``) with no set-up; PostgreSQL
+(or any database SQLAlchemy reaches) when ``$DLP_DATABASE_URL`` names one, for several app replicas sharing it.
+Every statement is built with SQLAlchemy Core, so every value travels as a bound parameter, never as query text.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from sqlalchemy import (
+    Column,
+    Engine,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    event,
+    insert,
+    select,
+)
+
+SCHEMA_VERSION = 1
+"""The version of the tables below; a database made by another version is refused with ``SchemaMismatch``."""
+
+metadata = MetaData()
+
+schema_version = Table("schema_version", metadata, Column("version", Integer, primary_key=True))
+
+rooms = Table(
+    "rooms", metadata,
+    Column("code", String(16), primary_key=True),
+    Column("teacher", String(64), nullable=False),  # core.classroom.token_hash of the teacher's token
+    Column("created_at", Float, nullable=False),
+    Column("expires_at", Float, nullable=False, index=True),
+    Column("follow_link", Text),  # the teacher's current view, when sent to the class
+    Column("follow_at", Float),
+)
+
+members = Table(
+    "members", metadata,
+    Column("room", String(16), ForeignKey("rooms.code", ondelete="CASCADE"), primary_key=True),
+    Column("student", String(64), primary_key=True),  # token_hash of the browser's token
+    Column("nickname", String(64)),
+    Column("joined_at", Float, nullable=False),
+)
+
+join_attempts = Table(
+    "join_attempts", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("browser", String(64), nullable=False, index=True),  # token_hash of the browser's token
+    Column("at", Float, nullable=False, index=True),
+)
+
+
+class SchemaMismatch(RuntimeError):
+    """The database was made by another version of the app's schema."""
+
+
+def database_url() -> str:
+    """``$DLP_DATABASE_URL``, else SQLite in the data folder (made if missing)."""
+    url = os.environ.get("DLP_DATABASE_URL")
+    if url:
+        return url
+    folder = Path(os.environ.get("DLP_DATA") or Path.home() / ".local" / "share" / "dl-playground")
+    folder.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{folder / 'classroom.sqlite3'}"
+
+
+def connect(url: str | None = None) -> Engine:
+    """An engine on ``url`` (``database_url()`` by default) whose schema is this version's: the tables are made in a
+    new database; a database of another version raises ``SchemaMismatch``. SQLite gets foreign keys enforced (so
+    that deleting a room deletes what it holds), write-ahead logging (readers do not wait for a writer) and a 5 s
+    wait for a busy database."""
+    url = url or database_url()
+    engine = create_engine(url, pool_pre_ping=True)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    metadata.create_all(engine)
+    with engine.begin() as conn:
+        found = conn.execute(select(schema_version.c.version)).scalars().all()
+        if not found:
+            conn.execute(insert(schema_version).values(version=SCHEMA_VERSION))
+        elif found != [SCHEMA_VERSION]:
+            raise SchemaMismatch(f"the database {engine.url!r} has schema {found}, this app needs {SCHEMA_VERSION}")
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()

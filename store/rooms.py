@@ -1,0 +1,175 @@
+"""Rooms in the database, by ``core.classroom``'s rules: a teacher opens one and holds its token; students join by
+its code from any browser, under a nickname or none; the teacher sends the class a view; the room closes when the
+teacher ends it or when its time is up, and closing deletes everything it held.
+
+Every function takes the engine (``store.db.connect``) and the time ``now`` (seconds, ``time.time()``), so that tests
+set the clock. Tokens are kept only as their hashes (``core.classroom.token_hash``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from sqlalchemy import Engine, delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from core.classroom import JOIN_LIMITS, RoomLimits, clean_nickname, new_code, read_code, token_hash, within_limit
+from store.db import join_attempts, members, rooms
+
+DEFAULT_LIMITS = RoomLimits()
+
+LINK_MAX = 2000
+"""Longest view a teacher may send the class (the app's own links are far shorter)."""
+
+Refusal = Literal["not_a_code", "no_such_room", "room_full", "too_many_tries"]
+"""Why a join was refused: the text cannot be a code; no open room has it; the room has its most students; this
+browser (or the whole server) has tried too many codes of late."""
+
+
+@dataclass(frozen=True)
+class Room:
+    """What anyone in a room may know of it."""
+
+    code: str
+    created_at: float
+    expires_at: float
+    students: int
+    follow_link: str | None
+    follow_at: float | None
+
+
+@dataclass(frozen=True)
+class Joined:
+    room: Room
+    nickname: str | None
+
+
+@dataclass(frozen=True)
+class Refused:
+    reason: Refusal
+
+
+def open_room(engine: Engine, teacher_token: str, now: float, limits: RoomLimits = DEFAULT_LIMITS) -> str:
+    """Open a room for the holder of ``teacher_token``, with a fresh code; returns the code. Rooms whose time is up
+    are deleted first (``expire_rooms``), so a server forgets them without a task of its own."""
+    expire_rooms(engine, now)
+    for _ in range(20):  # a code already taken (one chance in millions per open room) is drawn again
+        code = new_code()
+        try:
+            with engine.begin() as conn:
+                conn.execute(insert(rooms).values(code=code, teacher=token_hash(teacher_token), created_at=now,
+                                                  expires_at=now + limits.lifetime_s))
+            return code
+        except IntegrityError:
+            continue
+    raise RuntimeError("no free room code after 20 draws")
+
+
+def room(engine: Engine, code: str, now: float) -> Room | None:
+    """The open room ``code``, or None (no such room, or its time is up)."""
+    with engine.connect() as conn:
+        row = conn.execute(select(rooms).where(rooms.c.code == code, rooms.c.expires_at > now)).first()
+        if row is None:
+            return None
+        students = conn.execute(select(func.count()).select_from(members).where(members.c.room == code)).scalar_one()
+    return Room(row.code, row.created_at, row.expires_at, students, row.follow_link, row.follow_at)
+
+
+def is_teacher(engine: Engine, code: str, teacher_token: str, now: float) -> bool:
+    """Whether ``teacher_token`` runs the open room ``code``."""
+    with engine.connect() as conn:
+        found = conn.execute(select(rooms.c.code).where(rooms.c.code == code, rooms.c.expires_at > now,
+                                                        rooms.c.teacher == token_hash(teacher_token))).first()
+    return found is not None
+
+
+def join(engine: Engine, typed: object, browser_token: str, nickname: object, now: float,
+         limits: RoomLimits = DEFAULT_LIMITS) -> Joined | Refused:
+    """The browser holding ``browser_token`` joins the room whose code was ``typed``, under ``nickname`` (cleaned;
+    none if nothing is left). Every try counts against ``JOIN_LIMITS`` first, right code or wrong, so that codes
+    cannot be guessed faster than the limits allow. Joining again (another nickname, the same browser) is allowed."""
+    browser = token_hash(browser_token)
+    with engine.begin() as conn:
+        oldest = now - max(limit.window_s for limit in JOIN_LIMITS.values())
+        mine = conn.execute(select(join_attempts.c.at).where(join_attempts.c.browser == browser,
+                                                             join_attempts.c.at > oldest)).scalars().all()
+        everyone = conn.execute(select(join_attempts.c.at).where(join_attempts.c.at > oldest)).scalars().all()
+        conn.execute(insert(join_attempts).values(browser=browser, at=now))
+    if not (within_limit(mine, now, JOIN_LIMITS["browser"]) and within_limit(everyone, now, JOIN_LIMITS["server"])):
+        return Refused("too_many_tries")
+    code = read_code(typed)
+    if code is None:
+        return Refused("not_a_code")
+    found = room(engine, code, now)
+    if found is None:
+        return Refused("no_such_room")
+    name = clean_nickname(nickname)
+    with engine.begin() as conn:
+        here = conn.execute(select(members.c.student).where(members.c.room == code,
+                                                            members.c.student == browser)).first()
+        if here is not None:
+            conn.execute(update(members).where(members.c.room == code, members.c.student == browser)
+                         .values(nickname=name))
+        elif found.students >= limits.students:
+            return Refused("room_full")
+        else:
+            conn.execute(insert(members).values(room=code, student=browser, nickname=name, joined_at=now))
+    return Joined(room(engine, code, now) or found, name)
+
+
+def is_member(engine: Engine, code: str, browser_token: str, now: float) -> bool:
+    """Whether the browser holding ``browser_token`` is in the open room ``code``."""
+    with engine.connect() as conn:
+        return conn.execute(
+            select(members.c.room).join(rooms, rooms.c.code == members.c.room)
+            .where(members.c.room == code, members.c.student == token_hash(browser_token), rooms.c.expires_at > now)
+        ).first() is not None
+
+
+def leave(engine: Engine, code: str, browser_token: str) -> None:
+    """The browser holding ``browser_token`` leaves room ``code`` (nothing happens if it was not in it)."""
+    with engine.begin() as conn:
+        conn.execute(delete(members).where(members.c.room == code, members.c.student == token_hash(browser_token)))
+
+
+def send_class_to(engine: Engine, code: str, teacher_token: str, link: str, now: float) -> bool:
+    """The teacher of room ``code`` sends the class to ``link``, a path of this app (``/lesson?...``); False when
+    ``teacher_token`` does not run the room or the link is not such a path."""
+    if not (isinstance(link, str) and link.startswith("/") and not link.startswith("//") and len(link) <= LINK_MAX
+            and link.isprintable()):
+        return False
+    with engine.begin() as conn:
+        done = conn.execute(update(rooms).where(rooms.c.code == code, rooms.c.teacher == token_hash(teacher_token),
+                                                rooms.c.expires_at > now)
+                            .values(follow_link=link, follow_at=now))
+    return done.rowcount == 1
+
+
+def close_room(engine: Engine, code: str, teacher_token: str) -> bool:
+    """The teacher ends room ``code``: the room and everything it held are deleted. False (nothing deleted) when
+    ``teacher_token`` does not run it."""
+    with engine.begin() as conn:
+        if conn.execute(select(rooms.c.code).where(rooms.c.code == code,
+                                                   rooms.c.teacher == token_hash(teacher_token))).first() is None:
+            return False
+        _delete_rooms(conn, rooms.c.code == code)
+    return True
+
+
+def expire_rooms(engine: Engine, now: float) -> int:
+    """Delete every room whose time is up, with all it held, and join attempts older than any limit's window;
+    returns how many rooms were deleted."""
+    with engine.begin() as conn:
+        gone = _delete_rooms(conn, rooms.c.expires_at <= now)
+        oldest = now - max(limit.window_s for limit in JOIN_LIMITS.values())
+        conn.execute(delete(join_attempts).where(join_attempts.c.at <= oldest))
+    return gone
+
+
+def _delete_rooms(conn, which) -> int:
+    """Delete the rooms ``which`` selects and what they hold (explicitly, not only by the foreign keys' cascade, so
+    that a database without enforced foreign keys forgets as much)."""
+    codes = select(rooms.c.code).where(which)
+    conn.execute(delete(members).where(members.c.room.in_(codes)))
+    return conn.execute(delete(rooms).where(which)).rowcount

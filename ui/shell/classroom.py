@@ -1,0 +1,145 @@
+"""A class, from the browser's side: the database (``store.db``), this browser's token, the room this session
+teaches or sits in, and the sidebar's line about it on every page (the room; for a student, the teacher's view to go
+to and "leave"; for the teacher, "send the class here").
+
+A session's room lives in its session state; nothing about a class is read from the database until the session is in
+one, so a page view outside a class costs no query.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+import streamlit as st
+
+from core.classroom import new_token
+from store import rooms
+from store.db import connect
+from ui.shell.i18n import t
+
+COOKIE = "dlp_browser"
+"""The cookie that keeps this browser's token (``core.classroom.new_token``) from one visit to the next."""
+TOKEN_FORM = re.compile(r"[A-Za-z0-9_-]{43}")
+TEACHING = "classroom_teaching"
+"""Session key: the ``Teaching`` of a session that runs a room."""
+SITTING = "classroom_sitting"
+"""Session key: the code of the room a student's session sits in."""
+BROWSER = "classroom_browser"
+FOLLOW_EVERY_S = 3.0
+"""How often a student's sidebar asks whether the teacher has sent the class somewhere."""
+
+
+@dataclass(frozen=True)
+class Teaching:
+    code: str
+    token: str
+
+
+@st.cache_resource(show_spinner=False)
+def database():
+    """The classroom database's engine, one per server process (``store.db.connect``)."""
+    return connect()
+
+
+def now() -> float:
+    return time.time()
+
+
+def browser_token() -> str:
+    """This browser's token: from its cookie, or a new one that a small script writes into the cookie (a year)."""
+    if BROWSER not in st.session_state:
+        token = st.context.cookies.get(COOKIE)
+        if not (isinstance(token, str) and TOKEN_FORM.fullmatch(token)):
+            token = new_token()
+            st.html(cookie_script(token), unsafe_allow_javascript=True)
+        st.session_state[BROWSER] = token
+    return st.session_state[BROWSER]
+
+
+def cookie_script(token: str) -> str:
+    """The script that keeps ``token`` (``TOKEN_FORM``: letters, digits, ``-`` and ``_`` only) in the cookie."""
+    if not TOKEN_FORM.fullmatch(token):
+        raise ValueError("not a token")
+    return f"<script>document.cookie = '{COOKIE}={token}; path=/; max-age=31536000; SameSite=Lax';</script>"
+
+
+def teaching() -> Teaching | None:
+    """The room this session runs, while it is open."""
+    held = st.session_state.get(TEACHING)
+    if isinstance(held, Teaching) and rooms.is_teacher(database(), held.code, held.token, now()):
+        return held
+    st.session_state.pop(TEACHING, None)
+    return None
+
+
+def sitting() -> str | None:
+    """The code of the open room this session's browser sits in as a student."""
+    code = st.session_state.get(SITTING)
+    if isinstance(code, str) and rooms.is_member(database(), code, browser_token(), now()):
+        return code
+    st.session_state.pop(SITTING, None)
+    return None
+
+
+def view_link(url_path: str) -> str:
+    """The link of the view on screen: the page's path and its query (the settings the page writes into it)."""
+    query = {k: v for k, v in st.query_params.to_dict().items() if k not in ("join", "teacher")}
+    return f"/{url_path}" + (f"?{urlencode(query)}" if query else "")
+
+
+def page_and_query(link: str) -> tuple[str, dict[str, str]]:
+    """``/<page>?<query>`` as (the page's url path, its query)."""
+    parts = urlsplit(link)
+    return parts.path.strip("/"), dict(parse_qsl(parts.query))
+
+
+def class_sidebar(url_path: str) -> None:
+    """The sidebar's line about the class this session is in, if any (see the module's docstring)."""
+    if TEACHING not in st.session_state and SITTING not in st.session_state:
+        return
+    held = teaching()
+    if held is not None:
+        st.caption(t("classroom.sidebar.teaching", code=held.code))
+        if url_path == "classroom":  # the room's own page: nothing to send the class to
+            return
+        st.button(t("classroom.sidebar.send_here"), icon=":material/campaign:", key="classroom_send_here",
+                  on_click=send_class_here, args=(held, url_path))
+        return
+    code = sitting()
+    if code is not None:
+        student_line(code, url_path)
+
+
+@st.fragment(run_every=FOLLOW_EVERY_S)
+def student_line(code: str, url_path: str) -> None:
+    """A student's line, read again every ``FOLLOW_EVERY_S`` seconds: the room, the teacher's view to go to (when the
+    teacher has sent the class one and it is not the view on screen), and "leave"."""
+    room = rooms.room(database(), code, now())
+    if room is None:
+        st.caption(t("classroom.room.ended"))
+        return
+    st.caption(t("classroom.sidebar.sitting", code=code))
+    if room.follow_link and room.follow_link != view_link(url_path):
+        from ui.shell.registry import all_pages
+
+        name, query = page_and_query(room.follow_link)
+        lesson = next((spec for spec in all_pages() if spec.name == name or (spec.default and not name)), None)
+        if lesson is not None:
+            st.page_link(lesson.script, label=t("classroom.sidebar.follow", page=t(lesson.title_key)),
+                         icon=":material/directions_run:", query_params=query)
+    st.button(t("classroom.sidebar.leave"), key="classroom_leave", on_click=leave_class, args=(code,))
+
+
+def send_class_here(held: Teaching, url_path: str) -> None:
+    """The teacher's "send the class here" callback: the view's link as the last run left the address bar."""
+    sent = rooms.send_class_to(database(), held.code, held.token, view_link(url_path), now())
+    st.toast(t("classroom.sidebar.sent" if sent else "classroom.sidebar.not_sent"))
+
+
+def leave_class(code: str) -> None:
+    """A student's "leave" callback."""
+    rooms.leave(database(), code, browser_token())
+    st.session_state.pop(SITTING, None)
