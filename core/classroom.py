@@ -100,3 +100,67 @@ def within_limit(times: Sequence[float], now: float, limit: RateLimit) -> bool:
     """Whether one more attempt at ``now`` is allowed, given the times of the earlier ones: fewer than
     ``limit.attempts`` of them in the last ``limit.window_s`` seconds."""
     return sum(now - limit.window_s < t <= now for t in times) < limit.attempts
+
+
+ANSWER_TEXT_MAX = 40
+"""Longest answer text a student may send (a number, or an option's number)."""
+
+
+@dataclass(frozen=True)
+class ClassQuestion:
+    """A question the teacher asks the class: a number (``answer``, right within ``rel_tol``) or a choice among
+    ``options`` (``answer``: the right option's index). ``source`` says where its text comes from: a lesson's quiz
+    (``"<lesson>:<part>:<seed>"``, drawn in each student's own language) or ``""`` for the teacher's own ``prompt``."""
+
+    kind: str  # "number" or "choice"
+    answer: float
+    prompt: str = ""
+    options: tuple[str, ...] = ()
+    rel_tol: float = 1e-9
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("number", "choice"):
+            raise ValueError(f"a question is a number or a choice, not {self.kind!r}")
+        if self.kind == "choice" and not (2 <= len(self.options) <= 8 and float(self.answer).is_integer()
+                                          and 0 <= self.answer < len(self.options)):
+            raise ValueError("a choice has 2 to 8 options and the right one among them")
+
+
+def read_answer(question: ClassQuestion, text: object) -> float | None:
+    """A student's answer as the question takes it, or None when it cannot be one: a finite number (a decimal comma
+    and full-width digits are read too) for a number; an option's index for a choice."""
+    if isinstance(text, bool) or not isinstance(text, str | int | float):
+        return None
+    raw = unicodedata.normalize("NFKC", str(text)).strip().replace(",", ".")
+    if not raw or len(raw) > ANSWER_TEXT_MAX:
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        return None
+    if value != value or value in (float("inf"), float("-inf")):
+        return None
+    if question.kind == "choice" and not (value.is_integer() and 0 <= value < len(question.options)):
+        return None
+    return value
+
+
+def is_right(question: ClassQuestion, value: float) -> bool:
+    """Whether ``value`` (``read_answer``'s) is the right answer: within ``rel_tol`` for a number (and 1e-12
+    absolutely, for an answer of 0), the same option for a choice."""
+    if question.kind == "choice":
+        return value == question.answer
+    return abs(value - question.answer) <= max(question.rel_tol * max(abs(value), abs(question.answer)), 1e-12)
+
+
+def spread(question: ClassQuestion, values: Sequence[float]) -> list[tuple[str, int]]:
+    """How the class answered, for the projector: each option and how many chose it, in the options' order, for a
+    choice; each distinct number and how many gave it, smallest first, for a number (answers to a lesson's quiz are
+    few distinct integers)."""
+    if question.kind == "choice":
+        return [(option, sum(v == n for v in values)) for n, option in enumerate(question.options)]
+    counts: dict[float, int] = {}
+    for v in values:
+        counts[v] = counts.get(v, 0) + 1
+    return [(f"{v:g}", counts[v]) for v in sorted(counts)]

@@ -24,10 +24,15 @@ from sqlalchemy import (
     event,
     insert,
     select,
+    update,
 )
 
-SCHEMA_VERSION = 1
-"""The version of the tables below; a database made by another version is refused with ``SchemaMismatch``."""
+SCHEMA_VERSION = 2
+"""The version of the tables below. A database of an earlier version is brought up to it (``UPGRADES``); one of a
+later version, or of an unknown one, is refused with ``SchemaMismatch``."""
+
+UPGRADES: dict[int, str] = {1: "adds the questions and answers tables"}
+"""Version -> what the step to the next one does. Every step so far only adds tables, which ``create_all`` makes."""
 
 metadata = MetaData()
 
@@ -49,6 +54,28 @@ members = Table(
     Column("student", String(64), primary_key=True),  # token_hash of the browser's token
     Column("nickname", String(64)),
     Column("joined_at", Float, nullable=False),
+)
+
+questions = Table(
+    "questions", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("room", String(16), ForeignKey("rooms.code", ondelete="CASCADE"), nullable=False, index=True),
+    Column("kind", String(8), nullable=False),  # core.classroom.ClassQuestion's fields
+    Column("prompt", Text, nullable=False),
+    Column("options", Text, nullable=False),  # a JSON list of strings
+    Column("answer", Float, nullable=False),
+    Column("rel_tol", Float, nullable=False),
+    Column("source", String(200), nullable=False),
+    Column("asked_at", Float, nullable=False),
+    Column("revealed_at", Float),
+)
+
+answers = Table(
+    "answers", metadata,
+    Column("question", Integer, ForeignKey("questions.id", ondelete="CASCADE"), primary_key=True),
+    Column("student", String(64), primary_key=True),  # token_hash of the browser's token
+    Column("value", Float, nullable=False),
+    Column("at", Float, nullable=False),
 )
 
 join_attempts = Table(
@@ -87,6 +114,8 @@ def connect(url: str | None = None) -> Engine:
         found = conn.execute(select(schema_version.c.version)).scalars().all()
         if not found:
             conn.execute(insert(schema_version).values(version=SCHEMA_VERSION))
+        elif len(found) == 1 and found[0] in UPGRADES:  # an earlier version: its new tables were made above
+            conn.execute(update(schema_version).values(version=SCHEMA_VERSION))
         elif found != [SCHEMA_VERSION]:
             raise SchemaMismatch(f"the database {engine.url!r} has schema {found}, this app needs {SCHEMA_VERSION}")
     return engine

@@ -15,7 +15,7 @@ from sqlalchemy import Engine, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from core.classroom import JOIN_LIMITS, RoomLimits, clean_nickname, new_code, read_code, token_hash, within_limit
-from store.db import join_attempts, members, rooms
+from store.db import answers, join_attempts, members, questions, rooms
 
 DEFAULT_LIMITS = RoomLimits()
 
@@ -171,5 +171,8 @@ def _delete_rooms(conn, which) -> int:
     """Delete the rooms ``which`` selects and what they hold (explicitly, not only by the foreign keys' cascade, so
     that a database without enforced foreign keys forgets as much)."""
     codes = select(rooms.c.code).where(which)
+    asked = select(questions.c.id).where(questions.c.room.in_(codes))
+    conn.execute(delete(answers).where(answers.c.question.in_(asked)))
+    conn.execute(delete(questions).where(questions.c.room.in_(codes)))
     conn.execute(delete(members).where(members.c.room.in_(codes)))
     return conn.execute(delete(rooms).where(which)).rowcount

@@ -61,6 +61,7 @@ def test_a_teacher_and_a_student_take_a_class_together(browser, server, lang):
 
         teacher.locator('[data-testid="stSidebarNav"]').get_by_text(translate("nav.classroom", lang)).click()
         wait_until_idle(teacher)
+        ask_and_reveal(teacher, student, lang)
         end = translate("classroom.room.end", lang)
         teacher.locator('[data-testid="stMain"]').get_by_role("button", name=end).click()
         expect(teacher.get_by_role("button", name=translate("classroom.start.button", lang))).to_be_visible()
@@ -71,6 +72,31 @@ def test_a_teacher_and_a_student_take_a_class_together(browser, server, lang):
     finally:
         projector.close()
         phone.close()
+
+
+def ask_and_reveal(teacher, student, lang: str) -> None:
+    """The teacher asks a question of their own; the student answers it from the phone's sidebar; the projector
+    counts the answer by itself; the teacher reveals; the student sees they were right."""
+    main = teacher.locator('[data-testid="stMain"]')
+    main.get_by_text(translate("classroom.ask.title", lang)).click()
+    main.get_by_role("textbox", name=translate("classroom.ask.prompt", lang)).fill("2 + 2 = ?")
+    main.get_by_role("textbox", name=translate("classroom.ask.options", lang)).fill("3\n4\n5")
+    main.get_by_role("textbox", name=translate("classroom.ask.answer", lang)).fill("2")
+    main.get_by_role("button", name=translate("classroom.ask.send", lang)).click()
+    expect(main.get_by_text(translate("classroom.ask.answered", lang, answered=0, students=1).replace("**", "")))\
+        .to_be_visible()
+    open_sidebar(student)
+    sidebar = student.locator('[data-testid="stSidebar"]')
+    expect(sidebar.get_by_text("2 + 2 = ?")).to_be_visible(timeout=15_000)  # by itself, within a few seconds
+    sidebar.get_by_text("4", exact=True).click()
+    sidebar.get_by_role("button", name=translate("classroom.answer.send", lang)).click()
+    expect(sidebar.get_by_text(translate("classroom.answer.sent", lang, mine="4"))).to_be_visible()
+    full_page_screenshot(student, f"classroom/student-answered-{lang}.png")
+    expect(main.get_by_text(translate("classroom.ask.answered", lang, answered=1, students=1).replace("**", "")))\
+        .to_be_visible(timeout=15_000)
+    full_page_screenshot(teacher, f"classroom/projector-question-{lang}.png")
+    main.get_by_role("button", name=translate("classroom.ask.reveal", lang)).click()
+    expect(sidebar.get_by_text(translate("classroom.answer.right", lang, answer="4"))).to_be_visible(timeout=15_000)
 
 
 def open_sidebar(page) -> None:

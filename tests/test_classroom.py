@@ -1,8 +1,10 @@
 """``core.classroom``: room codes, nicknames, tokens and rate limits, by property."""
 
+import math
 import string
 import unicodedata
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -11,11 +13,15 @@ from core.classroom import (
     CODE_LENGTH,
     CODE_SPACE,
     NICKNAME_MAX,
+    ClassQuestion,
     RateLimit,
     clean_nickname,
+    is_right,
     new_code,
     new_token,
+    read_answer,
     read_code,
+    spread,
     token_hash,
     within_limit,
 )
@@ -88,3 +94,57 @@ def test_tokens_are_long_random_and_kept_as_hashes():
 def test_a_rate_limit_counts_the_attempts_in_its_window(times, now, attempts, window):
     recent = [t for t in times if now - window < t <= now]
     assert within_limit(times, now, RateLimit(attempts, window)) == (len(recent) < attempts)
+
+
+NUMBER = ClassQuestion("number", 12.0)
+CHOICE = ClassQuestion("choice", 2, "Which pooling keeps the largest value?", ("avg", "min", "max"))
+
+
+def test_a_question_is_a_number_or_a_choice_with_its_answer_among_the_options():
+    for bad in (dict(kind="text", answer=1), dict(kind="choice", answer=3, options=("a", "b", "c")),
+                dict(kind="choice", answer=0.5, options=("a", "b")), dict(kind="choice", answer=0, options=("a",))):
+        with pytest.raises(ValueError):
+            ClassQuestion(**bad)
+
+
+@pytest.mark.parametrize(("question", "text", "value"), [
+    (NUMBER, "12", 12.0), (NUMBER, " 12.5 ", 12.5), (NUMBER, "12,5", 12.5), (NUMBER, "１２", 12.0),
+    (NUMBER, "-3e2", -300.0), (NUMBER, 7, 7.0), (CHOICE, "2", 2.0), (CHOICE, 0, 0.0)])
+def test_answers_are_read_as_the_question_takes_them(question, text, value):
+    assert read_answer(question, text) == value
+
+
+@pytest.mark.parametrize("text", ["", "twelve", "nan", "inf", "-inf", "1e999", "1" * 41, None, True, [1], "0x10"])
+def test_what_is_not_a_number_is_no_answer(text):
+    assert read_answer(NUMBER, text) is None
+
+
+@pytest.mark.parametrize("text", ["3", "-1", "1.5", "a"])
+def test_a_choice_takes_only_an_options_number(text):
+    assert read_answer(CHOICE, text) is None
+
+
+@given(st.text(max_size=60) | st.integers() | st.floats() | st.none())
+def test_any_text_is_a_finite_answer_or_none(text):
+    for question in (NUMBER, CHOICE):
+        value = read_answer(question, text)
+        assert value is None or (math.isfinite(value) and (question.kind == "number" or
+                                                           value in range(len(question.options))))
+
+
+def test_right_answers_are_judged_as_the_lessons_quiz_judges_them():
+    assert is_right(NUMBER, 12.0) and not is_right(NUMBER, 12.001) and not is_right(NUMBER, 13)
+    assert is_right(ClassQuestion("number", 0.0), 1e-13) and not is_right(ClassQuestion("number", 0.0), 1e-9)
+    assert is_right(ClassQuestion("number", 0.3, rel_tol=1e-6), 0.1 + 0.2)
+    assert is_right(CHOICE, 2.0) and not is_right(CHOICE, 1.0)
+
+
+def test_the_spread_counts_each_option_or_each_number():
+    assert spread(CHOICE, [2, 2, 0, 2]) == [("avg", 1), ("min", 0), ("max", 3)]
+    assert spread(NUMBER, [12, 11, 12, 12.5]) == [("11", 1), ("12", 2), ("12.5", 1)]
+    assert spread(NUMBER, []) == [] and spread(CHOICE, []) == [("avg", 0), ("min", 0), ("max", 0)]
+
+
+@given(st.lists(st.integers(0, 2), max_size=50))
+def test_the_spread_of_a_choice_adds_up_to_the_answers(values):
+    assert sum(n for _, n in spread(CHOICE, values)) == len(values)

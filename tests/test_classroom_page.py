@@ -11,10 +11,10 @@ import pytest
 import segno
 from PIL import Image
 
-from core.classroom import read_code
-from store import rooms
+from core.classroom import ClassQuestion, read_code
+from store import questions, rooms
 from tests.conftest import app_test
-from ui.lessons.classroom import REFUSED, qr_png
+from ui.lessons.classroom import REFUSED, own_question, qr_png
 from ui.shell.classroom import SITTING, TEACHING, Teaching, cookie_script, database, now, page_and_query
 from ui.shell.i18n import LANGUAGES, translate
 from ui.shell.registry import by_name
@@ -171,3 +171,88 @@ def test_the_cookie_script_keeps_a_fresh_token_for_a_year():
     token = new_token()
     assert cookie_script(token) == (f"<script>document.cookie = 'dlp_browser={token}; path=/; max-age=31536000; "
                                     "SameSite=Lax';</script>")
+
+
+def ask_own(teacher, prompt: str, options: str, answer: str):
+    teacher.text_input(key="classroom_ask_prompt").input(prompt)
+    teacher.text_area(key="classroom_ask_options").input(options)
+    teacher.text_input(key="classroom_ask_answer").input(answer)
+    next(b for b in teacher.button if b.label == translate("classroom.ask.send", "en")).click().run()
+
+
+def send_answer(student, value):
+    """Fill the sidebar's answer form and send it (one run, as a form sends its values with its button)."""
+    boxes = [*student.sidebar.radio, *student.sidebar.text_input]
+    pick = [w for w in boxes if str(w.key).startswith("classroom_pick_")]
+    assert len(pick) == 1
+    pick[0].set_value(value)
+    next(b for b in student.sidebar.button if b.label == translate("classroom.answer.send", "en")).click()
+    student.run()
+
+
+def test_the_teacher_asks_the_students_answer_the_projector_counts_and_reveals():
+    teacher, held = start_a_class("en")
+    ann, bob = join("en", held.code), join("en", held.code)
+    ask_own(teacher, "Which pooling keeps the largest value?", "average\nminimum\nmaximum", "3")
+    asked = questions.latest(database(), held.code)
+    assert asked.question == ClassQuestion("choice", 2, "Which pooling keeps the largest value?",
+                                           ("average", "minimum", "maximum"))
+    assert [s.value for s in teacher.subheader][-1] == "Which pooling keeps the largest value?"
+    ann.run()
+    assert "Which pooling keeps the largest value?" in [x.value for x in ann.sidebar.text]
+    send_answer(ann, 2)
+    bob.run()
+    send_answer(bob, 0)
+    assert questions.tally(database(), asked.id) == questions.Tally(2, [("average", 1), ("minimum", 0),
+                                                                        ("maximum", 1)], None)
+    teacher.run()
+    assert translate("classroom.ask.answered", "en", answered=2, students=2) in text_of(teacher)
+    assert [p.proto.text for p in teacher.get("progress")] == ["**average** · 1", "**minimum** · 0", "**maximum** · 1"]
+    teacher.button(key="classroom_reveal").click().run()
+    assert translate("classroom.ask.revealed", "en", answer="maximum", right=1, answered=2) in text_of(teacher)
+    ann.run()
+    bob.run()
+    assert [s.value for s in ann.sidebar.success] == [translate("classroom.answer.right", "en", answer="maximum")]
+    assert [e.value for e in bob.sidebar.error] == [translate("classroom.answer.wrong", "en", mine="average",
+                                                              answer="maximum")]
+
+
+def test_the_teacher_asks_a_lessons_question_and_sends_the_class_to_it():
+    from core.questions.pooling import pool_size_question
+
+    _, held = start_a_class("en")
+    student = join("en", held.code)
+    quiz = open_page("en", {"part": "quiz", "q": "size", "qseed": "7"}, {TEACHING: held}, page=POOLING)
+    quiz.button(key="pooling_guess_size_7_ask_class").click().run()
+    asked = questions.latest(database(), held.code)
+    right = pool_size_question(7).answer
+    assert asked.question == ClassQuestion("number", right, source="pooling_guess_size_7")
+    name, query = page_and_query(rooms.room(database(), held.code, now()).follow_link)
+    assert (name, query["part"], query["qseed"]) == ("pooling", "quiz", "7")
+    student.run()
+    send_answer(student, str(right))
+    assert questions.my_answer(database(), asked.id, student.session_state["classroom_browser"]) == right
+    questions.reveal(database(), held.code, held.token, asked.id, now())
+    student.run()
+    assert [s.value for s in student.sidebar.success] == [translate("classroom.answer.right", "en",
+                                                                    answer=f"{right:g}")]
+
+
+def test_a_student_outside_the_lesson_page_sees_no_ask_button():
+    quiz = open_page("en", {"part": "quiz", "q": "size", "qseed": "7"}, page=POOLING)
+    assert "pooling_guess_size_7_ask_class" not in [b.key for b in quiz.button]
+
+
+@pytest.mark.parametrize(("prompt", "options", "answer", "built"), [
+    ("  How many   outputs? ", "", " 12 ", ClassQuestion("number", 12.0, "How many outputs?", rel_tol=1e-6)),
+    ("Pick", "a\n\n b \n", "2", ClassQuestion("choice", 1, "Pick", ("a", "b"))),
+    ("", "", "1", "classroom.ask.no_prompt"),
+    ("Pick", "only one", "1", "classroom.ask.bad_options"),
+    ("Pick", "\n".join("abcdefghi"), "1", "classroom.ask.bad_options"),
+    ("Pick", "a\nb", "3", "classroom.ask.bad_choice"),
+    ("Pick", "a\nb", "1.5", "classroom.ask.bad_choice"),
+    ("How many?", "", "many", "classroom.ask.bad_number"),
+    (None, None, None, "classroom.ask.no_prompt"),
+])
+def test_the_teachers_form_makes_a_question_or_says_what_is_wrong(prompt, options, answer, built):
+    assert own_question(prompt, options, answer) == built

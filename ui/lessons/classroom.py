@@ -10,8 +10,8 @@ import io
 import segno
 import streamlit as st
 
-from core.classroom import CODE_LENGTH, NICKNAME_MAX, new_token, read_code
-from store import rooms
+from core.classroom import ANSWER_TEXT_MAX, CODE_LENGTH, NICKNAME_MAX, ClassQuestion, new_token, read_answer, read_code
+from store import questions, rooms
 from ui.shell.classroom import SITTING, TEACHING, TOKEN_FORM, Teaching, browser_token, database, now, sitting, teaching
 from ui.shell.i18n import t
 from ui.shell.url_state import Text, UrlParam, seed_from_url
@@ -43,6 +43,11 @@ TEACHER = UrlParam("classroom_teacher_token", "teacher", "", token_decoder, acce
 REFUSED = {"not_a_code": "classroom.refused.not_a_code", "no_such_room": "classroom.refused.no_such_room",
            "room_full": "classroom.refused.room_full", "too_many_tries": "classroom.refused.too_many_tries"}
 """The message for each reason a join is refused (``store.rooms.Refusal``)."""
+
+ASK_PROBLEM = "classroom_ask_problem"
+"""Session key: the catalogue key of what was wrong with the teacher's last question, shown once."""
+PROMPT_MAX, OPTION_MAX, OPTIONS_MAX = 200, 60, 600
+"""Longest question text, option, and options text a teacher may type."""
 
 REFUSAL = "classroom_refusal"
 """Session key: why the last join was refused (``store.rooms.Refusal``), shown once."""
@@ -145,6 +150,10 @@ def teacher_view(held: Teaching) -> None:
         st.code(link, language=None)
         live_count(held.code)
     qr_side.image(qr_png(link), caption=t("classroom.room.scan"), width=320)
+    st.divider()
+    live_question(held)
+    with st.expander(t("classroom.ask.title"), icon=":material/quiz:"):
+        ask_form(held)
     with st.expander(t("classroom.room.teacher_link"), icon=":material/key:"):
         st.caption(t("classroom.room.teacher_link_help"))
         st.code(f"{link}&teacher={held.token}", language=None)
@@ -166,3 +175,93 @@ def live_count(code: str) -> None:
         st.warning(t("classroom.room.ended"), icon="⌛")
         return
     st.metric(t("classroom.room.students"), room.students)
+
+
+@st.fragment(run_every=LIVE_EVERY_S)
+def live_question(held: Teaching) -> None:
+    """The room's latest question on the projector, read again every ``LIVE_EVERY_S`` seconds: its text (or the
+    lesson it comes from), how many have answered, the spread of the answers (no names); after "reveal", the right
+    answer and how many had it."""
+    asked = questions.latest(database(), held.code)
+    if asked is None:
+        st.caption(t("classroom.ask.none_yet"))
+        return
+    room = rooms.room(database(), held.code, now())
+    tally = questions.tally(database(), asked.id)
+    st.subheader(question_text(asked.question), anchor=False)
+    st.markdown(t("classroom.ask.answered", answered=tally.answered, students=room.students if room else 0))
+    most = max((n for _, n in tally.spread), default=0)
+    for label, n in tally.spread:
+        st.progress(n / most if most else 0.0, text=f"**{label}** · {n}")
+    if asked.revealed_at is None:
+        st.button(t("classroom.ask.reveal"), key="classroom_reveal", icon=":material/visibility:",
+                  on_click=reveal_answer, args=(held, asked.id))
+        return
+    st.success(t("classroom.ask.revealed", answer=answer_text(asked.question), right=tally.right,
+                 answered=tally.answered), icon="✅")
+
+
+def question_text(question: ClassQuestion) -> str:
+    """A question as the class reads it: the teacher's own text, or where the lesson's question is."""
+    return question.prompt if not question.source else t("classroom.ask.from_lesson")
+
+
+def answer_text(question: ClassQuestion) -> str:
+    """The right answer as the class reads it: the option, or the number."""
+    if question.kind == "choice":
+        return question.options[int(question.answer)]
+    return f"{question.answer:g}"
+
+
+def reveal_answer(held: Teaching, question_id: int) -> None:
+    """The reveal button's callback."""
+    questions.reveal(database(), held.code, held.token, question_id, now())
+
+
+def ask_form(held: Teaching) -> None:
+    """The teacher's own question: its text, a number or two to eight options (one a line), and the right answer.
+    A lesson's own "predict, then check" question is asked from the lesson (``ui.widgets.quiz``)."""
+    st.caption(t("classroom.ask.help"))
+    with st.form("classroom_ask", border=False):
+        st.text_input(t("classroom.ask.prompt"), key="classroom_ask_prompt", max_chars=PROMPT_MAX)
+        st.text_area(t("classroom.ask.options"), key="classroom_ask_options", max_chars=OPTIONS_MAX,
+                     help=t("classroom.ask.options_help"), height=120)
+        st.text_input(t("classroom.ask.answer"), key="classroom_ask_answer", max_chars=ANSWER_TEXT_MAX,
+                      help=t("classroom.ask.answer_help"))
+        st.form_submit_button(t("classroom.ask.send"), type="primary", icon=":material/send:", on_click=ask_own,
+                              args=(held,))
+    problem = st.session_state.pop(ASK_PROBLEM, None)
+    if problem is not None:
+        st.error(t(problem), icon="✏️")
+
+
+def ask_own(held: Teaching) -> None:
+    """The ask form's callback: the question built from the form (``own_question``) and asked, or what is wrong
+    with it kept to be shown."""
+    built = own_question(st.session_state.get("classroom_ask_prompt"), st.session_state.get("classroom_ask_options"),
+                         st.session_state.get("classroom_ask_answer"))
+    if isinstance(built, str):
+        st.session_state[ASK_PROBLEM] = built
+    elif questions.ask(database(), held.code, held.token, built, now()) is None:
+        st.session_state[ASK_PROBLEM] = "classroom.ask.too_many"
+
+
+def own_question(prompt: object, options: object, answer: object) -> ClassQuestion | str:
+    """A teacher's question from the form's texts, or the catalogue key of what is wrong: no text; options given but
+    not 2 to 8 of them; a right answer that is not an option's number (1, 2, ...) or not a number."""
+    prompt = " ".join(str(prompt or "").split())[:PROMPT_MAX]
+    if not prompt:
+        return "classroom.ask.no_prompt"
+    lines = [" ".join(line.split())[:OPTION_MAX] for line in str(options or "").splitlines()]
+    lines = [line for line in lines if line]
+    if lines and not 2 <= len(lines) <= 8:
+        return "classroom.ask.bad_options"
+    if lines:
+        number = read_answer(ClassQuestion("number", 0.0), answer)
+        if number is None or not number.is_integer() or not 1 <= number <= len(lines):
+            return "classroom.ask.bad_choice"
+        return ClassQuestion("choice", number - 1, prompt, tuple(lines))
+    number = read_answer(ClassQuestion("number", 0.0), answer)
+    if number is None:
+        return "classroom.ask.bad_number"
+    return ClassQuestion("number", number, prompt, rel_tol=1e-6)

@@ -15,8 +15,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import streamlit as st
 
-from core.classroom import new_token
-from store import rooms
+from core.classroom import ANSWER_TEXT_MAX, ClassQuestion, is_right, new_token
+from store import questions, rooms
 from store.db import connect
 from ui.shell.i18n import t
 
@@ -28,6 +28,15 @@ TEACHING = "classroom_teaching"
 SITTING = "classroom_sitting"
 """Session key: the code of the room a student's session sits in."""
 BROWSER = "classroom_browser"
+VIEW = "classroom_view"
+"""Session key: the url path of the page on screen (set by ``class_sidebar``, read by ``ask_lesson_question``)."""
+ANNOUNCED = "classroom_announced"
+ANSWER_PROBLEM = "classroom_answer_problem"
+ANSWER_REFUSED = {"not_in_the_room": "classroom.answer.not_in_the_room",
+                  "no_such_question": "classroom.answer.no_such_question",
+                  "already_revealed": "classroom.answer.already_revealed",
+                  "not_an_answer": "classroom.answer.not_an_answer"}
+"""The message for each reason an answer is refused (``store.questions.AnswerRefusal``)."""
 FOLLOW_EVERY_S = 3.0
 """How often a student's sidebar asks whether the teacher has sent the class somewhere."""
 
@@ -100,6 +109,7 @@ def class_sidebar(url_path: str) -> None:
     """The sidebar's line about the class this session is in, if any (see the module's docstring)."""
     if TEACHING not in st.session_state and SITTING not in st.session_state:
         return
+    st.session_state[VIEW] = url_path
     held = teaching()
     if held is not None:
         st.caption(t("classroom.sidebar.teaching", code=held.code))
@@ -130,7 +140,64 @@ def student_line(code: str, url_path: str) -> None:
         if lesson is not None:
             st.page_link(lesson.script, label=t("classroom.sidebar.follow", page=t(lesson.title_key)),
                          icon=":material/directions_run:", query_params=query)
+    asked = questions.latest(database(), code)
+    if asked is not None:
+        answer_box(asked)
     st.button(t("classroom.sidebar.leave"), key="classroom_leave", on_click=leave_class, args=(code,))
+
+
+def answer_box(asked: questions.Asked) -> None:
+    """The room's latest question in a student's sidebar: its text (or where the lesson's question is), a box for the
+    answer (a number, or one of the options) until the teacher reveals; then the student's own result. A question
+    not seen before is announced with a toast, for a phone whose sidebar is folded."""
+    question, mine = asked.question, questions.my_answer(database(), asked.id, browser_token())
+    if st.session_state.get(ANNOUNCED) != asked.id:
+        st.session_state[ANNOUNCED] = asked.id
+        st.toast(t("classroom.answer.new"), icon="❓")
+    st.markdown(f"**{t('classroom.answer.title')}**")
+    st.text(question.prompt if not question.source else t("classroom.ask.from_lesson"))
+    shown = (lambda v: question.options[int(v)]) if question.kind == "choice" else (lambda v: f"{v:g}")
+    if asked.revealed_at is not None:
+        right = shown(question.answer)
+        if mine is None:
+            st.info(t("classroom.answer.was", answer=right))
+        elif is_right(question, mine):
+            st.success(t("classroom.answer.right", answer=right), icon="✅")
+        else:
+            st.error(t("classroom.answer.wrong", mine=shown(mine), answer=right), icon="❌")
+        return
+    with st.form(f"classroom_answer_{asked.id}", border=False):
+        if question.kind == "choice":
+            st.radio(t("classroom.answer.pick"), range(len(question.options)), index=None,
+                     format_func=question.options.__getitem__, key=f"classroom_pick_{asked.id}")
+        else:
+            st.text_input(t("classroom.answer.number"), key=f"classroom_pick_{asked.id}", max_chars=ANSWER_TEXT_MAX)
+        st.form_submit_button(t("classroom.answer.send"), on_click=send_answer, args=(asked.id,))
+    if mine is not None:
+        st.caption(t("classroom.answer.sent", mine=shown(mine)))
+    problem = st.session_state.pop(ANSWER_PROBLEM, None)
+    if problem is not None:
+        st.error(t(ANSWER_REFUSED[problem]))
+
+
+def send_answer(question_id: int) -> None:
+    """The answer form's callback: the answer sent, or why it was refused kept to be shown."""
+    result = questions.answer(database(), question_id, browser_token(),
+                              st.session_state.get(f"classroom_pick_{question_id}"), now())
+    if isinstance(result, str):
+        st.session_state[ANSWER_PROBLEM] = result
+
+
+def ask_lesson_question(source: str, answer: float, rel_tol: float) -> None:
+    """A lesson's "predict, then check" callback for the teacher: the question on screen (``source``: its answer
+    box's key) asked in the room, and the class sent to this view, where each student reads it in their language."""
+    held = teaching()
+    if held is None:
+        return
+    asked = questions.ask(database(), held.code, held.token, ClassQuestion("number", answer, rel_tol=rel_tol,
+                                                                            source=source), now())
+    rooms.send_class_to(database(), held.code, held.token, view_link(st.session_state.get(VIEW, "")), now())
+    st.toast(t("classroom.ask.sent" if asked is not None else "classroom.ask.too_many"))
 
 
 def send_class_here(held: Teaching, url_path: str) -> None:

@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 
 import streamlit as st
 
+from ui.shell.classroom import TEACHING, ask_lesson_question
 from ui.shell.i18n import t, translator
 from ui.shell.url_state import Choice, Number, url_choice, url_slider
 
@@ -33,6 +34,9 @@ def check_answer(key: str, answer: float, explain_wrong: Callable[[float], str],
     ``integer=False`` lets the box take decimals; it depends on the kind of question, never on the answer, so the
     box gives nothing away.
     """
+    if st.session_state.get(TEACHING) is not None:  # a teacher may ask the whole class this very question
+        st.button(t("classroom.ask.this"), key=f"{key}_ask_class", icon=":material/groups:",
+                  on_click=ask_lesson_question, args=(key, answer, rel_tol))
     guess = st.number_input(t("common.quiz.answer"), value=None, step=1.0 if integer else 0.01, key=key,
                             format=None if integer else "%.6g", placeholder=t("common.quiz.placeholder"))
     if guess is None:
