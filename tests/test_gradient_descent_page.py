@@ -250,3 +250,26 @@ def test_the_2d_map_is_a_heatmap_under_server_level_lines_with_a_small_click_gri
     levels = next(trace for trace in figure.traces if trace.get("name") == "levels")
     np.testing.assert_allclose(plotly_array(levels["x"]), want[:, 0], rtol=1e-6, atol=1e-6)
     np.testing.assert_allclose(plotly_array(levels["y"]), want[:, 1], rtol=1e-6, atol=1e-6)
+
+
+def test_moving_the_start_does_not_trace_the_level_lines_again(monkeypatch):
+    """The surface's level lines are traced once per surface (``level_points``, cached), not at every move of the
+    start: two moves trace nothing, another surface traces its own once; the lines drawn stay the same."""
+    import ui.lessons.gradient_descent_figures as figures
+    from tests.helpers.figures import chart
+
+    traced = []
+    real = figures.level_lines
+    monkeypatch.setattr(figures, "level_lines", lambda *a, **k: traced.append(1) or real(*a, **k))
+    figures.level_points.clear()
+    at = lesson({"part": "two_d", "plane": "rosenbrock"})
+    levels = next(t for t in chart(at, key="gradient_descent_contour_fig").traces if t.get("name") == "levels")
+    assert len(traced) == 1
+    for value in (0.5, -0.5):
+        at.slider(key="gradient_descent_sx").set_value(value).run()
+        assert_clean(at)
+    assert len(traced) == 1
+    again = next(t for t in chart(at, key="gradient_descent_contour_fig").traces if t.get("name") == "levels")
+    assert np.array_equal(plotly_array(again["x"]), plotly_array(levels["x"]), equal_nan=True)  # NaN: breaks
+    at = lesson({"part": "two_d", "plane": "bowl"})
+    assert len(traced) == 2
