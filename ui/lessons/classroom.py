@@ -12,7 +12,19 @@ import streamlit as st
 
 from core.classroom import ANSWER_TEXT_MAX, CODE_LENGTH, NICKNAME_MAX, ClassQuestion, new_token, read_answer, read_code
 from store import questions, rooms
-from ui.shell.classroom import SITTING, TEACHING, TOKEN_FORM, Teaching, browser_token, database, now, sitting, teaching
+from ui.shell.classroom import (
+    SITTING,
+    TEACHING,
+    TOKEN_FORM,
+    Teaching,
+    browser_token,
+    database,
+    now,
+    question_text,
+    sitting,
+    teaching,
+    value_text,
+)
 from ui.shell.i18n import t
 from ui.shell.url_state import Text, UrlParam, seed_from_url
 
@@ -197,20 +209,8 @@ def live_question(held: Teaching) -> None:
         st.button(t("classroom.ask.reveal"), key="classroom_reveal", icon=":material/visibility:",
                   on_click=reveal_answer, args=(held, asked.id))
         return
-    st.success(t("classroom.ask.revealed", answer=answer_text(asked.question), right=tally.right,
+    st.success(t("classroom.ask.revealed", answer=value_text(asked.question, asked.question.answer), right=tally.right,
                  answered=tally.answered), icon="✅")
-
-
-def question_text(question: ClassQuestion) -> str:
-    """A question as the class reads it: the teacher's own text, or where the lesson's question is."""
-    return question.prompt if not question.source else t("classroom.ask.from_lesson")
-
-
-def answer_text(question: ClassQuestion) -> str:
-    """The right answer as the class reads it: the option, or the number."""
-    if question.kind == "choice":
-        return question.options[int(question.answer)]
-    return f"{question.answer:g}"
 
 
 def reveal_answer(held: Teaching, question_id: int) -> None:

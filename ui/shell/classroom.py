@@ -155,8 +155,11 @@ def answer_box(asked: questions.Asked) -> None:
         st.session_state[ANNOUNCED] = asked.id
         st.toast(t("classroom.answer.new"), icon="❓")
     st.markdown(f"**{t('classroom.answer.title')}**")
-    st.text(question.prompt if not question.source else t("classroom.ask.from_lesson"))
-    shown = (lambda v: question.options[int(v)]) if question.kind == "choice" else (lambda v: f"{v:g}")
+    st.text(question_text(question))
+
+    def shown(value: float) -> str:
+        return value_text(question, value)
+
     if asked.revealed_at is not None:
         right = shown(question.answer)
         if mine is None:
@@ -178,6 +181,16 @@ def answer_box(asked: questions.Asked) -> None:
     problem = st.session_state.pop(ANSWER_PROBLEM, None)
     if problem is not None:
         st.error(t(ANSWER_REFUSED[problem]))
+
+
+def question_text(question: ClassQuestion) -> str:
+    """A question as the class reads it: the teacher's own text, or where the lesson's question is."""
+    return question.prompt if not question.source else t("classroom.ask.from_lesson")
+
+
+def value_text(question: ClassQuestion, value: float) -> str:
+    """An answer to ``question`` as the class reads it: the option chosen, or the number."""
+    return question.options[int(value)] if question.kind == "choice" else f"{value:g}"
 
 
 def send_answer(question_id: int) -> None:
