@@ -2,7 +2,7 @@
 
 MNIST's test digits (real handwriting that the offline model never saw) are drawn onto a 280×280 grey picture the
 way the pad hands its picture to ``core.drawing.prepare_image``
-(``ui.lessons.cnn_trainer_results.drawn_picture``: white ink on black, grey in [0, 1]): each 28×28 digit scaled
+(``ui.widgets.drawing_pad.drawing_pad``: white ink on black, grey in [0, 1]): each 28×28 digit scaled
 up ×10 (bilinear). A second style, "small, off-centre", draws
 the digit at ×5 (140×140) at a random place on the pad, as a student who draws small in a corner. Each picture goes
 through ``prepare_image(gray, dataset)``, the pad's path, and the model's answer is compared with MNIST's label.

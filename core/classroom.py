@@ -33,12 +33,15 @@ TOKEN_BYTES = 32
 
 @dataclass(frozen=True)
 class RoomLimits:
-    """What one room may hold: students, drawings, questions; how long it lives (seconds)."""
+    """What one room may hold: students, drawings (in all, and from one student), questions; how long it lives
+    (seconds); the largest network the teacher may share with the class (bytes of its checkpoint)."""
 
     students: int = 200
     drawings: int = 2000
+    drawings_per_student: int = 100
     questions: int = 200
     lifetime_s: float = 12 * 3600.0
+    model_bytes: int = 16 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -75,15 +78,20 @@ def read_code(text: object) -> str | None:
 
 
 def clean_nickname(text: object) -> str | None:
-    """A nickname fit to show on a projector, or None for none: Unicode-normalised (NFKC), letters, digits, marks,
-    spaces and ``-_.'`` kept and everything else (controls, symbols, markup, emoji) dropped, runs of spaces made one,
-    at most ``NICKNAME_MAX`` characters. A nickname is only shown, never part of a query's text."""
+    """A nickname fit to show on a projector (``shown_text``, at most ``NICKNAME_MAX`` characters), or None for none.
+    A nickname is only shown, never part of a query's text."""
     if not isinstance(text, str):
         return None
-    text = unicodedata.normalize("NFKC", text[:10 * NICKNAME_MAX])
+    return shown_text(text, NICKNAME_MAX) or None
+
+
+def shown_text(text: str, limit: int) -> str:
+    """``text`` fit to show on a projector: Unicode-normalised (NFKC), letters, digits, marks, spaces and ``-_.'``
+    kept and everything else (controls, symbols, markup, emoji) dropped, runs of spaces made one, at most ``limit``
+    characters ("" when nothing is left)."""
+    text = unicodedata.normalize("NFKC", text[:10 * limit])
     kept = "".join(ch if unicodedata.category(ch)[0] in "LNM" or ch in "-_.'" else " " for ch in text)
-    name = " ".join(kept.split())[:NICKNAME_MAX].strip()
-    return name or None
+    return " ".join(kept.split())[:limit].strip()
 
 
 def new_token() -> str:

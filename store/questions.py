@@ -16,6 +16,7 @@ from sqlalchemy import Engine, func, insert, select, update
 
 from core.classroom import ClassQuestion, RoomLimits, is_right, read_answer, spread, token_hash
 from store.db import answers, members, questions, rooms
+from store.rooms import hold_room
 
 DEFAULT_LIMITS = RoomLimits()
 
@@ -49,6 +50,7 @@ def ask(engine: Engine, code: str, teacher_token: str, question: ClassQuestion, 
     """The teacher of room ``code`` asks ``question``; its id, or None when the token does not run the open room or
     the room has asked its most questions."""
     with engine.begin() as conn:
+        hold_room(conn, code)  # the cap and the insert in one go
         if conn.execute(select(rooms.c.code).where(rooms.c.code == code, rooms.c.teacher == token_hash(teacher_token),
                                                    rooms.c.expires_at > now)).first() is None:
             return None
@@ -74,6 +76,10 @@ def answer(engine: Engine, question_id: int, browser_token: str, text: object, n
     it was refused."""
     student = token_hash(browser_token)
     with engine.begin() as conn:
+        room = conn.execute(select(questions.c.room).where(questions.c.id == question_id)).scalar()
+        if room is None:
+            return "no_such_question"
+        hold_room(conn, room)  # one answer a browser, even from two tabs at once
         row = conn.execute(select(questions).join(rooms, rooms.c.code == questions.c.room)
                            .where(questions.c.id == question_id, rooms.c.expires_at > now)).first()
         if row is None:

@@ -15,7 +15,7 @@ from sqlalchemy import Engine, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from core.classroom import JOIN_LIMITS, RoomLimits, clean_nickname, new_code, read_code, token_hash, within_limit
-from store.db import answers, join_attempts, members, questions, rooms
+from store.db import answers, class_models, drawing_calls, drawings, join_attempts, members, questions, rooms
 
 DEFAULT_LIMITS = RoomLimits()
 
@@ -69,10 +69,14 @@ def open_room(engine: Engine, teacher_token: str, now: float, limits: RoomLimits
 def room(engine: Engine, code: str, now: float) -> Room | None:
     """The open room ``code``, or None (no such room, or its time is up)."""
     with engine.connect() as conn:
-        row = conn.execute(select(rooms).where(rooms.c.code == code, rooms.c.expires_at > now)).first()
-        if row is None:
-            return None
-        students = conn.execute(select(func.count()).select_from(members).where(members.c.room == code)).scalar_one()
+        return _room(conn, code, now)
+
+
+def _room(conn, code: str, now: float) -> Room | None:
+    row = conn.execute(select(rooms).where(rooms.c.code == code, rooms.c.expires_at > now)).first()
+    if row is None:
+        return None
+    students = conn.execute(select(func.count()).select_from(members).where(members.c.room == code)).scalar_one()
     return Room(row.code, row.created_at, row.expires_at, students, row.follow_link, row.follow_at)
 
 
@@ -106,6 +110,8 @@ def join(engine: Engine, typed: object, browser_token: str, nickname: object, no
         return Refused("no_such_room")
     name = clean_nickname(nickname)
     with engine.begin() as conn:
+        hold_room(conn, code)
+        found = _room(conn, code, now) or found
         here = conn.execute(select(members.c.student).where(members.c.room == code,
                                                             members.c.student == browser)).first()
         if here is not None:
@@ -116,6 +122,14 @@ def join(engine: Engine, typed: object, browser_token: str, nickname: object, no
         else:
             conn.execute(insert(members).values(room=code, student=browser, nickname=name, joined_at=now))
     return Joined(room(engine, code, now) or found, name)
+
+
+def hold_room(conn, code: str) -> None:
+    """Take room ``code``'s lock for the rest of the transaction, as its first statement: an update of the room's row
+    that changes nothing, which PostgreSQL answers with the row's lock and SQLite with the database's write lock. A
+    check of a cap and the insert after it then happen in one go, so two students at the same moment cannot both
+    pass a cap with one place left, nor one browser answer twice from two tabs."""
+    conn.execute(update(rooms).where(rooms.c.code == code).values(code=rooms.c.code))
 
 
 def is_member(engine: Engine, code: str, browser_token: str, now: float) -> bool:
@@ -174,5 +188,7 @@ def _delete_rooms(conn, which) -> int:
     asked = select(questions.c.id).where(questions.c.room.in_(codes))
     conn.execute(delete(answers).where(answers.c.question.in_(asked)))
     conn.execute(delete(questions).where(questions.c.room.in_(codes)))
+    for table in (drawings, drawing_calls, class_models):
+        conn.execute(delete(table).where(table.c.room.in_(codes)))
     conn.execute(delete(members).where(members.c.room.in_(codes)))
     return conn.execute(delete(rooms).where(which)).rowcount

@@ -72,6 +72,34 @@ def server() -> Iterator[Server]:
         yield running
 
 
+def missing(reason: str) -> None:
+    """Skip for want of a program the machine lacks (Chromium aside), or fail where ``REQUIRE_CLUSTER`` is set (as
+    ``.ci/run`` sets it): nginx and PostgreSQL must be there in CI."""
+    if os.environ.get("REQUIRE_CLUSTER"):
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """One throwaway PostgreSQL cluster for the whole test session (``harness.postgres.run_postgres``)."""
+    from harness.postgres import NO_POSTGRES, find_pg_bin, run_postgres
+
+    if find_pg_bin() is None:
+        missing(NO_POSTGRES)
+    with run_postgres() as running:
+        yield running
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path) -> str:
+    """A new, empty classroom database, once in SQLite (a file) and once in PostgreSQL (a new database in the session's
+    cluster): the store's tests run on both."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'classroom.sqlite3'}"
+    return request.getfixturevalue("postgres").new_database()
+
+
 def lesson_app(spec, query: dict[str, str] | None = None, lang: str = "en"):
     """A lesson page run through app.py in ``lang`` with ``query`` in its URL, checked to have run cleanly."""
     at = app_test({"lang": lang, **(query or {})}, page=spec.script)

@@ -40,3 +40,23 @@ def test_benchmarks_md_has_every_section_with_its_command_and_no_failure(section
         assert f"`python {' '.join(command)}`" in body and "Measured on " in body
     assert "This script failed" not in text
     assert text.count("| ") > 50  # tables, not just headings
+
+
+CLASSROOM_SETUPS = ("SQLite, 1 server", "PostgreSQL, 1 server", "PostgreSQL, 2 replicas behind nginx")
+
+
+def test_the_classroom_table_has_every_setup_with_every_answer_and_no_error(sections):
+    """bench/classroom.py's table: a row per setup, the whole class's answers saved, none lost, no error, and the
+    target column saying what its p95 says."""
+    title = next(section["title"] for section in sections if section["key"] == "classroom")
+    body = (ROOT / "BENCHMARKS.md").read_text(encoding="utf-8").split(f"## {title}")[1].split("\n## ")[0]
+    rows = {cells[0]: cells for line in body.splitlines() if line.startswith("| ")
+            for cells in [[cell.strip() for cell in line.strip("|").split("|")]]}
+    assert set(CLASSROOM_SETUPS) <= rows.keys()
+    for setup in CLASSROOM_SETUPS:
+        _, students, saved, lost, errors, _, _, click_shown, target = rows[setup]
+        browsers, light = (int(n) for n in students.split(" (")[0].split(" + "))
+        assert saved == f"{browsers + light} / {browsers + light}" and browsers + light >= 30
+        assert (lost, errors) == ("0", "0")
+        p95 = float(click_shown.split(" / ")[1])
+        assert target == ("yes" if p95 <= 2.0 else "no")

@@ -371,7 +371,7 @@ def test_three_digits_drawn_on_the_pad_are_read_right(page: Page, console_errors
         draw_strokes(page, strokes, 60_000)
         assert drawn_answer(page, lang, 60_000) == digit
         expect(prompt).to_have_count(0)
-        page.get_by_role("button", name=translate("cnn_trainer.try.clear", lang)).click()
+        page.get_by_role("button", name=translate("common.pad.clear", lang)).click()
         wait_until_idle(page)
     assert_healthy(page, console_errors, server)
 

@@ -1,17 +1,22 @@
 """A class in Chromium against the real server: the teacher on a projector-sized screen opens a room, a student on a
 phone-sized one joins by the link on the projector, the teacher's count goes up by itself, the teacher sends the class
-to a lesson and the student's sidebar leads there, the teacher ends the class and the student's sidebar says so.
-Screenshots: artifacts/screenshots/classroom/."""
+to a lesson and the student's sidebar leads there, the teacher ends the class and the student's sidebar says so; and a
+whole class (``harness.classroom.whole_class``): three students answer, draw 30 digits, the teacher trains on
+them and a student's new drawing is read. Screenshots: artifacts/screenshots/classroom/."""
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import select
 
 from core.classroom import CODE_ALPHABET
 from harness.browser import assert_healthy, full_page_screenshot, wait_until_idle, watch_errors
+from harness.classroom import ask_and_reveal, open_sidebar, whole_class
+from store.db import connect, drawings, rooms
 from ui.shell.i18n import LANGUAGES, translate
 
 pytestmark = pytest.mark.browser
@@ -74,33 +79,21 @@ def test_a_teacher_and_a_student_take_a_class_together(browser, server, lang):
         phone.close()
 
 
-def ask_and_reveal(teacher, student, lang: str) -> None:
-    """The teacher asks a question of their own; the student answers it from the phone's sidebar; the projector
-    counts the answer by itself; the teacher reveals; the student sees they were right."""
-    main = teacher.locator('[data-testid="stMain"]')
-    main.get_by_text(translate("classroom.ask.title", lang)).click()
-    main.get_by_role("textbox", name=translate("classroom.ask.prompt", lang)).fill("2 + 2 = ?")
-    main.get_by_role("textbox", name=translate("classroom.ask.options", lang)).fill("3\n4\n5")
-    main.get_by_role("textbox", name=translate("classroom.ask.answer", lang)).fill("2")
-    main.get_by_role("button", name=translate("classroom.ask.send", lang)).click()
-    expect(main.get_by_text(translate("classroom.ask.answered", lang, answered=0, students=1).replace("**", "")))\
-        .to_be_visible()
-    open_sidebar(student)
-    sidebar = student.locator('[data-testid="stSidebar"]')
-    expect(sidebar.get_by_text("2 + 2 = ?")).to_be_visible(timeout=15_000)  # by itself, within a few seconds
-    sidebar.get_by_text("4", exact=True).click()
-    sidebar.get_by_role("button", name=translate("classroom.answer.send", lang)).click()
-    expect(sidebar.get_by_text(translate("classroom.answer.sent", lang, mine="4"))).to_be_visible()
-    full_page_screenshot(student, f"classroom/student-answered-{lang}.png")
-    expect(main.get_by_text(translate("classroom.ask.answered", lang, answered=1, students=1).replace("**", "")))\
-        .to_be_visible(timeout=15_000)
-    full_page_screenshot(teacher, f"classroom/projector-question-{lang}.png")
-    main.get_by_role("button", name=translate("classroom.ask.reveal", lang)).click()
-    expect(sidebar.get_by_text(translate("classroom.answer.right", lang, answer="4"))).to_be_visible(timeout=15_000)
-
-
-def open_sidebar(page) -> None:
-    """Unfold the sidebar if it is folded (as on a phone, and after a link in it was followed)."""
-    if page.locator('[data-testid="stSidebar"]').get_attribute("data-collapsed") == "true":
-        page.locator('[data-testid="stExpandSidebarButton"]').click()
-    expect(page.locator('[data-testid="stSidebar"]')).to_have_attribute("data-collapsed", "false")
+def test_a_whole_class_follows_answers_draws_trains_and_tests(browser, server):
+    """Three students on phones join by the link, follow the teacher, answer a question (the projector's count and
+    spread match the answers), draw 30 digits; the teacher trains a network on them and shares it; a student's new
+    drawing is read by it and the projector scores it."""
+    room, spread, read = whole_class(browser, server.url, [server.url] * 3, per_student=10)
+    try:
+        assert spread == {"3": 0, "4": 2, "5": 1}
+        assert read in [str(d) for d in range(10)]
+        with connect().connect() as conn:  # the server's database (the tests' $DLP_DATA): who sent what
+            rows = conn.execute(select(drawings.c.student, drawings.c.purpose, drawings.c.label, drawings.c.predicted)
+                                .join(rooms, rooms.c.code == drawings.c.room).where(rooms.c.code == room.code)).all()
+        per_student = Counter((student, purpose) for student, purpose, _, _ in rows)
+        assert sorted(per_student.values()) == [1, 10, 10, 10] and len({s for s, _ in per_student}) == 3
+        assert [(label, str(predicted)) for _, purpose, label, predicted in rows if purpose == "test"] == [(7, read)]
+        for page, errors in zip([room.teacher, *room.students], room.errors.values(), strict=True):
+            assert_healthy(page, errors, server)
+    finally:
+        room.close()

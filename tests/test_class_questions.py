@@ -1,5 +1,5 @@
-"""``store.questions`` on a real SQLite database: the teacher asks, students answer, the projector counts without
-names, the reveal judges; strangers, outsiders, late or malformed answers and floods are refused."""
+"""``store.questions`` on a real database (SQLite and PostgreSQL): the teacher asks, students answer, the projector
+counts without names, the reveal judges; strangers, outsiders, late or malformed answers and floods are refused."""
 
 import pytest
 from sqlalchemy import func, select
@@ -15,8 +15,8 @@ NUMBER = ClassQuestion("number", 12.0, source="pooling:quiz:7")
 
 
 @pytest.fixture
-def engine(tmp_path):
-    engine = connect(f"sqlite:///{tmp_path / 'classroom.sqlite3'}")
+def engine(database_url):  # SQLite and PostgreSQL (tests/conftest.py)
+    engine = connect(database_url)
     yield engine
     engine.dispose()
 
@@ -103,8 +103,8 @@ def test_questions_and_answers_go_with_their_room(engine, room):
     assert Q.answer(engine, asked, students[0], "2", T0) == "no_such_question"
 
 
-def test_a_version_1_database_is_brought_up_to_date(tmp_path):
-    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+def test_a_version_1_database_is_brought_up_to_date(database_url):
+    url = database_url
     engine = connect(url)
     with engine.begin() as conn:  # as version 1 left it: no questions, no answers
         answers.drop(conn)

@@ -253,8 +253,9 @@ MODE_SETS = [{name: values[0] for name, values in MODES.items()} | {"layers": "8
                  "kernel": "sobel_x", "kind": "tensor4", "methods": "sgd,momentum,nesterov,rmsprop,adagrad,adam"}]
 """The modes at once: the first value of each, with every row of the compound controls drawn (``l1`` … ``l8``,
 ``b1`` … ``b6``); then the last (the other mode of ``src``, ``model``, ``target``), every optimizer and axis drawn."""
-READ_LATER = {"cnn_trainer": {"source", "image"}}
-"""Declared names a page reads only once something has happened (the trainer's "try it" needs a trained network)."""
+READ_LATER = {"cnn_trainer": {"source", "image", "class"}}
+"""Declared names a page reads only once something has happened (the trainer's "try it" needs a trained network; its
+choice of a class's drawings, a teacher whose room asked for drawings)."""
 
 
 def _effective_language(query: dict[str, str]) -> str:

@@ -29,19 +29,10 @@ from core.images import (
 )
 from core.models import CNNConfig, build_model
 from tests.conftest import assert_clean, lesson_runner, page_texts
+from tests.helpers.classroom import data_url, encode, feed_the_pad
 from tests.helpers.figures import chart
 from ui.shell.i18n import translate
 from ui.shell.registry import CNN_TRAINER
-
-
-def encode(img: Image.Image, fmt: str = "PNG") -> bytes:
-    buf = io.BytesIO()
-    img.save(buf, fmt)
-    return buf.getvalue()
-
-
-def data_url(data: bytes, prefix: str = PAD_DATA_URL_PREFIX) -> str:
-    return prefix + base64.b64encode(data).decode("ascii")
 
 
 def drawing(side: int = PAD_SIDE, mode: str = "RGBA", background=(0, 0, 0, 255)) -> Image.Image:
@@ -205,23 +196,6 @@ def test_16_bit_and_damaged_pngs_are_refused():
 # ---- the page -------------------------------------------------------------------------------------------------
 
 lesson = lesson_runner(CNN_TRAINER)
-
-
-def feed_the_pad(monkeypatch) -> dict:
-    """``sent["value"]`` (when not None) becomes the canvas component's value: the real ``st_canvas`` runs, and its
-    component (``streamlit_drawable_canvas.out``) answers as if the browser had sent that. The package must have been
-    imported by a page run already (it registers its component on import, which needs Streamlit's runtime)."""
-    import streamlit_drawable_canvas
-
-    sent = {"value": None}
-    real = streamlit_drawable_canvas.out
-
-    def component(**kwargs):
-        result = real(**kwargs)
-        return result if sent["value"] is None else sent["value"]
-
-    monkeypatch.setattr(streamlit_drawable_canvas, "out", component)
-    return sent
 
 
 def loaded_trainer():

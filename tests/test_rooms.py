@@ -1,5 +1,5 @@
-"""``store.rooms`` on a real SQLite database (a fresh file per test): opening, joining, following, closing and
-expiring rooms, and what a stranger, a guesser or a flood cannot do."""
+"""``store.rooms`` on a real database, SQLite and PostgreSQL (a fresh one per test): opening, joining, following,
+closing and expiring rooms, and what a stranger, a guesser or a flood cannot do."""
 
 import pytest
 from sqlalchemy import func, select
@@ -13,8 +13,8 @@ T0 = 1_000_000.0
 
 
 @pytest.fixture
-def engine(tmp_path):
-    engine = connect(f"sqlite:///{tmp_path / 'classroom.sqlite3'}")
+def engine(database_url):  # SQLite and PostgreSQL (tests/conftest.py)
+    engine = connect(database_url)
     yield engine
     engine.dispose()
 
@@ -24,8 +24,8 @@ def count(engine, table, *where) -> int:
         return conn.execute(select(func.count()).select_from(table).where(*where)).scalar_one()
 
 
-def test_a_new_database_gets_this_schema_and_another_version_is_refused(tmp_path):
-    url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+def test_a_new_database_gets_this_schema_and_another_version_is_refused(database_url):
+    url = database_url
     engine = connect(url)
     with engine.connect() as conn:
         assert conn.execute(select(schema_version.c.version)).scalars().all() == [SCHEMA_VERSION]

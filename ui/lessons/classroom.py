@@ -1,17 +1,21 @@
 """The classroom page. A teacher opens a room: its code, join link and QR code, large for the projector; how many
 students are in it, live; a teacher link to go on from another device (folded, never on the projector); "end the
-class", which deletes the room and all it held. A student joins by the code or the join link (``?join=CODE``), under
-a nickname or none; the sidebar then says which room they sit in on every page (``ui.shell.classroom``)."""
+class", which deletes the room and all it held; the teacher's questions and the data set the class draws
+(``ui.lessons.classroom_drawings``). A student joins by the code or the join link (``?join=CODE``), under a nickname
+or none; the sidebar then says which room they sit in on every page (``ui.shell.classroom``); the page itself holds
+their drawing pad."""
 
 from __future__ import annotations
 
 import io
+import unicodedata
 
 import segno
 import streamlit as st
 
 from core.classroom import ANSWER_TEXT_MAX, CODE_LENGTH, NICKNAME_MAX, ClassQuestion, new_token, read_answer, read_code
 from store import questions, rooms
+from ui.lessons.classroom_drawings import student_drawing, teacher_drawings
 from ui.shell.classroom import (
     SITTING,
     TEACHING,
@@ -21,6 +25,7 @@ from ui.shell.classroom import (
     database,
     now,
     question_text,
+    show_problem,
     sitting,
     teaching,
     value_text,
@@ -64,8 +69,9 @@ PROMPT_MAX, OPTION_MAX, OPTIONS_MAX = 200, 60, 600
 REFUSAL = "classroom_refusal"
 """Session key: why the last join was refused (``store.rooms.Refusal``), shown once."""
 
-LIVE_EVERY_S = 2.0
-"""How often the teacher's count of students is read again."""
+LIVE_EVERY_S = 1.0
+"""How often the projector reads the count of students and the answers again (``bench/classroom.py``: with 2 s, a
+student's answer reached the projector in 1.9 s at p95; most of it was this wait)."""
 
 
 def join_link(code: str) -> str:
@@ -85,15 +91,16 @@ def qr_png(text: str) -> bytes:
 
 def page() -> None:
     st.title(t("classroom.title"))
-    st.markdown(t("classroom.intro"))
     resume_from_link()
+    code = sitting() if TEACHING not in st.session_state else None
+    if code is not None:  # a student's phone: the room and the pad, without the page's introduction for teachers
+        st.success(t("classroom.joined", code=code), icon="🙋")
+        student_drawing(code)
+        return
+    st.markdown(t("classroom.intro"))
     held = teaching()
     if held is not None:
         teacher_view(held)
-        return
-    code = sitting()
-    if code is not None:
-        st.success(t("classroom.joined", code=code), icon="🙋")
         return
     start, join = st.columns(2, gap="large")
     with start:
@@ -166,6 +173,9 @@ def teacher_view(held: Teaching) -> None:
     live_question(held)
     with st.expander(t("classroom.ask.title"), icon=":material/quiz:"):
         ask_form(held)
+    st.divider()
+    teacher_drawings(held)
+    st.divider()
     with st.expander(t("classroom.room.teacher_link"), icon=":material/key:"):
         st.caption(t("classroom.room.teacher_link_help"))
         st.code(f"{link}&teacher={held.token}", language=None)
@@ -230,9 +240,7 @@ def ask_form(held: Teaching) -> None:
                       help=t("classroom.ask.answer_help"))
         st.form_submit_button(t("classroom.ask.send"), type="primary", icon=":material/send:", on_click=ask_own,
                               args=(held,))
-    problem = st.session_state.pop(ASK_PROBLEM, None)
-    if problem is not None:
-        st.error(t(problem), icon="✏️")
+    show_problem(ASK_PROBLEM)
 
 
 def ask_own(held: Teaching) -> None:
@@ -246,13 +254,18 @@ def ask_own(held: Teaching) -> None:
         st.session_state[ASK_PROBLEM] = "classroom.ask.too_many"
 
 
+def visible(text: object) -> str:
+    """``text`` without control and format characters (NUL among them, which PostgreSQL refuses in text)."""
+    return "".join(ch for ch in str(text or "") if unicodedata.category(ch)[0] != "C")
+
+
 def own_question(prompt: object, options: object, answer: object) -> ClassQuestion | str:
     """A teacher's question from the form's texts, or the catalogue key of what is wrong: no text; options given but
     not 2 to 8 of them; a right answer that is not an option's number (1, 2, ...) or not a number."""
-    prompt = " ".join(str(prompt or "").split())[:PROMPT_MAX]
+    prompt = " ".join(visible(prompt).split())[:PROMPT_MAX]
     if not prompt:
         return "classroom.ask.no_prompt"
-    lines = [" ".join(line.split())[:OPTION_MAX] for line in str(options or "").splitlines()]
+    lines = [" ".join(visible(line).split())[:OPTION_MAX] for line in str(options or "").splitlines()]
     lines = [line for line in lines if line]
     if lines and not 2 <= len(lines) <= 8:
         return "classroom.ask.bad_options"

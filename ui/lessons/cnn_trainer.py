@@ -37,6 +37,7 @@ from ui.jobs.training_job import (
     session_job,
     shared_dataset,
 )
+from ui.lessons.cnn_trainer_class import CLASS_LINK, CLASS_RUN, class_data_choice, for_the_class, share_with_class
 from ui.lessons.cnn_trainer_inside import INSIDE_LINK, part_inside
 from ui.lessons.cnn_trainer_position import POSITION_LINK, part_position, part_scale
 from ui.lessons.cnn_trainer_results import MAPS_SHOWN, network_response, results
@@ -50,8 +51,8 @@ from ui.widgets.image_input import IMAGE_LINK
 
 __all__ = ["LINK", "part_inside", "part_position", "part_scale", "part_train"]  # the parts, for the registry
 
-LINK = {**SETUP_LINK, **POSITION_LINK, **INSIDE_LINK, **IMAGE_LINK, "data": Choice(DATASETS), "drawn": Flag(),
-        "source": Choice(("draw", "picture"))}
+LINK = {**SETUP_LINK, **POSITION_LINK, **INSIDE_LINK, **IMAGE_LINK, **CLASS_LINK, "data": Choice(DATASETS),
+        "drawn": Flag(), "source": Choice(("draw", "picture"))}
 """What the trainer's link may say: the data, the network and its training, the picture to try, the shift test."""
 
 
@@ -72,6 +73,9 @@ def part_train() -> None:
     except DatasetUnavailable:
         st.error(t("cnn_trainer.unavailable", name=t("cnn_trainer.datasets." + name)), icon="📡")
         return
+    chosen = class_data_choice(name, drawn)  # a teacher's class's drawings, when the room has some
+    if chosen is not None:
+        dataset = chosen.dataset
     with st.expander(t("cnn_trainer.architecture"), expanded=True):
         config = model_controls(tuple(dataset.x_train.shape[1:]), len(dataset.classes))
     try:
@@ -88,11 +92,14 @@ def part_train() -> None:
     st.dataframe(columns, hide_index=True, height=min(35 * (len(columns[next(iter(columns))]) + 1) + 3, 290))
     keep_and_share(config, train_config, name, drawn)
     model = continue_from(model, config, job)
-    affordable = training_estimate(mult_adds, len(dataset.y_train) + drawn, train_config.epochs)
+    train_config = for_the_class(train_config, chosen)
+    affordable = training_estimate(mult_adds, len(dataset.y_train) + (drawn if chosen is None else 0),
+                                   train_config.epochs)
     start, stop, reset = st.columns(3)
     start.button(t("cnn_trainer.start"), type="primary", disabled=job.active or not affordable,
                  key="cnn_trainer_start", on_click=start_training,
-                 args=(model, name, drawn, config, train_config), icon=":material/play_arrow:", width="stretch")
+                 args=(model, name, drawn, config, train_config, chosen), icon=":material/play_arrow:",
+                 width="stretch")
     stop.button(t("cnn_trainer.stop"), disabled=not job.active, key="cnn_trainer_stop", on_click=job.stop,
                 icon=":material/stop:", width="stretch")
     reset.button(t("cnn_trainer.reset"), key="cnn_trainer_reset", on_click=job.reset, icon=":material/restart_alt:",
@@ -104,7 +111,7 @@ def part_train() -> None:
         live_polling(dataset)
     else:
         draw_live(dataset)
-    results(dataset)
+    results(dataset, None if chosen is None else chosen.preparation, after=share_with_class)
 
 
 def training_estimate(mult_adds: int, images: int, epochs: int) -> bool:
@@ -174,17 +181,18 @@ def script_download(config, train_config: TrainConfig, name: str, drawn: int) ->
                        help=t("cnn_trainer.script_help"))
 
 
-def start_training(model, name: str, drawn: int, config, train_config: TrainConfig) -> None:
+def start_training(model, name: str, drawn: int, config, train_config: TrainConfig, chosen=None) -> None:
     """The Start button's callback (buttons act through callbacks, before the page runs again): trains on the data
     set ``name`` with ``drawn`` drawn digits added (drawn in the background since the page first showed them, so
-    rarely waited for)."""
-    dataset = shared_dataset(name, drawn)
+    rarely waited for), or on ``chosen``, a class's drawings (``ui.lessons.cnn_trainer_class``)."""
+    dataset = shared_dataset(name, drawn) if chosen is None else chosen.dataset
     if train_config.batch_size > len(dataset.y_train):
         st.session_state["cnn_trainer_notice"] = ("cnn_trainer.batch_too_big", len(dataset.y_train))
     elif session_job().start(model, dataset, train_config) == "busy":
         st.session_state["cnn_trainer_notice"] = ("cnn_trainer.one_per_browser", 1)
     else:  # started, or waiting its turn for a slot
         st.session_state["cnn_trainer_run"] = (config, train_config)
+        st.session_state[CLASS_RUN] = chosen
 
 
 @st.fragment(run_every=1.0)

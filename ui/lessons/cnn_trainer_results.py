@@ -30,6 +30,7 @@ from ui.plots.show import plot
 from ui.shell.i18n import t, translator
 from ui.shell.terms import explained
 from ui.shell.url_state import url_choice
+from ui.widgets.drawing_pad import drawing_pad
 from ui.widgets.image_input import image_picker
 
 MAPS_SHOWN = 16  # feature maps and kernels drawn per layer
@@ -66,52 +67,6 @@ def network_response(model, x: torch.Tensor, classes: list[str], prefix: str, an
              key=f"cnn_trainer_{prefix}_maps_{layer}")
 
 
-def clear_the_pad() -> None:
-    """A new, empty pad: the canvas is keyed by a counter, so a new key draws a fresh one."""
-    st.session_state["cnn_trainer_pads"] = st.session_state.get("cnn_trainer_pads", 0) + 1
-
-
-def drawn_picture() -> np.ndarray | None:
-    """The canvas as grey ``(H, W)`` in [0, 1] (white ink on black), or None while nothing is drawn."""
-    from streamlit_drawable_canvas import st_canvas
-
-    from core.images import PAD_SIDE
-
-    pad = st.session_state.get("cnn_trainer_pads", 0)
-    try:
-        result = st_canvas(stroke_width=22, stroke_color="#FFFFFF", background_color="#000000", height=PAD_SIDE,
-                           width=PAD_SIDE, drawing_mode="freedraw", key=f"cnn_trainer_canvas_{pad}",
-                           return_image_data=True)
-    except (AttributeError, KeyError, TypeError):  # st_canvas reading a value of the wrong shape sent for the pad
-        result = None
-    st.button(t("cnn_trainer.try.clear"), on_click=clear_the_pad, icon=":material/ink_eraser:",
-              key="cnn_trainer_clear")
-    return pad_picture(result)
-
-
-PAD_MESSAGES = {"too_big_file": "decompression_bomb"}
-"""Refusals whose upload message does not fit the pad (it names the 10 MB upload limit) -> the message shown."""
-
-
-def pad_picture(result) -> np.ndarray | None:
-    """What ``st_canvas`` returned, read as the drawing (grey ``(H, W)`` in [0, 1], white ink on black), or None
-    while the pad is empty or when what came back is refused (the student is told why). The PNG data URL is read
-    raw and decoded only by ``core.images.decode_pad_data_url``: ``CanvasResult.image_data`` would hand text that the
-    browser controls to Pillow with its default limits and any format."""
-    from core.images import ImageError, decode_pad_data_url
-    from ui.widgets.image_input import show_image_error
-
-    url = getattr(result, "_image_data_url", None)  # CanvasResult keeps the data URL the canvas sent there
-    if url is None:
-        return None
-    try:
-        gray = decode_pad_data_url(url)
-    except ImageError as error:
-        show_image_error(error, PAD_MESSAGES.get(error.code))
-        return None
-    return gray if gray.max() > 0.05 else None
-
-
 def try_it(model, dataset, name: str) -> None:
     """Inference on a picture of the student's: drawn or picked; what the model sees, its answer, its maps."""
     st.subheader(t("cnn_trainer.try.title"))
@@ -122,7 +77,7 @@ def try_it(model, dataset, name: str) -> None:
                             key="cnn_trainer_source",
                             name="source", default="draw", format_func=translator("cnn_trainer.try.sources."))
         if source == "draw":
-            gray = drawn_picture()
+            gray = drawing_pad("cnn_trainer")
         else:
             picked = image_picker("cnn_trainer", default="digit")
             gray = None if picked is None else to_gray(picked.rgb)
@@ -177,8 +132,10 @@ def evaluated(model, config, dataset) -> tuple[dict | None, bytes]:
     return scores, checkpoint
 
 
-def results(dataset) -> None:
-    """After a run (or a loaded model): test accuracy, confusion matrix, per class, mistakes, download, try it."""
+def results(dataset, preparation: str | None = None, after=None) -> None:
+    """After a run (or a loaded model): test accuracy, confusion matrix, per class, mistakes, download, ``after``
+    (given the model and its config), try it (pictures prepared as ``preparation``'s, by default the chosen data
+    set's)."""
     snap = session_job().snapshot()
     if snap.model is None or snap.status not in ("finished", "stopped", "time_limit", "loaded"):
         return
@@ -210,4 +167,6 @@ def results(dataset) -> None:
             for _, true, predicted in wrong]), key="cnn_trainer_mistakes_fig")
     st.download_button(t("cnn_trainer.download"), checkpoint, file_name="cnn_trainer_checkpoint.pt",
                        mime="application/octet-stream", key="cnn_trainer_download", icon=":material/download:")
-    try_it(model, dataset, st.session_state.get("cnn_trainer_data", "digits"))
+    if after is not None:
+        after(model, config)
+    try_it(model, dataset, preparation or st.session_state.get("cnn_trainer_data", "digits"))

@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 import streamlit as st
 
 from core.classroom import ANSWER_TEXT_MAX, ClassQuestion, is_right, new_token
-from store import questions, rooms
+from store import drawings, questions, rooms
 from store.db import connect
 from ui.shell.i18n import t
 
@@ -37,6 +37,11 @@ ANSWER_REFUSED = {"not_in_the_room": "classroom.answer.not_in_the_room",
                   "already_revealed": "classroom.answer.already_revealed",
                   "not_an_answer": "classroom.answer.not_an_answer"}
 """The message for each reason an answer is refused (``store.questions.AnswerRefusal``)."""
+DRAWING_SEEN = "classroom_drawing_seen"
+"""Session key: the call for drawings and the shared network a student's classroom page last showed
+(``drawing_state``); the sidebar runs the page again when either changes."""
+WHOLE_RUN = "classroom_whole_run"
+"""Session key: True while ``student_line`` runs as part of the whole page's run, False in its own reruns."""
 FOLLOW_EVERY_S = 3.0
 """How often a student's sidebar asks whether the teacher has sent the class somewhere."""
 
@@ -120,7 +125,9 @@ def class_sidebar(url_path: str) -> None:
         return
     code = sitting()
     if code is not None:
+        st.session_state[WHOLE_RUN] = True
         student_line(code, url_path)
+        st.session_state[WHOLE_RUN] = False
 
 
 @st.fragment(run_every=FOLLOW_EVERY_S)
@@ -140,10 +147,33 @@ def student_line(code: str, url_path: str) -> None:
         if lesson is not None:
             st.page_link(lesson.script, label=t("classroom.sidebar.follow", page=t(lesson.title_key)),
                          icon=":material/directions_run:", query_params=query)
+    drawing_line(code, url_path)
     asked = questions.latest(database(), code)
     if asked is not None:
         answer_box(asked)
     st.button(t("classroom.sidebar.leave"), key="classroom_leave", on_click=leave_class, args=(code,))
+
+
+def drawing_state(code: str) -> tuple[float | None, float | None]:
+    """When room ``code``'s call for drawings was made and its network shared (None for neither)."""
+    call = drawings.current_call(database(), code)
+    return (None if call is None else call.called_at), drawings.shared_at(database(), code)
+
+
+def drawing_line(code: str, url_path: str) -> None:
+    """While the teacher asks for drawings: on the classroom page, the page run again when the call or the shared
+    network changed since it showed them; elsewhere, the way to the pad."""
+    state = drawing_state(code)
+    if state[0] is None:
+        return
+    if url_path == "classroom":  # the page below shows the state at a whole run, so only the fragment's runs check
+        if not st.session_state.get(WHOLE_RUN) and st.session_state.get(DRAWING_SEEN, state) != state:
+            st.rerun(scope="app")
+        return
+    from ui.shell.registry import CLASSROOM
+
+    st.page_link(CLASSROOM.script, label=t("classroom.sidebar.draw" if state[1] is None else "classroom.sidebar.test"),
+                 icon=":material/draw:")
 
 
 def answer_box(asked: questions.Asked) -> None:
@@ -181,6 +211,13 @@ def answer_box(asked: questions.Asked) -> None:
     problem = st.session_state.pop(ANSWER_PROBLEM, None)
     if problem is not None:
         st.error(t(ANSWER_REFUSED[problem]))
+
+
+def show_problem(key: str) -> None:
+    """The catalogue key a form's callback kept under session key ``key`` (what was wrong), said once."""
+    problem = st.session_state.pop(key, None)
+    if problem is not None:
+        st.error(t(problem), icon="✏️")
 
 
 def question_text(question: ClassQuestion) -> str:
