@@ -100,6 +100,16 @@ def database_url(request, tmp_path) -> str:
     return request.getfixturevalue("postgres").new_database()
 
 
+@pytest.fixture
+def engine(database_url):
+    """A classroom database's engine (``store.db.connect``) on ``database_url``: once SQLite, once PostgreSQL."""
+    from store.db import connect
+
+    engine = connect(database_url)
+    yield engine
+    engine.dispose()
+
+
 def lesson_app(spec, query: dict[str, str] | None = None, lang: str = "en"):
     """A lesson page run through app.py in ``lang`` with ``query`` in its URL, checked to have run cleanly."""
     at = app_test({"lang": lang, **(query or {})}, page=spec.script)

@@ -34,7 +34,7 @@ from core.models import CNNConfig, build_model
 from store import drawings as D
 from store import rooms as R
 from store.db import SCHEMA_VERSION, class_models, connect, drawing_calls, drawings, schema_version
-from tests.helpers.classroom import digit_picture
+from tests.helpers.classroom import digit_picture, room_of
 
 T0 = 3_000_000.0
 
@@ -139,20 +139,8 @@ def test_the_class_network_reads_a_kept_drawing_as_torch_does():
 
 
 @pytest.fixture
-def engine(database_url):  # SQLite and PostgreSQL (tests/conftest.py)
-    engine = connect(database_url)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
 def room(engine):
-    teacher = new_token()
-    code = R.open_room(engine, teacher, T0)
-    students = [new_token() for _ in range(3)]
-    for s in students:
-        R.join(engine, code, s, None, T0)
-    return code, teacher, students
+    return room_of(engine, 3, T0)
 
 
 def seven() -> bytes:

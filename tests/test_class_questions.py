@@ -8,6 +8,7 @@ from core.classroom import ClassQuestion, RoomLimits, new_token
 from store import questions as Q
 from store import rooms as R
 from store.db import SCHEMA_VERSION, answers, connect, questions, schema_version
+from tests.helpers.classroom import room_of
 
 T0 = 2_000_000.0
 CHOICE = ClassQuestion("choice", 2, "Which pooling keeps the largest value?", ("avg", "min", "max"))
@@ -15,20 +16,8 @@ NUMBER = ClassQuestion("number", 12.0, source="pooling:quiz:7")
 
 
 @pytest.fixture
-def engine(database_url):  # SQLite and PostgreSQL (tests/conftest.py)
-    engine = connect(database_url)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
 def room(engine):
-    teacher = new_token()
-    code = R.open_room(engine, teacher, T0)
-    students = [new_token() for _ in range(4)]
-    for s in students:
-        R.join(engine, code, s, None, T0)
-    return code, teacher, students
+    return room_of(engine, 4, T0)
 
 
 def test_a_class_answers_and_the_projector_counts(engine, room):

@@ -12,13 +12,6 @@ from store.db import rooms as rooms_table
 T0 = 1_000_000.0
 
 
-@pytest.fixture
-def engine(database_url):  # SQLite and PostgreSQL (tests/conftest.py)
-    engine = connect(database_url)
-    yield engine
-    engine.dispose()
-
-
 def count(engine, table, *where) -> int:
     with engine.connect() as conn:
         return conn.execute(select(func.count()).select_from(table).where(*where)).scalar_one()

@@ -95,3 +95,16 @@ def pad_value(digit: int, style: int = 0) -> dict:
     """What the canvas sends for a ``digit`` drawn on it (white ink on black, the pad's size)."""
     picture = Image.fromarray(np.rint(digit_picture(digit, style) * 255).astype(np.uint8)).convert("RGBA")
     return {"drawing": {"raw": {"objects": []}, "data": data_url(encode(picture))}, "backgroundFit": None}
+
+
+def room_of(engine, students: int, now: float) -> tuple[str, str, list[str]]:
+    """A room opened in ``engine`` with ``students`` students in it: (its code, the teacher's token, theirs)."""
+    from core.classroom import new_token
+    from store import rooms
+
+    teacher = new_token()
+    code = rooms.open_room(engine, teacher, now)
+    tokens = [new_token() for _ in range(students)]
+    for token in tokens:
+        rooms.join(engine, code, token, None, now)
+    return code, teacher, tokens
