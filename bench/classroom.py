@@ -6,7 +6,7 @@ Who takes part, all on loopback, all through the app's real pages:
 
 - the teacher: headless Chromium at projector size on /classroom (on the cluster, routed to the first replica); they
   start a room and ask a question with the page's own form; the projector page then counts the answers by itself
-  (its fragment re-reads the database every ``LIVE_EVERY_S`` s);
+  (its fragment re-reads the database every ``PROJECTOR_EVERY_S`` s);
 - ``--browsers`` students (10): each a Chromium context at phone size that opens the join link, joins, waits for the
   question in its sidebar and, at its moment, picks the answer and presses Send;
 - ``--light`` students (20): lighter clients that speak Streamlit's own protocol over the page's WebSocket
@@ -21,9 +21,14 @@ millisecond. For each answer: *click* (the moment the student pressed Send, or t
 (the answer's time in the database: the server's clock when it took the answer) and *shown* (the first animation frame
 at which the projector's count includes it, recorded in the teacher's page by a MutationObserver; answers are
 matched to counts in the order they were saved). One machine, one clock. Target (issue 21 item 9): p95 of click ->
-shown ≤ 2 s, no error, no answer lost. The projector re-reads every ``LIVE_EVERY_S`` s by design: that alone puts
-saved -> shown between 0 and ``LIVE_EVERY_S`` s (uniformly, for answers at random moments: p50 ``LIVE_EVERY_S`` / 2,
-p95 0.95 × ``LIVE_EVERY_S``), the floor the table's saved -> shown is to be read against.
+shown ≤ 2 s, no error, no answer lost. The projector re-reads every ``PROJECTOR_EVERY_S`` s by design: that alone
+puts saved -> shown between 0 and ``PROJECTOR_EVERY_S`` s (uniformly, for answers at random moments: p50 half of it,
+p95 0.95 of it), the floor the table's saved -> shown is to be read against.
+
+Then the class draws: the teacher asks for the digits, and every student draws a 0 on the pad at a moment drawn over
+``--spread`` seconds and sends it: a browser student with the mouse on the canvas, a light client by sending the
+canvas's own value (the PNG data URL of a drawn 0) and then pressing Send in the next run, as the frontend does. The
+same timings, from Send to the projector's count of drawings.
 
 Errors, all counted: console and page errors and failed requests of every browser page, HTTP >= 400 (except the
 known base-path probes), exception boxes, an answer refused or not acknowledged, a light client's exception element or
@@ -62,17 +67,45 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import create_engine, select  # noqa: E402
 
+from core.class_drawings import DIGIT_LABELS  # noqa: E402
 from core.classroom import new_token, token_hash  # noqa: E402
+from core.images import PAD_SIDE  # noqa: E402
 from harness.browser import BASE_PATH_PROBE, IDLE  # noqa: E402
+from harness.classroom import pad_strokes  # noqa: E402
 from harness.server import CHROMIUM_ARGS, find_chromium, run_server  # noqa: E402
-from store.db import answers, questions  # noqa: E402
-from ui.lessons.classroom import LIVE_EVERY_S  # noqa: E402
-from ui.shell.classroom import COOKIE  # noqa: E402
+from store.db import answers, drawings, questions  # noqa: E402
+from ui.lessons.classroom_drawings import PAD  # noqa: E402
+from ui.shell.classroom import COOKIE, FOLLOW_EVERY_S, PROJECTOR_EVERY_S  # noqa: E402
 from ui.shell.i18n import translate  # noqa: E402
 
 LANG = "en"
 TARGET_P95_S = 2.0
 PROMPT, OPTIONS, RIGHT = "2 + 2 = ?", ("3", "4", "5"), 1  # the question: three options, the second one right
+DRAWN = "0"
+"""What every student draws: the label the pad suggests first."""
+SEND_DRAWING = "classroom_send_drawing"
+
+
+def pad_value() -> str:
+    """The canvas's value for a drawn ``DRAWN`` (JSON, as the component sends it): white strokes on the black pad as
+    a PNG data URL."""
+    import base64
+    import io
+    import json
+
+    import numpy as np
+    from PIL import Image
+
+    from core.drawn_digits import STYLES, ink
+    from core.images import PAD_DATA_URL_PREFIX
+
+    grey = ink(STYLES[int(DRAWN)][0], pen_width=PAD_SIDE / 14, size=PAD_SIDE)
+    out = io.BytesIO()
+    Image.fromarray(np.rint(grey * 255).astype(np.uint8)).convert("RGBA").save(out, "PNG")
+    url = PAD_DATA_URL_PREFIX + base64.b64encode(out.getvalue()).decode("ascii")
+    return json.dumps({"drawing": {"raw": {"objects": []}, "data": url}, "backgroundFit": None})
+
+
 BROWSER_ARGS = [*CHROMIUM_ARGS, "--disable-renderer-backgrounding", "--disable-background-timer-throttling",
                 "--disable-backgrounding-occluded-windows"]  # every student is in front of their screen
 
@@ -280,6 +313,29 @@ class LightStudent:
         return sent
 
 
+    def component(self, key: str) -> str:
+        """The id of the custom component (``bidi_component``) keyed ``key`` on the page as it stands."""
+        for element in reversed(list(self.elements.values())):
+            if element.WhichOneof("type") == "bidi_component" and element.bidi_component.id.endswith(key):
+                return element.bidi_component.id
+        raise ProtocolError(f"{self.name}: no component keyed {key!r} on the page")
+
+    async def draw(self) -> float:
+        """Draw on the pad as the canvas does (its value: the PNG data URL of ``DRAWN``) and, in the next run, press
+        Send, as a student's thumb does after lifting the pen; the moment Send was pressed."""
+        await self.run()
+        if text_of("classroom.draw.student_help") not in self.texts():
+            raise ProtocolError(f"{self.name}: no pad on the page: {self.texts()[-6:]}")
+        pad = self.component(f"{PAD}_canvas_0")
+        await self.run({pad: ("json_value", pad_value())})
+        send = self.widget("button", translate("classroom.draw.send_drawing", LANG))
+        sent = time.time()
+        await self.run({pad: ("json_value", pad_value()), send: ("trigger_value", True)})
+        if text_of("classroom.draw.sent", label=DRAWN) not in self.texts():
+            raise ProtocolError(f"{self.name}: the drawing was not acknowledged: {self.texts()[-6:]}")
+        return sent
+
+
 # ---- the browsers --------------------------------------------------------------------------------------------------
 
 
@@ -333,6 +389,36 @@ class BrowserStudent:
         sent = time.time()
         await button.click(timeout=timeout_ms)
         await sidebar.get_by_text(text_of("classroom.answer.sent", mine=OPTIONS[RIGHT])).wait_for(timeout=timeout_ms)
+        return sent
+
+
+    async def draw(self, timeout_ms: float) -> float:
+        """Fold the sidebar away (a phone's covers the page), draw the digit with the finger's path on the pad, and
+        press Send once the drawing has reached the server; the moment Send was pressed."""
+        from playwright.async_api import expect
+
+        page = self.page
+        await page.get_by_text(text_of("classroom.draw.student_help")).wait_for(timeout=timeout_ms)
+        await wait_idle(page, timeout_ms)
+        sidebar = page.locator('[data-testid="stSidebar"]')
+        if await sidebar.get_attribute("data-collapsed") == "false":
+            await sidebar.hover()
+            await page.locator('[data-testid="stSidebarCollapseButton"] button').click(timeout=timeout_ms)
+        canvas = page.locator(".canvas-root canvas").last
+        await canvas.scroll_into_view_if_needed(timeout=timeout_ms)
+        box = await canvas.bounding_box()
+        scale = box["width"] / PAD_SIDE
+        for stroke in pad_strokes(int(DRAWN)):
+            await page.mouse.move(box["x"] + stroke[0][0] * scale, box["y"] + stroke[0][1] * scale)
+            await page.mouse.down()
+            for x, y in stroke[1:]:
+                await page.mouse.move(box["x"] + x * scale, box["y"] + y * scale, steps=4)
+            await page.mouse.up()
+        button = page.locator(f".st-key-{SEND_DRAWING} button")
+        await expect(button).to_be_enabled(timeout=timeout_ms)
+        sent = time.time()
+        await button.click(timeout=timeout_ms)
+        await page.get_by_text(text_of("classroom.draw.sent", label=DRAWN)).wait_for(timeout=timeout_ms)
         return sent
 
 
@@ -420,6 +506,79 @@ async def answer_round(cls: ClassInRoom) -> list[str]:
     saved = {row.student: row.at for row in rows}
     cls.errors += [f"an answer saved as {row.value}, not {RIGHT}" for row in rows if row.value != RIGHT]
 
+    cells, lost = timed(cls, clicks, saved, counts, n)
+    cls.lost = max(cls.lost, lost)
+    return [f"| {cls.setup.label} | {len(cls.browsers)} + {len(cls.light)}{per_replica(cls)} | {cells} |"]
+
+
+def drawn_pattern() -> str:
+    """A regular expression for the projector's "The class draws: 0, 1, …. 12 drawings so far."."""
+    template = re.escape(translate("classroom.draw.asked", LANG).replace("**", ""))
+    return "^" + template.replace(re.escape("{labels}"), ".+?").replace(re.escape("{n}"), r"(\d+)") + "$"
+
+
+async def drawing_round(cls: ClassInRoom) -> list[str]:
+    """The teacher asks for the digits; every student draws one (the label the page suggests first, a 0) and sends
+    it at their moment; the projector counts them. One table row."""
+    args, teacher, timeout_ms = cls.args, cls.teacher, cls.args.timeout * 1000
+    n = len(cls.students)
+    main = teacher.locator('[data-testid="stMain"]')
+    await main.get_by_role("button", name=translate("classroom.draw.send", LANG), exact=True).click()
+    await main.get_by_text(re.compile(drawn_pattern())).wait_for(timeout=timeout_ms)
+    await teacher.evaluate(COUNTER, drawn_pattern())
+    rng = random.Random(args.seed + 1)
+    start = time.time() + 1.0 + FOLLOW_EVERY_S  # every student's page has turned to the pad by then
+    moments = {id(s): start + rng.uniform(0, args.spread) for s in cls.students}
+    clicks: dict[str, float] = {}
+
+    async def draw(student) -> None:
+        await asyncio.sleep(max(0.0, moments[id(student)] - time.time()))
+        try:
+            sent = await (student.draw(timeout_ms) if isinstance(student, BrowserStudent) else student.draw())
+            clicks[token_hash(student.token)] = sent
+        except Exception as error:  # counted: a drawing not sent or not acknowledged
+            cls.errors.append(f"{student.name}: drawing: {error!r}"[:300])
+
+    await bounded(asyncio.gather(*(draw(s) for s in cls.students)), args.spread + 2 * args.timeout, "drawing")
+    try:
+        await main.get_by_text(text_of("classroom.draw.asked", labels=", ".join(DIGIT_LABELS), n=n)).wait_for(
+            timeout=timeout_ms)
+    except Exception:  # the count never reached the class: drawings lost, counted below
+        cls.errors.append(f"the projector never showed {n} drawings")
+    await asyncio.sleep(0.5)
+    counts = await teacher.evaluate("() => window.__answered")
+    for student in cls.light:
+        cls.errors.extend(student.errors)
+        student.errors.clear()
+    engine = create_engine(cls.setup.database_url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(select(drawings.c.student, drawings.c.at, drawings.c.label)
+                                .where(drawings.c.room == cls.code)).all()
+    finally:
+        engine.dispose()
+    saved = {row.student: row.at for row in rows}
+    cls.errors += [f"a drawing saved as label {row.label}, not {DRAWN}" for row in rows if str(row.label) != DRAWN]
+    cells, lost = timed(cls, clicks, saved, counts, n)
+    cls.lost = max(cls.lost, lost)
+    return [f"| {cls.setup.label} | {len(cls.browsers)} + {len(cls.light)}{per_replica(cls)} | {cells} |"]
+
+
+def per_replica(cls: ClassInRoom) -> str:
+    """How nginx spread the students over the replicas ("" for one server)."""
+    if not cls.setup.replicas:
+        return ""
+    by = {r: 0 for r in cls.setup.replicas}
+    for student in cls.students:
+        by[student.replica] = by.get(student.replica, 0) + 1
+    return " (" + " / ".join(str(by[r]) for r in cls.setup.replicas) + " on each)"
+
+
+def timed(cls: ClassInRoom, clicks: dict[str, float], saved: dict[str, float], counts: list, n: int) -> tuple[str, int]:
+    """A round's cells: saved / n, lost, errors, click -> saved, saved -> projector, click -> projector (p50 / p95),
+    and whether that p95 meets the target; and how many were lost. ``clicks`` and ``saved`` map a student (their
+    token's hash) to the moment they sent and the moment the database took it; ``counts`` is the projector's
+    ``[time, count]`` record (``COUNTER``): the k-th saved is shown at the first frame whose count reaches k."""
     order = sorted(saved.items(), key=lambda item: item[1])
     shown: dict[str, float] = {}
     for rank, (student, at) in enumerate(order, start=1):
@@ -432,28 +591,25 @@ async def answer_round(cls: ClassInRoom) -> list[str]:
     final = max((c for _, c in counts if c is not None), default=0)
     lost = max(n - len(saved), n - final)
     p95 = percentile(click_shown, 0.95)
-    per_replica = ""
-    if cls.setup.replicas:
-        by = {r: 0 for r in cls.setup.replicas}
-        for student in cls.students:
-            by[student.replica] = by.get(student.replica, 0) + 1
-        per_replica = " (" + " / ".join(str(by[r]) for r in cls.setup.replicas) + " on each)"
-    cls.lost = lost
-    return [f"| {cls.setup.label} | {len(cls.browsers)} + {len(cls.light)}{per_replica} | {len(saved)} / {n} | {lost} "
-            f"| {len(cls.errors)} | {percentile(click_saved, 0.5):.2f} / {percentile(click_saved, 0.95):.2f} "
+    return (f"{len(saved)} / {n} | {lost} | {len(cls.errors)} "
+            f"| {percentile(click_saved, 0.5):.2f} / {percentile(click_saved, 0.95):.2f} "
             f"| {percentile(saved_shown, 0.5):.2f} / {percentile(saved_shown, 0.95):.2f} "
-            f"| {percentile(click_shown, 0.5):.2f} / {p95:.2f} | {'yes' if p95 <= TARGET_P95_S else 'no'} |"]
+            f"| {percentile(click_shown, 0.5):.2f} / {p95:.2f} | {'yes' if p95 <= TARGET_P95_S else 'no'}"), lost
 
 
-ROUNDS: list[Callable[[ClassInRoom], Awaitable[list[str]]]] = [answer_round]
-"""What the class does once every student is in the room, in order; each returns its table's rows. The drawings'
-round goes here, with its table's header in ``HEADERS``."""
+ROUNDS: list[Callable[[ClassInRoom], Awaitable[list[str]]]] = [answer_round, drawing_round]
+"""What the class does once every student is in the room, in order; each returns its table's rows (its table's header
+in ``HEADERS``)."""
 
 HEADERS = {
     "answer_round": ["| setup | students: browsers + light | answers saved | lost | errors "
                      "| click → saved p50 / p95 (s) | saved → projector p50 / p95 (s) "
                      "| click → projector p50 / p95 (s) | p95 ≤ 2 s |",
                      "|---|---|---|---|---|---|---|---|---|"],
+    "drawing_round": ["| setup | students: browsers + light | drawings saved | lost | errors "
+                      "| send → saved p50 / p95 (s) | saved → projector p50 / p95 (s) "
+                      "| send → projector p50 / p95 (s) | p95 ≤ 2 s |",
+                      "|---|---|---|---|---|---|---|---|---|"],
 }
 
 
@@ -594,17 +750,19 @@ async def run(args: argparse.Namespace) -> int:
 
     n = args.browsers + args.light
     print(f"One teacher (Chromium, 1920 × 1080) and {n} students: {args.browsers} in Chromium (phone size) and "
-          f"{args.light} light clients speaking Streamlit's WebSocket protocol; each student answers once, at a moment "
-          f"drawn over {args.spread:.0f} s (seed {args.seed}). Loopback only; PostgreSQL {postgres_version()} with its "
-          "default durability (fsync on); SQLite in WAL mode, as the app opens it.")
+          f"{args.light} light clients speaking Streamlit's WebSocket protocol; each student answers once, then draws "
+          f"a 0 on the pad and sends it, each at a moment drawn over {args.spread:.0f} s (seed {args.seed}). Loopback "
+          f"only; PostgreSQL {postgres_version()} with its default durability (fsync on); SQLite in WAL mode, as the "
+          "app opens it. First table: answers; second: drawings.")
     print()
     for name, header in HEADERS.items():
         print("\n".join(header + rows.get(name, [])))
         print()
-    print(f"Floor by design: the projector re-reads the room every {LIVE_EVERY_S:g} s, so saved → projector is "
-          f"uniform between 0 and {LIVE_EVERY_S:g} s plus the fragment's run (p50 {LIVE_EVERY_S / 2:.2f} s, "
-          f"p95 {0.95 * LIVE_EVERY_S:.2f} s). Students per replica: as nginx routed them (their first request had no "
-          "route); the teacher was routed to the first replica.")
+    every = PROJECTOR_EVERY_S
+    print(f"Floor by design: the projector re-reads the room every {every:g} s, so saved → projector is uniform "
+          f"between 0 and {every:g} s plus the fragment's run (p50 {every / 2:.2f} s, p95 {0.95 * every:.2f} s). "
+          "Students per replica: as nginx routed them (their first request had no route); the teacher was routed to "
+          "the first replica.")
     if problems:
         print(f"\n{len(problems)} error(s):")
         for problem in problems[:40]:

@@ -66,13 +66,14 @@ SECTIONS: list[tuple[str, str, list[str], str]] = [
     ("load", "Load: concurrent browser sessions", ["bench/load.py"],
      "Concurrent Chromium sessions walking every lesson while two of them train; time to a ready page, errors, "
      "server memory and threads before and after, against one session alone."),
-    ("classroom", "Classroom: answers to the projector, one server and two replicas behind nginx",
+    ("classroom", "Classroom: answers and drawings to the projector, one server and two replicas behind nginx",
      ["bench/classroom.py"],
      "One teacher and 30 students (10 in Chromium, 20 light clients speaking Streamlit's WebSocket protocol through "
-     "the same pages and callbacks) answer a question at moments spread over 20 s; the time from each answer to the "
-     "projector's count showing it, errors and answers lost, on SQLite with one server, on PostgreSQL with one server "
-     "and on PostgreSQL with two replicas behind nginx (deploy/nginx.conf), against the projector's re-read interval. "
-     "Target: p95 ≤ 2 s, no error, no answer lost."),
+     "the same pages and callbacks) answer a question, then each draw a digit on the pad and send it, at moments "
+     "spread over 20 s; the time from each answer or drawing to the projector's count showing it, errors and answers "
+     "or drawings lost, on SQLite with one server, on PostgreSQL with one server and on PostgreSQL with two replicas "
+     "behind nginx (deploy/nginx.conf), against the projector's re-read interval. Target: p95 ≤ 2 s, no error, "
+     "nothing lost."),
 ]
 
 

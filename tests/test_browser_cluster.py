@@ -1,10 +1,10 @@
 """A class beyond one machine: two real app replicas sharing a throwaway PostgreSQL, behind a real nginx running the
 shipped deploy/nginx.conf (``harness.cluster``). The teacher's browser is routed to one replica and the student's to
-the other (each context holds a route cookie that nginx sends to its replica, and the replica that answered is
-checked); the student joins by the link on the projector, and everything the class does then crosses from one
-replica to the other through the database: the count, the view the teacher sends, a question and its answer, the
-reveal, the drawings, the network the teacher trains on them and the student's test of it (``JOURNEYS``, from
-``harness.classroom``).
+the other, three students on both (each context holds a route cookie that nginx sends to its replica, and the replica
+that answered is checked); the students join by the link on the projector, and everything the class does then crosses
+from one replica to the other through the database: the count, the view the teacher sends, a question and its
+answers, the reveal, 30 drawings, the network the teacher trains on them and a student's test of it (``JOURNEYS``,
+from ``harness.classroom``: the single-server test's whole class).
 
 Needs nginx and PostgreSQL's server programs (Debian: ``apt-get install -y nginx postgresql``; no service is started,
 the test starts its own): skipped where they are missing, failed instead where ``REQUIRE_CLUSTER`` is set (.ci/run).
@@ -23,15 +23,14 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 from sqlalchemy import create_engine, func, select
 
-from core.class_drawings import MIN_PER_LABEL
 from harness.browser import assert_healthy, full_page_screenshot, wait_until_idle, watch_errors
 from harness.classroom import (
     CODE_SHOWN,
     PHONE,
     PROJECTOR,
     Class,
-    ask_and_reveal,
     class_draws,
+    class_question,
     class_trains_and_tests,
     follow_the_teacher,
 )
@@ -51,15 +50,17 @@ without its port (nginx's ``$host``) would have every WebSocket refused, and thi
 
 JOURNEYS: list[Callable[[Class], None]] = [
     lambda room: follow_the_teacher(room, LANG),
-    lambda room: ask_and_reveal(room.teacher, room.students[0], LANG),
-    lambda room: class_draws(room, per_student=10 * MIN_PER_LABEL, lang=LANG),  # enough of each digit to train
+    lambda room: class_question(room, LANG),
+    lambda room: class_draws(room, per_student=10, lang=LANG),  # 30 digits: three of each
     lambda room: class_trains_and_tests(room, LANG),
 ]
-"""What the class does once the student has joined (``harness.classroom``, shared with the single-server test), each
-``journey(room)`` starting and ending with the teacher on the room's page. Here the teacher is on one replica and the
-student on the other, so the view the teacher sends, the question, the answer, the drawings, the network trained on
-them and the student's test of it all cross between replicas through PostgreSQL. A new classroom journey goes here
-too."""
+"""What the class does once the students have joined (``harness.classroom``, as in the single-server test's
+``whole_class``), each ``journey(room)`` starting and ending with the teacher on the room's page. Here the teacher is
+on one replica and the students on both, so the view the teacher sends, the question, the answers, the drawings, the
+network trained on them and a student's test of it all cross between replicas through PostgreSQL. A new classroom
+journey goes here too."""
+STUDENT_REPLICAS = (1, 0, 1)
+"""The replica each of the three students is routed to (the teacher: replica 0)."""
 
 
 @pytest.fixture(scope="module")
@@ -132,10 +133,10 @@ def test_a_class_across_two_replicas_behind_nginx_on_postgresql(site_browser, cl
     assert {urlsplit(cluster.database_url).scheme} == {"postgresql+psycopg"}
     assert len({r.addr for r in cluster.replicas}) == 2 and cluster.route_to(0) != cluster.route_to(1)
     projector = routed_context(browser, cluster, 0, **PROJECTOR, locale="en-US")
-    phone = routed_context(browser, cluster, 1, **PHONE, locale="en-US")
+    phones = [routed_context(browser, cluster, n, **PHONE, locale="en-US") for n in STUDENT_REPLICAS]
     try:
-        teacher, student = projector.new_page(), phone.new_page()
-        teacher_errors, student_errors = watch_errors(teacher), watch_errors(student)
+        teacher, students = projector.new_page(), [phone.new_page() for phone in phones]
+        errors = {"teacher": watch_errors(teacher)} | {f"student {i}": watch_errors(p) for i, p in enumerate(students)}
         open_page(teacher, f"{site}/classroom?lang={LANG}", cluster, 0)
         teacher.get_by_role("button", name=translate("classroom.start.button", LANG), exact=True).click()
         shown = teacher.locator("h1").filter(has_text=CODE_SHOWN)
@@ -143,34 +144,37 @@ def test_a_class_across_two_replicas_behind_nginx_on_postgresql(site_browser, cl
         code = shown.inner_text().replace(" ", "")
         link = teacher.locator('[data-testid="stCode"] code').first.inner_text().strip()
         assert link == f"{site}/classroom?join={code}"  # the address the class reaches: nginx's
-        students = teacher.locator('[data-testid="stMetricValue"]')
-        expect(students).to_have_text("0")
+        count = teacher.locator('[data-testid="stMetricValue"]')
+        expect(count).to_have_text("0")
         assert count_rows(cluster.database_url, rooms, rooms.c.code == code) == 1  # opened on replica 0, in PostgreSQL
 
-        open_page(student, f"{link}&lang={LANG}", cluster, 1)
-        expect(student.get_by_role("textbox", name=translate("classroom.join.code", LANG))).to_have_value(code)
-        student.get_by_role("textbox", name=translate("classroom.join.nickname", LANG)).fill("Ann")
-        student.get_by_role("button", name=translate("classroom.join.button", LANG), exact=True).click()
-        expect(student.get_by_text(translate("classroom.joined", LANG, code=code))).to_be_visible()
-        expect(students).to_have_text("1", timeout=15_000)  # replica 1's join, seen by replica 0 by itself
+        for i, (student, replica) in enumerate(zip(students, STUDENT_REPLICAS, strict=True)):
+            open_page(student, f"{link}&lang={LANG}", cluster, replica)
+            expect(student.get_by_role("textbox", name=translate("classroom.join.code", LANG))).to_have_value(code)
+            student.get_by_role("textbox", name=translate("classroom.join.nickname", LANG)).fill(f"S{i}")
+            student.get_by_role("button", name=translate("classroom.join.button", LANG), exact=True).click()
+            expect(student.get_by_text(translate("classroom.joined", LANG, code=code))).to_be_visible()
+            expect(count).to_have_text(str(i + 1), timeout=15_000)  # each join, seen by replica 0 by itself
         full_page_screenshot(teacher, "cluster/teacher.png")
 
-        room = Class(teacher, [student], code, link, errors={"teacher": teacher_errors, "student": student_errors})
+        room = Class(teacher, students, code, link, errors=errors)
         for journey in JOURNEYS:
             journey(room)
-        full_page_screenshot(student, "cluster/student.png")
+        full_page_screenshot(students[0], "cluster/student.png")
 
-        assert count_rows(cluster.database_url, members, members.c.room == code) == 1
+        assert count_rows(cluster.database_url, members, members.c.room == code) == 3
         asked = select(questions.c.id).where(questions.c.room == code)
         assert count_rows(cluster.database_url, questions, questions.c.room == code) == 1
-        assert count_rows(cluster.database_url, answers, answers.c.question.in_(asked)) == 1
-        assert count_rows(cluster.database_url, drawings, drawings.c.room == code) > 10 * MIN_PER_LABEL  # and a test
+        assert count_rows(cluster.database_url, answers, answers.c.question.in_(asked)) == 3
+        assert count_rows(cluster.database_url, drawings, drawings.c.room == code, drawings.c.purpose == "train") == 30
+        assert count_rows(cluster.database_url, drawings, drawings.c.room == code, drawings.c.purpose == "test") == 1
         assert count_rows(cluster.database_url, class_models, class_models.c.room == code) == 1  # trained on 0
-        assert_healthy(teacher, teacher_errors, cluster)
-        assert_healthy(student, student_errors, cluster)
+        for page, seen in zip([teacher, *students], errors.values(), strict=True):
+            assert_healthy(page, seen, cluster)
     finally:
         projector.close()
-        phone.close()
+        for phone in phones:
+            phone.close()
     streams = streams_by_route(cluster)  # each browser's WebSocket stayed on its replica
     assert streams.get(cluster.route_to(0)) == {cluster.replicas[0].addr}, streams
     assert streams.get(cluster.route_to(1)) == {cluster.replicas[1].addr}, streams

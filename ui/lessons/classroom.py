@@ -17,6 +17,7 @@ from core.classroom import ANSWER_TEXT_MAX, CODE_LENGTH, NICKNAME_MAX, ClassQues
 from store import questions, rooms
 from ui.lessons.classroom_drawings import student_drawing, teacher_drawings
 from ui.shell.classroom import (
+    PROJECTOR_EVERY_S,
     SITTING,
     TEACHING,
     TOKEN_FORM,
@@ -69,9 +70,6 @@ PROMPT_MAX, OPTION_MAX, OPTIONS_MAX = 200, 60, 600
 REFUSAL = "classroom_refusal"
 """Session key: why the last join was refused (``store.rooms.Refusal``), shown once."""
 
-LIVE_EVERY_S = 1.0
-"""How often the projector reads the count of students and the answers again (``bench/classroom.py``: with 2 s, a
-student's answer reached the projector in 1.9 s at p95; most of it was this wait)."""
 
 
 def join_link(code: str) -> str:
@@ -189,9 +187,9 @@ def end_class(held: Teaching) -> None:
     st.session_state.pop(TEACHING, None)
 
 
-@st.fragment(run_every=LIVE_EVERY_S)
+@st.fragment(run_every=PROJECTOR_EVERY_S)
 def live_count(code: str) -> None:
-    """How many students are in the room, read again every ``LIVE_EVERY_S`` seconds."""
+    """How many students are in the room, read again every ``PROJECTOR_EVERY_S`` seconds."""
     room = rooms.room(database(), code, now())
     if room is None:
         st.warning(t("classroom.room.ended"), icon="⌛")
@@ -199,9 +197,9 @@ def live_count(code: str) -> None:
     st.metric(t("classroom.room.students"), room.students)
 
 
-@st.fragment(run_every=LIVE_EVERY_S)
+@st.fragment(run_every=PROJECTOR_EVERY_S)
 def live_question(held: Teaching) -> None:
-    """The room's latest question on the projector, read again every ``LIVE_EVERY_S`` seconds: its text (or the
+    """The room's latest question on the projector, read again every ``PROJECTOR_EVERY_S`` seconds: its text (or the
     lesson it comes from), how many have answered, the spread of the answers (no names); after "reveal", the right
     answer and how many had it."""
     asked = questions.latest(database(), held.code)

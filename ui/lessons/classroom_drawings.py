@@ -28,6 +28,7 @@ from core.class_drawings import (
 from store import drawings
 from ui.shell.classroom import (
     DRAWING_SEEN,
+    PROJECTOR_EVERY_S,
     Teaching,
     browser_token,
     database,
@@ -39,8 +40,6 @@ from ui.shell.i18n import t, translator
 from ui.shell.registry import CNN_TRAINER
 from ui.widgets.drawing_pad import clear_pad, drawing_pad
 
-LIVE_EVERY_S = 2.0
-"""How often the projector's counts and gallery are read again."""
 GALLERY_SHOWN, GALLERY_COLUMNS = 24, 8
 """The projector shows the newest drawings, this many, in rows of this many."""
 PAD = "classroom_pad"
@@ -98,9 +97,9 @@ def call_class(held: Teaching) -> None:
         st.session_state[CALL_PROBLEM] = "classroom.room.ended"
 
 
-@st.fragment(run_every=LIVE_EVERY_S)
+@st.fragment(run_every=PROJECTOR_EVERY_S)
 def live_drawings(held: Teaching) -> None:
-    """The projector's view of the class's data set, read again every ``LIVE_EVERY_S`` seconds."""
+    """The projector's view of the class's data set, read again every ``PROJECTOR_EVERY_S`` seconds."""
     engine = database()
     call = drawings.current_call(engine, held.code)
     shown = drawings.gallery(engine, held.code, held.token, now(), GALLERY_SHOWN)

@@ -42,6 +42,9 @@ DRAWING_SEEN = "classroom_drawing_seen"
 (``drawing_state``); the sidebar runs the page again when either changes."""
 WHOLE_RUN = "classroom_whole_run"
 """Session key: True while ``student_line`` runs as part of the whole page's run, False in its own reruns."""
+PROJECTOR_EVERY_S = 1.0
+"""How often the projector reads the room again: its students, the answers, the drawings (``bench/classroom.py``:
+with 2 s, a student's answer reached the projector in 1.9 s at p95, most of it this wait; with 1 s, in 1.0 s)."""
 FOLLOW_EVERY_S = 3.0
 """How often a student's sidebar asks whether the teacher has sent the class somewhere."""
 

@@ -1,0 +1,37 @@
+"""plotly's look-up of an optional module (``get_module(name, should_load=False)``) while another thread is still
+importing that module: with ``ui.plots`` imported it waits for the import and gets the whole module, not the
+half-made one that made a figure fail when sessions started together (``ui.plots.settle_plotly_lookups``)."""
+
+from __future__ import annotations
+
+import builtins
+import importlib
+import sys
+import threading
+
+import ui.plots  # noqa: F401  (settles plotly's look-ups)
+
+SLOW = "dlp_slow_module_for_test"
+
+
+def test_a_module_another_thread_is_importing_is_waited_for(tmp_path, monkeypatch):
+    from _plotly_utils.optional_imports import get_module
+
+    (tmp_path / f"{SLOW}.py").write_text(
+        "import builtins\nbuiltins.dlp_started.set()\nbuiltins.dlp_release.wait(30)\nSeries = 'complete'\n")
+    started, release = threading.Event(), threading.Event()
+    monkeypatch.setattr(builtins, "dlp_started", started, raising=False)
+    monkeypatch.setattr(builtins, "dlp_release", release, raising=False)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    importer = threading.Thread(target=importlib.import_module, args=(SLOW,))
+    importer.start()
+    try:
+        assert started.wait(30)
+        assert SLOW in sys.modules and not hasattr(sys.modules[SLOW], "Series")  # half-made, as plotly used to see it
+        threading.Timer(0.2, release.set).start()
+        assert get_module(SLOW, should_load=False).Series == "complete"
+        assert get_module("dlp_no_such_module", should_load=False) is None
+    finally:
+        release.set()
+        importer.join(30)
+        sys.modules.pop(SLOW, None)
