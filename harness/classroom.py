@@ -27,7 +27,8 @@ DRAW_TRIES = 3
 """How many times a student draws before giving up when the drawing does not reach the server (in headless Chromium
 the first strokes on a pad just put on the page were now and then lost: 3 drawings of some 300 in these tests)."""
 LIVE_S = 15_000
-"""How long (ms) a test waits for something another browser did to show by itself (the pages poll every 2–3 s)."""
+"""How long (ms) a test waits for something another browser did to show by itself (the projector re-reads every 1 s,
+a student's sidebar every 3 s)."""
 
 
 def open_sidebar(page: Page) -> None:

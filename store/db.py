@@ -104,6 +104,7 @@ drawings = Table(
     Column("purpose", String(8), nullable=False),  # "train": for the class's data set; "test": the class's model
     Column("predicted", Integer),  # a test drawing: the label the class's model read
     Column("at", Float, nullable=False),
+    sqlite_autoincrement=True,  # ids never reused: (count, newest id) names a version of the class's data set
 )
 
 class_models = Table(

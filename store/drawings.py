@@ -84,6 +84,7 @@ def call_for_drawings(engine: Engine, code: str, teacher_token: str, labels: tup
     if not LABELS_MIN <= len(labels) <= LABELS_MAX or len(set(labels)) != len(labels):
         return False
     with engine.begin() as conn:
+        hold_room(conn, code)  # no drawing of the old labels slips in while they are deleted
         if not _runs(conn, code, teacher_token, now):
             return False
         before = conn.execute(select(drawing_calls.c.labels).where(drawing_calls.c.room == code)).scalar()
@@ -106,11 +107,12 @@ def current_call(engine: Engine, code: str) -> Call | None:
 
 
 def add_drawing(engine: Engine, code: str, browser_token: str, label: object, pixels: object, now: float,
-                purpose: Purpose = "train", predicted: int | None = None,
+                purpose: Purpose = "train", predicted: int | None = None, called_at: float | None = None,
                 limits: RoomLimits = DEFAULT_LIMITS) -> int | DrawingRefusal:
     """The browser holding ``browser_token`` sends a drawing (``pixels``: ``core.class_drawings.stored_picture``) of
     the call's label number ``label`` to room ``code``: for the data set, or (``purpose="test"``) as a test of the
-    shared network, which read it as ``predicted``. The drawing's id, or why it was refused; the room's and the
+    shared network, which read it as ``predicted``; with ``called_at``, only for the call made then (a label number
+    of a call since replaced means another label). The drawing's id, or why it was refused; the room's and the
     student's caps (``limits``) are checked in the same transaction as the insert."""
     student = token_hash(browser_token)
     with engine.begin() as conn:
@@ -118,9 +120,11 @@ def add_drawing(engine: Engine, code: str, browser_token: str, label: object, pi
         if conn.execute(select(members.c.student).join(rooms, rooms.c.code == members.c.room).where(
                 members.c.room == code, members.c.student == student, rooms.c.expires_at > now)).first() is None:
             return "not_in_the_room"
-        labels = conn.execute(select(drawing_calls.c.labels).where(drawing_calls.c.room == code)).scalar()
-        if labels is None:
+        call = conn.execute(select(drawing_calls.c.labels, drawing_calls.c.called_at)
+                            .where(drawing_calls.c.room == code)).first()
+        if call is None or (called_at is not None and call.called_at != called_at):
             return "no_call"
+        labels = call.labels
         n_labels = len(json.loads(labels))
         if not _is_index(label, n_labels) or (purpose == "test" and not _is_index(predicted, n_labels)):
             return "not_a_label"
@@ -208,6 +212,7 @@ def share_model(engine: Engine, code: str, teacher_token: str, checkpoint: bytes
     if not isinstance(checkpoint, bytes) or len(checkpoint) > limits.model_bytes:
         return False
     with engine.begin() as conn:
+        hold_room(conn, code)
         if not _runs(conn, code, teacher_token, now):
             return False
         called = conn.execute(select(drawing_calls.c.labels).where(drawing_calls.c.room == code)).scalar()

@@ -125,7 +125,7 @@ def join(engine: Engine, typed: object, browser_token: str, nickname: object, no
 
 
 def hold_room(conn, code: str) -> None:
-    """Take room ``code``'s lock for the rest of the transaction, as its first statement: an update of the room's row
+    """Take room ``code``'s lock for the rest of the transaction, before its checks: an update of the room's row
     that changes nothing, which PostgreSQL answers with the row's lock and SQLite with the database's write lock. A
     check of a cap and the insert after it then happen in one go, so two students at the same moment cannot both
     pass a cap with one place left, nor one browser answer twice from two tabs."""

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from core.checkpoints import load_checkpoint
-from core.class_drawings import DIGIT_LABELS, class_probabilities, stored_picture
+from core.class_drawings import DIGIT_LABELS, STORED_BYTES, class_probabilities, stored_picture
 from core.images import decode_pad_data_url
 from store import drawings
 from tests.conftest import assert_clean, page_texts
@@ -187,3 +187,45 @@ def test_the_drawing_just_sent_is_not_sent_twice(monkeypatch):
     ann.run()
     assert not ann.button(key="classroom_send_drawing").disabled
     assert sum(drawings.counts(database(), held.code, 10)) == 1
+
+
+def test_new_labels_leave_a_students_page_whole_and_refuse_a_drawing_for_the_old_ones(monkeypatch):
+    """A student sent a 7; the teacher then asks for two classes: the page shows the new labels and no result of the
+    old call; a drawing sent for the old call (a send button drawn before the change) is refused, not stored under
+    another label."""
+    teacher, held = start_a_class("en")
+    call_for(teacher)
+    ann = join("en", held.code)
+    pad = feed_the_pad(monkeypatch)
+    ann.pills[0].set_value(7)
+    draw_and_send(ann, pad, 7)
+    old_call = drawings.current_call(database(), held.code).called_at
+    call_for(teacher, "named", "cat, dog")
+    ann.run()
+    assert_clean(ann)
+    assert ann.pills[0].options == ["cat", "dog"]
+    assert translate("classroom.draw.sent", "en", label="7") not in text_of(ann)
+    token = ann.session_state["classroom_browser"]
+    late = drawings.add_drawing(database(), held.code, token, 1, bytes(STORED_BYTES), now(), called_at=old_call)
+    assert late == "no_call" and drawings.counts(database(), held.code, 2) == [0, 0]
+
+
+def test_a_network_loaded_from_a_file_is_not_offered_to_the_class():
+    """The share button belongs to a run on the class's drawings: loading a checkpoint (a network of other classes)
+    forgets that run, so the button goes."""
+    from core.checkpoints import save_checkpoint
+    from core.models import CNNConfig, build_model
+    from ui.lessons.cnn_trainer_class import CLASS_RUN, ClassData
+
+    teacher, held = start_a_class("en")
+    call_for(teacher, "named", "cat, dog, sun")
+    trainer = open_page("en", {}, {TEACHING: held}, page=CNN_TRAINER)
+    trainer.session_state[CLASS_RUN] = ClassData(held.code, ("cat", "dog", "sun"), "mnist", None)
+    config = CNNConfig(blocks=CNNConfig().blocks[:1], dense=(16,))
+    buf = io.BytesIO()
+    save_checkpoint(buf, build_model(config), config)
+    trainer.file_uploader(key="cnn_trainer_checkpoint").upload("net.pt", buf.getvalue(), "application/octet-stream")
+    trainer.run()
+    assert_clean(trainer)
+    assert trainer.session_state[CLASS_RUN] is None
+    assert "cnn_trainer_class_share" not in [b.key for b in trainer.button]

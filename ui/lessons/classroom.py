@@ -253,8 +253,9 @@ def ask_own(held: Teaching) -> None:
 
 
 def visible(text: object) -> str:
-    """``text`` without control and format characters (NUL among them, which PostgreSQL refuses in text)."""
-    return "".join(ch for ch in str(text or "") if unicodedata.category(ch)[0] != "C")
+    """``text`` with each control or format character (NUL among them, which PostgreSQL refuses in text) made a
+    space."""
+    return "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in str(text or ""))
 
 
 def own_question(prompt: object, options: object, answer: object) -> ClassQuestion | str:

@@ -46,8 +46,8 @@ PAD = "classroom_pad"
 """The student's pad (``ui.widgets.drawing_pad``)."""
 CALL_PROBLEM = "classroom_call_problem"
 SENT = "classroom_drawing_sent"
-"""Session key: what became of the student's last drawing: ("sent", label) or ("tested", label, read, share) or
-("refused", reason)."""
+"""Session key: what became of the student's last drawing, with the (call, network) state it was sent for:
+(state, "sent", label), (state, "tested", label, read, share) or (state, "refused", reason)."""
 DRAWING_REFUSED = {"not_in_the_room": "classroom.draw.refused.not_in_the_room",
                    "no_call": "classroom.draw.refused.no_call", "not_a_label": "classroom.draw.refused.not_a_label",
                    "not_a_picture": "classroom.draw.refused.not_a_picture",
@@ -123,7 +123,8 @@ def gallery(held: Teaching, labels: tuple[str, ...], shown: list[drawings.Kept])
     """The newest drawings, each with its label and a button that removes it."""
     for start in range(0, len(shown), GALLERY_COLUMNS):
         for column, kept in zip(st.columns(GALLERY_COLUMNS), shown[start:start + GALLERY_COLUMNS], strict=False):
-            column.image(thumbnail(kept.pixels), caption=labels[kept.label], width=72)
+            column.image(thumbnail(kept.pixels), caption=labels[kept.label] if kept.label < len(labels) else "?",
+                         width=72)
             column.button("✕", key=f"classroom_remove_{kept.id}", help=t("classroom.draw.remove"),
                           on_click=remove, args=(held, kept.id))
 
@@ -156,16 +157,17 @@ def class_score(code: str, labels: tuple[str, ...]) -> None:
 
 def student_drawing(code: str) -> None:
     """A student's pad: for the data set, or, once the teacher shares a network, to test it."""
-    st.session_state[DRAWING_SEEN] = drawing_state(code)
+    st.session_state[DRAWING_SEEN] = state = drawing_state(code)
     call = drawings.current_call(database(), code)
     if call is None:
         st.info(t("classroom.draw.wait"), icon="✏️")
         return
-    testing = st.session_state[DRAWING_SEEN][1] is not None
+    testing = state[1] is not None
     st.subheader(t("classroom.draw.test_title" if testing else "classroom.draw.title"), anchor=False)
     st.markdown(t("classroom.draw.test_help" if testing else "classroom.draw.student_help"))
-    label = st.pills(t("classroom.draw.label"), range(len(call.labels)), format_func=call.labels.__getitem__,
-                     key=f"classroom_label_{call.called_at}", default=suggested_label(code, len(call.labels)),
+    n_labels = len(call.labels)
+    label = st.pills(t("classroom.draw.label"), range(n_labels), format_func=call.labels.__getitem__,
+                     key=f"classroom_label_{call.called_at}", default=suggested_label(code, n_labels),
                      required=True)
     st.markdown(t("classroom.draw.draw_this", label=call.labels[label]))
     gray = drawing_pad(PAD)
@@ -174,8 +176,8 @@ def student_drawing(code: str) -> None:
         pixels = None  # the drawing just sent, still on a pad the browser has not cleared yet: not sent twice
     st.button(t("classroom.draw.test" if testing else "classroom.draw.send_drawing"), type="primary",
               key="classroom_send_drawing", disabled=pixels is None, icon=":material/send:",
-              on_click=send_drawing, args=(code, label, pixels, testing, call.called_at))
-    sent_notice(call.labels)
+              on_click=send_drawing, args=(code, label, pixels, state, n_labels))
+    sent_notice(call.labels, state)
     mine = drawings.my_count(database(), code, browser_token())
     st.caption(t("classroom.draw.mine", n=mine))
 
@@ -185,54 +187,60 @@ def suggested_label(code: str, n_labels: int) -> int:
     return drawings.my_count(database(), code, browser_token()) % n_labels
 
 
-def send_drawing(code: str, label: int, pixels: bytes | None, testing: bool, called_at: float) -> None:
-    """The send button's callback: the drawing sent (as a test of the shared network, read by it, when ``testing``);
-    the pad cleared and the next label suggested; what became of it kept to be shown."""
+def send_drawing(code: str, label: int, pixels: bytes | None, state: tuple[float, float | None],
+                 n_labels: int) -> None:
+    """The send button's callback: the drawing sent for the call and network on screen (``state``: when they were
+    made; a drawing for a call since replaced is refused) as a test of the shared network, read by it, once there
+    is one; the pad cleared and the next label suggested; what became of it kept to be shown with that state."""
     if pixels is None:
         return
     engine = database()
+    called_at, shared_at = state
     read, share = None, None
-    if testing:
-        shared = drawings.shared_model(engine, code)
-        if shared is None:
-            st.session_state[SENT] = ("refused", "no_model")
+    if shared_at is not None:
+        network = shared_network(code, shared_at)
+        if network is None:
+            st.session_state[SENT] = (state, "refused", "no_model")
             return
-        probabilities = class_probabilities(shared_network(code, shared.shared_at, shared.checkpoint), pixels,
-                                            shared.preparation)
+        probabilities = class_probabilities(network[0], pixels, network[1])
         read, share = int(np.argmax(probabilities)), float(probabilities.max())
     result = drawings.add_drawing(engine, code, browser_token(), label, pixels, now(),
-                                  purpose="test" if testing else "train", predicted=read)
+                                  purpose="train" if shared_at is None else "test", predicted=read,
+                                  called_at=called_at)
     if isinstance(result, str):
-        st.session_state[SENT] = ("refused", result)
+        st.session_state[SENT] = (state, "refused", result)
         return
-    st.session_state[SENT] = ("tested", label, read, share) if testing else ("sent", label)
+    st.session_state[SENT] = (state, "tested", label, read, share) if read is not None else (state, "sent", label)
     st.session_state[LAST_SENT] = pixels
     clear_pad(PAD)
-    key = f"classroom_label_{called_at}"
-    st.session_state[key] = (drawings.my_count(engine, code, browser_token()) % len(
-        drawings.current_call(engine, code).labels)) if not testing else label
+    if read is None:
+        st.session_state[f"classroom_label_{called_at}"] = drawings.my_count(engine, code, browser_token()) % n_labels
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
-def shared_network(code: str, shared_at: float, _checkpoint: bytes):
-    """The network the teacher of room ``code`` shared at ``shared_at``, loaded once per server for each sharing
-    (``weights_only``; the checkpoint's bytes are not hashed: the room and the time name them)."""
+def shared_network(code: str, shared_at: float):
+    """The network the teacher of room ``code`` shared at ``shared_at`` and how drawings are prepared for it, loaded
+    once per server for each sharing (``weights_only``); None when it is no longer the room's."""
     from core.checkpoints import load_checkpoint
 
-    model, _ = load_checkpoint(io.BytesIO(_checkpoint))
-    return model.eval()
+    shared = drawings.shared_model(database(), code)
+    if shared is None or shared.shared_at != shared_at:
+        return None
+    model, _ = load_checkpoint(io.BytesIO(shared.checkpoint))
+    return model.eval(), shared.preparation
 
 
-def sent_notice(labels: tuple[str, ...]) -> None:
+def sent_notice(labels: tuple[str, ...], state: tuple[float, float | None]) -> None:
+    """What became of the student's last drawing, while the call and the network it was sent for are on screen."""
     sent = st.session_state.get(SENT)
-    if sent is None:
+    if sent is None or sent[0] != state:
         return
-    if sent[0] == "refused":
-        st.error(t(DRAWING_REFUSED[sent[1]]), icon="🚫")
-    elif sent[0] == "sent":
-        st.success(t("classroom.draw.sent", label=labels[sent[1]]), icon="✅")
+    if sent[1] == "refused":
+        st.error(t(DRAWING_REFUSED[sent[2]]), icon="🚫")
+    elif sent[1] == "sent":
+        st.success(t("classroom.draw.sent", label=labels[sent[2]]), icon="✅")
     else:
-        _, label, read, share = sent
+        _, _, label, read, share = sent
         box = st.success if read == label else st.warning
         box(t("classroom.draw.read", label=labels[label], read=labels[read], share=f"{100 * share:.0f}"),
             icon="🤖")

@@ -102,8 +102,8 @@ def part_train() -> None:
                  width="stretch")
     stop.button(t("cnn_trainer.stop"), disabled=not job.active, key="cnn_trainer_stop", on_click=job.stop,
                 icon=":material/stop:", width="stretch")
-    reset.button(t("cnn_trainer.reset"), key="cnn_trainer_reset", on_click=job.reset, icon=":material/restart_alt:",
-                 width="stretch")
+    reset.button(t("cnn_trainer.reset"), key="cnn_trainer_reset", on_click=reset_training, args=(job,),
+                 icon=":material/restart_alt:", width="stretch")
     notice = st.session_state.pop("cnn_trainer_notice", None)
     if notice:
         st.warning(t(notice[0], n=notice[1]), icon="⏳")
@@ -112,6 +112,12 @@ def part_train() -> None:
     else:
         draw_live(dataset)
     results(dataset, None if chosen is None else chosen.preparation, after=share_with_class)
+
+
+def reset_training(job) -> None:
+    """The Reset button's callback: the run forgotten, and with it which data it was trained on."""
+    job.reset()
+    st.session_state.pop(CLASS_RUN, None)
 
 
 def training_estimate(mult_adds: int, images: int, epochs: int) -> bool:
@@ -170,6 +176,7 @@ def keep_and_share(config: CNNConfig | MLPConfig, train_config: TrainConfig, nam
         else:
             session_job().adopt(model)
             st.session_state["cnn_trainer_loaded"], st.session_state["cnn_trainer_run"] = file.file_id, (loaded, None)
+            st.session_state[CLASS_RUN] = None  # a loaded network is not the class's
 
 
 def script_download(config, train_config: TrainConfig, name: str, drawn: int) -> None:

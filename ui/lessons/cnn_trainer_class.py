@@ -64,7 +64,7 @@ def class_data_choice(name: str, drawn: int) -> ClassData | None:
     return ClassData(held.code, call.labels, preparation, dataset)
 
 
-@st.cache_resource(max_entries=8, show_spinner=False)
+@st.cache_resource(max_entries=2, show_spinner=False)  # one with a large base data set is a copy of it
 def class_data(code: str, _token: str, version: tuple[int, int], labels: tuple[str, ...], preparation: str,
                base_name: str | None, drawn: int) -> Dataset:
     """Room ``code``'s data set as of ``version`` (``store.drawings.version``), made once per server
@@ -99,6 +99,9 @@ def share(held: Teaching, chosen: ClassData, model, config) -> None:
     """The share button's callback: the network's checkpoint into the room."""
     from core.checkpoints import save_checkpoint
 
+    if getattr(config, "classes", None) != len(chosen.labels):  # not the network trained on these labels
+        st.toast(t("cnn_trainer.class.not_shared"))
+        return
     out = io.BytesIO()
     save_checkpoint(out, model, config)
     shared = drawings.share_model(database(), held.code, held.token, out.getvalue(), chosen.labels,

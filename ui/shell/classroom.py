@@ -129,8 +129,10 @@ def class_sidebar(url_path: str) -> None:
     code = sitting()
     if code is not None:
         st.session_state[WHOLE_RUN] = True
-        student_line(code, url_path)
-        st.session_state[WHOLE_RUN] = False
+        try:
+            student_line(code, url_path)
+        finally:
+            st.session_state[WHOLE_RUN] = False
 
 
 @st.fragment(run_every=FOLLOW_EVERY_S)
