@@ -455,6 +455,28 @@ class ClassInRoom:
         return [*self.browsers, *self.light]
 
 
+async def at_their_moments(cls: ClassInRoom, action: str, seed: int, delay: float, limit: float) -> dict[str, float]:
+    """Every student does ``action`` ("answer" or "draw": the method of ``BrowserStudent`` and ``LightStudent``) at a
+    moment drawn (``seed``) over ``--spread`` seconds from ``delay`` seconds on; the moment each pressed Send, by
+    their token's hash. A failure is counted in ``cls.errors``; the whole takes at most ``limit`` seconds."""
+    rng = random.Random(seed)
+    start = time.time() + delay
+    moments = {id(s): start + rng.uniform(0, cls.args.spread) for s in cls.students}
+    clicks: dict[str, float] = {}
+
+    async def act(student) -> None:
+        await asyncio.sleep(max(0.0, moments[id(student)] - time.time()))
+        try:
+            do = getattr(student, action)
+            clicks[token_hash(student.token)] = await (do(cls.args.timeout * 1000)
+                                                       if isinstance(student, BrowserStudent) else do())
+        except Exception as error:  # counted: not sent or not acknowledged
+            cls.errors.append(f"{student.name}: {action}: {error!r}"[:300])
+
+    await bounded(asyncio.gather(*(act(s) for s in cls.students)), limit, f"{action} round")
+    return clicks
+
+
 async def answer_round(cls: ClassInRoom) -> list[str]:
     """The teacher asks; every student answers at their moment; the projector counts. One table row."""
     args, teacher, timeout_ms = cls.args, cls.teacher, cls.args.timeout * 1000
@@ -470,20 +492,7 @@ async def answer_round(cls: ClassInRoom) -> list[str]:
 
     await bounded(asyncio.gather(*(s.see_question(timeout_ms) for s in cls.browsers),
                                  *(s.see_question() for s in cls.light)), args.timeout, "seeing the question")
-    rng = random.Random(args.seed)
-    start = time.time() + 1.0
-    moments = {id(s): start + rng.uniform(0, args.spread) for s in cls.students}
-    clicks: dict[str, float] = {}
-
-    async def answer(student) -> None:
-        await asyncio.sleep(max(0.0, moments[id(student)] - time.time()))
-        try:
-            sent = await (student.answer(timeout_ms) if isinstance(student, BrowserStudent) else student.answer())
-            clicks[token_hash(student.token)] = sent
-        except Exception as error:  # counted: an answer not sent or not acknowledged
-            cls.errors.append(f"{student.name}: answer: {error!r}"[:300])
-
-    await bounded(asyncio.gather(*(answer(s) for s in cls.students)), args.spread + args.timeout, "answering")
+    clicks = await at_their_moments(cls, "answer", args.seed, 1.0, args.spread + args.timeout)
     shown_all = main.get_by_text(text_of("classroom.ask.answered", answered=n, students=n))
     try:
         await shown_all.wait_for(timeout=timeout_ms)
@@ -526,20 +535,8 @@ async def drawing_round(cls: ClassInRoom) -> list[str]:
     await main.get_by_role("button", name=translate("classroom.draw.send", LANG), exact=True).click()
     await main.get_by_text(re.compile(drawn_pattern())).wait_for(timeout=timeout_ms)
     await teacher.evaluate(COUNTER, drawn_pattern())
-    rng = random.Random(args.seed + 1)
-    start = time.time() + 1.0 + FOLLOW_EVERY_S  # every student's page has turned to the pad by then
-    moments = {id(s): start + rng.uniform(0, args.spread) for s in cls.students}
-    clicks: dict[str, float] = {}
-
-    async def draw(student) -> None:
-        await asyncio.sleep(max(0.0, moments[id(student)] - time.time()))
-        try:
-            sent = await (student.draw(timeout_ms) if isinstance(student, BrowserStudent) else student.draw())
-            clicks[token_hash(student.token)] = sent
-        except Exception as error:  # counted: a drawing not sent or not acknowledged
-            cls.errors.append(f"{student.name}: drawing: {error!r}"[:300])
-
-    await bounded(asyncio.gather(*(draw(s) for s in cls.students)), args.spread + 2 * args.timeout, "drawing")
+    # every student's page has turned to the pad within FOLLOW_EVERY_S (their sidebar re-reads the room)
+    clicks = await at_their_moments(cls, "draw", args.seed + 1, 1.0 + FOLLOW_EVERY_S, args.spread + 2 * args.timeout)
     try:
         await main.get_by_text(text_of("classroom.draw.asked", labels=", ".join(DIGIT_LABELS), n=n)).wait_for(
             timeout=timeout_ms)
