@@ -12,6 +12,7 @@ from torch import nn
 from core.activations import ACTIVATIONS, random_linear_layers
 from core.questions.activations import collapse_question, neuron_question, vanishing_question
 from tests.conftest import ROOT, assert_clean, lesson_runner, page_texts
+from tests.helpers.code import shown_code
 from ui.shell.i18n import LANGUAGES, translate
 from ui.shell.registry import ACTIVATIONS as PAGE
 
@@ -27,7 +28,7 @@ def metric(at, key: str) -> str:
 
 
 def run_snippet(at, marker: str) -> str:
-    [code] = [c.value for c in at.code if marker in c.value]
+    [code] = [c for c in shown_code(at) if marker in c]
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=180, cwd=ROOT)
     assert result.returncode == 0, result.stderr
     return result.stdout

@@ -11,6 +11,7 @@ import pytest
 
 from core.workflow import START_B, START_W, TOY_DATA, loss_curve, train
 from tests.conftest import H1_KEYS, PAGE_IDS, PAGE_PARTS, PAGES, ROOT, app_test, assert_clean, lesson_app
+from tests.helpers.code import open_code, shown_code
 from tests.helpers.figures import charts
 from ui.shell.i18n import LANGUAGES, translate
 
@@ -103,7 +104,7 @@ def test_too_large_a_step_size_warns_and_keeps_working():
 def test_show_the_code_reproduces_the_screen():
     """The snippet of the home page, run as a script, prints the weights that the page shows."""
     at = app_test({"steps": "37", "lr": "0.13", "phase": "inference", "x": "-2.5"})
-    [code] = [c.value for c in at.code if "torch.optim.SGD" in c.value]
+    [code] = [c for c in shown_code(at) if "torch.optim.SGD" in c]
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert result.returncode == 0, result.stderr
     last = train(37, 0.13)[-1]
@@ -252,7 +253,8 @@ def test_the_home_page_corrects_the_primer_on_backpropagation_with_the_steps_num
 
 def test_show_the_code_offers_the_script_for_download():
     at = app_test({"steps": "3"})
-    [download] = at.get("download_button")
+    assert not at.get("download_button") and not at.code  # closed, the snippet is not drawn
+    [download] = open_code(at).get("download_button")
     assert download.proto.label == translate("code.download", "en")
 
 

@@ -11,6 +11,7 @@ import torch
 
 from core.backprop import chain_rule_text, forward_text, gradient_question, neuron_graph, stages
 from tests.conftest import assert_clean, lesson_runner, page_texts
+from tests.helpers.code import shown_code
 from ui.shell.i18n import LANGUAGES, translate
 from ui.shell.registry import BACKPROP
 
@@ -104,7 +105,7 @@ def test_quiz(lang):
 
 def test_the_snippet_prints_the_pages_gradients(tmp_path):
     at = lesson({"part": "graph", "w1": "-1.2", "act": "tanh"})
-    code = next(c.value for c in at.code if "backward()" in c.value)
+    code = next(c for c in shown_code(at) if "backward()" in c)
     (tmp_path / "backprop.py").write_text(code)
     out = subprocess.run([sys.executable, "backprop.py"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr

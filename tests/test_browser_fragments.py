@@ -13,7 +13,7 @@ from playwright.sync_api import Page
 
 from harness.browser import assert_healthy, page_url, wait_for_query, wait_until_idle
 from ui.shell.i18n import translate
-from ui.shell.registry import POOLING
+from ui.shell.registry import CNN_TRAINER, POOLING
 from ui.shell.terms import annotate
 
 pytestmark = pytest.mark.browser
@@ -58,4 +58,33 @@ def test_a_parts_slider_reruns_the_part_alone_and_the_part_picker_the_whole_page
     wait_for_query(page, "part=image")
     wait_until_idle(page)
     assert intro in sent_since(frames, before)  # another part: the whole page runs again
+    assert_healthy(page, console_errors, server)
+
+
+REDRAWS = """(keys) => { window.__redraws = {};
+  for (const key of keys) {
+    const gd = document.querySelector(`.st-key-${key} .js-plotly-plot`);
+    window.__redraws[key] = 0;
+    gd.on('plotly_afterplot', () => { window.__redraws[key] += 1; });
+  } }"""
+"""Count, from now on, each chart's redraws (plotly's ``plotly_afterplot``), by its key."""
+
+
+def test_a_chart_whose_figure_did_not_change_is_not_redrawn(page: Page, console_errors, server):
+    """The probe's slider reruns the trainer's inside view: the stages' chart gets a new figure and is redrawn, as are
+    the scores below; the classifier's weights between them, the same figure again, are left as they are (the kept
+    chart's component is not run again for data it already has; plotly.js would take newly parsed arrays for new
+    data and draw them all again)."""
+    page.goto(page_url(server, CNN_TRAINER, part="inside", lang="en"))
+    wait_until_idle(page)
+    changed, same, last = (f"cnn_trainer_inside_{name}" for name in ("stages", "head_weights", "head_scores"))
+    page.evaluate(REDRAWS, [changed, same, last])
+    slider = page.get_by_role("slider", name=translate("common.network.probe", "en"))
+    slider.focus()
+    slider.press("ArrowRight")
+    wait_for_query(page, "probe=1")
+    wait_until_idle(page)
+    page.wait_for_function(f"() => window.__redraws.{changed} > 0 && window.__redraws.{last} > 0")  # the charts
+    # are drawn in the page's order: the weights' chart, between these two, has had its turn
+    assert page.evaluate(f"() => window.__redraws.{same}") == 0
     assert_healthy(page, console_errors, server)

@@ -9,6 +9,7 @@ from PIL import Image
 from core.conv import KERNELS, conv2d, conv_output_size
 from core.images import BUILTIN_IMAGES, to_gray
 from tests.conftest import assert_clean, lesson_runner
+from tests.helpers.code import shown_code
 from tests.helpers.figures import chart, charts, titles
 from tests.helpers.texts import read_fields
 from ui.shell.i18n import LANGUAGES, translate
@@ -63,7 +64,7 @@ def test_image_part_output_and_formula(query):
     assert f"**{ho}**" in texts(at) and f"**{wo}**" in texts(at)
     [diff] = [m for m in at.metric if m.label == translate("common.diff", "en")]
     assert float(diff.value) < 1e-10
-    [code] = [c.value for c in at.code if "F.conv2d" in c.value]
+    [code] = [c for c in shown_code(at) if "F.conv2d" in c]
     assert f"stride={s}" in code
 
 

@@ -8,6 +8,7 @@ import pytest
 from core.depth import DEFAULT_STACK, field_question, parse_layer
 from core.receptive import receptive_fields
 from tests.conftest import assert_clean, lesson_app, lesson_runner, plotly_array
+from tests.helpers.code import shown_code
 from ui.shell.i18n import LANGUAGES, translate
 from ui.shell.registry import DEPTH
 
@@ -145,7 +146,7 @@ def test_the_snippet_prints_the_tables_fields_and_measures_the_last(tmp_path):
     import sys
 
     at = lesson({"part": "stack", "layers": "4", "l2": "conv-3-1-2", "l3": "conv-5-2-1"})
-    code = next(c.value for c in at.code if "receptive field" in c.value)
+    code = next(c for c in shown_code(at) if "receptive field" in c)
     (tmp_path / "rf.py").write_text(code)
     out = subprocess.run([sys.executable, "rf.py"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr

@@ -11,6 +11,7 @@ import torch.nn.functional as F
 
 from core.fc_conv import example, flat_example, flatten_question, params_question
 from tests.conftest import assert_clean, lesson_runner, plotly_array
+from tests.helpers.code import shown_code
 from tests.helpers.figures import chart, panel
 from ui.shell.i18n import LANGUAGES, translate
 from ui.shell.registry import FC_CONV
@@ -68,7 +69,7 @@ def test_the_flattened_dense_layer_matches_torch_and_its_kernel_is_the_reshaped_
 
 def test_the_snippet_runs_and_prints_the_pages_difference(tmp_path):
     at = lesson({"part": "position", "seed": "3"})
-    code = next(c.value for c in at.code if "F.conv2d" in c.value)
+    code = next(c for c in shown_code(at) if "F.conv2d" in c)
     (tmp_path / "fc_conv.py").write_text(code)
     out = subprocess.run([sys.executable, "fc_conv.py"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr

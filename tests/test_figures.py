@@ -3,12 +3,12 @@ nothing covers anything else."""
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import example, given, settings
 from hypothesis import strategies as hs
 
 from tests.conftest import plotly_array
 from ui.plots.charts import bars_figure, confusion_figure, gallery_figure, lines_figure
-from ui.plots.grids import image_figure, kernel_figure
+from ui.plots.grids import image_figure, kernel_figure, row_of_panels
 
 
 def test_bars_name_every_class_in_order_even_when_the_names_look_like_numbers():
@@ -197,3 +197,25 @@ def test_bands_stack_maps_top_to_bottom_each_under_its_title():
     assert figure["data"][0]["colorscale"][0][1] != figure["data"][1]["colorscale"][0][1]  # grey, then signed
     assert "text" not in figure["data"][1] and figure["data"][2]["text"] == [["0.5", "-0.25"]]
     assert layout["yaxis"].get("scaleanchor") == "x" and "scaleanchor" not in layout["yaxis2"]
+
+
+@settings(max_examples=40, deadline=None)
+@given(widths=hs.lists(hs.integers(1, 40), min_size=1, max_size=5), spacing=hs.sampled_from([0.0, 0.02, 0.05, 0.1]))
+@example(widths=[1, 2, 1], spacing=0.05)  # unclamped, the last domain would end at 1.0000000000000002
+def test_a_row_of_panels_is_laid_out_as_make_subplots_lays_it_out(widths, spacing):
+    from plotly.subplots import make_subplots
+
+    titles = [f"panel {k}" for k in range(len(widths))]
+    reference = make_subplots(rows=1, cols=len(widths), column_widths=widths, horizontal_spacing=spacing,
+                              subplot_titles=titles).to_dict()["layout"]
+    ours = row_of_panels(widths, titles, spacing)
+    assert ours.keys() == {*reference.keys()} - {"template"}
+    for name, axis in reference.items():
+        if name == "annotations":
+            assert len(ours[name]) == len(axis)
+            for mine, theirs in zip(ours[name], axis, strict=True):
+                assert {k: v for k, v in mine.items() if k != "x"} == {k: v for k, v in theirs.items() if k != "x"}
+                assert mine["x"] == pytest.approx(theirs["x"], abs=1e-12)
+        elif name != "template":
+            assert ours[name]["anchor"] == axis["anchor"]
+            assert ours[name]["domain"] == axis["domain"]  # the same sums, the same rounding

@@ -10,6 +10,7 @@ import torch
 from core.optim import step_question
 from core.surfaces import SURFACES
 from tests.conftest import ROOT, assert_clean, lesson_runner, page_texts, plotly_array
+from tests.helpers.code import shown_code
 from ui.shell.i18n import translate
 from ui.shell.registry import GRADIENT_DESCENT
 
@@ -53,7 +54,7 @@ def test_two_d_table_and_snippet_match_torch():
     surface = SURFACES["bowl"]
     final = surface.f(torch_run(surface, [1.5, 1.0], 0.05, 60, 0.9))
     assert f"{final:.6g}" in list(table.iloc[:, 3])
-    [code] = [c.value for c in at.code if "torch.optim.SGD" in c.value]
+    [code] = [c for c in shown_code(at) if "torch.optim.SGD" in c]
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert result.returncode == 0, result.stderr
     for line in result.stdout.splitlines():

@@ -21,7 +21,7 @@ JSON_VALUES = st.recursive(st.none() | st.booleans() | st.integers() | st.floats
 @given(config=st.dictionaries(st.text(max_size=10), JSON_VALUES, max_size=5), figure=JSON_VALUES,
        src=st.text(max_size=30), clicks=st.booleans())
 def test_the_payload_is_the_json_of_its_parts_with_the_figure_spliced_in(config, figure, src, clicks):
-    payload = chart_payload(json.dumps(figure), src, config, clicks)
+    payload = chart_payload(json.dumps(figure).encode(), src, config, clicks)
     assert isinstance(payload, bytes)
     assert json.loads(payload.decode()) == {"src": src, "config": config, "clicks": clicks, "figure": figure}
 
@@ -74,3 +74,49 @@ def test_a_keyed_chart_keeps_its_identity_when_its_figure_changes():
     assert before.spec != after.spec
     assert next(e.proto.id for e in elements(at, "bidi_component") if e.proto.id.endswith("home_flow")) == before_id
 
+
+
+def _same_json(ours, plotlys, path="figure"):
+    """Equal JSON trees, a number equal to float32 precision (orjson writes a float32 array's shortest form, ``0.1``;
+    plotly writes it widened, ``0.10000000149011612``)."""
+    if isinstance(plotlys, dict):
+        assert isinstance(ours, dict) and ours.keys() == plotlys.keys(), path
+        for key in plotlys:
+            _same_json(ours[key], plotlys[key], f"{path}.{key}")
+    elif isinstance(plotlys, list):
+        assert isinstance(ours, list) and len(ours) == len(plotlys), path
+        for n, (a, b) in enumerate(zip(ours, plotlys, strict=True)):
+            _same_json(a, b, f"{path}[{n}]")
+    elif isinstance(plotlys, float) and not isinstance(plotlys, bool):
+        assert isinstance(ours, int | float) and ours == pytest.approx(plotlys, rel=1e-7, abs=0), path
+    else:
+        assert ours == plotlys and type(ours) is type(plotlys), path
+
+
+def test_the_figure_json_is_what_plotly_writes():
+    """``figure_json`` (orjson, no HTML escaping) reads back as plotly's ``to_json`` of the same figure does: typed
+    arrays, a frame's plain float32 arrays with NaN and infinity (null), text arrays, a view that is not contiguous,
+    numpy scalars, text that HTML would escape."""
+    import numpy as np
+    import plotly.graph_objects as go
+    import plotly.io as pio
+
+    from ui.plots.charts import figure
+    from ui.plots.kept import chart_template, figure_json
+    from ui.shell.modes import base_font_px
+    from ui.shell.theme import LIGHT
+
+    z = np.arange(12, dtype=np.float64).reshape(3, 4) / 7
+    lit = np.array([[np.nan, 0.1, np.inf], [-np.inf, 1 / 3, 2.5]], dtype=np.float32)
+    fig = figure(data=[go.Heatmap(z=z.astype(np.float32), text=np.array([["a", "</script>"]] * 3)),
+                       dict(type="scatter", x=z[:, ::2][0], y=np.float64(2.5) * np.ones(2), name="<b>x & y</b>")],
+                 layout=dict(height=np.int64(300), title=dict(text="a/b <i>c</i> \u2028")),
+                 frames=[dict(name="(0, 1)", data=[dict(type="heatmap", z=lit, text=[["1×2"]])], traces=[0])])
+    pal = LIGHT
+    ours = json.loads(figure_json(fig, False, pal))
+    spec = fig.to_dict()
+    spec["layout"]["template"] = chart_template(pal, False, base_font_px())
+    plotlys = json.loads(pio.to_json(spec, validate=False, engine="json"))
+    _same_json(ours, plotlys)
+    plain = json.loads(figure_json({"data": [dict(type="heatmap", z=lit)], "frames": spec["frames"]}, False, pal))
+    assert plain["data"][0]["z"] == [[None, pytest.approx(0.1), None], [None, pytest.approx(1 / 3), 2.5]]

@@ -28,6 +28,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import ROOT, lesson_app, plotly_array
+from tests.helpers.code import shown_code
 from tests.helpers.figures import charts
 from ui.shell.i18n import LANGUAGES, translate
 from ui.shell.registry import (
@@ -64,8 +65,9 @@ def open_page(spec, query: dict[str, str], lang: str):
 def run_snippet(at, key: str, marker: str, tmp_path: Path) -> str:
     """Run the code that the page's ``show_code(..., key=key)`` shows (its one code block containing ``marker``) as
     ``python <key>.py`` in ``tmp_path``; its stdout (it must exit 0 and print something)."""
+    codes = shown_code(at)
     assert [b for b in at.get("download_button") if b.proto.id.endswith("-" + key)], f"no show_code({key!r}) here"
-    [code] = [c.value for c in at.code if marker in c.value]
+    [code] = [c for c in codes if marker in c]
     if code not in _RUNS:
         (tmp_path / f"{key}.py").write_text(code, encoding="utf-8")
         env = {name: value for name, value in os.environ.items() if name != "PYTHONPATH"}

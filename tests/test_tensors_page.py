@@ -9,6 +9,7 @@ import torch
 
 from core.tensors import BROADCAST_EXAMPLES, shape_question
 from tests.conftest import ROOT, assert_clean, lesson_runner, page_texts
+from tests.helpers.code import shown_code
 from tests.helpers.figures import chart
 from ui.shell.i18n import translate
 from ui.shell.registry import TENSORS
@@ -61,7 +62,7 @@ def test_mismatches_explain_and_quote_numpy(example):
     assert at.error and "cannot be broadcast" in at.error[0].value
     with pytest.raises(ValueError) as numpy_error:
         np.broadcast_shapes(*BROADCAST_EXAMPLES[example])
-    assert any(str(numpy_error.value) in c.value for c in at.code)
+    assert any(str(numpy_error.value) in c for c in shown_code(at))
 
 
 @pytest.mark.parametrize("op", ["add", "subtract", "multiply", "divide", "maximum"])
@@ -75,7 +76,7 @@ def test_custom_shapes_result_matches_torch_and_the_snippet_runs(op):
     out = fn(fn(a, b), c)
     assert translate("tensors.cast.result_shape", "en", shape=str(tuple(out.shape))) in texts(at)
     assert_cells_show(at, "tensors_cast_result", "out", out)
-    [code] = [c.value for c in at.code if "np.broadcast_shapes" in c.value]
+    [code] = [c for c in shown_code(at) if "np.broadcast_shapes" in c]
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert result.returncode == 0, result.stderr
     assert "result shape: (2, 4, 3)" in result.stdout and "max |numpy - torch|: 0.0" in result.stdout

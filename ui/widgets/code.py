@@ -23,12 +23,22 @@ def fill_snippet(template: str, values: Mapping[str, object]) -> str:
     return string.Template(template).substitute({name: repr(value) for name, value in values.items()})
 
 
+CODE_SHOWN = "_code_shown"
+"""The end of the key of a "show the code" expander (``<show_code's key>_code_shown``): True while it is open."""
+
+
 def show_code(template: str, values: Mapping[str, object], *, filename: str, key: str) -> str:
-    """Draw the expander with the filled-in snippet and a download button; return the snippet."""
+    """Draw the expander with the filled-in snippet and a download button, and return the snippet.
+
+    The snippet is drawn only while the expander is open (a rerun opens it: ``on_change="rerun"``): closed, it costs
+    the browser nothing at a rerun, where a long highlighted snippet that changed with every slider cost 15 to 35 ms
+    of each redraw (``bench/latency.py``)."""
     code = fill_snippet(template, values)
-    with st.expander(t("code.show"), icon=":material/code:"):
-        st.caption(t("code.caption"))
-        st.code(code, language="python")
-        st.download_button(t("code.download"), code, file_name=filename, mime="text/x-python",
-                           key=key, icon=":material/download:")
+    shown = st.expander(t("code.show"), icon=":material/code:", key=key + CODE_SHOWN, on_change="rerun")
+    if shown.open:
+        with shown:
+            st.caption(t("code.caption"))
+            st.code(code, language="python")
+            st.download_button(t("code.download"), code, file_name=filename, mime="text/x-python",
+                               key=key, icon=":material/download:")
     return code
