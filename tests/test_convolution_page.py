@@ -199,6 +199,24 @@ def test_channels_part_adds_up_as_torch_and_counts_its_parameters():
     assert float(explained["check"]) < 1e-12
 
 
+def test_the_bias_redraws_the_sum_alone(monkeypatch):
+    """The bias changes the sum only: the three rows above it (each channel, its kernel, its contribution) are not
+    built again for it (``channel_rows``, cached), while another kernel builds them anew; the sum follows the bias."""
+    import ui.lessons.convolution as convolution
+
+    built = []
+    real = convolution.kernel_figure
+    monkeypatch.setattr(convolution, "kernel_figure", lambda *a, **k: built.append(a[1]) or real(*a, **k))
+    at = lesson({"part": "channels", "image": "gradient", "kr": "emboss", "bias": "0.1"})
+    before = len(built)
+    at.slider(key="convolution_bias").set_value(-0.4).run()
+    assert_clean(at)
+    assert len(built) == before  # the bias: nothing rebuilt
+    assert charts(at) and chart(at, translate("convolution.channels.sum", "en", b="-0.4"))
+    at.selectbox(key="convolution_kr").set_value("sharpen").run()
+    assert len(built) == before + 3  # another kernel: the three rows again
+
+
 def test_why_part_shows_equivariance_away_from_edges():
     at = lesson({"part": "why", "image": "shapes", "kernel": "sobel_x", "dy": "7", "dx": "-5"})
     line = next(m.value for m in at.markdown if "Away from the edges" in m.value)

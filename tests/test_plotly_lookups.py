@@ -35,3 +35,27 @@ def test_a_module_another_thread_is_importing_is_waited_for(tmp_path, monkeypatc
         release.set()
         importer.join(30)
         sys.modules.pop(SLOW, None)
+
+
+
+def test_figures_are_built_without_plotlys_default_template_and_written_with_the_apps():
+    """``figure`` and ``FramedFigure`` give their layout an empty template (``untemplated``), so plotly copies no
+    default into them, and leave plotly's default as Streamlit set it; a figure is written with the app's template."""
+    import json
+
+    import plotly.graph_objects as go
+    import plotly.io as pio
+
+    from ui.plots.animation import FramedFigure
+    from ui.plots.charts import figure
+    from ui.plots.kept import chart_template, figure_json
+    from ui.shell.modes import base_font_px
+    from ui.shell.theme import LIGHT
+
+    assert pio.templates.default == "streamlit"  # st.plotly_chart's theme, untouched
+    assert go.Figure(go.Bar(y=[1])).to_dict()["layout"]["template"]  # plotly copies the default in …
+    for built in (figure(go.Bar(y=[1, 2]), layout=dict(height=200)), figure(go.Bar(y=[1])),
+                  FramedFigure(data=[go.Bar(y=[1])], raw_frames=[dict(name="0", data=[dict(type="bar", y=[2])])])):
+        assert built.to_dict()["layout"]["template"] == {}  # … not into ours
+        written = json.loads(figure_json(built, False, LIGHT))["layout"]["template"]
+        assert written == json.loads(json.dumps(chart_template(LIGHT, False, base_font_px())))

@@ -30,6 +30,7 @@ import pytest
 from tests.conftest import ROOT, lesson_app, plotly_array
 from tests.helpers.code import shown_code
 from tests.helpers.figures import charts
+from ui.lessons.activations import GALLERY_POINTS
 from ui.shell.i18n import LANGUAGES, translate
 from ui.shell.registry import (
     ACTIVATIONS,
@@ -461,8 +462,9 @@ def test_activation_gallery(lang, tmp_path):
         label = translate("common.activation." + name, lang)
         f = plotly_array(trace(fig, label)["y"]).astype(float)
         slope = plotly_array(trace(fig, translate("activations.gallery.slope_of", lang, name=label))["y"]).astype(float)
-        assert len(f) == len(slope) == 801
-        for value, on_screen in ((f0, f[400]), (slope0, slope[400]), (top, np.abs(slope).max())):
+        assert len(f) == len(slope) == GALLERY_POINTS and GALLERY_POINTS % 2 == 1
+        middle = GALLERY_POINTS // 2  # x = 0
+        for value, on_screen in ((f0, f[middle]), (slope0, slope[middle]), (top, np.abs(slope).max())):
             assert abs(num(value) - on_screen) <= half_unit(value) + RTOL_FIGURE * max(abs(on_screen), 1), \
                 (name, value, on_screen)
         diffs.append(float(diff))

@@ -55,6 +55,11 @@ LINK = {**IMAGE_LINK, **KERNEL_LINK, **quiz_link(("neuron", "collapse", "vanishi
 """What the activations lesson's link may say."""
 
 
+GALLERY_POINTS = 401
+"""Points along each curve of the gallery: odd, so that x = 0 is one of them (ReLU's kink); about one every 2 px of a
+laptop's plot (801 drew nothing more, at twice the data to send and draw)."""
+
+
 def part_gallery() -> None:
     explained(t("activations.gallery.intro"))
     names = url_multi(t("activations.gallery.pick"), NAMES, key="activations_pick", name="acts", default=["sigmoid",
@@ -71,7 +76,7 @@ def part_gallery() -> None:
     if not names:
         st.info(t("activations.gallery.none"), icon="👆")
         return
-    x = np.linspace(-r, r, 801)
+    x = np.linspace(-r, r, GALLERY_POINTS)
     curves = []
     for name in names:
         act, label = ACTIVATIONS[name], t("common.activation." + name)
@@ -102,8 +107,9 @@ def part_gallery() -> None:
     st.caption(t("activations.table.caption"))
     st.markdown(f"**{t('activations.table.col.use')}**")
     st.markdown(typical_uses())
-    show_code((SNIPPET_DIR / "activations_gallery.py.tmpl").read_text(), {"names": list(names), "r": r},
-              filename="activations.py", key="activations_gallery_code")
+    show_code((SNIPPET_DIR / "activations_gallery.py.tmpl").read_text(),
+              {"names": list(names), "r": r, "n": GALLERY_POINTS}, filename="activations.py",
+              key="activations_gallery_code")
 
 
 def affine_text(weights: list[tuple[float, str]], b: float) -> str:

@@ -4,6 +4,8 @@ They live here, not in the page, because the lesson has six of them; every numbe
 """
 
 
+from dataclasses import dataclass
+
 import numpy as np
 import streamlit as st
 
@@ -265,17 +267,38 @@ def part_channels() -> None:
     x = rgb.transpose(2, 0, 1)
     weight = stack_centred([KERNELS[name].weights for name in names])
     out = conv2d(x, weight[None], bias=np.array([b]), padding="same")[0]
-    parts = [conv2d(x[c], weight[c], padding="same") for c in range(3)]
+    labels = tuple(t("convolution.channels.rgb." + c) for c in "rgb")
+    rows = channel_rows(np.ascontiguousarray(x), tuple(names), labels, tuple(t("kernel.name." + n) for n in names),
+                        tuple(t("convolution.channels.contribution", channel=label) for label in labels))
     with view:
-        for c, (name, part) in enumerate(zip(names, parts, strict=True)):
-            cols = st.columns(3)  # plotly draws no narrower than 150 px: equal thirds keep the kernel whole
-            label = t("convolution.channels.rgb." + "rgb"[c])
-            plot(cols[0], image_figure(x[c], label, kind="gray", height=220))
-            plot(cols[1], kernel_figure(weight[c], t("kernel.name." + name), height=180))
-            plot(cols[2], image_figure(part, t("convolution.channels.contribution", channel=label), height=220))
+        for row in rows.figures:
+            for cell, fig in zip(st.columns(3), row, strict=True):  # plotly draws no narrower than 150 px: equal
+                plot(cell, fig)  # thirds keep the kernel whole
         plot(st, image_figure(out, t("convolution.channels.sum", b=f"{b:g}"), height=360))
-        check = float(np.abs(sum(parts) + b - out).max())
+        check = float(np.abs(sum(rows.parts) + b - out).max())
         st.markdown(t("convolution.channels.explain", check=f"{check:.1e}", params=weight.size + 1))
+
+
+@dataclass(frozen=True)
+class ChannelRows:
+    """Each input channel's convolution on its own (``parts``) and its row of figures: the channel, its kernel, what
+    it adds to the sum."""
+
+    parts: list[np.ndarray]
+    figures: list[tuple[dict, dict, dict]]
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def channel_rows(x: np.ndarray, names: tuple[str, ...], labels: tuple[str, ...], kernel_titles: tuple[str, ...],
+                 part_titles: tuple[str, ...]) -> ChannelRows:
+    """The three rows above the sum, which the bias does not change: built once per picture, kernels and language
+    (the bias slider redrew them, 60 of a rerun's 90 ms on the server; ``bench/latency.py``)."""
+    weight = stack_centred([KERNELS[name].weights for name in names])
+    parts = [conv2d(x[c], weight[c], padding="same") for c in range(3)]
+    figures = [(image_figure(x[c], labels[c], kind="gray", height=220).to_dict(),
+                kernel_figure(weight[c], kernel_titles[c], height=180).to_dict(),
+                image_figure(parts[c], part_titles[c], height=220).to_dict()) for c in range(3)]
+    return ChannelRows(parts, figures)
 
 
 def part_why() -> None:

@@ -9,6 +9,8 @@ import numpy as np
 import plotly.graph_objects as go
 from _plotly_utils.utils import to_typed_array_spec  # what plotly.py's to_dict does to a checked trace's arrays
 
+from ui.plots.charts import untemplated
+
 
 def play_controls(frame_names: Sequence[str], active: int, play_label: str, prefix: str,
                    duration: int = 250) -> dict:
@@ -51,10 +53,16 @@ class FramedFigure(go.Figure):
     figure through ``to_dict``, which is where the frames are put back.
     """
 
-    def __init__(self, *args, raw_frames: Sequence[dict] = (), **kwargs) -> None:
-        super().__init__(*args, _validate=False, **kwargs)  # checked by the tests instead (``ui.plots.charts.figure``)
+    def __init__(self, *args, raw_frames: Sequence[dict] = (), layout: dict | None = None, **kwargs) -> None:
+        # checked by the tests instead (``ui.plots.charts.figure``)
+        super().__init__(*args, layout=untemplated(layout), _validate=False, **kwargs)
         self._raw_frames = list(raw_frames)
         _typed_arrays(self._raw_frames)
+
+    @property
+    def raw_frames(self) -> list[dict]:
+        """The frames as they go to the browser."""
+        return self._raw_frames
 
     def to_dict(self) -> dict:
         figure = super().to_dict()

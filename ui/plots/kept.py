@@ -23,7 +23,10 @@ import orjson
 import plotly
 import plotly.io as pio
 import streamlit as st
+from _plotly_utils.utils import to_typed_array_spec
+from plotly.basedatatypes import BaseFigure
 
+from ui.plots.animation import TYPED_FROM, FramedFigure
 from ui.shell.modes import base_font_px
 from ui.shell.theme import Palette, is_dark, palette
 
@@ -119,16 +122,36 @@ def load_plotly_early() -> None:
         st.html(components().loader, unsafe_allow_javascript=True)
 
 
-JSON_OPTIONS = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
-"""orjson writes numpy arrays and scalars itself, and keys that are not strings as plotly's own orjson engine does."""
+JSON_OPTIONS = orjson.OPT_NON_STR_KEYS
+"""Keys that are not strings are written as plotly's own orjson engine writes them; numpy goes through ``_plain``."""
 
 
 def _plain(value: Any) -> Any:
-    """What orjson does not write itself, as plain Python: a numpy array it does not take whole (strings, objects, a
-    view that is not contiguous) or a numpy scalar. Anything else: ``TypeError``, and ``figure_json`` asks plotly."""
-    if isinstance(value, np.ndarray | np.generic):
+    """What orjson does not write itself, as plotly.js reads it: a numeric NumPy array of ``TYPED_FROM`` numbers or
+    more as a typed array (base64 of its bytes, as plotly.py's ``to_dict`` sends a checked trace's arrays), a shorter
+    or non-numeric one as a list, a NumPy scalar as a number. Anything else: ``TypeError``, and ``figure_json`` asks
+    plotly."""
+    if isinstance(value, np.ndarray):
+        if value.size >= TYPED_FROM and value.dtype.kind in "biuf":
+            return to_typed_array_spec(value)
         return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
     raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+def figure_spec(figure: Any) -> dict:
+    """The figure's data, layout and frames as plotly.py holds them, for ``figure_json`` to write (read, never
+    changed): a dict is taken as it is. Not ``figure.to_dict()``, which deep-copies every trace and walks it again to
+    encode its arrays, a third of a figure-heavy part's rerun on the server (cProfile): the arrays are encoded as
+    they are written (``_plain``)."""
+    if not isinstance(figure, BaseFigure):
+        return dict(figure)
+    spec = {"data": figure._data, "layout": figure._layout}  # plotly.py's own store of what to_dict copies
+    frames = figure.raw_frames if isinstance(figure, FramedFigure) else [f._props for f in figure._frame_objs]
+    if frames:
+        spec["frames"] = frames
+    return spec
 
 
 def figure_json(figure: Any, dark: bool, pal: Palette) -> bytes:
@@ -139,8 +162,8 @@ def figure_json(figure: Any, dark: bool, pal: Palette) -> bytes:
     does not need: 8 to 25 ms of a rerun on the step-by-step and image parts (cProfile). NaN and infinities become
     null, as plotly writes them; anything orjson cannot write (a date in pandas' form) goes through plotly's own
     cleaning."""
-    spec = figure.to_dict() if hasattr(figure, "to_dict") else dict(figure)
-    spec["layout"] = {**spec.get("layout", {}), "template": chart_template(pal, dark, base_font_px())}
+    spec = figure_spec(figure)
+    spec = {**spec, "layout": {**spec.get("layout", {}), "template": chart_template(pal, dark, base_font_px())}}
     try:
         return orjson.dumps(spec, default=_plain, option=JSON_OPTIONS)
     except TypeError:

@@ -194,4 +194,4 @@ def for_the_room(figure: Any) -> Any:
         return figure
     from ui.shell.theme import palette  # theme reads this module's switch: imported here, not at the top
 
-    return projected(figure.to_plotly_json(), ink=palette().text)
+    return projected(figure.to_plotly_json() if hasattr(figure, "to_plotly_json") else figure, ink=palette().text)
