@@ -13,7 +13,7 @@ from playwright.sync_api import Page
 
 from harness.browser import assert_healthy, page_url, wait_for_query, wait_until_idle
 from ui.shell.i18n import translate
-from ui.shell.registry import CNN_TRAINER, POOLING
+from ui.shell.registry import CNN_TRAINER, CONVOLUTION, POOLING
 from ui.shell.terms import annotate
 
 pytestmark = pytest.mark.browser
@@ -87,4 +87,27 @@ def test_a_chart_whose_figure_did_not_change_is_not_redrawn(page: Page, console_
     page.wait_for_function(f"() => window.__redraws.{changed} > 0 && window.__redraws.{last} > 0")  # the charts
     # are drawn in the page's order: the weights' chart, between these two, has had its turn
     assert page.evaluate(f"() => window.__redraws.{same}") == 0
+    assert_healthy(page, console_errors, server)
+
+
+def test_the_bias_reruns_the_sum_alone_and_leaves_the_channels_rows_unsent(page: Page, console_errors, server):
+    """Convolution over channels: the bias slider is in a fragment of its own with the sum it shifts
+    (``ui.lessons.convolution.bias_and_sum``): after it moves, the sum's figure is sent again (its new title), the
+    rows above it are not: no kernel's figure (small, so Streamlit would send it whole; a large unchanged figure it
+    sends as a reference to the browser's copy) and no kernel picker."""
+    frames = record_frames(page)
+    page.goto(page_url(server, CONVOLUTION, part="channels", lang="en"))
+    wait_until_idle(page)
+    kernel = translate("kernel.name.sobel_x", "en").encode()  # the red channel's kernel, by default
+    assert kernel in sent_since(frames, 0)
+    page.get_by_text(translate("modes.more_controls", "en")).last.click()
+    slider = page.get_by_role("slider", name=translate("convolution.channels.bias", "en"))
+    before = len(frames)
+    slider.focus()
+    slider.press("ArrowRight")
+    wait_for_query(page, "bias=0.1")
+    wait_until_idle(page)
+    after = sent_since(frames, before)
+    assert translate("convolution.channels.sum", "en", b="0.1").encode() in after
+    assert kernel not in after
     assert_healthy(page, console_errors, server)

@@ -28,7 +28,9 @@ from ui.lessons.convolution_figures import IntegralFrame, integral_figure
 from ui.plots.grids import StepFrame, image_figure, kernel_figure, panels_figure, products_text, step_figure
 from ui.plots.show import plot
 from ui.shell.i18n import t, translator
+from ui.shell.lesson_frame import drawn_alone
 from ui.shell.modes import more_controls, more_details, side_by_side
+from ui.shell.registry import CONVOLUTION
 from ui.shell.terms import explained
 from ui.shell.theme import palette
 from ui.shell.url_state import Choice, Flag, Number, url_choice, url_number, url_slider, url_toggle
@@ -258,15 +260,11 @@ def part_channels() -> None:
                             list(KERNELS), key=f"convolution_k{c}", name=f"k{c}", default=default,
                             format_func=translator("kernel.name."))
                  for c, default in (("r", "sobel_x"), ("g", "sobel_y"), ("b", "box_blur"))]
-        with more_controls():
-            b = url_slider(t("convolution.channels.bias"), key="convolution_bias", name="bias", min_value=-1.0,
-                           max_value=1.0, default=0.0, step=0.1)
     if picked is None:
         return
     rgb = picked.rgb[::2, ::2] if max(picked.rgb.shape[:2]) > 256 else picked.rgb
     x = rgb.transpose(2, 0, 1)
     weight = stack_centred([KERNELS[name].weights for name in names])
-    out = conv2d(x, weight[None], bias=np.array([b]), padding="same")[0]
     labels = tuple(t("convolution.channels.rgb." + c) for c in "rgb")
     rows = channel_rows(np.ascontiguousarray(x), tuple(names), labels, tuple(t("kernel.name." + n) for n in names),
                         tuple(t("convolution.channels.contribution", channel=label) for label in labels))
@@ -274,9 +272,20 @@ def part_channels() -> None:
         for row in rows.figures:
             for cell, fig in zip(st.columns(3), row, strict=True):  # plotly draws no narrower than 150 px: equal
                 plot(cell, fig)  # thirds keep the kernel whole
-        plot(st, image_figure(out, t("convolution.channels.sum", b=f"{b:g}"), height=360))
-        check = float(np.abs(sum(rows.parts) + b - out).max())
-        st.markdown(t("convolution.channels.explain", check=f"{check:.1e}", params=weight.size + 1))
+        drawn_alone(CONVOLUTION, lambda: bias_and_sum(x, weight, rows.parts), "convolution: channels, the bias")
+
+
+def bias_and_sum(x: np.ndarray, weight: np.ndarray, parts: list[np.ndarray]) -> None:
+    """The bias and the sum it shifts, with the check that the sum is the channels' contributions plus the bias. Its
+    own fragment: the bias reruns it alone, and the rows above (the channels, their kernels and contributions) are
+    neither built nor sent again."""
+    with more_controls():
+        b = url_slider(t("convolution.channels.bias"), key="convolution_bias", name="bias", min_value=-1.0,
+                       max_value=1.0, default=0.0, step=0.1)
+    out = conv2d(x, weight[None], bias=np.array([b]), padding="same")[0]
+    plot(st, image_figure(out, t("convolution.channels.sum", b=f"{b:g}"), height=360))
+    check = float(np.abs(sum(parts) + b - out).max())
+    st.markdown(t("convolution.channels.explain", check=f"{check:.1e}", params=weight.size + 1))
 
 
 @dataclass(frozen=True)
