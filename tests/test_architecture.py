@@ -60,8 +60,9 @@ def test_every_page_goes_through_the_entry_point(spec):
     assert calls and getattr(calls[0].value.func, "id", None) == "require_entry_point"
 
 
-def test_home_page_path_does_not_import_torch():
-    """Rendering the app's default page must not pay torch's import time (run in a fresh interpreter)."""
+def test_home_page_path_does_not_import_torch_or_the_database():
+    """Rendering the app's default page must not pay torch's import time, nor SQLAlchemy's (a tenth of a second of a
+    fresh server's first page, ``bench/startup.py``) for a classroom it is not in (run in a fresh interpreter)."""
     script = textwrap.dedent("""
         import sys
         from streamlit.testing.v1 import AppTest
@@ -69,8 +70,8 @@ def test_home_page_path_does_not_import_torch():
         at.run()
         assert not at.exception, at.exception
         assert at.title[0].value
-        print("torch" in sys.modules)
+        print("torch" in sys.modules, "sqlalchemy" in sys.modules)
     """)
     result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().splitlines()[-1] == "False", "the home page imported torch"
+    assert result.stdout.strip().splitlines()[-1] == "False False", "the home page imported torch or SQLAlchemy"

@@ -11,14 +11,16 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import streamlit as st
 
 from core.classroom import ANSWER_TEXT_MAX, ClassQuestion, is_right, new_token
-from store import drawings, questions, rooms
-from store.db import connect
 from ui.shell.i18n import t
+
+if TYPE_CHECKING:
+    from store import questions
 
 COOKIE = "dlp_browser"
 """The cookie that keeps this browser's token (``core.classroom.new_token``) from one visit to the next."""
@@ -58,6 +60,7 @@ class Teaching:
 @st.cache_resource(show_spinner=False)
 def database():
     """The classroom database's engine, one per server process (``store.db.connect``)."""
+    from store.db import connect  # here, not at the top: a page outside a class imports no database code
     return connect()
 
 
@@ -85,6 +88,7 @@ def cookie_script(token: str) -> str:
 
 def teaching() -> Teaching | None:
     """The room this session runs, while it is open."""
+    from store import rooms
     held = st.session_state.get(TEACHING)
     if isinstance(held, Teaching) and rooms.is_teacher(database(), held.code, held.token, now()):
         return held
@@ -94,6 +98,7 @@ def teaching() -> Teaching | None:
 
 def sitting() -> str | None:
     """The code of the open room this session's browser sits in as a student."""
+    from store import rooms
     code = st.session_state.get(SITTING)
     if isinstance(code, str) and rooms.is_member(database(), code, browser_token(), now()):
         return code
@@ -139,6 +144,7 @@ def class_sidebar(url_path: str) -> None:
 def student_line(code: str, url_path: str) -> None:
     """A student's line, read again every ``FOLLOW_EVERY_S`` seconds: the room, the teacher's view to go to (when the
     teacher has sent the class one and it is not the view on screen), and "leave"."""
+    from store import questions, rooms
     room = rooms.room(database(), code, now())
     if room is None:
         st.caption(t("classroom.room.ended"))
@@ -161,6 +167,7 @@ def student_line(code: str, url_path: str) -> None:
 
 def drawing_state(code: str) -> tuple[float | None, float | None]:
     """When room ``code``'s call for drawings was made and its network shared (None for neither)."""
+    from store import drawings
     call = drawings.current_call(database(), code)
     return (None if call is None else call.called_at), drawings.shared_at(database(), code)
 
@@ -185,6 +192,7 @@ def answer_box(asked: questions.Asked) -> None:
     """The room's latest question in a student's sidebar: its text (or where the lesson's question is), a box for the
     answer (a number, or one of the options) until the teacher reveals; then the student's own result. A question
     not seen before is announced with a toast, for a phone whose sidebar is folded."""
+    from store import questions
     question, mine = asked.question, questions.my_answer(database(), asked.id, browser_token())
     if st.session_state.get(ANNOUNCED) != asked.id:
         st.session_state[ANNOUNCED] = asked.id
@@ -237,6 +245,7 @@ def value_text(question: ClassQuestion, value: float) -> str:
 
 def send_answer(question_id: int) -> None:
     """The answer form's callback: the answer sent, or why it was refused kept to be shown."""
+    from store import questions
     result = questions.answer(database(), question_id, browser_token(),
                               st.session_state.get(f"classroom_pick_{question_id}"), now())
     if isinstance(result, str):
@@ -246,6 +255,7 @@ def send_answer(question_id: int) -> None:
 def ask_lesson_question(source: str, answer: float, rel_tol: float) -> None:
     """A lesson's "predict, then check" callback for the teacher: the question on screen (``source``: its answer
     box's key) asked in the room, and the class sent to this view, where each student reads it in their language."""
+    from store import questions, rooms
     held = teaching()
     if held is None:
         return
@@ -257,11 +267,13 @@ def ask_lesson_question(source: str, answer: float, rel_tol: float) -> None:
 
 def send_class_here(held: Teaching, url_path: str) -> None:
     """The teacher's "send the class here" callback: the view's link as the last run left the address bar."""
+    from store import rooms
     sent = rooms.send_class_to(database(), held.code, held.token, view_link(url_path), now())
     st.toast(t("classroom.sidebar.sent" if sent else "classroom.sidebar.not_sent"))
 
 
 def leave_class(code: str) -> None:
     """A student's "leave" callback."""
+    from store import rooms
     rooms.leave(database(), code, browser_token())
     st.session_state.pop(SITTING, None)
