@@ -71,10 +71,9 @@ REDRAWS = """(keys) => { window.__redraws = {};
 
 
 def test_a_chart_whose_figure_did_not_change_is_not_redrawn(page: Page, console_errors, server):
-    """The probe's slider reruns the trainer's inside view: the stages' chart gets a new figure and is redrawn, as are
-    the scores below; the classifier's weights between them, the same figure again, are left as they are (the kept
-    chart's component is not run again for data it already has; plotly.js would take newly parsed arrays for new
-    data and draw them all again)."""
+    """The probe's slider reruns the trainer's inside view of one test image: the stages' chart gets a new figure and
+    is redrawn, as are the scores at the fragment's end; the classifier's weights, the same for every image and drawn
+    below the fragment (``ui.lessons.cnn_trainer_inside.head_weights``), are left as they are."""
     page.goto(page_url(server, CNN_TRAINER, part="inside", lang="en"))
     wait_until_idle(page)
     changed, same, last = (f"cnn_trainer_inside_{name}" for name in ("stages", "head_weights", "head_scores"))
@@ -84,8 +83,7 @@ def test_a_chart_whose_figure_did_not_change_is_not_redrawn(page: Page, console_
     slider.press("ArrowRight")
     wait_for_query(page, "probe=1")
     wait_until_idle(page)
-    page.wait_for_function(f"() => window.__redraws.{changed} > 0 && window.__redraws.{last} > 0")  # the charts
-    # are drawn in the page's order: the weights' chart, between these two, has had its turn
+    page.wait_for_function(f"() => window.__redraws.{changed} > 0 && window.__redraws.{last} > 0")
     assert page.evaluate(f"() => window.__redraws.{same}") == 0
     assert_healthy(page, console_errors, server)
 

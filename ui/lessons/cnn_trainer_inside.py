@@ -66,9 +66,22 @@ def part_inside() -> None:
     explained(t("cnn_trainer.inside.intro"))
     model, dataset, which, accuracy = network_to_show()
     st.caption(t(which, accuracy=f"{100 * accuracy:.1f}" if accuracy is not None else ""))
-    # the probe's slider reruns what depends on the probe alone: the kernels below stay as they are
+    st.subheader(t("cnn_trainer.inside.pipeline"))
+    stage_links(model, dataset)
+    # the probe's slider reruns what depends on the probe alone: the links above, the classifier's weights and the
+    # kernels below stay as they are
     drawn_alone(CNN_TRAINER, lambda: probe_view(model, dataset), "cnn_trainer: inside, one test image")
+    head_weights(model, dataset)
     learned_kernels(model)
+
+
+def stage_links(model, dataset) -> None:
+    """Each stage's lesson, in the order of the stages drawn below, three to a row."""
+    every = stages(model, dataset.x_test[:1])
+    for row in range(0, len(every), LINKS_PER_ROW):
+        for cell, stage in zip(st.columns(LINKS_PER_ROW), every[row:row + LINKS_PER_ROW], strict=False):
+            lesson = by_name(stage.lesson)
+            cell.page_link(lesson.script, label=f"{stage.name} · {stage.kind}", icon=lesson.icon)
 
 
 def probe_view(model, dataset) -> None:
@@ -76,15 +89,9 @@ def probe_view(model, dataset) -> None:
     index = url_slider(t("common.network.probe"), key="cnn_trainer_inside_probe", name="probe", min_value=0,
                        max_value=len(dataset.y_test) - 1, default=0)
     x = dataset.x_test[index:index + 1]
-    st.subheader(t("cnn_trainer.inside.pipeline"))
     st.markdown(t("cnn_trainer.inside.input", label=dataset.classes[int(dataset.y_test[index])]))
     every = stages(model, x)
     *layers, probabilities = every
-    # each stage's lesson, in the order of the stages drawn below
-    for row in range(0, len(every), LINKS_PER_ROW):
-        for cell, stage in zip(st.columns(LINKS_PER_ROW), every[row:row + LINKS_PER_ROW], strict=False):
-            lesson = by_name(stage.lesson)
-            cell.page_link(lesson.script, label=f"{stage.name} · {stage.kind}", icon=lesson.icon)
     # every stage in one figure: a chart per stage made each move of the slider mount sixteen charts afresh
     bands = [stage_band(x[0].numpy(), shape_text(x[0])),
              *(stage_band(s.output, f"{s.name} · {s.kind}: {shape_text(s.output)}") for s in layers)]
@@ -114,19 +121,11 @@ def learned_kernels(model) -> None:
 
 
 def classifier_head(model, x, classes) -> None:
-    """The last dense layer as a map from the features to the labels: its weights per class, the digit's features
-    flowing in, the scores coming out."""
+    """The last dense layer at work on the probe: the digit's features flowing in, the scores coming out (its weights
+    are drawn once below the probe's view, ``head_weights``)."""
     st.subheader(t("cnn_trainer.inside.head"))
     got = head(model, x)
     explained(t("cnn_trainer.inside.head_intro", features=len(got.features), classes=len(classes)))
-    limit = float(np.abs(got.weights).max()) or 1.0
-    weights = figure(go.Heatmap(z=got.weights, y=[str(c) for c in classes], colorscale=SIGNED_SCALE, zmid=0,
-                                zmin=-limit, zmax=limit, showscale=False,
-                                hovertemplate="%{y} ← %{x}: %{z:.3f}<extra></extra>"),
-                     layout=dict(height=300, margin=dict(l=0, r=0, t=34, b=0), title=dict(
-                         text=t("cnn_trainer.inside.weights", classes=len(classes), features=len(got.features)),
-                         font=dict(size=14)), yaxis=dict(type="category", autorange="reversed")))
-    plot(st, weights, key="cnn_trainer_inside_head_weights")
     features, scores = st.columns(2)
     with features:
         stage_picture(got.features, t("cnn_trainer.inside.features", n=len(got.features)),
@@ -136,3 +135,17 @@ def classifier_head(model, x, classes) -> None:
     best = int(np.argmax(got.logits))
     st.markdown(t("cnn_trainer.inside.reading", label=classes[best], score=f"{got.logits[best]:.3g}",
                   probability=f"{100 * got.probabilities[best]:.1f}"))
+
+
+def head_weights(model, dataset) -> None:
+    """The last dense layer as a map from the features to the labels: its weights, a row per class. The same for
+    every probe: outside the probe's fragment, so its slider neither builds nor sends it again."""
+    weights, classes = head(model, dataset.x_test[:1]).weights, dataset.classes
+    limit = float(np.abs(weights).max()) or 1.0
+    plot(st, figure(go.Heatmap(z=weights.astype(np.float32), y=[str(c) for c in classes], colorscale=SIGNED_SCALE,
+                               zmid=0, zmin=-limit, zmax=limit, showscale=False,
+                               hovertemplate="%{y} ← %{x}: %{z:.3f}<extra></extra>"),
+                    layout=dict(height=300, margin=dict(l=0, r=0, t=34, b=0), title=dict(
+                        text=t("cnn_trainer.inside.weights", classes=len(classes), features=weights.shape[1]),
+                        font=dict(size=14)), yaxis=dict(type="category", autorange="reversed"))),
+         key="cnn_trainer_inside_head_weights")
