@@ -274,3 +274,19 @@ def test_moving_the_start_does_not_trace_the_level_lines_again(monkeypatch):
     assert np.array_equal(plotly_array(again["x"]), plotly_array(levels["x"]), equal_nan=True)  # NaN: breaks
     at = lesson({"part": "two_d", "plane": "bowl"})
     assert len(traced) == 2
+
+
+def test_moving_the_momentum_computes_the_momentum_basins_alone(monkeypatch):
+    """Each optimizer's basins are cached on their own (``cached_basin``): β changes the momentum map only, so it is
+    the only one computed again."""
+    import ui.lessons.gradient_descent as page
+
+    computed = []
+    real = page.basin_map
+    monkeypatch.setattr(page, "basin_map", lambda surface, method, *a, **k: computed.append(method) or
+                        real(surface, method, *a, **k))
+    at = lesson({"part": "basins", "bsurf": "camel", "bsteps": "60", "bbeta": "0.5"})
+    computed.clear()
+    at.slider(key="gradient_descent_bbeta").set_value(0.55).run()
+    assert_clean(at)
+    assert computed == ["momentum"]

@@ -58,3 +58,17 @@ def test_a_step_too_large_diverges_and_stops():
     assert np.abs(run.points[-1]).max() > LIMIT
     with pytest.raises(ValueError):
         minibatch_descent(x, y, 0, 0.1, 1)
+
+
+def test_a_batch_of_one_steps_exactly_as_numpy_does():
+    """The Python-float step of small batches (``SMALL_BATCH``) is the same formula: for batches of one the path
+    equals NumPy's to the last bit (a mean of one number is that number)."""
+    x, y = diabetes_bmi()
+    got = minibatch_descent(x, y, 1, 0.05, 2, seed=3)
+    rng, (w, b), path = np.random.default_rng(3), START, [START]
+    for _ in range(2):
+        for i in rng.permutation(len(x)):
+            error = w * x[[i]] + b - y[[i]]
+            w, b = w - 0.05 * 2 * np.mean(error * x[[i]]), b - 0.05 * 2 * np.mean(error)
+            path.append((w, b))
+    np.testing.assert_array_equal(got.points, np.array(path, dtype=np.float64))

@@ -310,10 +310,11 @@ def part_phase() -> None:
         st.caption(t("gradient_descent.phase.blank"))
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
-def cached_basins(name: str, lr: float, beta: float, steps: int):
-    surface = SURFACES[name]
-    return basin_map(surface, "sgd", lr, steps), basin_map(surface, "momentum", lr, steps, momentum=beta)
+@st.cache_data(max_entries=32, show_spinner=False)
+def cached_basin(name: str, method: str, lr: float, steps: int, beta: float = 0.0):
+    """One optimizer's basins, cached on its own: moving β computes the momentum map alone."""
+    extra = {"momentum": beta} if method == "momentum" else {}
+    return basin_map(SURFACES[name], method, lr, steps, **extra)
 
 
 def part_basins() -> None:
@@ -330,7 +331,7 @@ def part_basins() -> None:
             steps = url_slider(t("gradient_descent.steps"), key="gradient_descent_bsteps", name="bsteps",
                                min_value=50, max_value=1000, default=300)
     with view, st.spinner(t("gradient_descent.phase.computing")):
-        plain, heavy = cached_basins(name, lr, beta, steps)
+        plain, heavy = cached_basin(name, "sgd", lr, steps), cached_basin(name, "momentum", lr, steps, beta)
     names = [f"{'★' if m.kind == 'global' else '·'}{k + 1}" for k, m in enumerate(surface.minima)]
     minima = [m.point for m in surface.minima]
     globals_ = [k for k, m in enumerate(surface.minima) if m.kind == "global"]

@@ -156,6 +156,13 @@ def part_image() -> None:
                                     "size": size, "mode": mode}, filename="pooling.py", key="pooling_code")
 
 
+@st.cache_data(max_entries=32, show_spinner=False)
+def cached_shift_curve(rgb: np.ndarray, w: np.ndarray, k: int, size: int) -> dict[str, list[float]]:
+    """``shift_curve`` of the picture in grey for shifts 0 … k, cached per picture, kernel, k and window: each point
+    convolves and pools the whole picture (most of the part's rerun on the server)."""
+    return shift_curve(to_gray(rgb), w, range(k + 1), size)
+
+
 def part_shift() -> None:
     explained(t("pooling.shift.intro"))
     controls, view = st.columns([1, 3], gap="medium")
@@ -166,7 +173,7 @@ def part_shift() -> None:
         k = url_slider(t("pooling.shift.k"), key="pooling_k", name="k", min_value=1, max_value=8, default=6)
     if picked is None or w is None:
         return
-    curve = shift_curve(to_gray(picked.rgb), w, range(k + 1), size)
+    curve = cached_shift_curve(picked.rgb, w, k, size)
     series = {t("pooling.shift.feature"): curve["feature"], t("pooling.shift.max"): curve["max"],
               t("pooling.shift.avg"): curve["avg"]}
     with view:
