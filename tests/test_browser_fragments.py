@@ -11,9 +11,11 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page
 
+from core.depth import DEFAULT_STACK, parse_layer
+from core.receptive import receptive_fields
 from harness.browser import assert_healthy, page_url, wait_for_query, wait_until_idle
 from ui.shell.i18n import translate
-from ui.shell.registry import CNN_TRAINER, CONVOLUTION, POOLING
+from ui.shell.registry import CNN_TRAINER, CONVOLUTION, DEPTH, POOLING
 from ui.shell.terms import annotate
 
 pytestmark = pytest.mark.browser
@@ -108,4 +110,26 @@ def test_the_bias_reruns_the_sum_alone_and_leaves_the_channels_rows_unsent(page:
     after = sent_since(frames, before)
     assert translate("convolution.channels.sum", "en", b="0.1").encode() in after
     assert kernel not in after
+    assert_healthy(page, console_errors, server)
+
+
+def test_the_unit_looked_at_in_the_tube_reruns_alone(page: Page, console_errors, server):
+    """The depth lesson's tube: the layer, row and column looked at are in a fragment of their own with the picture
+    (``ui.lessons.depth.tube_view``): after the layer's slider moves, the new title is sent, the stack's controls
+    above (their padding note) are not."""
+    frames = record_frames(page)
+    page.goto(page_url(server, DEPTH, part="tube", lang="en"))
+    wait_until_idle(page)
+    note = translate("depth.padding_note", "en").split("`")[0][:40].encode()
+    assert note in sent_since(frames, 0)
+    slider = page.get_by_role("slider", name=translate("depth.tube.layer", "en"))
+    before = len(frames)
+    slider.focus()
+    slider.press("ArrowLeft")
+    wait_for_query(page, "layer=6")
+    wait_until_idle(page)
+    after = sent_since(frames, before)
+    size = receptive_fields([parse_layer(layer) for layer in DEFAULT_STACK])[5]["size"]
+    assert translate("depth.tube.title", "en", layer=6, size=size).encode() in after
+    assert note not in after
     assert_healthy(page, console_errors, server)

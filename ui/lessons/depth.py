@@ -32,7 +32,9 @@ from ui.plots.charts import figure, lines_figure
 from ui.plots.grids import Band, bands_figure, image_figure
 from ui.plots.show import plot
 from ui.shell.i18n import filler, t, translator
+from ui.shell.lesson_frame import drawn_alone
 from ui.shell.modes import more_controls
+from ui.shell.registry import DEPTH
 from ui.shell.terms import explained
 from ui.shell.url_state import (
     Number,
@@ -136,7 +138,7 @@ def _shapes_or_error(layers: list[dict], gray: np.ndarray):
 def part_tube() -> None:
     explained(t("depth.tube.intro"))
     layers = stack_controls(expanded=False)
-    controls, view = st.columns([1, 2], gap="medium")
+    controls, _ = st.columns([1, 2], gap="medium")
     with controls:
         gray = network_input()
     if gray is None:
@@ -144,7 +146,15 @@ def part_tube() -> None:
     shapes = _shapes_or_error(layers, gray)
     if shapes is None:
         return
+    # the unit looked at reruns alone: the stack's controls and the picture's picker above are not sent again
+    drawn_alone(DEPTH, lambda: tube_view(layers, gray, shapes), "depth: tube, the unit looked at")
+
+
+def tube_view(layers: list[dict], gray: np.ndarray, shapes: list[tuple[int, int]]) -> None:
+    """The unit looked at (a layer, a row and a column) and its field on the picture, with the first layer's fields
+    inside it."""
     fields = receptive_fields(layers)
+    controls, view = st.columns([1, 2], gap="medium")
     with controls:
         level = url_slider(t("depth.tube.layer"), key="depth_level", name="layer", min_value=1,
                            max_value=len(layers), default=len(layers))
