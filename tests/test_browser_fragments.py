@@ -37,6 +37,18 @@ def sent_since(frames: list[bytes], start: int) -> bytes:
     return b"".join(frames[start:])
 
 
+def sent_for_a_press(page: Page, frames: list[bytes], slider: str, key: str, query: str) -> bytes:
+    """What the page receives for one press of ``key`` on the slider named ``slider``, once ``query`` is in the link
+    and the page is idle again."""
+    control = page.get_by_role("slider", name=slider)
+    before = len(frames)
+    control.focus()
+    control.press(key)
+    wait_for_query(page, query)
+    wait_until_idle(page)
+    return sent_since(frames, before)
+
+
 def test_a_parts_slider_reruns_the_part_alone_and_the_part_picker_the_whole_page(page: Page, console_errors,
                                                                                   server):
     frames = record_frames(page)
@@ -101,13 +113,7 @@ def test_the_bias_reruns_the_sum_alone_and_leaves_the_channels_rows_unsent(page:
     kernel = translate("kernel.name.sobel_x", "en").encode()  # the red channel's kernel, by default
     assert kernel in sent_since(frames, 0)
     page.get_by_text(translate("modes.more_controls", "en")).last.click()
-    slider = page.get_by_role("slider", name=translate("convolution.channels.bias", "en"))
-    before = len(frames)
-    slider.focus()
-    slider.press("ArrowRight")
-    wait_for_query(page, "bias=0.1")
-    wait_until_idle(page)
-    after = sent_since(frames, before)
+    after = sent_for_a_press(page, frames, translate("convolution.channels.bias", "en"), "ArrowRight", "bias=0.1")
     assert translate("convolution.channels.sum", "en", b="0.1").encode() in after
     assert kernel not in after
     assert_healthy(page, console_errors, server)
@@ -122,13 +128,7 @@ def test_the_unit_looked_at_in_the_tube_reruns_alone(page: Page, console_errors,
     wait_until_idle(page)
     note = translate("depth.padding_note", "en").split("`")[0][:40].encode()
     assert note in sent_since(frames, 0)
-    slider = page.get_by_role("slider", name=translate("depth.tube.layer", "en"))
-    before = len(frames)
-    slider.focus()
-    slider.press("ArrowLeft")
-    wait_for_query(page, "layer=6")
-    wait_until_idle(page)
-    after = sent_since(frames, before)
+    after = sent_for_a_press(page, frames, translate("depth.tube.layer", "en"), "ArrowLeft", "layer=6")
     size = receptive_fields([parse_layer(layer) for layer in DEFAULT_STACK])[5]["size"]
     assert translate("depth.tube.title", "en", layer=6, size=size).encode() in after
     assert note not in after
