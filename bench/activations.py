@@ -1,4 +1,5 @@
-"""``core.activations`` against torch on the CPU, and the lesson's two torch runs (fit_curve, gradient_through_depth).
+"""``core.activations`` against torch on the CPU, and the lesson's two trainings (fit_curve in NumPy,
+gradient_through_depth in torch).
 
 Tables: (1) each activation's f and f' on 1,000,000 float64 values, core (NumPy) against ``F.*`` for f and against
 ``F.*`` + ``torch.autograd.grad`` for f' (torch needs the forward pass to differentiate); (2) erf on the 2,000
