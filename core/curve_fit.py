@@ -129,7 +129,9 @@ def fit_curve(x, y, hidden: Sequence[int] = (16, 16), activation: str = "relu", 
             into_b.append(flat[start + w.size: start + w.size + b.size])
         start += w.size + b.size
 
-    def forward(h: np.ndarray, keep: bool) -> tuple[np.ndarray, list[np.ndarray], list[np.ndarray]]:
+    linear = activation == "identity"  # f(z) = z, f' = 1: nothing to compute between the layers
+
+    def forward(h: np.ndarray, keep: bool) -> tuple[np.ndarray, list[np.ndarray], list[np.ndarray | None]]:
         inputs, slopes = [], []
         for i, (w, b) in enumerate(zip(weights, biases, strict=True)):
             inputs.append(h)
@@ -137,11 +139,13 @@ def fit_curve(x, y, hidden: Sequence[int] = (16, 16), activation: str = "relu", 
             z += b
             if i == len(weights) - 1:
                 return z, inputs, slopes
-            if keep:
+            if linear:
+                h, slope = z, None
+            elif keep:
                 h, slope = value_and_slope(activation, z)
-                slopes.append(slope)
             else:
-                h = ACTIVATIONS[activation].fn(z)
+                h, slope = ACTIVATIONS[activation].fn(z), None
+            slopes.append(slope)
         raise AssertionError("a network has at least one layer")
 
     (beta1, beta2), n = ADAM_BETAS, x.size
@@ -151,8 +155,8 @@ def fit_curve(x, y, hidden: Sequence[int] = (16, 16), activation: str = "relu", 
     with np.errstate(over="ignore", invalid="ignore"):
         for step in range(steps + 1):
             out, inputs, slopes = forward(xs, keep=step < steps)
-            residual = out - ys
-            value = float(np.mean(residual * residual))
+            residual = (out - ys).ravel()
+            value = float(residual @ residual) / n
             if not math.isfinite(value):
                 diverged_at = step
                 break
@@ -162,13 +166,14 @@ def fit_curve(x, y, hidden: Sequence[int] = (16, 16), activation: str = "relu", 
                 taken.append(step)
             if step == steps:
                 break
-            g = residual * (2.0 / n)
+            g = (residual * (2.0 / n))[:, None]
             for i in range(len(weights) - 1, -1, -1):
                 np.matmul(g.T, inputs[i], out=weight_grads[i])
-                np.sum(g, axis=0, out=bias_grads[i])
+                np.add.reduce(g, axis=0, out=bias_grads[i])
                 if i:
                     g = g @ weights[i]
-                    g *= slopes[i - 1]
+                    if slopes[i - 1] is not None:
+                        g *= slopes[i - 1]
             t = step + 1
             first += (1.0 - beta1) * (gradient - first)  # torch: exp_avg.lerp_(grad, 1 - beta1)
             second *= beta2

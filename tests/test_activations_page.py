@@ -11,7 +11,7 @@ from torch import nn
 
 from core.activations import ACTIVATIONS, random_linear_layers
 from core.questions.activations import collapse_question, neuron_question, vanishing_question
-from tests.conftest import ROOT, assert_clean, lesson_runner, page_texts
+from tests.conftest import ROOT, assert_clean, lesson_runner, page_texts, plotly_array
 from tests.helpers.code import shown_code
 from ui.shell.i18n import LANGUAGES, translate
 from ui.shell.registry import ACTIVATIONS as PAGE
@@ -135,6 +135,25 @@ def test_fit_with_relu_beats_identity_and_identity_stays_straight():
     assert f"{relu_loss:.4g}" in out.splitlines()[0]
 
 
+def test_the_fit_replay_frames_are_the_snapshots_and_send_only_the_curves_heights():
+    """Each ▶ frame is one snapshot of the fit (core's, recomputed here) and carries only the curve's y: its x,
+    colour and hover travel once, in the drawn curve."""
+    from core.curve_fit import fit_curve, target_points
+    from tests.helpers.figures import chart
+
+    at = lesson({"part": "fit", "target": "bumpy", "noise": "0.2", "act": "tanh", "steps": "200", "layers": "1",
+                 "fwidth": "8"})
+    fig = chart(at, key="activations_fit_fig")
+    fit = fit_curve(*target_points("bumpy", n=200, noise=0.2, seed=0), hidden=(8,), activation="tanh", steps=200)
+    frames = fig.spec["frames"]
+    assert [f["name"] for f in frames] == [str(s) for s in fit.snapshot_steps]
+    for frame, curve in zip(frames, fit.snapshot_predictions, strict=True):
+        assert frame["traces"] == [1] and [set(d) for d in frame["data"]] == [{"y"}]
+        np.testing.assert_allclose(plotly_array(frame["data"][0]["y"]), curve, rtol=1e-6, atol=1e-6)  # float32
+    np.testing.assert_allclose(fig.data("x", 1), fit.x_eval, rtol=1e-6)
+    np.testing.assert_allclose(fig.data("y", 1), fit.prediction, rtol=1e-6, atol=1e-6)
+
+
 @pytest.mark.parametrize(("text", "code", "line"), [
     ("", "empty", None), ("1, 2\nhello", "format", 2), ("1, x2", "number", 1), ("1, 2", "too_few", None),
     ("1, 2\n2, inf", "range", 2), ("1, 2\n3, 1e9", "range", 2),
@@ -149,15 +168,16 @@ def test_bad_points_are_explained(text, code, line):
 def torch_fit_loss(x: np.ndarray, y: np.ndarray, hidden: tuple[int, ...], module: nn.Module | None, steps: int,
                    lr: float, seed: int) -> float:
     """The final mean squared error (in y's units) of a 1 → hidden → 1 MLP trained full-batch with Adam on x and y
-    standardised, float32, torch's default init from ``seed``: written here with plain torch, not with core's fit."""
-    xs = torch.from_numpy(((x - x.mean()) / x.std()).astype(np.float32)[:, None])
-    ys = torch.from_numpy(((y - y.mean()) / y.std()).astype(np.float32)[:, None])
+    standardised, in float64 as the app trains, torch's default init (drawn in float32) from ``seed``: written here with
+    plain torch, not with core's fit."""
+    xs = torch.from_numpy(((x - x.mean()) / x.std())[:, None])
+    ys = torch.from_numpy(((y - y.mean()) / y.std())[:, None])
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         sizes = [1, *hidden, 1]
         layers = [nn.Linear(a, b) for a, b in itertools.pairwise(sizes)]
     modules = [m for layer in layers[:-1] for m in (layer, *([module] if module else []))] + [layers[-1]]
-    net = nn.Sequential(*modules)
+    net = nn.Sequential(*modules).double()
     optimizer = torch.optim.Adam(net.parameters(), lr=lr)
     for _ in range(steps):
         optimizer.zero_grad()

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import plotly.graph_objects as go
 
-from ui.plots.animation import play_controls
+from ui.plots.animation import FramedFigure, play_controls
 from ui.plots.charts import figure
 from ui.plots.grids import SIGNED_SCALE
 from ui.shell.theme import Palette
@@ -81,18 +81,17 @@ def fit_figure(x: np.ndarray, y: np.ndarray, x_eval: np.ndarray, steps: Sequence
                labels: Mapping[str, str], pal: Palette, play_label: str, y_range: tuple[float, float]) -> go.Figure:
     """The training points and the network's curve after each snapshot step; ▶ replays training in the browser.
 
-    ``labels`` has ``data``, ``fit``, ``step`` and ``title``.
+    ``labels`` has ``data``, ``fit``, ``step`` and ``title``. A frame holds only the curve's new heights: plotly.js
+    merges them into the drawn curve, so its x, colour and hover text travel once.
     """
-    def fit_trace(prediction: np.ndarray) -> go.Scatter:
-        return go.Scatter(x=_f32(x_eval), y=_f32(prediction), name=labels["fit"], mode="lines",
-                          line=dict(color=pal.backward, width=4), hovertemplate="%{y:.4f}<extra></extra>")
-
     points = go.Scatter(x=_f32(x), y=_f32(y), name=labels["data"], mode="markers",
                         marker=dict(color=pal.forward, size=6, opacity=0.7), hovertemplate="(%{x:.3f}, %{y:.3f})")
+    fit = go.Scatter(x=_f32(x_eval), y=_f32(predictions[-1]), name=labels["fit"], mode="lines",
+                     line=dict(color=pal.backward, width=4), hovertemplate="%{y:.4f}<extra></extra>")
     names = [str(step) for step in steps]
-    frames = [go.Frame(name=name, data=[fit_trace(p)], traces=[1]) for name, p in zip(names, predictions, strict=True)]
+    frames = [dict(name=name, data=[dict(y=_f32(p))], traces=[1]) for name, p in zip(names, predictions, strict=True)]
     last = len(names) - 1
-    return figure(data=[points, fit_trace(predictions[-1])], frames=frames, layout=dict(
+    return FramedFigure(data=[points, fit], raw_frames=frames, layout=dict(
         height=460, margin=dict(l=10, r=10, t=44, b=110), title=dict(text=labels["title"], font=dict(size=15)),
         legend=dict(orientation="h", y=1.0, yanchor="bottom", x=1, xanchor="right"),
         yaxis=dict(title=dict(text="y"), range=list(y_range)),
