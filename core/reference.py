@@ -47,20 +47,23 @@ class Stage:
     output: np.ndarray
 
 
+def stage_names(model: nn.Sequential) -> list[tuple[str, str, str]]:
+    """``(name, kind, lesson)`` of every stage ``stages`` returns, in the same order, read from the model's layers
+    without running it: every layer but dropout (the identity at test time), then the softmax as ``probabilities``."""
+    named = [(name, type(layer).__name__, LESSON_OF_LAYER.get(type(layer), "cnn_trainer"))
+             for name, layer in model.named_children() if not isinstance(layer, nn.Dropout)]
+    return [*named, ("probabilities", "Softmax", "home")]
+
+
 def stages(model: nn.Sequential, x: torch.Tensor) -> list[Stage]:
     """Every layer of ``model`` for the one image ``x`` ``(1, C, H, W)``, in order (dropout, the identity at test
-    time, left out), then the softmax of the last output as ``probabilities``."""
-    layers = dict(model.named_children())
-    out = []
-    for name, y in feature_maps(model, x):
-        layer = layers[name]
-        if isinstance(layer, nn.Dropout):
-            continue
-        out.append(Stage(name, type(layer).__name__, LESSON_OF_LAYER.get(type(layer), "cnn_trainer"),
-                         y[0].detach().cpu().numpy()))
-    logits = torch.from_numpy(out[-1].output)
-    out.append(Stage("probabilities", "Softmax", "home", torch.softmax(logits, 0).numpy()))
-    return out
+    time, left out), then the softmax of the last output as ``probabilities`` (named as ``stage_names`` names them)."""
+    kept = {name for name, layer in model.named_children() if not isinstance(layer, nn.Dropout)}
+    outputs = [y[0].detach().cpu().numpy() for name, y in feature_maps(model, x) if name in kept]
+    logits = torch.from_numpy(outputs[-1])
+    outputs.append(torch.softmax(logits, 0).numpy())
+    return [Stage(name, kind, lesson, output)
+            for (name, kind, lesson), output in zip(stage_names(model), outputs, strict=True)]
 
 
 def cosine(a: np.ndarray, b: np.ndarray) -> float:
@@ -97,14 +100,19 @@ class Head:
     probabilities: np.ndarray
 
 
-def head(model: nn.Sequential, x: torch.Tensor) -> Head:
-    """The last ``nn.Linear`` of ``model`` and what flows through it for the one image ``x``."""
-    names = [name for name, layer in model.named_children() if isinstance(layer, nn.Linear)]
-    if not names:
+def head_layer(model: nn.Sequential) -> tuple[str, nn.Linear]:
+    """The last ``nn.Linear`` of ``model`` and its name: the classifier head, whose weights need no image."""
+    linear = [(name, layer) for name, layer in model.named_children() if isinstance(layer, nn.Linear)]
+    if not linear:
         raise ValueError("this model has no dense layer")
-    last = dict(model.named_children())[names[-1]]
+    return linear[-1]
+
+
+def head(model: nn.Sequential, x: torch.Tensor) -> Head:
+    """The last ``nn.Linear`` of ``model`` (``head_layer``) and what flows through it for the one image ``x``."""
+    name, last = head_layer(model)
     outputs = feature_maps(model, x)
-    position = [name for name, _ in outputs].index(names[-1])
+    position = [n for n, _ in outputs].index(name)
     features = (outputs[position - 1][1] if position else x).reshape(-1).detach().cpu().numpy()
     weights, bias = last.weight.detach().cpu().numpy(), last.bias.detach().cpu().numpy()
     logits = outputs[position][1][0].detach().cpu().numpy()

@@ -9,7 +9,17 @@ import torch
 
 from core.conv import KERNELS
 from core.data import load_digits_dataset
-from core.reference import LESSON_OF_LAYER, cosine, head, nearest_kernels, stages, train_reference
+from core.models import CNNConfig, ConvBlock, build_model
+from core.reference import (
+    LESSON_OF_LAYER,
+    cosine,
+    head,
+    head_layer,
+    nearest_kernels,
+    stage_names,
+    stages,
+    train_reference,
+)
 
 
 @pytest.fixture(scope="module")
@@ -43,6 +53,20 @@ def test_stages_are_every_layers_output_then_the_softmax(reference):
     assert {s.lesson for s in got} <= lessons and set(LESSON_OF_LAYER.values()) <= lessons
 
 
+@pytest.mark.parametrize("config", [
+    CNNConfig(),
+    CNNConfig(blocks=(ConvBlock(8, batch_norm=False),), dropout=0.0),
+    CNNConfig(blocks=(ConvBlock(4), ConvBlock(4, pooling="avg"), ConvBlock(4)), global_pool="max", dense=()),
+], ids=["default", "one-block-no-dropout", "three-blocks-pooled-no-dense"])
+def test_stage_names_are_the_stages_names_without_running_the_model(config):
+    model = build_model(config, seed=1).eval()
+    x = torch.zeros((1, *config.input_shape))
+    got = stages(model, x)
+    assert stage_names(model) == [(s.name, s.kind, s.lesson) for s in got]
+    with torch.no_grad():  # the stage outputs are still each layer's: the last layer's output is the model's
+        np.testing.assert_allclose(got[-2].output, model(x)[0].numpy(), rtol=1e-6, atol=1e-7)
+
+
 def test_cosine_is_the_normalised_dot_product():
     a, b = np.array([[1.0, 2.0], [3.0, -1.0]]), np.array([[0.5, -1.0], [2.0, 2.0]])
     assert cosine(a, b) == pytest.approx(float((a * b).sum() / np.sqrt((a * a).sum() * (b * b).sum())))
@@ -70,3 +94,8 @@ def test_the_head_is_the_last_dense_layer_on_its_features(reference):
     with torch.no_grad():
         np.testing.assert_allclose(got.logits, model(x)[0].numpy(), rtol=1e-6, atol=1e-6)
     assert got.probabilities.sum() == pytest.approx(1.0)
+    name, layer = head_layer(model)
+    assert name == [n for n, m in model.named_children() if isinstance(m, torch.nn.Linear)][-1]
+    np.testing.assert_array_equal(layer.weight.detach().numpy(), got.weights)
+    with pytest.raises(ValueError, match="no dense layer"):
+        head_layer(torch.nn.Sequential(torch.nn.ReLU()))

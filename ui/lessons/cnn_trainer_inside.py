@@ -11,7 +11,7 @@ import torch
 
 from core.conv import KERNELS
 from core.images import mosaic
-from core.reference import head, nearest_kernels, stages
+from core.reference import head, head_layer, nearest_kernels, stage_names, stages
 from ui.jobs.reference import reference_network
 from ui.jobs.training_job import session_job, shared_dataset
 from ui.plots.charts import bars_figure, figure
@@ -76,12 +76,14 @@ def part_inside() -> None:
 
 
 def stage_links(model, dataset) -> None:
-    """Each stage's lesson, in the order of the stages drawn below, three to a row."""
-    every = stages(model, dataset.x_test[:1])
+    """Each stage's lesson, in the order of the stages drawn below, three to a row (read from the layers: no image
+    runs through the network for them)."""
+    every = stage_names(model)
     for row in range(0, len(every), LINKS_PER_ROW):
-        for cell, stage in zip(st.columns(LINKS_PER_ROW), every[row:row + LINKS_PER_ROW], strict=False):
-            lesson = by_name(stage.lesson)
-            cell.page_link(lesson.script, label=f"{stage.name} · {stage.kind}", icon=lesson.icon)
+        for cell, (name, kind, lesson_name) in zip(st.columns(LINKS_PER_ROW), every[row:row + LINKS_PER_ROW],
+                                                   strict=False):
+            lesson = by_name(lesson_name)
+            cell.page_link(lesson.script, label=f"{name} · {kind}", icon=lesson.icon)
 
 
 def probe_view(model, dataset) -> None:
@@ -140,7 +142,7 @@ def classifier_head(model, x, classes) -> None:
 def head_weights(model, dataset) -> None:
     """The last dense layer as a map from the features to the labels: its weights, a row per class. The same for
     every probe: outside the probe's fragment, so its slider neither builds nor sends it again."""
-    weights, classes = head(model, dataset.x_test[:1]).weights, dataset.classes
+    weights, classes = head_layer(model)[1].weight.detach().cpu().numpy(), dataset.classes
     limit = float(np.abs(weights).max()) or 1.0
     plot(st, figure(go.Heatmap(z=weights.astype(np.float32), y=[str(c) for c in classes], colorscale=SIGNED_SCALE,
                                zmid=0, zmin=-limit, zmax=limit, showscale=False,
