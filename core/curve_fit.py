@@ -101,79 +101,110 @@ def fit_curve(x, y, hidden: Sequence[int] = (16, 16), activation: str = "relu", 
     On these small matrices (200 x 16) NumPy's per-operation cost is a fraction of torch's: the default fit takes
     about a third of torch's float32 time. A non-finite loss stops the training and is reported in ``diverged_at``.
     """
-    _activation(activation)
+    return fit_curves(x, y, (activation,), hidden, steps, lr, seed, snapshots, x_eval)[0]
+
+
+def fit_curves(x, y, activations: Sequence[str], hidden: Sequence[int] = (16, 16), steps: int = 600,
+               lr: float = 0.01, seed: int = 0, snapshots: int = 12, x_eval=None) -> tuple[FitResult, ...]:
+    """``fit_curve`` for each of ``activations``, the networks trained side by side: the same shape and the same
+    initial weights, each its own activation; every matrix product and Adam's update run once for all of them
+    (stacked, ``(networks, rows, columns)``), so two networks cost little more than one (NumPy's cost here is per
+    operation, not per number). A network whose loss turns non-finite stops there; the others go on."""
+    for name in activations:
+        _activation(name)
     x, y = _f64(x).ravel(), _f64(y).ravel()
     if x.shape != y.shape or x.size < 2:
         raise ValueError(f"x and y must hold the same number of points, at least 2; got {x.size} and {y.size}")
     if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
         raise ValueError("x and y must be finite numbers")
-    if steps < 0 or snapshots < 1 or not lr > 0 or any(h < 1 for h in hidden):
-        raise ValueError(f"need steps >= 0, snapshots >= 1, lr > 0 and hidden sizes >= 1; got steps={steps}, "
-                         f"snapshots={snapshots}, lr={lr}, hidden={tuple(hidden)}")
+    if steps < 0 or snapshots < 1 or not lr > 0 or any(h < 1 for h in hidden) or not activations:
+        raise ValueError(f"need steps >= 0, snapshots >= 1, lr > 0, hidden sizes >= 1 and an activation; got "
+                         f"steps={steps}, snapshots={snapshots}, lr={lr}, hidden={tuple(hidden)}, "
+                         f"activations={tuple(activations)}")
     x_eval = np.linspace(x.min(), x.max(), 200) if x_eval is None else _f64(x_eval).ravel()
     (x_mean, x_std), (y_mean, y_std) = _standardise(x), _standardise(y)
-    xs, xe = ((x - x_mean) / x_std)[:, None], ((x_eval - x_mean) / x_std)[:, None]
+    k, n = len(activations), x.size
+    xs = np.broadcast_to(((x - x_mean) / x_std)[:, None], (k, n, 1))
+    xe = np.broadcast_to(((x_eval - x_mean) / x_std)[:, None], (k, x_eval.size, 1))
     ys = ((y - y_mean) / y_std)[:, None]
     wanted = set(np.unique(np.round(np.linspace(0, steps, max(snapshots, 2) if steps else 1))).astype(int).tolist())
 
-    # every weight and bias a view into one vector, their gradients into another: Adam updates all in a few ops
-    initial = _initial_layers([1, *hidden, 1], activation, seed)
-    theta = np.concatenate([np.concatenate([w.ravel(), b]) for w, b in initial])
+    # every weight and bias a view into one vector, their gradients into another: Adam updates all in a few ops.
+    # Layer i's weights are (k, out, in), its biases (k, 1, out): network j's are [j] of each.
+    initial = _initial_layers([1, *hidden, 1], activations[0], seed)  # the activation draws nothing: same for all
+    theta = np.concatenate([np.concatenate([np.tile(w.ravel(), k), np.tile(b, k)]) for w, b in initial])
     gradient = np.zeros_like(theta)
     weights, biases, weight_grads, bias_grads = [], [], [], []
     start = 0
     for w, b in initial:
         n_out, n_in = w.shape
         for flat, into_w, into_b in ((theta, weights, biases), (gradient, weight_grads, bias_grads)):
-            into_w.append(flat[start: start + w.size].reshape(n_out, n_in))
-            into_b.append(flat[start + w.size: start + w.size + b.size])
-        start += w.size + b.size
+            into_w.append(flat[start: start + k * w.size].reshape(k, n_out, n_in))
+            into_b.append(flat[start + k * w.size: start + k * (w.size + b.size)].reshape(k, 1, n_out))
+        start += k * (w.size + b.size)
 
-    linear = activation == "identity"  # f(z) = z, f' = 1: nothing to compute between the layers
+    def activate(z: np.ndarray, keep: bool) -> tuple[np.ndarray, list[np.ndarray | None]]:
+        """Each network's activation on its own slice of z; with ``keep``, the slopes for backprop (None for the
+        straight line: f' = 1)."""
+        if all(name == "identity" for name in activations):
+            return z, [None] * k
+        h, slopes = np.empty_like(z), []
+        for j, name in enumerate(activations):
+            if name == "identity":
+                h[j], slope = z[j], None
+            elif keep:
+                h[j], slope = value_and_slope(name, z[j])
+            else:
+                h[j], slope = ACTIVATIONS[name].fn(z[j]), None
+            slopes.append(slope)
+        return h, slopes
 
-    def forward(h: np.ndarray, keep: bool) -> tuple[np.ndarray, list[np.ndarray], list[np.ndarray | None]]:
+    def forward(h: np.ndarray, keep: bool) -> tuple[np.ndarray, list[np.ndarray], list[list[np.ndarray | None]]]:
         inputs, slopes = [], []
         for i, (w, b) in enumerate(zip(weights, biases, strict=True)):
             inputs.append(h)
-            z = h @ w.T
+            z = h @ w.transpose(0, 2, 1)
             z += b
             if i == len(weights) - 1:
                 return z, inputs, slopes
-            if linear:
-                h, slope = z, None
-            elif keep:
-                h, slope = value_and_slope(activation, z)
-            else:
-                h, slope = ACTIVATIONS[activation].fn(z), None
-            slopes.append(slope)
+            h, layer_slopes = activate(z, keep)
+            slopes.append(layer_slopes)
         raise AssertionError("a network has at least one layer")
 
-    (beta1, beta2), n = ADAM_BETAS, x.size
+    beta1, beta2 = ADAM_BETAS
+    ones = np.ones((k, 1, n))
     first, second, denominator = np.zeros_like(theta), np.zeros_like(theta), np.empty_like(theta)
-    losses, taken, curves = [], [], []
-    diverged_at = None
+    losses, taken, curves = [[] for _ in range(k)], [[] for _ in range(k)], [[] for _ in range(k)]
+    diverged_at: list[int | None] = [None] * k
     with np.errstate(over="ignore", invalid="ignore"):
         for step in range(steps + 1):
             out, inputs, slopes = forward(xs, keep=step < steps)
-            residual = (out - ys).ravel()
-            value = float(residual @ residual) / n
-            if not math.isfinite(value):
-                diverged_at = step
+            residual = (out - ys)[:, :, 0]  # (k, n)
+            values = np.einsum("jr,jr->j", residual, residual) / n
+            snapshot = None
+            for j, value in enumerate(values.tolist()):
+                if diverged_at[j] is not None:
+                    continue
+                if not math.isfinite(value):
+                    diverged_at[j] = step
+                    continue
+                losses[j].append(value)
+                if step in wanted:
+                    if snapshot is None:
+                        snapshot = forward(xe, keep=False)[0][:, :, 0] * y_std + y_mean
+                    curves[j].append(snapshot[j])
+                    taken[j].append(step)
+            if step == steps or all(d is not None for d in diverged_at):
                 break
-            losses.append(value)
-            if step in wanted:
-                curves.append(forward(xe, keep=False)[0][:, 0] * y_std + y_mean)
-                taken.append(step)
-            if step == steps:
-                break
-            g = (residual * (2.0 / n))[:, None]
+            g = (residual * (2.0 / n))[:, :, None]
             for i in range(len(weights) - 1, -1, -1):
-                np.matmul(g.T, inputs[i], out=weight_grads[i])
-                np.add.reduce(g, axis=0, out=bias_grads[i])
+                np.matmul(g.transpose(0, 2, 1), inputs[i], out=weight_grads[i])
+                np.matmul(ones, g, out=bias_grads[i])  # the column sums: as a product, 4x faster than np.sum here
                 if i:
                     g = g @ weights[i]
-                    if slopes[i - 1] is not None:
-                        g *= slopes[i - 1]
+                    for j, slope in enumerate(slopes[i - 1]):
+                        if slope is not None:
+                            g[j] *= slope
             t = step + 1
             first += (1.0 - beta1) * (gradient - first)  # torch: exp_avg.lerp_(grad, 1 - beta1)
             second *= beta2
@@ -182,10 +213,13 @@ def fit_curve(x, y, hidden: Sequence[int] = (16, 16), activation: str = "relu", 
             denominator /= math.sqrt(1.0 - beta2**t)
             denominator += ADAM_EPS
             theta -= (lr / (1.0 - beta1**t)) * first / denominator
-    snapshot_predictions = np.array(curves).reshape(len(curves), x_eval.size)
-    prediction = snapshot_predictions[-1] if curves else np.full(x_eval.size, np.nan)
-    return FitResult(x_eval, prediction, np.array(losses) * y_std**2, np.array(taken, dtype=np.int64),
-                     snapshot_predictions, diverged_at)
+    results = []
+    for j in range(k):
+        snapshot_predictions = np.array(curves[j]).reshape(len(curves[j]), x_eval.size)
+        prediction = snapshot_predictions[-1] if curves[j] else np.full(x_eval.size, np.nan)
+        results.append(FitResult(x_eval, prediction, np.array(losses[j]) * y_std**2,
+                                 np.array(taken[j], dtype=np.int64), snapshot_predictions, diverged_at[j]))
+    return tuple(results)
 
 
 # ---- curves to fit, and the student's own points --------------------------------------------------------------

@@ -27,7 +27,7 @@ from core.activations import (
     random_linear_layers,
     value_and_slope,
 )
-from core.curve_fit import CURVE_TARGETS, PointsError, fit_curve, parse_points, target_points
+from core.curve_fit import CURVE_TARGETS, PointsError, fit_curve, fit_curves, parse_points, target_points
 from core.torch_reference import torch_activation_functions
 from core.vanishing import INITS, depth_network, gradient_through_depth
 
@@ -444,6 +444,29 @@ def test_fit_curve_defaults_follow_torchs_float64_training_to_the_end():
     np.testing.assert_allclose(fit.losses[-1], float32_losses[-1], rtol=0.2)
 
 
+@pytest.mark.parametrize("names", [("relu", "identity"), ("tanh", "gelu", "identity"), ("identity", "identity"),
+                                   ("silu", "silu")])
+def test_fit_curves_side_by_side_are_each_networks_fit_alone(names):
+    x, y = target_points("bumpy", n=60, noise=0.2, seed=4)
+    together = fit_curves(x, y, names, hidden=(7, 5), steps=50, lr=0.02, seed=3, snapshots=4)
+    for name, fit in zip(names, together, strict=True):
+        alone = fit_curve(x, y, hidden=(7, 5), activation=name, steps=50, lr=0.02, seed=3, snapshots=4)
+        np.testing.assert_allclose(fit.losses, alone.losses, rtol=1e-13, atol=0)
+        np.testing.assert_allclose(fit.snapshot_predictions, alone.snapshot_predictions, rtol=1e-12, atol=1e-13)
+        np.testing.assert_array_equal(fit.snapshot_steps, alone.snapshot_steps)
+
+
+def test_fit_curves_stops_only_the_network_that_diverges():
+    """At lr 1e60 a ReLU stack's loss overflows at once; a sigmoid stack's hidden values stay in (0, 1), so its loss
+    grows to about 1e117 and stays finite: the ReLU network stops, the sigmoid one trains its 30 steps."""
+    x, y = target_points("sine", n=50)
+    relu, sigmoid = fit_curves(x, y, ("relu", "sigmoid"), lr=1e60, steps=30)
+    assert relu.diverged_at == 1 and len(relu.losses) == 1
+    assert sigmoid.diverged_at is None and len(sigmoid.losses) == 31 and np.all(np.isfinite(sigmoid.losses))
+    alone = fit_curve(x, y, activation="sigmoid", lr=1e60, steps=30)
+    np.testing.assert_allclose(sigmoid.losses, alone.losses, rtol=1e-13)
+
+
 @pytest.mark.parametrize("name", ACTIVATIONS)
 def test_value_and_slope_are_fn_and_grad_bitwise(name):
     x = np.concatenate([np.linspace(-40, 40, 801), [0.0, -0.0, 1e-300, -1e-300, 20.0, 20.0000001, 1e4, -1e4]])
@@ -503,6 +526,13 @@ def test_fit_curve_edge_settings():
 def test_fit_curve_rejects_bad_arguments(args, kwargs):
     with pytest.raises(ValueError):
         fit_curve(*args, **kwargs)
+
+
+def test_fit_curves_needs_an_activation_and_knows_each():
+    with pytest.raises(ValueError):
+        fit_curves([0.0, 1.0], [1.0, 2.0], ())
+    with pytest.raises(ValueError, match="swish"):
+        fit_curves([0.0, 1.0], [1.0, 2.0], ("relu", "swish"))
 
 
 # ---- gradient_through_depth ---------------------------------------------------------------------------------------
