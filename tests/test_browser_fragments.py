@@ -133,3 +133,20 @@ def test_the_unit_looked_at_in_the_tube_reruns_alone(page: Page, console_errors,
     assert translate("depth.tube.title", "en", layer=6, size=size).encode() in after
     assert note not in after
     assert_healthy(page, console_errors, server)
+
+
+def test_the_trainers_set_up_reruns_alone_and_leaves_the_live_view_unsent(page: Page, console_errors, server):
+    """The trainer's set-up (``ui.lessons.cnn_trainer.set_up``) is a fragment of its own: a move of the blocks slider
+    sends the set-up again (its summary, with the new count of weights) and not the live view below it (the "press
+    Start" notice) nor the data picker above it."""
+    frames = record_frames(page)
+    page.goto(page_url(server, CNN_TRAINER, part="train", lang="en"))
+    wait_until_idle(page)
+    idle, data = (translate(key, "en").encode() for key in ("cnn_trainer.idle", "cnn_trainer.dataset"))
+    first = sent_since(frames, 0)
+    assert idle in first and data in first
+    after = sent_for_a_press(page, frames, translate("cnn_trainer.blocks", "en"), "ArrowRight", "blocks=3")
+    assert translate("cnn_trainer.blocks", "en").encode() in after
+    assert b"weights" in after and b"multiply-adds per image" in after  # the summary, for three blocks
+    assert idle not in after and data not in after
+    assert_healthy(page, console_errors, server)

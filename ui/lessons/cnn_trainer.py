@@ -46,6 +46,8 @@ from ui.plots.charts import lines_figure
 from ui.plots.grids import image_figure
 from ui.plots.show import plot
 from ui.shell.i18n import t, translator
+from ui.shell.lesson_frame import drawn_alone
+from ui.shell.registry import CNN_TRAINER
 from ui.shell.url_state import Choice, Flag, url_choice, url_toggle
 from ui.widgets.image_input import IMAGE_LINK
 
@@ -76,6 +78,21 @@ def part_train() -> None:
     chosen = class_data_choice(name, drawn)  # a teacher's class's drawings, when the room has some
     if chosen is not None:
         dataset = chosen.dataset
+    # the set-up reruns alone when one of its controls moves: the live view and the last run's results below (charts,
+    # mistakes, the drawing pad) are neither recomputed nor sent again
+    seen = job.generation
+    drawn_alone(CNN_TRAINER, lambda: set_up(job, seen, name, drawn, dataset, chosen), "cnn_trainer: train, set-up")
+    if job.active:
+        live_polling(dataset)
+    else:
+        draw_live(dataset)
+    results(dataset, None if chosen is None else chosen.preparation, after=share_with_class)
+
+
+def set_up(job, seen: int, name: str, drawn: int, dataset, chosen) -> None:
+    """The network, its training, what it costs and Start/Stop/Reset. A button or a loaded checkpoint that changes
+    the job's run (a new ``generation`` since the page drew ``seen``) reruns the whole page, whose live view and
+    results follow the run."""
     with st.expander(t("cnn_trainer.architecture"), expanded=True):
         config = model_controls(tuple(dataset.x_train.shape[1:]), len(dataset.classes))
     try:
@@ -107,11 +124,8 @@ def part_train() -> None:
     notice = st.session_state.pop("cnn_trainer_notice", None)
     if notice:
         st.warning(t(notice[0], n=notice[1]), icon="⏳")
-    if job.active:
-        live_polling(dataset)
-    else:
-        draw_live(dataset)
-    results(dataset, None if chosen is None else chosen.preparation, after=share_with_class)
+    if job.generation != seen:
+        st.rerun()
 
 
 def reset_training(job) -> None:
