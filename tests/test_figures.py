@@ -1,6 +1,8 @@
 """Shared figure builders: what they draw is what they were given (numbers, labels, order), laid out so that
 nothing covers anything else."""
 
+import json
+
 import numpy as np
 import pytest
 from hypothesis import example, given, settings
@@ -9,6 +11,13 @@ from hypothesis import strategies as hs
 from tests.conftest import plotly_array
 from ui.plots.charts import bars_figure, confusion_figure, gallery_figure, lines_figure
 from ui.plots.grids import image_figure, kernel_figure, row_of_panels
+from ui.plots.kept import figure_json
+from ui.shell.theme import LIGHT
+
+
+def sent(figure) -> dict:
+    """A figure as the page receives it: written as the chart component writes it, read back."""
+    return json.loads(figure_json(figure, False, LIGHT))
 
 
 def test_bars_name_every_class_in_order_even_when_the_names_look_like_numbers():
@@ -138,7 +147,7 @@ def test_panels_share_one_figure_each_in_its_own_axes_on_its_own_range(n, column
 
     rng = np.random.default_rng(seed)
     grids = [rng.normal(size=(int(rng.integers(1, 5)), int(rng.integers(1, 5)))) for _ in range(n)]
-    figure = panels_figure([(g, f"panel {k}") for k, g in enumerate(grids)], columns, row_height=150).to_dict()
+    figure = sent(panels_figure([(g, f"panel {k}") for k, g in enumerate(grids)], columns, row_height=150))
     layout = figure["layout"]
     rows = -(-n // columns)
     assert layout["height"] == rows * (150 + 34)
@@ -168,7 +177,7 @@ def test_picture_panels_keep_square_pixels_and_large_maps_go_in_blocks():
 
     big = np.random.default_rng(3).normal(size=(300, 500))
     small = np.linspace(0, 1, 12).reshape(3, 4)
-    figure = panels_figure([(big, "big", "signed"), (small, "small")], 2, pictures=True, max_side=100).to_dict()
+    figure = sent(panels_figure([(big, "big", "signed"), (small, "small")], 2, pictures=True, max_side=100))
     first, second = figure["data"]
     shrunk, f = shrunk_for_view(big, 100, True)
     assert f == 5
@@ -185,8 +194,8 @@ def test_bands_stack_maps_top_to_bottom_each_under_its_title():
     from ui.plots.grids import Band, bands_figure
 
     maps = [np.arange(6.0).reshape(2, 3), -np.arange(20.0)[None], np.array([[0.5, -0.25]])]
-    figure = bands_figure([Band(maps[0], "picture", 100), Band(maps[1], "strip", 40, square=False),
-                           Band(maps[2], "numbers", 50, numbers=True, square=False)]).to_dict()
+    figure = sent(bands_figure([Band(maps[0], "picture", 100), Band(maps[1], "strip", 40, square=False),
+                                Band(maps[2], "numbers", 50, numbers=True, square=False)]))
     layout = figure["layout"]
     assert layout["height"] == 100 + 40 + 50 + 3 * 34
     tops = [layout[f"yaxis{s}"]["domain"][1] for s in ("", "2", "3")]
@@ -219,3 +228,23 @@ def test_a_row_of_panels_is_laid_out_as_make_subplots_lays_it_out(widths, spacin
         elif name != "template":
             assert ours[name]["anchor"] == axis["anchor"]
             assert ours[name]["domain"] == axis["domain"]  # the same sums, the same rounding
+
+
+def test_figures_of_many_panels_are_written_as_plotly_checks_them():
+    """``bands_figure`` and ``panels_figure`` build their traces as dicts (``heatmap_trace``): plotly.py, checking
+    every property of the same figure, writes the same traces and the same layout (a named colour scale included)."""
+    import plotly.graph_objects as go
+
+    from ui.plots.grids import Band, bands_figure, panels_figure
+
+    rng = np.random.default_rng(5)
+    maps = [rng.normal(size=(3, 4)), rng.uniform(size=(5, 5)), rng.normal(size=(1, 20)), rng.normal(size=(1, 3))]
+    figures = [bands_figure([Band(maps[0], "signed", 80), Band(maps[1], "grey", 60, kind="gray"),
+                             Band(maps[2], "strip", 40, square=False), Band(maps[3], "n", 40, numbers=True)]),
+               panels_figure([(m, f"p{k}") for k, m in enumerate(maps[:2])], 2),
+               panels_figure([(rng.normal(size=(40, 30)), "big", "signed"), (maps[1], "small")], 2, pictures=True,
+                             max_side=16)]
+    for fig in figures:
+        checked = go.Figure(fig)  # raises on any property plotly does not know or value it refuses
+        assert sent(fig)["data"] == sent(checked)["data"]
+        assert sent(fig)["layout"] == sent(checked)["layout"]

@@ -4,6 +4,7 @@ sliding over a padded input (convolution and pooling step by step). They draw wh
 from __future__ import annotations
 
 import base64
+import functools
 import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -55,15 +56,47 @@ def _signed(z: np.ndarray, kind: str) -> bool:
     return kind == "signed" or (kind == "auto" and float(np.nanmin(z)) < 0)
 
 
-def map_heatmap(z: np.ndarray, kind: str = "auto", value_label: str = "", **more) -> go.Heatmap:
-    """A map's cells coloured as ``image_figure`` colours them (``kind``: ``gray``, ``signed`` or ``auto``), with
-    the value under the mouse; ``more``: the trace's other settings (axes, colour bar)."""
+@functools.cache
+def colorscale_stops(name: str) -> tuple[tuple[float, str], ...]:
+    """A named colour scale (plotly.py's names, ``gray``, ``RdBu_r``) as the stops plotly.py writes for it: what a
+    trace built as a dict (``heatmap_trace``) must say itself, since plotly.js knows only some of the names."""
+    return tuple(tuple(stop) for stop in go.Heatmap(colorscale=name).colorscale)
+
+
+def heatmap_trace(**props) -> dict:
+    """A heatmap trace as the dict plotly.js reads, for the figures of many panels (``bands_figure``,
+    ``panels_figure``): building and checking a ``go.Heatmap`` and its axes in plotly.py cost about 10 ms for the
+    trainer's 13 stages at every move of its slider (cProfile), and the tests check every figure the app sends
+    against plotly's checked copy of it instead (``tests/test_app_pages.py``). A named ``colorscale`` becomes its
+    stops (``colorscale_stops``)."""
+    if isinstance(props.get("colorscale"), str):
+        props["colorscale"] = colorscale_stops(props["colorscale"])
+    return {"type": "heatmap", **props}
+
+
+def _map_props(z: np.ndarray, kind: str, value_label: str) -> dict:
     signed = _signed(z, kind)
     zmax = float(np.nanmax(np.abs(z))) or 1.0
     scale = dict(colorscale=SIGNED_SCALE, zmid=0.0, zmin=-zmax, zmax=zmax) if signed else dict(
         colorscale="gray", zmin=0.0, zmax=1.0 if kind == "gray" else max(zmax, 1e-12))
-    return go.Heatmap(z=z.astype(np.float32), **scale,
-                      hovertemplate=f"(%{{y}}, %{{x}})<br>{value_label}%{{z:.4f}}<extra></extra>", **more)
+    return dict(z=z.astype(np.float32), **scale,
+                hovertemplate=f"(%{{y}}, %{{x}})<br>{value_label}%{{z:.4f}}<extra></extra>")
+
+
+def map_heatmap(z: np.ndarray, kind: str = "auto", value_label: str = "", **more) -> go.Heatmap:
+    """A map's cells coloured as ``image_figure`` colours them (``kind``: ``gray``, ``signed`` or ``auto``), with
+    the value under the mouse; ``more``: the trace's other settings (axes, colour bar)."""
+    return go.Heatmap(**_map_props(z, kind, value_label), **more)
+
+
+def _picture_props(z: np.ndarray, kind: str, max_side: int | None, value_label: str) -> dict:
+    if max_side is None or max(z.shape) <= max_side:
+        return _map_props(z, kind, value_label)
+    signed = _signed(z, kind)
+    shrunk, f = shrunk_for_view(z, max_side, signed)
+    return {**_map_props(shrunk, "signed" if signed else kind, value_label), "x": np.arange(shrunk.shape[1]) * f,
+            "y": np.arange(shrunk.shape[0]) * f,
+            "hovertemplate": f"(%{{y}}, %{{x}}) {f}×{f}<br>{value_label}%{{z:.4f}}<extra></extra>"}
 
 
 def picture_heatmap(z: np.ndarray, kind: str = "auto", max_side: int | None = None, value_label: str = "",
@@ -71,13 +104,7 @@ def picture_heatmap(z: np.ndarray, kind: str = "auto", max_side: int | None = No
     """A map's cells as ``map_heatmap`` colours them; with ``max_side``, a larger map drawn in blocks
     (``shrunk_for_view``): no more cells than a small figure's pixels show, the mouse reading a block, named by its
     first pixel."""
-    if max_side is None or max(z.shape) <= max_side:
-        return map_heatmap(z, kind, value_label, **more)
-    signed = _signed(z, kind)
-    shrunk, f = shrunk_for_view(z, max_side, signed)
-    return map_heatmap(shrunk, "signed" if signed else kind, value_label, x=np.arange(shrunk.shape[1]) * f,
-                       y=np.arange(shrunk.shape[0]) * f, **more).update(
-        hovertemplate=f"(%{{y}}, %{{x}}) {f}×{f}<br>{value_label}%{{z:.4f}}<extra></extra>")
+    return go.Heatmap(**_picture_props(z, kind, max_side, value_label), **more)
 
 
 def image_figure(z: np.ndarray, title: str, *, kind: str = "auto", height: int = 340,
@@ -111,14 +138,18 @@ def photo_figure(rgb: np.ndarray, title: str, *, height: int = 340) -> go.Figure
     return figure(data=[trace], layout=picture_layout(title, height))
 
 
+def _numbers_props(w: np.ndarray) -> dict:
+    wmax = float(np.abs(w).max()) or 1.0
+    return dict(z=w, colorscale=SIGNED_SCALE, zmid=0.0, zmin=-wmax, zmax=wmax, showscale=False,
+                text=[[f"{v:.3g}" for v in row] for row in w], texttemplate="%{text}",
+                textfont=dict(size=15 if max(w.shape) <= 5 else 12),
+                hovertemplate="(%{y}, %{x}) = %{z}<extra></extra>", xgap=2, ygap=2)
+
+
 def numbers_heatmap(w: np.ndarray, **place) -> go.Heatmap:
     """A small grid's numbers written in its cells, on a diverging scale centred on 0 (negative blue, positive red)
     and as wide as its largest magnitude. ``place``: the trace's axes (``xaxis``, ``yaxis``) and ``name``."""
-    wmax = float(np.abs(w).max()) or 1.0
-    return go.Heatmap(z=w, colorscale=SIGNED_SCALE, zmid=0.0, zmin=-wmax, zmax=wmax, showscale=False,
-                      text=[[f"{v:.3g}" for v in row] for row in w], texttemplate="%{text}",
-                      textfont=dict(size=15 if max(w.shape) <= 5 else 12),
-                      hovertemplate="(%{y}, %{x}) = %{z}<extra></extra>", xgap=2, ygap=2, **place)
+    return go.Heatmap(**_numbers_props(w), **place)
 
 
 def _grid_axis(cells: int, downwards: bool = False, **more) -> dict:
@@ -168,12 +199,12 @@ PICTURE_AXIS = dict(constrain="domain", showticklabels=False, ticks="", showgrid
 """A picture panel's axes (``panels_figure``): no ticks or grid, shrunk to keep its pixels square."""
 
 
-def bands_figure(bands: Sequence[Band]) -> go.Figure:
+def bands_figure(bands: Sequence[Band]) -> dict:
     """Maps stacked top to bottom in one figure, each across the whole width under its title, each on its own
     colour range (as ``image_figure`` or, with numbers, ``kernel_figure`` draws it), each named by its title.
 
     One figure rather than one per map: every changed chart is mounted and laid out afresh in the browser at each
-    rerun (``panels_figure``)."""
+    rerun (``panels_figure``). Written as the dict plotly.js reads (``heatmap_trace``)."""
     height = sum(b.height + PANEL_TITLE_PX for b in bands)
     traces, layout, titles, top_px = [], {}, [], 0
     for n, band in enumerate(bands):
@@ -185,10 +216,10 @@ def bands_figure(bands: Sequence[Band]) -> go.Figure:
         suffix = "" if n == 0 else str(n + 1)
         place = _placed(layout, titles, n, band.title, [0.0, 1.0], [bottom, top], _grid_axis(kw, **square),
                         _grid_axis(kh, downwards=True, **(dict(square, scaleanchor=f"x{suffix}") if square else {})))
-        traces.append(numbers_heatmap(band.z, **place) if band.numbers else
-                      map_heatmap(band.z, band.kind, showscale=False, **place))
-    return figure(data=traces, layout=dict(height=height, margin=dict(l=0, r=0, t=0, b=0), annotations=titles,
-                                           **layout))
+        traces.append(heatmap_trace(**_numbers_props(band.z), **place) if band.numbers else
+                      heatmap_trace(**_map_props(band.z, band.kind, ""), showscale=False, **place))
+    return {"data": traces, "layout": dict(height=height, margin=dict(l=0, r=0, t=0, b=0), annotations=titles,
+                                           **layout)}
 
 
 PANEL_TITLE_PX, PANEL_GAP_PX = 34, 10
@@ -197,7 +228,7 @@ PANEL_TITLE_PX, PANEL_GAP_PX = 34, 10
 
 def panels_figure(panels: Sequence[tuple[np.ndarray, str] | tuple[np.ndarray, str, str]], columns: int,
                   row_height: int = 200, gap: float = 0.04, *, pictures: bool = False,
-                  max_side: int | None = None) -> go.Figure:
+                  max_side: int | None = None) -> dict:
     """Several small grids side by side in one figure, ``columns`` to a row in reading order, each titled above,
     named by its title and on its own colour range: their numbers written in (as ``kernel_figure`` draws one) or,
     with ``pictures``, as pictures with square pixels (as ``image_figure`` draws one, of the panel's ``kind``,
@@ -205,7 +236,8 @@ def panels_figure(panels: Sequence[tuple[np.ndarray, str] | tuple[np.ndarray, st
 
     One figure rather than one per grid: the browser mounts and lays out every changed chart afresh at each
     rerun, about 30 ms a chart on a laptop (``bench/latency.py``), so a row of eight small charts cost a quarter
-    of a second where one chart of eight panels costs a tenth of it.
+    of a second where one chart of eight panels costs a tenth of it. Written as the dict plotly.js reads
+    (``heatmap_trace``).
     """
     rows = -(-len(panels) // columns)
     height = rows * (row_height + PANEL_TITLE_PX)
@@ -219,14 +251,15 @@ def panels_figure(panels: Sequence[tuple[np.ndarray, str] | tuple[np.ndarray, st
             suffix = "" if n == 0 else str(n + 1)
             place = _placed(layout, titles, n, title, x_domain, [bottom, top], PICTURE_AXIS,
                             dict(PICTURE_AXIS, autorange="reversed", scaleanchor=f"x{suffix}", constraintoward="top"))
-            traces.append(picture_heatmap(w, kind[0] if kind else "auto", max_side, showscale=False, **place))
+            traces.append(heatmap_trace(**_picture_props(w, kind[0] if kind else "auto", max_side, ""),
+                                        showscale=False, **place))
         else:
             kh, kw = w.shape
             place = _placed(layout, titles, n, title, x_domain, [bottom, top], _grid_axis(kw),
                             _grid_axis(kh, downwards=True))
-            traces.append(numbers_heatmap(w, **place))
-    return figure(data=traces, layout=dict(height=height, margin=dict(l=0, r=0, t=0, b=0), annotations=titles,
-                                           **layout))
+            traces.append(heatmap_trace(**_numbers_props(w), **place))
+    return {"data": traces, "layout": dict(height=height, margin=dict(l=0, r=0, t=0, b=0), annotations=titles,
+                                           **layout)}
 
 
 # ---- step by step ---------------------------------------------------------------------------------
