@@ -108,12 +108,16 @@ def head_layer(model: nn.Sequential) -> tuple[str, nn.Linear]:
     return linear[-1]
 
 
-def head(model: nn.Sequential, x: torch.Tensor) -> Head:
-    """The last ``nn.Linear`` of ``model`` (``head_layer``) and what flows through it for the one image ``x``."""
+def head(model: nn.Sequential, x: torch.Tensor, seen: list[Stage] | None = None) -> Head:
+    """The last ``nn.Linear`` of ``model`` (``head_layer``) and what flows through it for the one image ``x``; read
+    from ``seen``, the ``stages`` of ``x`` already computed, when given (no second pass through the network)."""
     name, last = head_layer(model)
-    outputs = feature_maps(model, x)
+    if seen is None:
+        outputs = [(n, y[0].detach().cpu().numpy()) for n, y in feature_maps(model, x)]
+    else:
+        outputs = [(stage.name, stage.output) for stage in seen]  # dropout, the identity here, is not a stage
     position = [n for n, _ in outputs].index(name)
-    features = (outputs[position - 1][1] if position else x).reshape(-1).detach().cpu().numpy()
+    features = (outputs[position - 1][1] if position else x[0].detach().cpu().numpy()).reshape(-1)
     weights, bias = last.weight.detach().cpu().numpy(), last.bias.detach().cpu().numpy()
-    logits = outputs[position][1][0].detach().cpu().numpy()
+    logits = outputs[position][1]
     return Head(weights, bias, features, logits, torch.softmax(torch.from_numpy(logits), 0).numpy())

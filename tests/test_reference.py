@@ -94,6 +94,9 @@ def test_the_head_is_the_last_dense_layer_on_its_features(reference):
     with torch.no_grad():
         np.testing.assert_allclose(got.logits, model(x)[0].numpy(), rtol=1e-6, atol=1e-6)
     assert got.probabilities.sum() == pytest.approx(1.0)
+    from_stages = head(model, x, stages(model, x))  # the same numbers without a second pass through the network
+    for field in ("weights", "bias", "features", "logits", "probabilities"):
+        np.testing.assert_array_equal(getattr(from_stages, field), getattr(got, field))
     name, layer = head_layer(model)
     assert name == [n for n, m in model.named_children() if isinstance(m, torch.nn.Linear)][-1]
     np.testing.assert_array_equal(layer.weight.detach().numpy(), got.weights)

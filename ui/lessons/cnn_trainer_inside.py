@@ -101,7 +101,7 @@ def probe_view(model, dataset) -> None:
     plot(st, bars_figure(dataset.classes, probabilities.output, f"{probabilities.name} · {probabilities.kind}: "
                          f"{shape_text(probabilities.output)}", height=200, percent=True),
          key="cnn_trainer_inside_probabilities")
-    classifier_head(model, x, dataset.classes)
+    classifier_head(model, x, dataset.classes, every)
 
 
 def learned_kernels(model) -> None:
@@ -122,11 +122,11 @@ def learned_kernels(model) -> None:
                 cos=f"{abs(similarity):.2f}"), height=170), key=f"cnn_trainer_inside_nearest_{n}")
 
 
-def classifier_head(model, x, classes) -> None:
+def classifier_head(model, x, classes, seen) -> None:
     """The last dense layer at work on the probe: the digit's features flowing in, the scores coming out (its weights
-    are drawn once below the probe's view, ``head_weights``)."""
+    are drawn once below the probe's view, ``head_weights``), read from the probe's stages ``seen``."""
     st.subheader(t("cnn_trainer.inside.head"))
-    got = head(model, x)
+    got = head(model, x, seen)
     explained(t("cnn_trainer.inside.head_intro", features=len(got.features), classes=len(classes)))
     features, scores = st.columns(2)
     with features:
