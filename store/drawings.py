@@ -14,12 +14,12 @@ import json
 from dataclasses import dataclass
 from typing import Literal
 
-from sqlalchemy import Engine, delete, func, insert, select, update
+from sqlalchemy import Engine, case, delete, func, insert, select, update
 
 from core.class_drawings import LABELS_MAX, LABELS_MIN, STORED_BYTES, ClassDrawing
 from core.classroom import RoomLimits, token_hash
 from store.db import class_models, drawing_calls, drawings, members, rooms
-from store.rooms import hold_room
+from store.rooms import hold_room, runs_room
 
 DEFAULT_LIMITS = RoomLimits()
 
@@ -70,12 +70,6 @@ class Score:
     per_label: list[tuple[int, int]]
 
 
-def _runs(conn, code: str, teacher_token: str, now: float) -> bool:
-    """Whether ``teacher_token`` runs the open room ``code``."""
-    return conn.execute(select(rooms.c.code).where(rooms.c.code == code, rooms.c.teacher == token_hash(teacher_token),
-                                                   rooms.c.expires_at > now)).first() is not None
-
-
 def call_for_drawings(engine: Engine, code: str, teacher_token: str, labels: tuple[str, ...], now: float) -> bool:
     """The teacher of room ``code`` asks the class for drawings of ``labels`` (``LABELS_MIN`` to ``LABELS_MAX``,
     each given once). The same labels again keep what was drawn; other labels delete the drawings and the shared
@@ -85,7 +79,7 @@ def call_for_drawings(engine: Engine, code: str, teacher_token: str, labels: tup
         return False
     with engine.begin() as conn:
         hold_room(conn, code)  # no drawing of the old labels slips in while they are deleted
-        if not _runs(conn, code, teacher_token, now):
+        if not runs_room(conn, code, teacher_token, now):
             return False
         before = conn.execute(select(drawing_calls.c.labels).where(drawing_calls.c.room == code)).scalar()
         text = json.dumps(list(labels), ensure_ascii=False)
@@ -170,7 +164,7 @@ def gallery(engine: Engine, code: str, teacher_token: str, now: float, newest: i
     """The room's ``newest`` drawings for the data set, newest first, without their owners; None unless the token
     runs the open room."""
     with engine.connect() as conn:
-        if not _runs(conn, code, teacher_token, now):
+        if not runs_room(conn, code, teacher_token, now):
             return None
         rows = conn.execute(select(drawings.c.id, drawings.c.label, drawings.c.pixels).where(
             drawings.c.room == code, drawings.c.purpose == "train").order_by(drawings.c.id.desc())
@@ -181,7 +175,7 @@ def gallery(engine: Engine, code: str, teacher_token: str, now: float, newest: i
 def remove_drawing(engine: Engine, code: str, teacher_token: str, drawing_id: int, now: float) -> bool:
     """The teacher removes drawing ``drawing_id`` of their room; whether one was removed."""
     with engine.begin() as conn:
-        if not _runs(conn, code, teacher_token, now):
+        if not runs_room(conn, code, teacher_token, now):
             return False
         return conn.execute(delete(drawings).where(drawings.c.id == drawing_id, drawings.c.room == code)).rowcount == 1
 
@@ -198,7 +192,7 @@ def training_drawings(engine: Engine, code: str, teacher_token: str, now: float)
     """Every drawing of the room's data set, oldest first, for the teacher to train on; None unless the token runs
     the open room."""
     with engine.connect() as conn:
-        if not _runs(conn, code, teacher_token, now):
+        if not runs_room(conn, code, teacher_token, now):
             return None
         rows = conn.execute(select(drawings.c.label, drawings.c.pixels).where(
             drawings.c.room == code, drawings.c.purpose == "train").order_by(drawings.c.id)).all()
@@ -213,7 +207,7 @@ def share_model(engine: Engine, code: str, teacher_token: str, checkpoint: bytes
         return False
     with engine.begin() as conn:
         hold_room(conn, code)
-        if not _runs(conn, code, teacher_token, now):
+        if not runs_room(conn, code, teacher_token, now):
             return False
         called = conn.execute(select(drawing_calls.c.labels).where(drawing_calls.c.room == code)).scalar()
         if called is None or tuple(json.loads(called)) != tuple(labels):
@@ -241,10 +235,11 @@ def shared_at(engine: Engine, code: str) -> float | None:
 
 
 def score(engine: Engine, code: str, n_labels: int) -> Score:
-    """How the shared network did on the room's test drawings (no names)."""
+    """How the shared network did on the room's test drawings (no names): counted by the database, a row per label."""
+    right = func.sum(case((drawings.c.predicted == drawings.c.label, 1), else_=0))
     with engine.connect() as conn:
-        rows = conn.execute(select(drawings.c.label, drawings.c.predicted).where(
-            drawings.c.room == code, drawings.c.purpose == "test")).all()
-    per_label = [(sum(1 for r in rows if r.label == i), sum(1 for r in rows if r.label == i == r.predicted))
-                 for i in range(n_labels)]
-    return Score(len(rows), sum(1 for r in rows if r.label == r.predicted), per_label)
+        rows = conn.execute(select(drawings.c.label, func.count(), right).where(
+            drawings.c.room == code, drawings.c.purpose == "test").group_by(drawings.c.label)).all()
+    counted = {label: (int(tested), int(hits)) for label, tested, hits in rows}
+    per_label = [counted.get(i, (0, 0)) for i in range(n_labels)]
+    return Score(sum(tested for tested, _ in counted.values()), sum(hits for _, hits in counted.values()), per_label)

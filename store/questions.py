@@ -16,7 +16,7 @@ from sqlalchemy import Engine, func, insert, select, update
 
 from core.classroom import ClassQuestion, RoomLimits, is_right, read_answer, spread, token_hash
 from store.db import answers, members, questions, rooms
-from store.rooms import hold_room
+from store.rooms import hold_room, runs_room, teachers_room
 
 DEFAULT_LIMITS = RoomLimits()
 
@@ -51,8 +51,7 @@ def ask(engine: Engine, code: str, teacher_token: str, question: ClassQuestion, 
     the room has asked its most questions."""
     with engine.begin() as conn:
         hold_room(conn, code)  # the cap and the insert in one go
-        if conn.execute(select(rooms.c.code).where(rooms.c.code == code, rooms.c.teacher == token_hash(teacher_token),
-                                                   rooms.c.expires_at > now)).first() is None:
+        if not runs_room(conn, code, teacher_token, now):
             return None
         asked = conn.execute(select(func.count()).select_from(questions).where(questions.c.room == code)).scalar_one()
         if asked >= limits.questions:
@@ -115,8 +114,7 @@ def reveal(engine: Engine, code: str, teacher_token: str, question_id: int, now:
     """The teacher of room ``code`` reveals the answer to its question ``question_id``; answers close."""
     with engine.begin() as conn:
         ours = conn.execute(select(questions.c.id).join(rooms, rooms.c.code == questions.c.room).where(
-            questions.c.id == question_id, rooms.c.code == code, rooms.c.teacher == token_hash(teacher_token),
-            rooms.c.expires_at > now)).first()
+            questions.c.id == question_id, teachers_room(code, teacher_token, now))).first()
         if ours is None:
             return False
         conn.execute(update(questions).where(questions.c.id == question_id, questions.c.revealed_at.is_(None))

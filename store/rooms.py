@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from sqlalchemy import Engine, delete, func, insert, select, update
+from sqlalchemy import ColumnElement, Engine, and_, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from core.classroom import JOIN_LIMITS, RoomLimits, clean_nickname, new_code, read_code, token_hash, within_limit
@@ -80,12 +80,23 @@ def _room(conn, code: str, now: float) -> Room | None:
     return Room(row.code, row.created_at, row.expires_at, students, row.follow_link, row.follow_at)
 
 
+def teachers_room(code: str, teacher_token: str, now: float | None) -> ColumnElement[bool]:
+    """The condition on ``rooms`` every teacher's action checks: room ``code``, run by ``teacher_token`` (compared as
+    its hash) and, unless ``now`` is None, still open at ``now``."""
+    condition = and_(rooms.c.code == code, rooms.c.teacher == token_hash(teacher_token))
+    return condition if now is None else and_(condition, rooms.c.expires_at > now)
+
+
+def runs_room(conn, code: str, teacher_token: str, now: float | None) -> bool:
+    """Whether ``teacher_token`` runs room ``code`` (open at ``now``, unless it is None), in the transaction
+    ``conn``."""
+    return conn.execute(select(rooms.c.code).where(teachers_room(code, teacher_token, now))).first() is not None
+
+
 def is_teacher(engine: Engine, code: str, teacher_token: str, now: float) -> bool:
     """Whether ``teacher_token`` runs the open room ``code``."""
     with engine.connect() as conn:
-        found = conn.execute(select(rooms.c.code).where(rooms.c.code == code, rooms.c.expires_at > now,
-                                                        rooms.c.teacher == token_hash(teacher_token))).first()
-    return found is not None
+        return runs_room(conn, code, teacher_token, now)
 
 
 def join(engine: Engine, typed: object, browser_token: str, nickname: object, now: float,
@@ -154,8 +165,7 @@ def send_class_to(engine: Engine, code: str, teacher_token: str, link: str, now:
             and link.isprintable()):
         return False
     with engine.begin() as conn:
-        done = conn.execute(update(rooms).where(rooms.c.code == code, rooms.c.teacher == token_hash(teacher_token),
-                                                rooms.c.expires_at > now)
+        done = conn.execute(update(rooms).where(teachers_room(code, teacher_token, now))
                             .values(follow_link=link, follow_at=now))
     return done.rowcount == 1
 
@@ -164,8 +174,7 @@ def close_room(engine: Engine, code: str, teacher_token: str) -> bool:
     """The teacher ends room ``code``: the room and everything it held are deleted. False (nothing deleted) when
     ``teacher_token`` does not run it."""
     with engine.begin() as conn:
-        if conn.execute(select(rooms.c.code).where(rooms.c.code == code,
-                                                   rooms.c.teacher == token_hash(teacher_token))).first() is None:
+        if not runs_room(conn, code, teacher_token, None):  # an expired room too: its teacher may end it
             return False
         _delete_rooms(conn, rooms.c.code == code)
     return True

@@ -227,6 +227,22 @@ def test_the_teacher_shares_a_network_and_the_projector_scores_the_class_tests(e
     assert D.score(engine, code, 2) == D.Score(0, 0, [(0, 0), (0, 0)])  # a new network: a new score
 
 
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_the_score_is_the_count_of_right_readings_per_label(engine, room, seed):
+    """``score`` counts in the database (one row per label): the same numbers as counting the tests one by one."""
+    code, teacher, students = room
+    D.call_for_drawings(engine, code, teacher, ("a", "b", "c", "d"), T0)
+    assert D.share_model(engine, code, teacher, b"weights", ("a", "b", "c", "d"), "mnist", T0)
+    rng = np.random.default_rng(seed)
+    tests = [(int(rng.integers(0, 3)), int(rng.integers(0, 4))) for _ in range(int(rng.integers(1, 25)))]  # d: none
+    for n, (label, read) in enumerate(tests):
+        assert isinstance(D.add_drawing(engine, code, students[n % 3], label, seven(), T0, "test", read), int)
+    D.add_drawing(engine, code, students[0], 3, seven(), T0)  # a drawing for the data set is not a test
+    expected = [(sum(t == i for t, _ in tests), sum(t == r == i for t, r in tests)) for i in range(4)]
+    assert D.score(engine, code, 4) == D.Score(len(tests), sum(t == r for t, r in tests), expected)
+    assert D.score(engine, code, 4).per_label[3] == (0, 0)
+
+
 def test_closing_a_room_forgets_its_drawings_call_and_network(engine, room):
     code, teacher, (ann, _, _) = room
     D.call_for_drawings(engine, code, teacher, DIGIT_LABELS, T0)

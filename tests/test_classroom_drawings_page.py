@@ -118,6 +118,14 @@ def test_the_teacher_names_the_classes_or_is_told_what_is_wrong():
     call_for(teacher, "named", "cat, <b>dog</b>; 猫")
     assert drawings.current_call(database(), held.code).labels == ("cat", "b dog b", "猫")
     assert [m.label for m in teacher.metric][1:] == ["cat", "b dog b", "猫"]
+    assert translate("classroom.draw.asked", "en", labels="cat, b dog b, 猫", n=0) in text_of(teacher)
+
+
+def test_a_chinese_teacher_sees_the_classes_listed_with_the_chinese_comma():
+    teacher, held = start_a_class("zh")
+    call_for(teacher, "named", "猫，狗、鸟")
+    assert drawings.current_call(database(), held.code).labels == ("猫", "狗", "鸟")
+    assert translate("classroom.draw.asked", "zh", labels="猫、狗、鸟", n=0) in text_of(teacher)
 
 
 def test_a_student_elsewhere_is_led_to_the_pad_and_the_pad_page_follows_the_teacher(monkeypatch):

@@ -279,7 +279,8 @@ def test_after_training_a_picture_is_classified_with_its_feature_maps():
                              others=", ".join(words[1:]))
         assert [s.value for s in at.success if s.value == expected] == [expected]
     else:
-        expected = translate("cnn_trainer.try.unsure", "en", listed=", ".join(words))
+        listed = translate("common.list_separator", "en").join(words)
+        expected = translate("cnn_trainer.try.unsure", "en", listed=listed)
         assert [w.value for w in at.warning if w.value == expected] == [expected]
     # the probe image's maps and the picture's maps, block by block: 8 maps of 28 × 28, then (after a 2 × 2 max
     # pool) 16 maps of 14 × 14

@@ -13,7 +13,7 @@ from ui.shell.registry import all_pages
 
 CODE_FILES = [ROOT / "app.py", *sorted((ROOT / "pages").rglob("*.py")), *sorted((ROOT / "ui").rglob("*.py")),
               *sorted((ROOT / "core").rglob("*.py"))]
-CJK = re.compile(r"[\u4e00-\u9fff]")
+CJK = re.compile(r"[\u4e00-\u9fff\u3001\u3002]")  # the ideographs, and the Chinese comma 、 and full stop 。
 
 
 def fields(text):

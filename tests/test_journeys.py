@@ -292,8 +292,9 @@ def step_tensors(page: Page, lang: str) -> None:
         box.press("Enter")
         page.wait_for_function("s => location.search !== s", arg=search, timeout=WAIT)
         wait_until_idle(page)
-    where = ", ".join(translate("tensors.cast.error_axis", lang, name=name, axis=axis, size=size)
-                      for name, axis, size in (("a", 1, 3), ("b", 0, 4)))
+    where = translate("common.list_separator", lang).join(  # "、" between Chinese phrases
+        translate("tensors.cast.error_axis", lang, name=name, axis=axis, size=size)
+        for name, axis, size in (("a", 1, 3), ("b", 0, 4)))
     expect(page.get_by_text(translate("tensors.cast.error", lang, r=1, where=where))).to_be_visible(timeout=WAIT)
 
 

@@ -106,7 +106,7 @@ def live_drawings(held: Teaching) -> None:
     if call is None or shown is None:
         return
     counts = drawings.counts(engine, held.code, len(call.labels))
-    st.markdown(t("classroom.draw.asked", labels=", ".join(call.labels), n=sum(counts)))
+    st.markdown(t("classroom.draw.asked", labels=t("common.list_separator").join(call.labels), n=sum(counts)))
     for column, label, n in zip(st.columns(len(counts)), call.labels, counts, strict=True):
         column.metric(label, n)
     gallery(held, call.labels, shown)
@@ -157,8 +157,8 @@ def class_score(code: str, labels: tuple[str, ...]) -> None:
 
 def student_drawing(code: str) -> None:
     """A student's pad: for the data set, or, once the teacher shares a network, to test it."""
-    st.session_state[DRAWING_SEEN] = state = drawing_state(code)
     call = drawings.current_call(database(), code)
+    st.session_state[DRAWING_SEEN] = state = drawing_state(code, call)
     if call is None:
         st.info(t("classroom.draw.wait"), icon="✏️")
         return
@@ -166,8 +166,9 @@ def student_drawing(code: str) -> None:
     st.subheader(t("classroom.draw.test_title" if testing else "classroom.draw.title"), anchor=False)
     st.markdown(t("classroom.draw.test_help" if testing else "classroom.draw.student_help"))
     n_labels = len(call.labels)
+    mine = drawings.my_count(database(), code, browser_token())
     label = st.pills(t("classroom.draw.label"), range(n_labels), format_func=call.labels.__getitem__,
-                     key=f"classroom_label_{call.called_at}", default=suggested_label(code, n_labels),
+                     key=f"classroom_label_{call.called_at}", default=suggested_label(mine, n_labels),
                      required=True)
     st.markdown(t("classroom.draw.draw_this", label=call.labels[label]))
     gray = drawing_pad(PAD)
@@ -178,13 +179,12 @@ def student_drawing(code: str) -> None:
               key="classroom_send_drawing", disabled=pixels is None, icon=":material/send:",
               on_click=send_drawing, args=(code, label, pixels, state, n_labels))
     sent_notice(call.labels, state)
-    mine = drawings.my_count(database(), code, browser_token())
     st.caption(t("classroom.draw.mine", n=mine))
 
 
-def suggested_label(code: str, n_labels: int) -> int:
-    """The label a student is asked for next: their drawings so far, in turn through the labels."""
-    return drawings.my_count(database(), code, browser_token()) % n_labels
+def suggested_label(sent_so_far: int, n_labels: int) -> int:
+    """The label a student is asked for next, having sent ``sent_so_far`` drawings: in turn through the labels."""
+    return sent_so_far % n_labels
 
 
 def send_drawing(code: str, label: int, pixels: bytes | None, state: tuple[float, float | None],
@@ -214,7 +214,8 @@ def send_drawing(code: str, label: int, pixels: bytes | None, state: tuple[float
     st.session_state[LAST_SENT] = pixels
     clear_pad(PAD)
     if read is None:
-        st.session_state[f"classroom_label_{called_at}"] = drawings.my_count(engine, code, browser_token()) % n_labels
+        st.session_state[f"classroom_label_{called_at}"] = suggested_label(
+            drawings.my_count(engine, code, browser_token()), n_labels)
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)

@@ -51,11 +51,11 @@ def network_response(model, x: torch.Tensor, classes: list[str], prefix: str, an
         (first, p_first), *others = top_answers(probabilities)
         listed = [f"{classes[i]} ({100 * p:.1f}%)" for i, p in others]
         if p_first < UNSURE_BELOW:
-            st.warning(t("cnn_trainer.try.unsure", listed=", ".join([f"{classes[first]} ({100 * p_first:.1f}%)",
-                                                                      *listed])), icon="🤔")
+            st.warning(t("cnn_trainer.try.unsure", listed=t("common.list_separator").join(
+                [f"{classes[first]} ({100 * p_first:.1f}%)", *listed])), icon="🤔")
         else:
             st.success(t("cnn_trainer.try.answer", label=classes[first], p=f"{100 * p_first:.1f}",
-                         others=", ".join(listed)), icon="✅")
+                         others=t("common.list_separator").join(listed)), icon="✅")
     maps = [(layer, out[0].numpy()) for layer, out in feature_maps(model, x) if layer.endswith("_act")
             and out.dim() == 4]
     if not maps:

@@ -165,9 +165,10 @@ def steps_table(steps) -> dict[str, list[str]]:
 
 
 def error_text(error: BroadcastError) -> str:
-    where = ", ".join(t("tensors.cast.error_axis", name=OPERANDS[n], axis=axis, size=size) if axis is not None else
-                      t("tensors.cast.error_missing", name=OPERANDS[n]) for n, (axis, size) in
-                      enumerate(zip(error.axes, error.sizes, strict=True)))
+    where = t("common.list_separator").join(
+        t("tensors.cast.error_axis", name=OPERANDS[n], axis=axis, size=size) if axis is not None else
+        t("tensors.cast.error_missing", name=OPERANDS[n])
+        for n, (axis, size) in enumerate(zip(error.axes, error.sizes, strict=True)))
     return t("tensors.cast.error", r=error.from_right, where=where)
 
 

@@ -21,6 +21,7 @@ from ui.shell.i18n import t
 
 if TYPE_CHECKING:
     from store import questions
+    from store.drawings import Call
 
 COOKIE = "dlp_browser"
 """The cookie that keeps this browser's token (``core.classroom.new_token``) from one visit to the next."""
@@ -165,10 +166,12 @@ def student_line(code: str, url_path: str) -> None:
     st.button(t("classroom.sidebar.leave"), key="classroom_leave", on_click=leave_class, args=(code,))
 
 
-def drawing_state(code: str) -> tuple[float | None, float | None]:
-    """When room ``code``'s call for drawings was made and its network shared (None for neither)."""
+def drawing_state(code: str, call: Call | None = None) -> tuple[float | None, float | None]:
+    """When room ``code``'s call for drawings was made and its network shared (None for neither); ``call``: the
+    room's call when the caller has just read it (it is read here otherwise)."""
     from store import drawings
-    call = drawings.current_call(database(), code)
+    if call is None:
+        call = drawings.current_call(database(), code)
     return (None if call is None else call.called_at), drawings.shared_at(database(), code)
 
 
