@@ -110,6 +110,9 @@ def fit_curves(x, y, activations: Sequence[str], hidden: Sequence[int] = (16, 16
     initial weights, each its own activation; every matrix product and Adam's update run once for all of them
     (stacked, ``(networks, rows, columns)``), so two networks cost little more than one (NumPy's cost here is per
     operation, not per number). A network whose loss turns non-finite stops there; the others go on."""
+    if isinstance(activations, str):
+        raise ValueError(f"activations must be a sequence of names, e.g. ({activations!r},); got the string "
+                         f"{activations!r}")
     for name in activations:
         _activation(name)
     x, y = _f64(x).ravel(), _f64(y).ravel()

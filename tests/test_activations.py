@@ -533,6 +533,8 @@ def test_fit_curves_needs_an_activation_and_knows_each():
         fit_curves([0.0, 1.0], [1.0, 2.0], ())
     with pytest.raises(ValueError, match="swish"):
         fit_curves([0.0, 1.0], [1.0, 2.0], ("relu", "swish"))
+    with pytest.raises(ValueError, match="sequence of names"):  # not the letters r, e, l, u
+        fit_curves([0.0, 1.0], [1.0, 2.0], "relu")
 
 
 # ---- gradient_through_depth ---------------------------------------------------------------------------------------

@@ -194,7 +194,7 @@ def test_a_curve_fit_over_its_budget_is_refused_before_fitting(monkeypatch, lang
     def refuse(*args, **kwargs):
         raise AssertionError("the page fitted a network")
 
-    monkeypatch.setattr(page, "cached_fit", refuse)
+    monkeypatch.setattr(page, "cached_fits", refuse)
     at = lesson_app(ACTIVATIONS, {"part": "fit", "layers": "4", "fwidth": "64", "steps": "2000"}, lang)
     cost = curve_fit_work((64,) * 4, 2000)
     assert cost > FIT_WORK.limit

@@ -33,6 +33,7 @@ from core.train import TrainConfig, device_info, resolve_device
 from ui.jobs.training_job import (
     MAX_CONCURRENT_TRAININGS,
     Snapshot,
+    TrainingJob,
     drawing_in_background,
     session_job,
     shared_dataset,
@@ -81,7 +82,7 @@ def part_train() -> None:
     # the set-up reruns alone when one of its controls moves: the live view and the last run's results below (charts,
     # mistakes, the drawing pad) are neither recomputed nor sent again
     seen = job.generation
-    drawn_alone(CNN_TRAINER, lambda: set_up(job, seen, name, drawn, dataset, chosen), "cnn_trainer: train, set-up")
+    drawn_alone(CNN_TRAINER, lambda: set_up((job, seen), name, drawn, dataset, chosen), "cnn_trainer: train, set-up")
     if job.active:
         live_polling(dataset)
     else:
@@ -89,10 +90,12 @@ def part_train() -> None:
     results(dataset, None if chosen is None else chosen.preparation, after=share_with_class)
 
 
-def set_up(job, seen: int, name: str, drawn: int, dataset, chosen) -> None:
-    """The network, its training, what it costs and Start/Stop/Reset. A button or a loaded checkpoint that changes
-    the job's run (a new ``generation`` since the page drew ``seen``) reruns the whole page, whose live view and
-    results follow the run."""
+def set_up(seen: tuple[TrainingJob, int], name: str, drawn: int, dataset, chosen) -> None:
+    """The network, its training, what it costs and Start/Stop/Reset. ``seen``: the session's job and its run
+    (``generation``) when the page last ran whole. A button or a loaded checkpoint that changes the run, or a job
+    that is not that one any more (the server forgets a job left alone for hours), reruns the whole page, whose live
+    view and results follow the run."""
+    job = session_job()
     with st.expander(t("cnn_trainer.architecture"), expanded=True):
         config = model_controls(tuple(dataset.x_train.shape[1:]), len(dataset.classes))
     try:
@@ -124,7 +127,8 @@ def set_up(job, seen: int, name: str, drawn: int, dataset, chosen) -> None:
     notice = st.session_state.pop("cnn_trainer_notice", None)
     if notice:
         st.warning(t(notice[0], n=notice[1]), icon="⏳")
-    if job.generation != seen:
+    seen_job, seen_generation = seen
+    if job is not seen_job or job.generation != seen_generation:
         st.rerun()
 
 

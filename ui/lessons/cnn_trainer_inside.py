@@ -67,7 +67,7 @@ def part_inside() -> None:
     model, dataset, which, accuracy = network_to_show()
     st.caption(t(which, accuracy=f"{100 * accuracy:.1f}" if accuracy is not None else ""))
     st.subheader(t("cnn_trainer.inside.pipeline"))
-    stage_links(model, dataset)
+    stage_links(model)
     # the probe's slider reruns what depends on the probe alone: the links above, the classifier's weights and the
     # kernels below stay as they are
     drawn_alone(CNN_TRAINER, lambda: probe_view(model, dataset), "cnn_trainer: inside, one test image")
@@ -75,7 +75,7 @@ def part_inside() -> None:
     learned_kernels(model)
 
 
-def stage_links(model, dataset) -> None:
+def stage_links(model) -> None:
     """Each stage's lesson, in the order of the stages drawn below, three to a row (read from the layers: no image
     runs through the network for them)."""
     every = stage_names(model)
