@@ -237,3 +237,20 @@ def test_a_network_loaded_from_a_file_is_not_offered_to_the_class():
     assert_clean(trainer)
     assert trainer.session_state[CLASS_RUN] is None
     assert "cnn_trainer_class_share" not in [b.key for b in trainer.button]
+
+
+def test_the_trainer_sees_when_the_class_has_drawn_since_its_data_set_was_made(monkeypatch):
+    """The trainer's set-up reruns alone; when the class has sent drawings since the page made the class's data set
+    (``class_drew_since``), it reruns the whole page to take them in."""
+    from ui.lessons.cnn_trainer_class import ClassData, class_drew_since
+
+    teacher, held = start_a_class("en")
+    ann = join("en", held.code)
+    call_for(teacher)
+    ann.run()
+    pad = feed_the_pad(monkeypatch)
+    draw_and_send(ann, pad, 3)
+    chosen = ClassData(held.code, DIGIT_LABELS, "mnist", None, drawings.version(database(), held.code))
+    assert not class_drew_since(chosen)
+    draw_and_send(ann, pad, 4)
+    assert class_drew_since(chosen)

@@ -38,7 +38,14 @@ from ui.jobs.training_job import (
     session_job,
     shared_dataset,
 )
-from ui.lessons.cnn_trainer_class import CLASS_LINK, CLASS_RUN, class_data_choice, for_the_class, share_with_class
+from ui.lessons.cnn_trainer_class import (
+    CLASS_LINK,
+    CLASS_RUN,
+    class_data_choice,
+    class_drew_since,
+    for_the_class,
+    share_with_class,
+)
 from ui.lessons.cnn_trainer_inside import INSIDE_LINK, part_inside
 from ui.lessons.cnn_trainer_position import POSITION_LINK, part_position, part_scale
 from ui.lessons.cnn_trainer_results import MAPS_SHOWN, network_response, results
@@ -94,8 +101,10 @@ def set_up(seen: tuple[TrainingJob, int], name: str, drawn: int, dataset, chosen
     """The network, its training, what it costs and Start/Stop/Reset. ``seen``: the session's job and its run
     (``generation``) when the page last ran whole. A button or a loaded checkpoint that changes the run, or a job
     that is not that one any more (the server forgets a job left alone for hours), reruns the whole page, whose live
-    view and results follow the run."""
+    view and results follow the run; so does a class that has sent drawings since (``class_drew_since``)."""
     job = session_job()
+    if chosen is not None and class_drew_since(chosen):
+        st.rerun()  # the page takes in the class's new drawings (its count above, the data Start trains on)
     with st.expander(t("cnn_trainer.architecture"), expanded=True):
         config = model_controls(tuple(dataset.x_train.shape[1:]), len(dataset.classes))
     try:

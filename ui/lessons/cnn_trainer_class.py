@@ -32,6 +32,12 @@ class ClassData:
     labels: tuple[str, ...]
     preparation: str
     dataset: Dataset
+    version: tuple[int, int] = (0, 0)  # the drawings' ``store.drawings.version`` the data set was made from
+
+
+def class_drew_since(chosen: ClassData) -> bool:
+    """Whether the class has sent (or the teacher removed) drawings since ``chosen``'s data set was made."""
+    return drawings.version(database(), chosen.code) != chosen.version
 
 
 def class_data_choice(name: str, drawn: int) -> ClassData | None:
@@ -57,11 +63,12 @@ def class_data_choice(name: str, drawn: int) -> ClassData | None:
         st.warning(t("cnn_trainer.class.not_ready", n=MIN_PER_LABEL, fewest=min(counts)), icon="✏️")
         return None
     preparation = name if base is not None else "mnist"
-    dataset = class_data(held.code, held.token, drawings.version(database(), held.code), call.labels, preparation,
-                         name if base is not None else None, drawn)
+    version = drawings.version(database(), held.code)
+    dataset = class_data(held.code, held.token, version, call.labels, preparation, name if base is not None else None,
+                         drawn)
     st.caption(t("cnn_trainer.class.summary", train=f"{len(dataset.y_train):,}", test=f"{len(dataset.y_test):,}",
                  drawings=f"{sum(counts):,}"))
-    return ClassData(held.code, call.labels, preparation, dataset)
+    return ClassData(held.code, call.labels, preparation, dataset, version)
 
 
 @st.cache_resource(max_entries=2, show_spinner=False)  # one with a large base data set is a copy of it
