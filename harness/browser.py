@@ -53,9 +53,24 @@ def watch_errors(page: Page) -> list[str]:
     return errors
 
 
+SETTLED = """([quiet, most]) => new Promise(resolve => {
+    const done = () => { observer.disconnect(); clearTimeout(cap); resolve(true); };
+    let timer = setTimeout(done, quiet);
+    const observer = new MutationObserver(() => { clearTimeout(timer); timer = setTimeout(done, quiet); });
+    observer.observe(document.body, {childList: true, subtree: true});
+    const cap = setTimeout(done, most);
+})"""
+"""Resolves once no element has been added to or removed from the page for ``quiet`` ms (at most ``most`` ms): the
+elements of a finished run still being put on the page (a chart's component mounts after the run has ended, and
+until it has, "every chart drawn" is true of none)."""
+
+
 def wait_until_idle(page: Page) -> None:
-    """Wait for the script run to finish and the page's content (its title, its figures) to be drawn."""
+    """Wait for the script run to finish and the page's content (its title, its figures) to be drawn and settled."""
     page.locator("h1").first.wait_for()
+    page.locator(IDLE).wait_for()
+    page.wait_for_function(DRAWN)
+    page.evaluate(SETTLED, [250, 5000])
     page.locator(IDLE).wait_for()
     page.wait_for_function(DRAWN)
 
