@@ -1,9 +1,9 @@
-"""Activation functions and the small networks that show what they do, in NumPy (and torch where it trains).
+"""Activation functions, their derivatives and their properties, in NumPy.
 
 A layer without an activation is linear, ``y = W x + b``, and a stack of linear layers is one linear layer
-(``compose_linear``). An activation ``f`` between the layers bends the line; how it bends decides what the network
-can draw (``fit_curve``) and how a gradient survives the trip back through many layers
-(``gradient_through_depth``: each layer multiplies it by ``f'``, at most ``max_slope``).
+(``core.linear_stack``). An activation ``f`` between the layers bends the line; how it bends decides what the
+network can draw (``core.curve_fit``) and how a gradient survives the trip back through many layers
+(``core.vanishing``: each layer multiplies it by ``f'``, at most ``max_slope``).
 
 ``ACTIVATIONS`` holds each function with its derivative, its formulas and its properties. Values and derivatives
 equal ``torch.nn.functional`` and ``torch.autograd`` in float64 (tests/test_activations.py), including torch's
@@ -29,7 +29,6 @@ GELU about 10x) and 0.4-5x for f' (torch: forward and backward pass).
 from __future__ import annotations
 
 import functools
-import itertools
 import math
 import re
 from collections.abc import Callable, Sequence
@@ -46,7 +45,7 @@ _SQRT_HALF = math.sqrt(0.5)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
 
-def _f64(x) -> np.ndarray:
+def as_float64(x) -> np.ndarray:
     return np.asarray(x, dtype=np.float64)
 
 
@@ -62,7 +61,7 @@ def _elementwise(f: Callable[[np.ndarray], np.ndarray]) -> Callable[[np.ndarray]
 
     @functools.wraps(f)
     def apply(x) -> np.ndarray:
-        x = _f64(x)
+        x = as_float64(x)
         if x.size <= _BLOCK:
             return f(x)[()]
         flat = x.ravel()
@@ -168,7 +167,7 @@ def _identity(x):
 
 
 def _identity_grad(x):
-    return np.ones_like(_f64(x))[()]
+    return np.ones_like(as_float64(x))[()]
 
 
 _sigmoid_fn = _elementwise(_sigmoid)
@@ -363,14 +362,14 @@ def make_torch_module(name: str):
     """A fresh ``torch.nn`` module for ``ACTIVATIONS[name]``, built from its ``torch_module`` text (no eval)."""
     from torch import nn
 
-    spelled = _activation(name).torch_module
+    spelled = activation_named(name).torch_module
     match = _MODULE.fullmatch(spelled)
     assert match, spelled
     args = [float(a) for a in match[2].split(",") if a.strip()]
     return getattr(nn, match[1])(*args)
 
 
-def _activation(name: str) -> Activation:
+def activation_named(name: str) -> Activation:
     if name not in ACTIVATIONS:
         raise ValueError(f"unknown activation {name!r}; choose one of {', '.join(ACTIVATIONS)}")
     return ACTIVATIONS[name]
@@ -380,11 +379,11 @@ def value_and_slope(name: str, x) -> tuple[np.ndarray, np.ndarray]:
     """``(f(x), f'(x))``, the same numbers as ``fn`` and ``grad`` (tested bitwise), sharing what the two have in
     common: ``Φ(x)`` for GELU (its ``erfc`` is most of the cost), ``σ(x)`` for sigmoid and SiLU, ``tanh(x)``. A
     training loop that needs both at every step (``core.curve_fit.fit_curve``) pays about half for GELU."""
-    act = _activation(name)
+    act = activation_named(name)
     shared = _SHARED_PARTS.get(name)
     if shared is None:
         return act.fn(x), act.grad(x)
-    return shared(_f64(x))
+    return shared(as_float64(x))
 
 
 def _gelu_both(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -409,91 +408,3 @@ def _tanh_both(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 _SHARED_PARTS: dict[str, Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]] = {
     "gelu": _gelu_both, "sigmoid": _sigmoid_both, "silu": _silu_both, "tanh": _tanh_both}
-
-
-# ---- linear layers and what an activation changes -----------------------------------------------------------
-
-Layer = tuple[np.ndarray, np.ndarray]
-
-
-def _check_layers(layers: Sequence[Layer]) -> list[Layer]:
-    if len(layers) == 0:
-        raise ValueError("give at least one layer (W, b)")
-    checked = []
-    for i, (w, b) in enumerate(layers, start=1):
-        w, b = _f64(w), _f64(b)
-        if w.ndim != 2 or b.shape != (w.shape[0],):
-            raise ValueError(f"layer {i}: W must be 2-D (out, in) and b of shape (out,); got W {w.shape}, b {b.shape}")
-        if checked and w.shape[1] != checked[-1][0].shape[0]:
-            raise ValueError(f"layer {i} takes {w.shape[1]} inputs but layer {i - 1} gives "
-                             f"{checked[-1][0].shape[0]} outputs")
-        checked.append((w, b))
-    return checked
-
-
-def compose_linear(layers: Sequence[Layer]) -> Layer:
-    """``W = W_n ... W_1``, ``b = W_n(... (W_2 b_1 + b_2) ...) + b_n``: the one layer a linear stack equals."""
-    (w, b), *rest = _check_layers(layers)
-    for w_i, b_i in rest:
-        w, b = w_i @ w, w_i @ b + b_i
-    return w, b
-
-
-def random_linear_layers(depth: int, width: int, seed: int, in_dim: int = 1, out_dim: int = 1,
-                         scale: float = 1.0) -> list[Layer]:
-    """``depth`` layers in_dim -> width -> ... -> out_dim, ``W ~ N(0, scale²/fan_in)``, ``b ~ N(0, 0.5²)``.
-
-    Variance 1/fan_in keeps each unit's variance through a linear stack (each layer adds only the bias's 0.25),
-    so the output of 1 to 10 layers (width 8 or more) on inputs in [-3, 3] stays of order 1. ReLU zeroes half of
-    each layer's variance: with ReLU or GELU between the layers, ``scale=√2`` (He) keeps it of order 1 (for depth
-    10 and width 32 the output's spread over [-3, 3] has median 0.75 with √2, 0.02 with 1).
-    """
-    for name, v in {"depth": depth, "width": width, "in_dim": in_dim, "out_dim": out_dim}.items():
-        if v < 1:
-            raise ValueError(f"{name} must be at least 1, got {v}")
-    rng = np.random.default_rng(seed)
-    sizes = [in_dim] + [width] * (depth - 1) + [out_dim]
-    return [(rng.standard_normal((n_out, n_in)) * (scale / math.sqrt(n_in)), 0.5 * rng.standard_normal(n_out))
-            for n_in, n_out in itertools.pairwise(sizes)]
-
-
-def forward_stack(x: np.ndarray, layers: Sequence[Layer], activation: str) -> np.ndarray:
-    """``h <- f(W h + b)`` layer by layer, no ``f`` after the last: x (n, in_dim) -> (n, out_dim); 1-D x is (n, 1)."""
-    act = _activation(activation)
-    layers = _check_layers(layers)
-    h = _f64(x)
-    if h.ndim == 1:
-        h = h[:, None]
-    if h.ndim != 2 or h.shape[1] != layers[0][0].shape[1]:
-        raise ValueError(f"x must have shape (n, {layers[0][0].shape[1]}); got {np.shape(x)}")
-    for i, (w, b) in enumerate(layers):
-        h = h @ w.T + b
-        if i < len(layers) - 1:
-            h = act.fn(h)
-    return h
-
-
-# ---- a neuron's decision line ---------------------------------------------------------------------------------
-
-
-def decision_line(w1: float, w2: float, b: float, lo: float, hi: float
-                  ) -> tuple[tuple[float, float], tuple[float, float]] | None:
-    """The part of ``w1 x1 + w2 x2 + b = 0`` inside the square [lo, hi]², as its two ends; None if it misses the
-    square (or w1 = w2 = 0). A line through one corner only gives that corner twice."""
-    w1, w2, b, lo, hi = (float(v) for v in (w1, w2, b, lo, hi))
-    if not all(math.isfinite(v) for v in (w1, w2, b, lo, hi)) or not lo < hi:
-        raise ValueError(f"need finite numbers and lo < hi; got w1={w1}, w2={w2}, b={b}, lo={lo}, hi={hi}")
-    tol = 1e-12 * max(hi - lo, abs(lo), abs(hi))  # a crossing at a corner may round just outside
-    ends = []
-    for edge in (lo, hi):
-        if w2 != 0:  # crossing the vertical edge x1 = edge
-            x2 = -(w1 * edge + b) / w2
-            if lo - tol <= x2 <= hi + tol:
-                ends.append((edge, min(max(x2, lo), hi)))
-        if w1 != 0:  # crossing the horizontal edge x2 = edge
-            x1 = -(w2 * edge + b) / w1
-            if lo - tol <= x1 <= hi + tol:
-                ends.append((min(max(x1, lo), hi), edge))
-    if not ends:
-        return None
-    return min(ends), max(ends)  # points on a line sorted by (x1, x2) are sorted along it

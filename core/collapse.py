@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.activations import compose_linear, forward_stack, random_linear_layers
+from core.linear_stack import compose_linear, forward_stack, random_linear_layers
 
 
 @dataclass(frozen=True)

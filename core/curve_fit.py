@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.activations import ACTIVATIONS, _activation, _f64, make_torch_module, value_and_slope
+from core.activations import ACTIVATIONS, activation_named, as_float64, make_torch_module, value_and_slope
 
 # ---- fitting a curve ----------------------------------------------------------------------------------------
 
@@ -114,8 +114,8 @@ def fit_curves(x, y, activations: Sequence[str], hidden: Sequence[int] = (16, 16
         raise ValueError(f"activations must be a sequence of names, e.g. ({activations!r},); got the string "
                          f"{activations!r}")
     for name in activations:
-        _activation(name)
-    x, y = _f64(x).ravel(), _f64(y).ravel()
+        activation_named(name)
+    x, y = as_float64(x).ravel(), as_float64(y).ravel()
     if x.shape != y.shape or x.size < 2:
         raise ValueError(f"x and y must hold the same number of points, at least 2; got {x.size} and {y.size}")
     if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
@@ -124,7 +124,7 @@ def fit_curves(x, y, activations: Sequence[str], hidden: Sequence[int] = (16, 16
         raise ValueError(f"need steps >= 0, snapshots >= 1, lr > 0, hidden sizes >= 1 and an activation; got "
                          f"steps={steps}, snapshots={snapshots}, lr={lr}, hidden={tuple(hidden)}, "
                          f"activations={tuple(activations)}")
-    x_eval = np.linspace(x.min(), x.max(), 200) if x_eval is None else _f64(x_eval).ravel()
+    x_eval = np.linspace(x.min(), x.max(), 200) if x_eval is None else as_float64(x_eval).ravel()
     (x_mean, x_std), (y_mean, y_std) = _standardise(x), _standardise(y)
     k, n = len(activations), x.size
     xs = np.broadcast_to(((x - x_mean) / x_std)[:, None], (k, n, 1))
@@ -229,19 +229,19 @@ def fit_curves(x, y, activations: Sequence[str], hidden: Sequence[int] = (16, 16
 
 
 def _sine(x):
-    return np.sin(0.5 * np.pi * _f64(x))  # period 4: one and a half periods on [-3, 3]
+    return np.sin(0.5 * np.pi * as_float64(x))  # period 4: one and a half periods on [-3, 3]
 
 
 def _step(x):
-    return np.sign(_f64(x))  # -1 left of 0, 1 right of it, 0 at x = 0
+    return np.sign(as_float64(x))  # -1 left of 0, 1 right of it, 0 at x = 0
 
 
 def _abs(x):
-    return np.abs(_f64(x))
+    return np.abs(as_float64(x))
 
 
 def _bumpy(x):
-    x = _f64(x)
+    x = as_float64(x)
     return 0.1 * x**4 - 0.9 * x**2 + 0.25 * x + 0.6  # two dips and a hump; about [-1.96, 1.35] on [-3, 3]
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from core.activations import _activation, make_torch_module
+from core.activations import activation_named, make_torch_module
 from core.curve_fit import one_torch_thread
 
 # ---- gradients through depth --------------------------------------------------------------------------------
@@ -31,7 +31,7 @@ def depth_network(activation: str, depth: int, width: int = 32, seed: int = 0, b
 
     from core.seeding import materialise
 
-    _activation(activation)
+    activation_named(activation)
     if init not in INITS:
         raise ValueError(f"init must be one of {', '.join(INITS)}, got {init!r}")
     for name, v in {"depth": depth, "width": width, "batch": batch}.items():

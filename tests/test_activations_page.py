@@ -9,7 +9,8 @@ import pytest
 import torch
 from torch import nn
 
-from core.activations import ACTIVATIONS, random_linear_layers
+from core.activations import ACTIVATIONS
+from core.linear_stack import random_linear_layers
 from core.questions.activations import collapse_question, neuron_question, vanishing_question
 from tests.conftest import ROOT, assert_clean, lesson_runner, page_texts, plotly_array
 from tests.helpers.code import shown_code

@@ -6,8 +6,8 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.activations import random_linear_layers
 from core.collapse import depth_collapse, line_gap, straight_line_fit
+from core.linear_stack import random_linear_layers
 
 X = np.linspace(-3.0, 3.0, 301)
 

@@ -5,7 +5,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from core.activations import compose_linear
+from core.linear_stack import compose_linear
 from core.questions.activations import (
     NEURON_ACTIVATIONS,
     CollapseQuestion,

@@ -7,11 +7,12 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from core.activations import ACTIVATIONS, decision_line
+from core.activations import ACTIVATIONS
 from core.collapse import depth_collapse
 from core.conv import conv2d
 from core.curve_fit import CURVE_TARGETS
 from core.images import to_gray
+from core.neuron import decision_line
 from core.numbers import format_number
 from core.questions.activations import collapse_question, neuron_question, vanishing_question
 from core.torch_reference import torch_activation
