@@ -19,6 +19,7 @@ text written as it is: ``$layers`` (one ``("name", nn.Module(...)),`` line per l
 
 from __future__ import annotations
 
+import functools
 import string
 import textwrap
 from collections.abc import Mapping
@@ -86,8 +87,10 @@ def module_code(module: nn.Module) -> str:
     raise ValueError(f"cannot write {module!r} as code")
 
 
+@functools.lru_cache(maxsize=256)
 def layers_code(config: CNNConfig | MLPConfig, indent: str = " " * 8) -> str:
-    """One ``("name", nn.Module(...)),  # output shape`` line per layer of ``build_model(config)``, in its order."""
+    """One ``("name", nn.Module(...)),  # output shape`` line per layer of ``build_model(config)``, in its order;
+    remembered per config (the set-up's script at every rerun)."""
     model = meta_model(config)  # checks the config; draws no weights
     shapes = {row["name"]: row["output_shape"] for row in config_summary(config)}
     return "\n".join(f'{indent}("{name}", {module_code(layer)}),  # {"x".join(map(str, shapes[name]))}'

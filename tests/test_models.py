@@ -2,6 +2,7 @@
 
 import json
 import math
+import re
 
 import pytest
 import torch
@@ -56,8 +57,8 @@ def test_summarize_matches_the_real_model(config):
 
 @pytest.mark.parametrize("config", [*CONFIGS, MLPConfig()], ids=range(len(CONFIGS) + 1))
 def test_the_summary_from_the_config_alone_equals_the_built_models(config):
-    """``config_summary`` runs the layers on the meta device (no weights, no arithmetic): the same rows as
-    ``summarize`` on the built network, fresh ones at every call."""
+    """``config_summary`` (worked out from the sizes): the same rows as ``summarize`` on the built network, fresh
+    ones at every call."""
     from core.models import config_summary
 
     expected = summarize(build_model(config), config.input_shape)
@@ -193,6 +194,22 @@ mlps = st.builds(MLPConfig, hidden=st.lists(st.integers(1, 256), max_size=3).map
                  activation=st.sampled_from(list(ACTIVATIONS)), dropout=dropouts,
                  input_shape=st.tuples(st.integers(1, 3), st.integers(1, 32), st.integers(1, 32)),
                  classes=st.integers(2, 20))
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.one_of(cnns, mlps))
+def test_the_summary_worked_out_from_the_sizes_equals_the_built_models_for_any_config(config):
+    """``config_summary`` computes the rows from the config (no layers built or run): the same rows, shapes,
+    parameters and multiply-adds as ``summarize`` running the built network, and the same refusal."""
+    from core.models import config_summary
+
+    try:
+        check_config(config)
+    except ModelConfigError as error:
+        with pytest.raises(ModelConfigError, match=re.escape(str(error))):
+            config_summary(config)
+        return
+    assert config_summary(config) == summarize(build_model(config), config.input_shape)
 
 
 @settings(max_examples=60, deadline=None)

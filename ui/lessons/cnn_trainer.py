@@ -115,19 +115,18 @@ def set_up(seen: tuple[TrainingJob, int], name: str, drawn: int, dataset, chosen
         return
     with st.expander(t("cnn_trainer.training"), expanded=True):
         train_config = train_controls(name)
-    model = build_model(config, seed=train_config.seed)
     columns, params, mult_adds = summary_table(config)
     st.markdown(t("cnn_trainer.model_summary", params=f"{params:,}", mult_adds=f"{mult_adds:,}"))
     st.dataframe(columns, hide_index=True, height=min(35 * (len(columns[next(iter(columns))]) + 1) + 3, 290))
     keep_and_share(config, train_config, name, drawn)
-    model = continue_from(model, config, job)
+    trained = continue_from(config, job)
     train_config = for_the_class(train_config, chosen)
     affordable = training_estimate(mult_adds, len(dataset.y_train) + (drawn if chosen is None else 0),
                                    train_config.epochs)
     start, stop, reset = st.columns(3)
     start.button(t("cnn_trainer.start"), type="primary", disabled=job.active or not affordable,
                  key="cnn_trainer_start", on_click=start_training,
-                 args=(model, name, drawn, config, train_config, chosen), icon=":material/play_arrow:",
+                 args=(trained, name, drawn, config, train_config, chosen), icon=":material/play_arrow:",
                  width="stretch")
     stop.button(t("cnn_trainer.stop"), disabled=not job.active, key="cnn_trainer_stop", on_click=job.stop,
                 icon=":material/stop:", width="stretch")
@@ -165,16 +164,16 @@ def training_estimate(mult_adds: int, images: int, epochs: int) -> bool:
     return True
 
 
-def continue_from(fresh, config, job):
-    """The network to train: the fresh one, or, when the student asks, a copy of the trained (or loaded) model of
-    this same architecture, so that training goes on from where it stopped."""
+def continue_from(config, job):
+    """The trained (or loaded) network of this same architecture to go on training from, when the student asks;
+    None for a fresh one. Start copies it (``start_training``); a rerun builds and copies nothing."""
     snap = job.snapshot()
     trained = st.session_state.get("cnn_trainer_run", (None, None))[0]
     if job.running or snap.model is None or trained != config:
-        return fresh
+        return None
     if st.toggle(t("cnn_trainer.continue"), key="cnn_trainer_continue", help=t("cnn_trainer.continue_help")):
-        return copy.deepcopy(snap.model).cpu()
-    return fresh
+        return snap.model
+    return None
 
 
 def drawn_digits_control(name: str) -> int:
@@ -215,10 +214,12 @@ def script_download(config, train_config: TrainConfig, name: str, drawn: int) ->
                        help=t("cnn_trainer.script_help"))
 
 
-def start_training(model, name: str, drawn: int, config, train_config: TrainConfig, chosen=None) -> None:
-    """The Start button's callback (buttons act through callbacks, before the page runs again): trains on the data
-    set ``name`` with ``drawn`` drawn digits added (drawn in the background since the page first showed them, so
-    rarely waited for), or on ``chosen``, a class's drawings (``ui.lessons.cnn_trainer_class``)."""
+def start_training(trained, name: str, drawn: int, config, train_config: TrainConfig, chosen=None) -> None:
+    """The Start button's callback (buttons act through callbacks, before the page runs again): trains a copy of
+    ``trained`` or, when it is None, a fresh network of ``config`` seeded ``train_config.seed``, on the data set
+    ``name`` with ``drawn`` drawn digits added (drawn in the background since the page first showed them, so rarely
+    waited for), or on ``chosen``, a class's drawings (``ui.lessons.cnn_trainer_class``)."""
+    model = build_model(config, seed=train_config.seed) if trained is None else copy.deepcopy(trained).cpu()
     dataset = shared_dataset(name, drawn) if chosen is None else chosen.dataset
     if train_config.batch_size > len(dataset.y_train):
         st.session_state["cnn_trainer_notice"] = ("cnn_trainer.batch_too_big", len(dataset.y_train))
