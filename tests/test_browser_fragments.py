@@ -150,3 +150,29 @@ def test_the_trainers_set_up_reruns_alone_and_leaves_the_live_view_unsent(page: 
     assert b"weights" in after and b"multiply-adds per image" in after  # the summary, for three blocks
     assert idle not in after and data not in after
     assert_healthy(page, console_errors, server)
+
+
+# (lesson, part, the slider's catalogue key, the key pressed, what the link says after it, a text sent again with
+# the slider's fragment, a text of the part outside it that is not sent again)
+SLIDERS_ALONE = {
+    "activations gallery": ("activations", "gallery", "activations.gallery.range", "ArrowRight", "range=5.5",
+                            "activations.gallery.range", "activations.table.title"),
+}
+
+
+@pytest.mark.parametrize("case", list(SLIDERS_ALONE))
+def test_a_sliders_own_fragment_leaves_the_rest_of_its_part_unsent(page: Page, console_errors, server, case):
+    """A part's slider that changes one plot reruns that plot's fragment alone: after a press its own label is sent
+    again and the part's text outside the fragment (a table, formulas, other charts) is not."""
+    from ui.shell.registry import by_name
+
+    lesson, part, slider, key, query, inside, outside = SLIDERS_ALONE[case]
+    frames = record_frames(page)
+    page.goto(page_url(server, by_name(lesson), part=part, lang="en"))
+    wait_until_idle(page)
+    inside_text, outside_text = (translate(k, "en").encode() for k in (inside, outside))
+    assert outside_text in sent_since(frames, 0)
+    after = sent_for_a_press(page, frames, translate(slider, "en"), key, query)
+    assert inside_text in after
+    assert outside_text not in after
+    assert_healthy(page, console_errors, server)

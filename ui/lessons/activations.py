@@ -32,7 +32,9 @@ from ui.lessons.activations_training import (
 )
 from ui.plots.grids import image_figure
 from ui.plots.show import plot
+from ui.shell import registry
 from ui.shell.i18n import t, translator
+from ui.shell.lesson_frame import drawn_alone
 from ui.shell.modes import more_controls, more_details
 from ui.shell.terms import explained
 from ui.shell.theme import palette
@@ -67,6 +69,25 @@ def part_gallery() -> None:
                                                                                                           "tanh",
                                                                                                           "relu"],
                       format_func=translator("common.activation."))
+    # the range and the slopes rerun the plot alone: the formulas and the table below stay as they are
+    drawn_alone(registry.ACTIVATIONS, lambda: gallery_plot(names), "activations: gallery, the plot")
+    if not names:
+        return
+    for name in names:
+        label, formula, slope = st.columns([1, 3, 3], vertical_alignment="center")
+        label.markdown(f"**{t('common.activation.' + name)}**")
+        formula.latex(ACTIVATIONS[name].latex)
+        slope.latex(ACTIVATIONS[name].grad_latex)
+    st.subheader(t("activations.table.title"))
+    # a grid, not st.table: on a phone it scrolls sideways instead of wrapping the Chinese one character a line
+    st.dataframe(comparison_table(), hide_index=True)
+    st.caption(t("activations.table.caption"))
+    st.markdown(f"**{t('activations.table.col.use')}**")
+    st.markdown(typical_uses())
+
+
+def gallery_plot(names: list[str]) -> None:
+    """The chosen activations (and their slopes) over ±range, how far they are from torch's, and the code."""
     left, right = st.columns(2, gap="large")
     with left:
         r = url_slider(t("activations.gallery.range"), key="activations_range", name="range", min_value=1.0,
@@ -92,22 +113,11 @@ def part_gallery() -> None:
          key="activations_gallery_fig")
     if slopes:
         st.caption(t("activations.gallery.slope_legend"))
-    for name in names:
-        label, formula, slope = st.columns([1, 3, 3], vertical_alignment="center")
-        label.markdown(f"**{t('common.activation.' + name)}**")
-        formula.latex(ACTIVATIONS[name].latex)
-        slope.latex(ACTIVATIONS[name].grad_latex)
     diff = max(max(float(np.abs(ACTIVATIONS[name].fn(x) - ref_f).max()),
                    float(np.abs(ACTIVATIONS[name].grad(x) - ref_g).max()))
                for name in names for ref_f, ref_g in [torch_activation(name, x)])
     with more_details():
         st.metric(t("activations.gallery.diff"), f"{diff:.1e}", help=t("activations.gallery.diff_help", n=x.size))
-    st.subheader(t("activations.table.title"))
-    # a grid, not st.table: on a phone it scrolls sideways instead of wrapping the Chinese one character a line
-    st.dataframe(comparison_table(), hide_index=True)
-    st.caption(t("activations.table.caption"))
-    st.markdown(f"**{t('activations.table.col.use')}**")
-    st.markdown(typical_uses())
     show_code((SNIPPET_DIR / "activations_gallery.py.tmpl").read_text(),
               {"names": list(names), "r": r, "n": GALLERY_POINTS}, filename="activations.py",
               key="activations_gallery_code")
