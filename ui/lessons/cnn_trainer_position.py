@@ -58,11 +58,11 @@ def shifted_examples(exp: ShiftExperiment) -> None:
     """The same test image at a few of the shifts, so the student sees what "shifted by k" means."""
     x = centred_data(exp.dataset, exp.seed, exp.n_train, exp.n_test).x_test[:1]
     steps = sorted({0, exp.max_shift // 2, exp.max_shift})
-    for column, s in zip(st.columns(len(steps)), steps, strict=True):
+    for n, (column, s) in enumerate(zip(st.columns(len(steps)), steps, strict=True)):
         dx, dy = {"right": (s, 0), "down": (0, s), "diagonal": (s, s)}[exp.direction]
         plot(column, image_figure(shift_images(x, dx, dy)[0, 0].numpy(), t("cnn_trainer.shift.example", s=s),
                                   kind="gray", height=170, colorbar=False),
-             key=f"cnn_trainer_shift_example_{s}")
+             key=f"cnn_trainer_shift_example_{n}")  # by place: a new largest shift redraws the chart it had
 
 
 def _request(exp: ShiftExperiment) -> None:

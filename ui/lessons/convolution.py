@@ -147,7 +147,8 @@ def part_image() -> None:
         picked = image_picker("convolution")
         w = kernel_picker("convolution")
         if w is not None:
-            plot(st, kernel_figure(w, t("convolution.image.kernel", h=w.shape[0], w=w.shape[1]), height=200))
+            plot(st, kernel_figure(w, t("convolution.image.kernel", h=w.shape[0], w=w.shape[1]), height=200),
+                 key="convolution_image_kernel")
         with more_controls():
             s, padding, mode, d = padding_controls("convolution")
             flip = url_toggle(t("convolution.flip"), key="convolution_flip", name="flip",
@@ -167,14 +168,16 @@ def part_image() -> None:
         c1, c3 = st.columns(2)
         h, wd = x.shape[1:]
         plot(c1, image_figure(picked.rgb if colour else x[0], t("convolution.image.input", h=h, w=wd),
-                              kind="rgb" if colour else "gray", colorbar=False))
+                              kind="rgb" if colour else "gray", colorbar=False), key="convolution_image_input")
         ho, wo = out.shape[1:]
         if colour:
             shown = out.transpose(1, 2, 0)
             shown = 0.5 + shown / (2 * (np.abs(shown).max() or 1)) if shown.min() < 0 else np.clip(shown, 0, 1)
-            plot(c3, image_figure(shown, t("convolution.image.output", h=ho, w=wo), kind="rgb"))
+            plot(c3, image_figure(shown, t("convolution.image.output", h=ho, w=wo), kind="rgb"),
+                 key="convolution_image_output")
         else:
-            plot(c3, image_figure(out[0], t("convolution.image.output", h=ho, w=wo), value_label="out = "))
+            plot(c3, image_figure(out[0], t("convolution.image.output", h=ho, w=wo), value_label="out = "),
+                 key="convolution_image_output")
         (top, bottom), (left, right) = resolve_padding(padding, w.shape, d, s)
         st.markdown(t("convolution.image.formula") + "\n\n" + size_formula(h, w.shape[0], s, top + bottom, d,
                                                                            "H") + "  \n"
@@ -283,7 +286,7 @@ def bias_and_sum(x: np.ndarray, weight: np.ndarray, parts: list[np.ndarray]) -> 
         b = url_slider(t("convolution.channels.bias"), key="convolution_bias", name="bias", min_value=-1.0,
                        max_value=1.0, default=0.0, step=0.1)
     out = conv2d(x, weight[None], bias=np.array([b]), padding="same")[0]
-    plot(st, image_figure(out, t("convolution.channels.sum", b=f"{b:g}"), height=360))
+    plot(st, image_figure(out, t("convolution.channels.sum", b=f"{b:g}"), height=360), key="convolution_channels_sum")
     check = float(np.abs(sum(parts) + b - out).max())
     st.markdown(t("convolution.channels.explain", check=f"{check:.1e}", params=weight.size + 1))
 

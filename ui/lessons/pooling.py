@@ -141,9 +141,10 @@ def part_image() -> None:
     stages.append((t("pooling.image.pooled", h=out.shape[0], w=out.shape[1]), out, "auto"))
     scale = min(1.0, 300 / stages[0][1].shape[1])  # every stage at its true size relative to the input
     with view:
-        for column, (title, z, kind) in zip(st.columns([3, 3, 2] if edges else [3, 2]), stages, strict=True):
+        for n, (column, (title, z, kind)) in enumerate(zip(st.columns([3, 3, 2] if edges else [3, 2]), stages,
+                                                           strict=True)):
             plot(column, image_figure(z, title, kind=kind, height=int(z.shape[0] * scale) + 40, colorbar=False),
-                 width=max(150, int(z.shape[1] * scale)))
+                 width=max(150, int(z.shape[1] * scale)), key=f"pooling_image_stage_{n}")
         c = 16
         before, after = conv_cost(c, c, 3, 3, *x.shape), conv_cost(c, c, 3, 3, *out.shape)
         st.markdown(t("pooling.image.numbers", before=f"{x.size:,}", after=f"{out.size:,}",
