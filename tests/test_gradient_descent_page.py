@@ -6,6 +6,8 @@ import sys
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from core.optim import step_question
 from core.surfaces import SURFACES
@@ -227,10 +229,10 @@ def test_the_minibatch_part_draws_both_paths_and_corrects_the_primer_with_their_
     assert fields["distance"] == f"{float(np.hypot(*(chosen.points[-1] - np.array(optimum)))):.3g}"
 
 
-def test_the_2d_map_is_a_heatmap_under_server_level_lines_with_a_small_click_grid_and_few_frames():
+def test_the_2d_map_is_a_heatmap_under_server_level_lines_that_takes_the_clicks_with_few_frames():
     """What a fresh plot of the 2-D figure costs the browser most is kept small: no plotly contour trace (its
-    lines are traced in the browser at every redraw), the click grid 21 × 21 in text mode (draws nothing), at most
-    51 frames (each a slider step plotly lays out)."""
+    lines are traced in the browser at every redraw), no grid of invisible points to click (the map itself is
+    hovered and clicked), at most 51 frames (each a slider step plotly lays out)."""
     from core.contours import even_levels, level_lines
     from core.surfaces import SURFACES
     from tests.helpers.figures import chart
@@ -239,8 +241,9 @@ def test_the_2d_map_is_a_heatmap_under_server_level_lines_with_a_small_click_gri
     figure = chart(at, key="gradient_descent_contour_fig")
     kinds = [trace.get("type") for trace in figure.traces]
     assert "contour" not in kinds and kinds.count("heatmap") == 1
-    clicks = next(trace for trace in figure.traces if trace.get("name") == "click")
-    assert clicks["mode"] == "text" and len(plotly_array(clicks["x"])) == 21 * 21
+    assert not [trace for trace in figure.traces if trace.get("mode") == "text"]
+    heatmap = next(trace for trace in figure.traces if trace.get("type") == "heatmap")
+    assert "hoverinfo" not in heatmap and translate("gradient_descent.two.click", "en") in heatmap["hovertemplate"]
     assert len(figure.spec["frames"]) <= 51 and len(figure.layout["sliders"][0]["steps"]) <= 51
     # the level lines are core.contours' of the map shown (log(1 + f − min f) on the page's 120 × 120 grid)
     (x_lo, x_hi), (y_lo, y_hi) = SURFACES["bowl"].box
@@ -290,3 +293,27 @@ def test_moving_the_momentum_computes_the_momentum_basins_alone(monkeypatch):
     at.slider(key="gradient_descent_bbeta").set_value(0.55).run()
     assert_clean(at)
     assert computed == ["momentum"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.floats(-10, 10), st.floats(-10, 10), st.floats(-5, 0), st.floats(0.5, 8), st.floats(-5, 0),
+       st.floats(0.5, 8))
+def test_a_click_starts_at_the_nearest_point_of_the_grid_of_starts(x, y, x_lo, x_width, y_lo, y_width):
+    """``start_at``: a point of the 21 × 21 grid over the box (rounded to 2 decimals), and none nearer to the click."""
+    from ui.lessons.gradient_descent import START_GRID, start_at
+
+    box = ((x_lo, x_lo + x_width), (y_lo, y_lo + y_width))
+    got = start_at(x, y, box)
+    for value, chosen, (lo, hi) in zip((x, y), got, box, strict=True):
+        grid = np.linspace(lo, hi, START_GRID)
+        nearest = grid[np.argmin(np.abs(grid - value))]
+        assert chosen == round(float(nearest), 2) or abs(abs(value - chosen) - np.abs(grid - value).min()) < 1e-9
+
+
+def test_a_click_on_the_bowl_starts_at_round_numbers():
+    from core.surfaces import SURFACES
+    from ui.lessons.gradient_descent import start_at
+
+    box = SURFACES["bowl"].box
+    assert start_at(-1.03, 0.51, box) == (-0.9, 0.6)  # the grid over [-3, 3]² is 0.3 apart
+    assert start_at(-99.0, 99.0, box) == (box[0][0], box[1][1])  # outside the box: its nearest corner

@@ -173,12 +173,30 @@ def cached_runs(plane: str, formula: str | None, start: tuple[float, float], met
             for m, lr in zip(methods, lrs, strict=True)}
 
 
-def set_start_from_click() -> None:
-    """The contour's click callback: the clicked grid point becomes the start (and goes into the link)."""
+START_GRID = 21
+"""A click on the 2-D map starts at the nearest of ``START_GRID`` × ``START_GRID`` points spread over the surface's
+box: round starts, 0.1 to 0.5 apart on the built-in planes (the sliders set any other)."""
+
+
+def start_at(x: float, y: float, box: tuple[tuple[float, float], tuple[float, float]],
+             grid: int = START_GRID) -> tuple[float, float]:
+    """The point of the ``grid`` × ``grid`` grid over ``box`` nearest to ``(x, y)`` (inside the box or not), each
+    coordinate rounded to 2 decimals as the link writes it."""
+    start = []
+    for value, (lo, hi) in zip((x, y), box, strict=True):
+        spacing = (hi - lo) / (grid - 1)
+        k = min(grid - 1, max(0, round((value - lo) / spacing)))
+        start.append(round(float(np.linspace(lo, hi, grid)[k]), 2))
+    return start[0], start[1]
+
+
+def set_start_from_click(box: tuple[tuple[float, float], tuple[float, float]]) -> None:
+    """The map's click callback: the start nearest to the clicked point (``start_at``) becomes the start (and goes
+    into the link)."""
     point = clicked_point("gradient_descent_contour_fig")
     if point is not None and all(isinstance(point[axis], int | float) for axis in "xy"):
-        st.session_state["gradient_descent_sx"] = round(float(point["x"]), 2)
-        st.session_state["gradient_descent_sy"] = round(float(point["y"]), 2)
+        sx, sy = start_at(float(point["x"]), float(point["y"]), box)
+        st.session_state["gradient_descent_sx"], st.session_state["gradient_descent_sy"] = sx, sy
 
 
 def part_two_d() -> None:
@@ -229,7 +247,7 @@ def part_two_d() -> None:
     with view:
         st.caption(t("gradient_descent.two.click_hint"))
         plot(st, contour_figure((xs, ys), z, paths, minima, labels, t("common.play")),
-             key="gradient_descent_contour_fig", on_click=set_start_from_click)
+             key="gradient_descent_contour_fig", on_click=lambda: set_start_from_click(surface.box))
         for m, r in runs.items():
             if r.diverged_at is not None:
                 st.warning(t("gradient_descent.diverged", name=t("common.optimizer." + m), step=r.diverged_at,

@@ -37,17 +37,19 @@ def frame_steps(longest: int, most: int = 100) -> list[int]:
     return sorted(set(np.linspace(0, longest, most + 1).round().astype(int).tolist()))
 
 
-def loss_map(xs: np.ndarray, ys: np.ndarray, z: np.ndarray) -> list[go.Heatmap | go.Scatter]:
+def loss_map(xs: np.ndarray, ys: np.ndarray, z: np.ndarray, hover: str | None = None) -> list[go.Heatmap | go.Scatter]:
     """A 2-D loss drawn as a coloured map under its level lines: ``log(1 + z − min z)``, so the valleys of
     Rosenbrock and the bowl stay visible, with 12 evenly spaced level lines of that map.
 
     The lines are computed here (``core.contours.level_lines``) and drawn as one line trace: plotly's own contour
     trace traces them in the browser at every redraw, about four times slower. The map is a heatmap smoothed by
-    the browser's own image scaling (``zsmooth="fast"``).
+    the browser's own image scaling (``zsmooth="fast"``); with ``hover`` (a hover template) it answers the mouse
+    (and its clicks), else it is skipped.
     """
     shown = np.log1p(z - np.nanmin(z))
     colour = go.Heatmap(x=xs, y=ys, z=shown.astype(np.float32), colorscale="Viridis", showscale=False, opacity=0.75,
-                        zsmooth="fast", hoverinfo="skip", name="map")
+                        zsmooth="fast", name="map",
+                        **({"hovertemplate": hover} if hover is not None else {"hoverinfo": "skip"}))
     points = level_points(xs, ys, shown)
     lines = go.Scatter(x=points[:, 0].astype(np.float32), y=points[:, 1].astype(np.float32), mode="lines",
                        line=dict(color="rgba(0, 0, 0, 0.35)", width=0.6), hoverinfo="skip", showlegend=False,
@@ -125,22 +127,18 @@ def curve_figure(x: np.ndarray, fx: np.ndarray, paths: Sequence[Path], f_of, gra
 
 def contour_figure(axes: tuple[np.ndarray, np.ndarray], z: np.ndarray, paths: Sequence[Path],
                    minima: Sequence[tuple[float, float]], labels: Mapping[str, str], play_label: str,
-                   click_grid: int = 21, most_frames: int = 50) -> go.Figure:
+                   most_frames: int = 50) -> go.Figure:
     """Contours of a 2-D loss with every optimizer's path; ▶ and the slider move the balls along in the browser.
 
-    A click anywhere selects the nearest point of a ``click_grid`` × ``click_grid`` grid as a new start: Streamlit
-    reports the selected points of scatter traces only, so the grid is a scatter trace in text mode with no text.
-    It is hovered and selected like markers, and draws nothing. The grid (21 points a side: round starts, a
-    fifth of a unit apart on the built-in surfaces; the sliders set any other) and the ``frames`` of the animation
+    The map itself is hovered and clicked: a click anywhere on it is sent to the server, which takes the nearest
+    point of a grid of round starts (``ui.lessons.gradient_descent.start_at``). The ``frames`` of the animation
     (``most_frames``, each a slider step whose label plotly lays out) are what a fresh plot of this figure costs the
-    browser most: 1,681 invisible markers and 101 frames took it from 35 ms to 130 ms.
+    browser most: 101 frames and an invisible grid of 1,681 markers to click took it from 35 ms to 130 ms; the grid
+    of 441 that replaced it still cost 10 of a redraw's 40 ms (Chromium, ``Plotly.react``).
     ``labels`` has ``start``, ``minimum``, ``step``, ``loss`` and ``click``.
     """
     xs, ys = axes
-    surface = loss_map(xs, ys, z)
-    gx, gy = np.meshgrid(np.linspace(xs[0], xs[-1], click_grid), np.linspace(ys[0], ys[-1], click_grid))
-    clicks = go.Scatter(x=gx.ravel(), y=gy.ravel(), mode="text", showlegend=False, name="click",
-                        hovertemplate=f"{labels['click']}<br>(%{{x:.2f}}, %{{y:.2f}})<extra></extra>")
+    surface = loss_map(xs, ys, z, hover=f"{labels['click']}<br>(%{{x:.2f}}, %{{y:.2f}})<extra></extra>")
     lines = [go.Scatter(x=p.points[:, 0], y=p.points[:, 1], mode="lines", name=p.label, legendgroup=p.label,
                         line=dict(color=p.colour, width=2.5), hoverinfo="skip") for p in paths]
     start = go.Scatter(x=[paths[0].points[0, 0]] if paths else [], y=[paths[0].points[0, 1]] if paths else [],
@@ -157,7 +155,7 @@ def contour_figure(axes: tuple[np.ndarray, np.ndarray], z: np.ndarray, paths: Se
 
     base = [*surface, *lines, start, marks]
     frames = [dict(name=str(s), data=[balls(s)], traces=[len(base)]) for s in steps]
-    return FramedFigure(data=[*base, balls(0), clicks], raw_frames=frames, layout=dict(
+    return FramedFigure(data=[*base, balls(0)], raw_frames=frames, layout=dict(
         height=540, margin=dict(l=10, r=10, t=30, b=110), legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0),
         xaxis=dict(title=dict(text="x"), range=[float(xs[0]), float(xs[-1])]),
         yaxis=dict(title=dict(text="y"), range=[float(ys[0]), float(ys[-1])]),
