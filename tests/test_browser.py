@@ -513,3 +513,28 @@ def test_a_kept_chart_looks_as_streamlits_own(browser, scheme):
     assert kept["legend"][1] == ink  # the one difference, by choice: legends in the page's own ink (the theme's
     kept["legend"][1] = streamlits["legend"][1]  # textColor), where Streamlit writes them in its default grey-black
     assert kept == streamlits
+
+
+def test_a_choice_in_the_depth_stacks_table_goes_into_the_link_and_the_fields(page: Page, console_errors, server):
+    """The stack's table (``ui.widgets.row_editor``): a dilation chosen in the browser's own select changes that
+    layer in the link and its receptive field in the table below, and the select keeps the focus."""
+    from core.depth import parse_layer
+    from core.receptive import receptive_fields
+    from ui.shell.registry import DEPTH
+
+    page.goto(f"{server.url}/{DEPTH.url_path}?lang=en&part=stack&layers=3")
+    wait_until_idle(page)
+    stack = ["conv-3-1-1", "conv-3-1-2", "pool-2-2-1"]
+    size = receptive_fields([parse_layer(layer) for layer in stack])[1]["size"]
+    field = page.get_by_role("cell", name=f"{size} × {size}", exact=True)
+    expect(field).to_have_count(0)
+    select = page.get_by_role("combobox", name=f"{translate('depth.layer_n', 'en', n=2)} · "
+                                               f"{translate('depth.column.dilation', 'en')}")
+    select.focus()
+    select.select_option(label=translate("depth.dilation_n", "en", d=2))
+    wait_for_query(page, "l2=conv-3-1-2")
+    wait_until_idle(page)
+    expect(field).to_have_count(2)  # the formula's column and the measured one
+    expect(select).to_be_focused()
+    expect(select).to_have_value("1")  # the second of the dilations offered
+    assert_healthy(page, console_errors, server)

@@ -9,6 +9,7 @@ from core.depth import DEFAULT_STACK, field_question, parse_layer
 from core.receptive import receptive_fields
 from tests.conftest import assert_clean, lesson_app, lesson_runner, plotly_array
 from tests.helpers.code import shown_code
+from tests.helpers.editors import editor, shown_rows
 from ui.shell.i18n import LANGUAGES, translate
 from ui.shell.registry import DEPTH
 
@@ -27,12 +28,34 @@ def test_the_table_shows_the_formula_and_the_same_measured_field():
 
 
 def test_editing_a_layer_writes_the_link_and_removing_layers_clears_it():
+    """The table shows the stack; an edit (what ``edit_layer`` stores, here set directly: AppTest cannot click the
+    browser's controls; tests/test_browser_fragments.py does) goes into the link and the table; fewer layers leave
+    it."""
     at = lesson({"part": "stack", "layers": "3"})
-    at.selectbox(key="depth_l2_dilation").set_value(2).run()
+    assert shown_rows(at, "depth_layers") == [parse_layer(text) for text in DEFAULT_STACK[:3]]
+    at.session_state["depth_l2"] = "conv-3-1-2"
+    at.run()
     assert at.query_params["l2"] == "conv-3-1-2"
+    assert shown_rows(at, "depth_layers")[1] == {"kind": "conv", "kernel": 3, "stride": 1, "dilation": 2}
     at.slider(key="depth_n").set_value(1).run()
-    assert "l2" not in at.query_params
+    assert "l2" not in at.query_params and len(shown_rows(at, "depth_layers")) == 1
     assert_clean(at)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_stack_table_names_its_columns_and_choices_in_the_pages_language(lang):
+    """Its labels come with each run, in the page's language (a language switch relabels it at once)."""
+    from core.depth import DILATIONS, KERNELS, STRIDES
+    from core.receptive import KINDS
+
+    at = lesson({"part": "stack", "layers": "2", "lang": lang})
+    table = editor(at, "depth_layers")
+    assert [f["label"] for f in table["fields"]] == [translate(f"depth.column.{name}", lang) for name in
+                                                     ("kind", "kernel", "stride", "dilation")]
+    assert [f["options"] for f in table["fields"]] == [list(KINDS), list(KERNELS), list(STRIDES), list(DILATIONS)]
+    assert table["fields"][0]["shown"] == [translate(f"depth.kinds.{k}", lang) for k in KINDS]
+    assert table["fields"][2]["shown"] == [translate("depth.stride_n", lang, s=s) for s in STRIDES]
+    assert [row["name"] for row in table["rows"]] == [translate("depth.layer_n", lang, n=n) for n in (1, 2)]
 
 
 def test_a_stack_that_leaves_nothing_to_see_is_named():

@@ -31,7 +31,7 @@ from ui.lessons.depth_game import GAME_LINK, part_game
 from ui.plots.charts import figure, lines_figure
 from ui.plots.grids import Band, bands_figure, image_figure
 from ui.plots.show import plot
-from ui.shell.i18n import filler, t, translator
+from ui.shell.i18n import filler, t
 from ui.shell.lesson_frame import drawn_alone
 from ui.shell.modes import more_controls
 from ui.shell.registry import DEPTH
@@ -40,14 +40,14 @@ from ui.shell.url_state import (
     Number,
     Text,
     UrlParam,
-    relabel_after_language_switch,
-    url_row,
     url_rows,
     url_slider,
+    url_value,
 )
 from ui.widgets.code import SNIPPET_DIR, show_code
 from ui.widgets.image_input import IMAGE_LINK, image_picker
 from ui.widgets.quiz import check_answer, quiz_controls, quiz_link
+from ui.widgets.row_editor import Field, row_editor
 
 __all__ = ["LINK", "part_features", "part_game", "part_quiz", "part_stack", "part_tube"]  # the parts, for the registry
 
@@ -55,7 +55,6 @@ SNIPPET = SNIPPET_DIR / "depth.py.tmpl"
 MAX_LAYERS = 8
 INPUT_SIDE = 96  # the picture is shrunk to at most this many pixels a side: the network's input
 LAYER_COLOURS = ("#f59e0b", "#10b981", "#3b82f6", "#8b5cf6", "#ec4899", "#ef4444", "#14b8a6", "#84cc16")
-ROW_WIDTHS = [0.6, 1.2, 1, 1, 1]  # a layer's row: its name, then kind, kernel, stride, dilation
 
 
 LINK = {**IMAGE_LINK, **GAME_LINK, **quiz_link(("field",)), "layers": Number(1, MAX_LAYERS, whole=True),
@@ -64,40 +63,36 @@ LINK = {**IMAGE_LINK, **GAME_LINK, **quiz_link(("field",)), "layers": Number(1, 
 """What the depth lesson's link may say (``l1`` … ``l8``: one layer each, as ``conv-3-1-1``)."""
 
 
-def layer_row(i: int) -> dict:
-    """One layer's kind, kernel, stride and dilation on a row, in the URL as ``l<i>=conv-3-1-1``."""
-    param = UrlParam(key=f"depth_l{i}", name=f"l{i}", default=DEFAULT_STACK[i - 1],
-                     decode=lambda s: format_layer(parse_layer(s)), encode=str, accepts=LINK[f"l{i}"])
-    keys = {name: f"depth_l{i}_{name}" for name in ("kind", "kernel", "stride", "dilation")}
+def layer_param(i: int) -> UrlParam[str]:
+    """Layer ``i``'s link parameter, ``l<i>=conv-3-1-1``, kept in the session as that text."""
+    return UrlParam(key=f"depth_l{i}", name=f"l{i}", default=DEFAULT_STACK[i - 1],
+                    decode=lambda s: format_layer(parse_layer(s)), encode=str, accepts=LINK[f"l{i}"])
 
-    def draw() -> str:
-        relabel_after_language_switch(keys["kind"], keys["stride"], keys["dilation"])
-        label, *cells = st.columns(ROW_WIDTHS, vertical_alignment="center")
-        # each cell names what it holds: on a phone the columns stack and the header row is far above them
-        label.markdown(f"**{t('depth.layer_n', n=i)}**")
-        hidden = {"label_visibility": "collapsed"}
-        return format_layer({
-            "kind": cells[0].selectbox(t("depth.column.kind"), KINDS, key=keys["kind"],
-                                       format_func=translator("depth.kinds."), **hidden),
-            "kernel": cells[1].selectbox(t("depth.column.kernel"), KERNELS, key=keys["kernel"],
-                                         format_func=lambda k: f"{k}×{k}", **hidden),
-            "stride": cells[2].selectbox(t("depth.column.stride"), STRIDES, key=keys["stride"],
-                                         format_func=filler("depth.stride_n", "s"), **hidden),
-            "dilation": cells[3].selectbox(t("depth.column.dilation"), DILATIONS, key=keys["dilation"],
-                                           format_func=filler("depth.dilation_n", "d"), **hidden)})
 
-    return {**parse_layer(url_row(param, keys, parse_layer, draw)), "name": f"layer{i}"}
+def layer_fields() -> list[Field]:
+    """The columns of the stack's table: kind, kernel, stride, dilation, in the page's language."""
+    stride, dilation = filler("depth.stride_n", "s"), filler("depth.dilation_n", "d")
+    return [Field("kind", t("depth.column.kind"), KINDS, tuple(t("depth.kinds." + k) for k in KINDS)),
+            Field("kernel", t("depth.column.kernel"), KERNELS, tuple(f"{k}×{k}" for k in KERNELS)),
+            Field("stride", t("depth.column.stride"), STRIDES, tuple(map(stride, STRIDES))),
+            Field("dilation", t("depth.column.dilation"), DILATIONS, tuple(map(dilation, DILATIONS)))]
+
+
+def edit_layer(row: int, field: str, value: object) -> None:
+    """The table's edit (checked by ``ui.widgets.row_editor.edit_of``): layer ``row + 1`` with ``field`` changed."""
+    key = layer_param(row + 1).key
+    st.session_state[key] = format_layer({**parse_layer(st.session_state[key]), field: value})
 
 
 def stack_controls(expanded: bool) -> list[dict]:
+    """How many layers, and each layer's kind, kernel, stride and dilation in one table (``row_editor``)."""
     with st.expander(t("depth.stack"), expanded=expanded):
         n = url_slider(t("depth.layers"), key="depth_n", name="layers", min_value=1, max_value=MAX_LAYERS, default=7)
-        for cell, name in zip(st.columns(ROW_WIDTHS), ("layer", "kind", "kernel", "stride", "dilation"),
-                              strict=True):
-            cell.caption(t("depth.column." + name))
-        layers = url_rows("l", n, MAX_LAYERS, layer_row)
+        layers = [parse_layer(text) for text in url_rows("l", n, MAX_LAYERS, lambda i: url_value(layer_param(i)))]
+        row_editor("depth_layers", layer_fields(), layers, [t("depth.layer_n", n=i) for i in range(1, n + 1)],
+                   edit_layer)
         st.caption(t("depth.padding_note"))
-    return layers
+    return [{**layer, "name": f"layer{i}"} for i, layer in enumerate(layers, 1)]
 
 
 def network_input() -> np.ndarray | None:

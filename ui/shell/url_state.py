@@ -381,6 +381,16 @@ def url_multi(label: str, options: Sequence[T], *, key: str, default: Sequence[T
 # ---- compound controls: one link parameter per row ------------------------------------------------------------
 
 
+def url_value(param: UrlParam[T]) -> T:
+    """A value that travels as one link parameter and is shown by something other than a Streamlit widget (a row of
+    ``ui.widgets.row_editor``): taken from the link once a session (checked, a bad one refused with the usual
+    notice), kept in the session state under ``param.key`` (where an edit changes it), written back to the link."""
+    seed_from_url(param)
+    value = st.session_state[param.key]
+    write_to_url(param, value)
+    return value
+
+
 def url_row(param: UrlParam[T], keys: Mapping[str, str], fields: Callable[[T], Mapping[str, Any]],
             draw: Callable[[], T]) -> T:
     """A row of widgets (``keys``: field -> widget key) that travels as one link parameter.
