@@ -538,3 +538,20 @@ def test_a_choice_in_the_depth_stacks_table_goes_into_the_link_and_the_fields(pa
     expect(select).to_be_focused()
     expect(select).to_have_value("1")  # the second of the dilations offered
     assert_healthy(page, console_errors, server)
+
+
+def test_a_blocks_batch_norm_unticked_in_the_trainers_table_goes_into_the_link(page: Page, console_errors, server):
+    """The trainer's blocks table (``ui.widgets.row_editor``) with a checkbox field: unticking block 1's batch norm
+    writes ``nobn`` into its link parameter and the box stays unticked after the rerun."""
+    from ui.shell.registry import CNN_TRAINER
+
+    page.goto(f"{server.url}/{CNN_TRAINER.url_path}?lang=en")
+    wait_until_idle(page)
+    box = page.get_by_role("checkbox", name=f"{translate('cnn_trainer.block_n', 'en', i=1)} · "
+                                            f"{translate('cnn_trainer.column.batch_norm', 'en')}")
+    expect(box).to_be_checked()
+    box.uncheck()
+    wait_for_query(page, "b1=16-3-relu-max-nobn")
+    wait_until_idle(page)
+    expect(box).not_to_be_checked()
+    assert_healthy(page, console_errors, server)

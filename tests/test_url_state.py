@@ -175,7 +175,6 @@ def test_multi_round_trips_in_option_order(picked):
 
 @pytest.mark.parametrize(("spec_name", "query", "key"), [
     ("CONVOLUTION", {"part": "image", "kernel": "box_blur"}, "convolution_kernel"),  # url_choice
-    ("CNN_TRAINER", {"b1": "16-3-relu-avg-bn"}, "cnn_trainer_b1_pooling"),  # a cell of the trainer's block table
 ])
 def test_a_language_switch_sends_the_chosen_option_again_in_the_new_language(spec_name, query, key):
     """The browser shows a keyed selectbox's choice by the label it was last sent; Streamlit sends it only when the

@@ -7,6 +7,11 @@ import json
 from tests.helpers.figures import _key, elements
 
 
+def editor_keys(at) -> list[str | None]:
+    """The key of each row editor on the page, in order."""
+    return [_key(e.proto.id) for e in elements(at, "bidi_component") if e.proto.component_name.endswith("row_editor")]
+
+
 def editor(at, key: str) -> dict:
     """The table drawn with ``key``: ``{"fields": [{name, label, options, shown}], "rows": [{name, values}], "dark"}``;
     fails unless there is exactly one."""

@@ -3,6 +3,8 @@ table of layers. Every control is in the URL: a conv block travels as one parame
 
 from __future__ import annotations
 
+import dataclasses
+
 import streamlit as st
 
 from core.models import POOLINGS, SETUP, CNNConfig, ConvBlock, MLPConfig, config_summary, format_block, parse_block
@@ -15,13 +17,13 @@ from ui.shell.url_state import (
     Number,
     Text,
     UrlParam,
-    relabel_after_language_switch,
     url_choice,
-    url_row,
     url_rows,
     url_slider,
     url_toggle,
+    url_value,
 )
+from ui.widgets.row_editor import Field, row_editor
 
 KINDS = ("cnn", "mlp")
 # What the set-up offers is what a checkpoint may describe too (core.models.SETUP): one list for both.
@@ -34,8 +36,6 @@ WIDTHS = SETUP.widths
 DROPOUTS = SETUP.dropouts
 LRS = (0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 1.0, 10.0)
 BATCHES = (16, 32, 64, 128, 256)
-_FIELDS = ("channels", "kernel", "activation", "pooling", "batch_norm")
-ROW_WIDTHS = [0.7, 1.1, 0.8, 1.1, 1.1, 0.7]  # a block's row: its name, then one cell per field
 SETUP_LINK = {"model": Choice(KINDS), "blocks": Number(1, MAX_BLOCKS, whole=True),
               **{f"b{i}": Text(40) for i in range(1, MAX_BLOCKS + 1)}, "gpool": Choice(POOLINGS),
               "dense": Choice(DENSE), "drop": Choice(DROPOUTS),
@@ -57,40 +57,36 @@ def _block_decoder(text: str) -> ConvBlock:
     return block
 
 
-def block_row(i: int) -> ConvBlock:
-    """One conv block's five controls on one row, seeded from (and written back to) the URL parameter ``b<i>``."""
-    param = UrlParam(key=f"cnn_trainer_b{i}", name=f"b{i}", default=default_block(i), decode=_block_decoder,
-                     encode=format_block, accepts=SETUP_LINK[f"b{i}"])
-    keys = {name: f"cnn_trainer_b{i}_{name}" for name in _FIELDS}
+def block_param(i: int) -> UrlParam[ConvBlock]:
+    """Block ``i``'s link parameter, ``b<i>=16-3-relu-max-bn``, kept in the session as a ``ConvBlock``."""
+    return UrlParam(key=f"cnn_trainer_b{i}", name=f"b{i}", default=default_block(i), decode=_block_decoder,
+                    encode=format_block, accepts=SETUP_LINK[f"b{i}"])
 
-    def draw() -> ConvBlock:
-        relabel_after_language_switch(keys["channels"], keys["activation"], keys["pooling"])
-        label, *cells = st.columns(ROW_WIDTHS, vertical_alignment="center")
-        # each cell names what it holds: on a phone the columns stack and the header row is far above them
-        label.markdown(f"**{t('cnn_trainer.block_n', i=i)}**")
-        hidden = {"label_visibility": "collapsed"}
-        channels = cells[0].selectbox(t("cnn_trainer.channels"), CHANNELS, key=keys["channels"],
-                                      format_func=filler("cnn_trainer.channels_n", "n"), **hidden)
-        kernel = cells[1].selectbox(t("cnn_trainer.kernel"), KERNELS, key=keys["kernel"],
-                                    format_func=lambda k: f"{k}×{k}", **hidden)
-        activation = cells[2].selectbox(t("cnn_trainer.activation"), ACTIVATIONS, key=keys["activation"],
-                                        format_func=translator("common.activation."), **hidden)
-        pooling = cells[3].selectbox(t("cnn_trainer.pooling"), POOLINGS, key=keys["pooling"],
-                                     format_func=translator("cnn_trainer.poolings."), **hidden)
-        batch_norm = cells[4].checkbox(t("cnn_trainer.bn_short"), key=keys["batch_norm"])
-        return ConvBlock(channels, kernel, activation, pooling, batch_norm)
 
-    return url_row(param, keys, lambda block: {name: getattr(block, name) for name in _FIELDS}, draw)
+def block_fields() -> list[Field]:
+    """The columns of the blocks' table, in the page's language: channels, kernel, activation, pooling, batch norm."""
+    activation, pooling = translator("common.activation."), translator("cnn_trainer.poolings.")
+    return [Field("channels", t("cnn_trainer.column.channels"), CHANNELS,
+                  tuple(map(filler("cnn_trainer.channels_n", "n"), CHANNELS))),
+            Field("kernel", t("cnn_trainer.column.kernel"), KERNELS, tuple(f"{k}×{k}" for k in KERNELS)),
+            Field("activation", t("cnn_trainer.column.activation"), ACTIVATIONS, tuple(map(activation, ACTIVATIONS))),
+            Field("pooling", t("cnn_trainer.column.pooling"), POOLINGS, tuple(map(pooling, POOLINGS))),
+            Field("batch_norm", t("cnn_trainer.column.batch_norm"))]
+
+
+def edit_block(row: int, field: str, value: object) -> None:
+    """The table's edit (checked by ``ui.widgets.row_editor.edit_of``): block ``row + 1`` with ``field`` changed."""
+    key = block_param(row + 1).key
+    st.session_state[key] = dataclasses.replace(st.session_state[key], **{field: value})
 
 
 def cnn_controls() -> tuple[tuple[ConvBlock, ...], str, tuple[int, ...], float]:
     """The conv blocks (a table: one row per block), then the head: global pooling?, a dense layer, dropout."""
     n = url_slider(t("cnn_trainer.blocks"), key="cnn_trainer_blocks", name="blocks", min_value=1, max_value=MAX_BLOCKS,
                    default=2)
-    header = st.columns(ROW_WIDTHS)
-    for cell, name in zip(header, ("block", *_FIELDS), strict=True):
-        cell.caption(t("cnn_trainer.column." + name))
-    blocks = tuple(url_rows("b", n, MAX_BLOCKS, block_row))  # blocks removed from the network leave the link
+    blocks = tuple(url_rows("b", n, MAX_BLOCKS, lambda i: url_value(block_param(i))))  # blocks removed leave the link
+    row_editor("cnn_trainer_block_table", block_fields(), [dataclasses.asdict(block) for block in blocks],
+               [t("cnn_trainer.block_n", i=i) for i in range(1, n + 1)], edit_block)
     with more_controls(nested=True):  # the head: a button's popover is narrow, so one control a line
         global_pool = url_choice(st.selectbox, t("cnn_trainer.global_pool"), POOLINGS, key="cnn_trainer_gpool",
                                  name="gpool", default="none", format_func=translator("cnn_trainer.global_pools."))

@@ -36,7 +36,9 @@ export default function ({ data: bytes, parentElement, setTriggerValue }) {
 
 function build(grid, data) {
   grid.replaceChildren();
-  grid.style.setProperty("--fields", data.fields.length);
+  // the names and the checkboxes as wide as they need, the selects sharing the rest
+  grid.style.setProperty("--columns", ["max-content", ...data.fields.map(
+    (field) => (field.shown === null ? "max-content" : "minmax(0, 1fr)"))].join(" "));
   const corner = document.createElement("span");  // above the rows' names
   corner.className = "dlp-row-editor-head";
   grid.appendChild(corner);
@@ -67,9 +69,15 @@ function build(grid, data) {
       }
       control.dataset.cell = cell;
       control.setAttribute("aria-label", `${row.name} · ${field.label}`);
-      const holder = document.createElement("span");
+      const holder = document.createElement(field.shown === null ? "label" : "span");
       holder.className = "dlp-row-editor-cell";
       holder.appendChild(control);
+      if (field.shown === null) {  // a checkbox names itself where the column's head is not shown (a phone)
+        const inline = document.createElement("span");
+        inline.className = "dlp-row-editor-inline";
+        inline.textContent = field.label;
+        holder.appendChild(inline);
+      }
       grid.appendChild(holder);
     }
   });

@@ -76,10 +76,14 @@ def editor_data(fields: Sequence[Field], rows: Sequence[Mapping[str, Any]], name
         "dark": dark}, ensure_ascii=False).encode()
 
 
+HOLDER = '<div class="dlp-row-editor-frame"><div class="dlp-row-editor"></div></div>'
+"""The table's place, there before its script runs (the script fills it)."""
+
+
 @cache
 def _component() -> Any:
     here = Path(__file__).parent
-    return st.components.v2.component("row_editor", html='<div class="dlp-row-editor-frame"><div class="dlp-row-editor"></div></div>',
+    return st.components.v2.component("row_editor", html=HOLDER,
                                       js=(here / "row_editor.js").read_text(),
                                       css=(here / "row_editor.css").read_text(),
                                       isolate_styles=False)  # the page's font and theme variables
