@@ -23,10 +23,9 @@ import orjson
 import plotly
 import plotly.io as pio
 import streamlit as st
-from _plotly_utils.utils import to_typed_array_spec
 from plotly.basedatatypes import BaseFigure
 
-from ui.plots.animation import TYPED_FROM, FramedFigure
+from ui.plots.animation import TYPED_FROM, FramedFigure, typed_array_spec
 from ui.shell.modes import base_font_px
 from ui.shell.theme import Palette, is_dark, palette
 
@@ -133,7 +132,7 @@ def _plain(value: Any) -> Any:
     plotly."""
     if isinstance(value, np.ndarray):
         if value.size >= TYPED_FROM and value.dtype.kind in "biuf":
-            return to_typed_array_spec(value)
+            return typed_array_spec(value)
         return value.tolist()
     if isinstance(value, np.generic):
         return value.item()
