@@ -31,6 +31,11 @@ st.write(x * 2)
 
 
 def change(at, kind: str, key: str, value) -> None:
+    """Set the control as ``MainControl`` describes it (kind ``state``: the value stored in the session) and rerun."""
+    if kind == "state":
+        at.session_state[key] = value
+        at.run()
+        return
     widget = next(w for w in at.get(kind) if w.key == key)
     widget.set_value(value).run()
 
@@ -50,6 +55,12 @@ def measure(make, kind: str, key: str, values: tuple, reruns: int) -> tuple[floa
     return first * 1e3, statistics.median(times) * 1e3
 
 
+def benchmarked_controls() -> list[tuple[str, object, object]]:
+    """Every row: (label, page, control); each page's main control first, then every lesson's extra controls."""
+    controls = [(spec.url_path, spec, spec.main_control) for spec in all_pages() if spec.main_control is not None]
+    return controls + [(label, spec, extra) for spec in all_pages() for label, extra in spec.extra_controls.items()]
+
+
 def floor_app():
     at = AppTest.from_string(FLOOR_SCRIPT, default_timeout=60)
     return at.run()
@@ -67,9 +78,7 @@ def main() -> None:
     app_test()
 
     floor_first, floor_rerun = measure(floor_app, "slider", "x", (10, 20, 30, 40, 50), args.reruns)
-    # Every row: (label, page, control); a page's main control first, then its extra controls.
-    controls = [(spec.url_path, spec, spec.main_control) for spec in all_pages() if spec.main_control is not None]
-    controls += [(label, spec, extra) for spec in all_pages() for label, extra in spec.extra_controls.items()]
+    controls = benchmarked_controls()
     for _, spec, control in controls:  # warm each view once (imports, cached images), as a running server would be
         app_test(dict(control.query), page=spec.script)
     rows = []

@@ -282,13 +282,13 @@ def test_activation_pills_add_a_curve_and_the_link_keeps_it(page: Page, console_
 
 
 def test_clicking_the_contour_moves_the_start(page: Page, console_errors, server):
-    """A click on the loss map makes the nearest point of its invisible click grid the start."""
+    """A click on the loss map makes the nearest round start (``start_at``: a 21 × 21 grid over the map) the start."""
     import numpy as np
 
     from core.surfaces import SURFACES
 
     (x_lo, x_hi), (y_lo, y_hi) = SURFACES["bowl"].box
-    # the click lands on the nearest point of the figure's 21 × 21 click grid, rounded to 2 decimals for the link
+    # the click lands on the nearest point of the 21 × 21 grid of starts, rounded to 2 decimals for the link
     want = [round(float(min(np.linspace(lo, hi, 21), key=lambda v: abs(v - target))), 2)
             for lo, hi, target in ((x_lo, x_hi, -1.0), (y_lo, y_hi, 0.5))]
     page.goto(f"{server.url}/gradient_descent?lang=en&part=two_d&plane=bowl&methods=sgd")

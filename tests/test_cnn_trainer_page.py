@@ -62,7 +62,7 @@ def test_editing_a_block_updates_the_summary_and_the_link():
     """An edit (what ``edit_block`` stores, here set directly: AppTest cannot click the browser's controls;
     tests/test_browser.py does) goes into the link, the table and the summary; fewer blocks leave the link."""
     at = lesson({"blocks": "2"})
-    at.session_state["cnn_trainer_b2"] = ConvBlock(64, pooling="avg")
+    at.session_state["cnn_trainer_b2"] = "64-3-relu-avg-bn"
     at.run()
     assert at.query_params["b2"] == "64-3-relu-avg-bn"
     assert shown_rows(at, TABLE)[1] == dataclasses.asdict(ConvBlock(64, pooling="avg"))

@@ -317,3 +317,21 @@ def test_a_click_on_the_bowl_starts_at_round_numbers():
     box = SURFACES["bowl"].box
     assert start_at(-1.03, 0.51, box) == (-0.9, 0.6)  # the grid over [-3, 3]² is 0.3 apart
     assert start_at(-99.0, 99.0, box) == (box[0][0], box[1][1])  # outside the box: its nearest corner
+    assert start_at(-1e308, 1e308, box) == (box[0][0], box[1][1])
+
+
+@pytest.mark.parametrize("click", [{"x": float("inf"), "y": 0.5}, {"x": float("nan"), "y": 0.5},
+                                   {"x": True, "y": 0.5}, {"x": "1", "y": 0.5}, {"x": 1e308, "y": -1e308}])
+def test_a_click_the_browser_could_send_never_breaks_the_page(monkeypatch, click):
+    """What the browser sends is any JSON (Streamlit reads NaN and Infinity too): a click that is not two finite
+    numbers moves nothing; a huge one starts at the box's corner."""
+    import ui.lessons.gradient_descent as page
+
+    state = {}
+    monkeypatch.setattr(page, "clicked_point", lambda key: click)
+    monkeypatch.setattr(page.st, "session_state", state)
+    page.set_start_from_click(((-3.0, 3.0), (-3.0, 3.0)))
+    if all(type(click[a]) is float and np.isfinite(click[a]) for a in "xy"):
+        assert state == {"gradient_descent_sx": 3.0, "gradient_descent_sy": -3.0}
+    else:
+        assert state == {}

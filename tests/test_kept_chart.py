@@ -131,3 +131,18 @@ def test_the_figure_json_is_what_plotly_writes():
     _same_json(ours, plotlys)
     plain = json.loads(figure_json({"data": [dict(type="heatmap", z=lit)], "frames": spec["frames"]}, False, pal))
     assert plain["data"][0]["z"] == [[None, pytest.approx(0.1), None], [None, pytest.approx(1 / 3), 2.5]]
+
+
+def test_arrays_without_a_typed_array_spec_go_as_lists():
+    """Booleans, float16 and integers too large for plotly.js's typed arrays are written as JSON lists by orjson's
+    own path (``_plain``), not handed back to it as arrays (which sent the whole figure through plotly's slower
+    writer)."""
+    import numpy as np
+
+    from ui.plots.kept import _plain
+
+    flags = np.arange(20) > 5
+    assert _plain(flags) == flags.tolist()
+    assert _plain(np.full(20, 2**63, dtype=np.uint64)) == [2**63] * 20
+    assert _plain(np.ones(20, dtype=np.float16)) == [1.0] * 20
+    assert _plain(np.arange(20, dtype=np.int64))["dtype"] == "i1"  # and the rest as typed arrays, as before

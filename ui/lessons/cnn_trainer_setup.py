@@ -57,10 +57,10 @@ def _block_decoder(text: str) -> ConvBlock:
     return block
 
 
-def block_param(i: int) -> UrlParam[ConvBlock]:
-    """Block ``i``'s link parameter, ``b<i>=16-3-relu-max-bn``, kept in the session as a ``ConvBlock``."""
-    return UrlParam(key=f"cnn_trainer_b{i}", name=f"b{i}", default=default_block(i), decode=_block_decoder,
-                    encode=format_block, accepts=SETUP_LINK[f"b{i}"])
+def block_param(i: int) -> UrlParam[str]:
+    """Block ``i``'s link parameter, ``b<i>=16-3-relu-max-bn``, kept in the session as that text (checked)."""
+    return UrlParam(key=f"cnn_trainer_b{i}", name=f"b{i}", default=format_block(default_block(i)),
+                    decode=lambda text: format_block(_block_decoder(text)), encode=str, accepts=SETUP_LINK[f"b{i}"])
 
 
 def block_fields() -> list[Field]:
@@ -77,14 +77,15 @@ def block_fields() -> list[Field]:
 def edit_block(row: int, field: str, value: object) -> None:
     """The table's edit (checked by ``ui.widgets.row_editor.edit_of``): block ``row + 1`` with ``field`` changed."""
     key = block_param(row + 1).key
-    st.session_state[key] = dataclasses.replace(st.session_state[key], **{field: value})
+    st.session_state[key] = format_block(dataclasses.replace(parse_block(st.session_state[key]), **{field: value}))
 
 
 def cnn_controls() -> tuple[tuple[ConvBlock, ...], str, tuple[int, ...], float]:
     """The conv blocks (a table: one row per block), then the head: global pooling?, a dense layer, dropout."""
     n = url_slider(t("cnn_trainer.blocks"), key="cnn_trainer_blocks", name="blocks", min_value=1, max_value=MAX_BLOCKS,
                    default=2)
-    blocks = tuple(url_rows("b", n, MAX_BLOCKS, lambda i: url_value(block_param(i))))  # blocks removed leave the link
+    blocks = tuple(parse_block(text) for text in url_rows("b", n, MAX_BLOCKS,  # blocks removed leave the link
+                                                          lambda i: url_value(block_param(i))))
     row_editor("cnn_trainer_block_table", block_fields(), [dataclasses.asdict(block) for block in blocks],
                [t("cnn_trainer.block_n", i=i) for i in range(1, n + 1)], edit_block)
     with more_controls(nested=True):  # the head: a button's popover is narrow, so one control a line

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import streamlit as st
 
@@ -180,12 +182,12 @@ box: round starts, 0.1 to 0.5 apart on the built-in planes (the sliders set any 
 
 def start_at(x: float, y: float, box: tuple[tuple[float, float], tuple[float, float]],
              grid: int = START_GRID) -> tuple[float, float]:
-    """The point of the ``grid`` × ``grid`` grid over ``box`` nearest to ``(x, y)`` (inside the box or not), each
-    coordinate rounded to 2 decimals as the link writes it."""
+    """The point of the ``grid`` × ``grid`` grid over ``box`` nearest to ``(x, y)`` (finite numbers, inside the box
+    or not), each coordinate rounded to 2 decimals as the link writes it."""
     start = []
     for value, (lo, hi) in zip((x, y), box, strict=True):
         spacing = (hi - lo) / (grid - 1)
-        k = min(grid - 1, max(0, round((value - lo) / spacing)))
+        k = round((min(max(value, lo), hi) - lo) / spacing)  # clamped first: any finite click, however far
         start.append(round(float(np.linspace(lo, hi, grid)[k]), 2))
     return start[0], start[1]
 
@@ -194,7 +196,7 @@ def set_start_from_click(box: tuple[tuple[float, float], tuple[float, float]]) -
     """The map's click callback: the start nearest to the clicked point (``start_at``) becomes the start (and goes
     into the link)."""
     point = clicked_point("gradient_descent_contour_fig")
-    if point is not None and all(isinstance(point[axis], int | float) for axis in "xy"):
+    if point is not None and all(type(point[axis]) in (int, float) and math.isfinite(point[axis]) for axis in "xy"):
         sx, sy = start_at(float(point["x"]), float(point["y"]), box)
         st.session_state["gradient_descent_sx"], st.session_state["gradient_descent_sy"] = sx, sy
 

@@ -131,9 +131,8 @@ def _plain(value: Any) -> Any:
     or non-numeric one as a list, a NumPy scalar as a number. Anything else: ``TypeError``, and ``figure_json`` asks
     plotly."""
     if isinstance(value, np.ndarray):
-        if value.size >= TYPED_FROM and value.dtype.kind in "biuf":
-            return typed_array_spec(value)
-        return value.tolist()
+        spec = typed_array_spec(value) if value.size >= TYPED_FROM and value.dtype.kind in "biuf" else None
+        return spec if isinstance(spec, dict) else value.tolist()  # booleans, float16, huge integers: a list
     if isinstance(value, np.generic):
         return value.item()
     raise TypeError(f"{type(value).__name__} is not JSON")

@@ -24,7 +24,9 @@ class MainControl:
     """The control that best shows what a lesson computes, for the benchmarks and the browser journeys.
 
     Open the lesson with ``query`` in its link, then set the widget of kind ``kind`` (an AppTest element type:
-    ``slider``, ``selectbox``, …) and key ``key`` to each of ``values`` in turn.
+    ``slider``, ``selectbox``, …) and key ``key`` to each of ``values`` in turn; kind ``state``: a control that is
+    not a Streamlit widget (a row of ``ui.widgets.row_editor``), set by storing each value under ``key`` in the
+    session, as its edit does.
     """
 
     query: Mapping[str, str]
@@ -162,7 +164,8 @@ CNN_TRAINER = Lesson("cnn_trainer", "🧠", ("train", "position", "scale", "insi
     {}, "slider", "cnn_trainer_blocks", (1, 3, 2, 4, 1, 3),
     "the number of convolution blocks: the model is rebuilt and summarised (no training)"), extra_controls={
     "cnn_trainer: block 2": MainControl(
-        {"blocks": "3"}, "selectbox", "cnn_trainer_b2_channels", (64, 8, 128, 16, 32),
+        {"blocks": "3"}, "state", "cnn_trainer_b2",
+        ("64-3-relu-max-bn", "8-3-relu-max-bn", "128-3-relu-max-bn", "16-3-relu-max-bn", "32-3-relu-max-bn"),
         "one block's channels in the block table: the network rebuilt, summarised and its script regenerated"),
     "cnn_trainer: position": MainControl(
         {"part": "position"}, "slider", "cnn_trainer_shift_max", (4, 10, 6, 12, 2),

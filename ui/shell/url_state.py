@@ -391,23 +391,6 @@ def url_value(param: UrlParam[T]) -> T:
     return value
 
 
-def url_row(param: UrlParam[T], keys: Mapping[str, str], fields: Callable[[T], Mapping[str, Any]],
-            draw: Callable[[], T]) -> T:
-    """A row of widgets (``keys``: field -> widget key) that travels as one link parameter.
-
-    The row's value comes from the link once (``param``), is split into its widgets' initial values by ``fields``,
-    and ``draw()`` draws the widgets and returns the row's value, which goes back into the link.
-    """
-    seed_from_url(param)
-    saved = fields(st.session_state[param.key])
-    for name, key in keys.items():
-        st.session_state.setdefault(key, saved[name])
-    value = draw()
-    st.session_state[param.key] = value
-    write_to_url(param, value)
-    return value
-
-
 def url_rows(name: str, count: int, most: int, row: Callable[[int], T]) -> list[T]:
     """Rows ``1 … count`` (``?<name>1=…``), drawn by ``row(i)``; rows ``count + 1 … most`` leave the link."""
     rows = [row(i) for i in range(1, count + 1)]

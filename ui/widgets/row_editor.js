@@ -2,7 +2,8 @@
 // element for Streamlit to send and React to render however many rows it has, where a row of Streamlit selectboxes
 // was four or five (ui.widgets.row_editor). The table is built once per shape (its fields and rows) and only its
 // values change after that, so a select keeps the focus across reruns. An edit is sent as the trigger "edit":
-// {row, field, value}, which the server checks before it takes it.
+// {row, field, index} (the option's place in the field's list: a value itself could come back as another type,
+// 1.0 as 1), which the server checks before it takes it.
 // The data is UTF-8 JSON bytes: {fields: [{name, label, options, shown}], rows: [{name, values}], dark}; a field
 // whose "shown" is null is a checkbox for false / true.
 export default function ({ data: bytes, parentElement, setTriggerValue }) {
@@ -60,12 +61,12 @@ function build(grid, data) {
         control = document.createElement("input");
         control.type = "checkbox";
         control.addEventListener("change", () => grid.__trigger("edit", { row: r, field: field.name,
-                                                                          value: control.checked }));
+                                                                          index: control.checked ? 1 : 0 }));
       } else {
         control = document.createElement("select");
         field.shown.forEach((label, i) => control.appendChild(new Option(label, String(i))));
         control.addEventListener("change", () => grid.__trigger("edit", { row: r, field: field.name,
-                                                                          value: field.options[Number(control.value)] }));
+                                                                          index: Number(control.value) }));
       }
       control.dataset.cell = cell;
       control.setAttribute("aria-label", `${row.name} · ${field.label}`);

@@ -7,7 +7,7 @@ the layer count answered in 108 ms instead of 152 against a 67-76 ms floor (``be
 native controls are also the phone's own pickers.
 
 The table only shows: what a row holds lives in the page's own state (its link parameter, ``ui.shell.url_state``),
-and an edit in the browser comes back as an event, ``{row, field, value}``, that ``edit_of`` checks against the
+and an edit in the browser comes back as an event, ``{row, field, index}``, that ``edit_of`` checks against the
 fields and rows on screen before ``on_edit`` takes it (the browser can send anything).
 """
 
@@ -49,18 +49,17 @@ Edit = tuple[int, str, Any]
 
 def edit_of(event: object, fields: Sequence[Field], rows: int) -> Edit | None:
     """The browser's ``event`` as an edit of one of ``rows`` rows, or None when it is not one: a dict with an int
-    ``row`` in range, a known ``field`` and a ``value`` equal to one of that field's options and of the same type
-    (``True`` is not ``1``)."""
+    ``row`` in range, a known ``field`` and the ``index`` (an int, not a bool) of one of that field's options (a
+    checkbox: 0 or 1); the edit holds the option itself, from the field, whatever its type."""
     if not isinstance(event, Mapping):
         return None
-    row, name, value = event.get("row"), event.get("field"), event.get("value")
-    if type(row) is not int or not 0 <= row < rows:
+    row, name, index = event.get("row"), event.get("field"), event.get("index")
+    if type(row) is not int or not 0 <= row < rows or type(index) is not int:
         return None
     field = next((f for f in fields if f.name == name), None)
-    if field is None:
+    if field is None or not 0 <= index < len(field.options):
         return None
-    matches = [option for option in field.options if type(option) is type(value) and option == value]
-    return (row, field.name, matches[0]) if matches else None
+    return row, field.name, field.options[index]
 
 
 def editor_data(fields: Sequence[Field], rows: Sequence[Mapping[str, Any]], names: Sequence[str],
