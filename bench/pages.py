@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -100,6 +101,11 @@ def main() -> None:
               f"| {rerun:>15.1f} | {floor_rerun:>8.1f} | {rerun / floor_rerun:>6.1f} |")
     if unmeasured:
         print(f"\nNot measured (no main control: its controls are a class's actions): {', '.join(unmeasured)}")
+    # the trainer's page starts drawing digits in a daemon thread (ui.jobs.training_job.drawing_in_background): an
+    # interpreter that exits while it runs inside torch aborts ("terminate called without an active exception")
+    for thread in threading.enumerate():
+        if thread.name == "dlp-drawn-digits":
+            thread.join()
 
 
 if __name__ == "__main__":
