@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT))
 
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from harness.apptest import app_test  # noqa: E402
+from harness.apptest import app_test, benchmarked_controls, change  # noqa: E402
 from ui.shell.registry import all_pages  # noqa: E402
 
 FLOOR_SCRIPT = """
@@ -29,16 +29,6 @@ import streamlit as st
 x = st.slider("x", 0, 100, 0, key="x")
 st.write(x * 2)
 """
-
-
-def change(at, kind: str, key: str, value) -> None:
-    """Set the control as ``MainControl`` describes it (kind ``state``: the value stored in the session) and rerun."""
-    if kind == "state":
-        at.session_state[key] = value
-        at.run()
-        return
-    widget = next(w for w in at.get(kind) if w.key == key)
-    widget.set_value(value).run()
 
 
 def measure(make, kind: str, key: str, values: tuple, reruns: int) -> tuple[float, float]:
@@ -54,12 +44,6 @@ def measure(make, kind: str, key: str, values: tuple, reruns: int) -> tuple[floa
         times.append(time.perf_counter() - start)
         assert not at.exception, at.exception
     return first * 1e3, statistics.median(times) * 1e3
-
-
-def benchmarked_controls() -> list[tuple[str, object, object]]:
-    """Every row: (label, page, control); each page's main control first, then every lesson's extra controls."""
-    controls = [(spec.url_path, spec, spec.main_control) for spec in all_pages() if spec.main_control is not None]
-    return controls + [(label, spec, extra) for spec in all_pages() for label, extra in spec.extra_controls.items()]
 
 
 def floor_app():

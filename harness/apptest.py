@@ -40,3 +40,20 @@ def app_test(query: dict[str, str] | None = None, page: str | None = None, conte
         # app.py, as the first request of a fresh server does.
         at.switch_page(page)
     return at.run()
+
+
+def benchmarked_controls() -> list[tuple[str, object, object]]:
+    """Every row that bench/pages.py measures: (label, page, control); each page's main control first, then
+    every lesson's extra controls."""
+    controls = [(spec.url_path, spec, spec.main_control) for spec in all_pages() if spec.main_control is not None]
+    return controls + [(label, spec, extra) for spec in all_pages() for label, extra in spec.extra_controls.items()]
+
+
+def change(at, kind: str, key: str, value) -> None:
+    """Set the control as ``MainControl`` describes it (kind ``state``: the value stored in the session) and rerun."""
+    if kind == "state":
+        at.session_state[key] = value
+        at.run()
+        return
+    widget = next(w for w in at.get(kind) if w.key == key)
+    widget.set_value(value).run()

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench.pages import benchmarked_controls, change
-from harness.apptest import app_test
+from harness.apptest import app_test, benchmarked_controls, change
 from tests.conftest import assert_clean
 
 CONTROLS = benchmarked_controls()
