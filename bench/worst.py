@@ -8,7 +8,7 @@ expensive allowed value (``WORST``), each in a fresh Python process: first a war
 process's peak resident memory, and the worst link's cost relative to the default's. Target: every worst link within
 5× the default's time and within 300 MB of extra memory.
 
-The checkpoint row uploads a checkpoint of a network at the set-up's limits (``core.models.SETUP``: 128-channel
+The checkpoint row uploads a checkpoint of a network at the set-up's limits (``core.setup_limits.SETUP``: 128-channel
 blocks, 1.07e8 of the 1.2e8 multiply-adds an image allowed, a dense layer of 256) to the trainer page, which loads it,
 scores it, keeps its bytes for the download and shows the results, against the same page given the default
 network's checkpoint: like every other row, one view with its default input and with its most expensive one.
@@ -99,8 +99,10 @@ def measure_checkpoint(largest: bool) -> dict:
     download and draws the results (a refresh then reuses them)."""
     import io
 
+    from core.block_text import parse_block
     from core.checkpoints import save_checkpoint
-    from core.models import SETUP, CNNConfig, build_model, outside_setup, parse_block
+    from core.models import CNNConfig, build_model
+    from core.setup_limits import SETUP, outside_setup
     from harness.apptest import app_test
     from ui.shell.registry import by_name
 

@@ -1,7 +1,7 @@
 """Checkpoints: a trained network and the config that builds it, saved with ``torch.save`` and read back with
 ``torch.load(weights_only=True)``, so that a file that would run code when unpickled is refused before any of its code
-runs. A checkpoint must describe a network the trainer's set-up could build (``core.models.SETUP``), so a small file
-cannot ask the server for a huge network.
+runs. A checkpoint must describe a network the trainer's set-up could build (``core.setup_limits.SETUP``), so a small
+file cannot ask the server for a huge network.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ import zipfile
 import torch
 from torch import nn
 
-from core.models import CNNConfig, MLPConfig, build_model, outside_setup
+from core.models import CNNConfig, MLPConfig, build_model
+from core.setup_limits import outside_setup
 
 FORMAT, VERSION = "dl-playground-checkpoint", 1
 MAX_CHECKPOINT_PARAMS = 64_000_000
@@ -25,7 +26,7 @@ _KINDS = {"cnn": CNNConfig, "mlp": MLPConfig}
 
 class CheckpointError(ValueError):
     """A file that is not a checkpoint of ours (``code``: "not_a_checkpoint", "corrupt", "mismatch", or "too_large":
-    a network outside the trainer's set-up, ``core.models.SETUP``)."""
+    a network outside the trainer's set-up, ``core.setup_limits.SETUP``)."""
 
     def __init__(self, code: str, message: str):
         super().__init__(message)

@@ -31,7 +31,8 @@ from core import train as _train
 from core.activations import ACTIVATIONS, make_torch_module
 from core.data import DATASETS
 from core.downloads import IDX_FILES, MIRRORS
-from core.models import CNNConfig, MLPConfig, config_summary, meta_model
+from core.model_inside import config_summary
+from core.models import CNNConfig, MLPConfig, meta_model
 from core.train import DEVICES, OPTIMIZERS, SCHEDULES, TrainConfig
 
 TEMPLATE = Path(__file__).resolve().parent.parent / "assets" / "snippets" / "train_script.py.tmpl"

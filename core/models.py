@@ -2,21 +2,18 @@
 
 A config is plain data (the page's controls, the URL, a checkpoint hold it); ``build_model`` turns it into a
 ``torch.nn.Sequential`` whose layers carry stable names (``block1_conv``, ``dense1``, ``out``) so that
-``summarize`` and ``feature_maps`` can label every row and picture. ``check_config`` says which layer is wrong and
+``core.model_inside`` can label every row and picture. ``check_config`` says which layer is wrong and
 why before torch sees it: a 28×28 image halves at every pooled block (28, 14, 7, 3, 1, 0), so the fifth pooled block
 has nothing left to look at.
 """
 
 from __future__ import annotations
 
-import functools
 import json
 import math
-import re
 from collections import OrderedDict
 from dataclasses import asdict, dataclass, fields
 
-import numpy as np
 import torch
 from torch import nn
 
@@ -185,85 +182,6 @@ def check_config(config: CNNConfig | MLPConfig) -> None:
     _check_dense(config.dense, config.activation, config.dropout, config.classes)
 
 
-@dataclass(frozen=True)
-class SetupLimits:
-    """What the trainer's set-up lets a student build. A checkpoint must describe a network inside the same limits:
-    a small file cannot ask the server for a network no student could have built (``outside_setup``)."""
-
-    channels: tuple[int, ...] = (4, 8, 16, 32, 64, 128)
-    kernels: tuple[int, ...] = (1, 3, 5, 7)
-    max_blocks: int = 6
-    dense: tuple[int, ...] = (0, 16, 32, 64, 128, 256)  # one dense layer (0: none) after the conv blocks
-    widths: tuple[int, ...] = (16, 32, 64, 128, 256, 512)  # of a dense-only network's hidden layers
-    max_hidden_layers: int = 3
-    activations: tuple[str, ...] = ("relu", "tanh", "sigmoid", "gelu", "leaky_relu")
-    dropouts: tuple[float, ...] = (0.0, 0.1, 0.25, 0.5)
-    input_shapes: tuple[tuple[int, int, int], ...] = ((1, 28, 28),)  # every data set's images
-    max_classes: int = 10
-    max_mult_adds: int = 120_000_000
-    """Per image (``config_mult_adds``): a test-set evaluation of 10,000 images then costs at most 1.2 T
-    multiply-adds, about 20 s on 2 CPU cores, once per model."""
-
-    def admits_block(self, block: ConvBlock) -> bool:
-        """Whether the set-up offers ``block``'s channels, kernel and activation."""
-        return block.channels in self.channels and block.kernel in self.kernels and block.activation in self.activations
-
-
-SETUP = SetupLimits()
-
-
-def outside_setup(config: CNNConfig | MLPConfig, limits: SetupLimits = SETUP) -> str | None:
-    """Why the set-up could not have built ``config`` (English, for the log), or None if it could."""
-    if tuple(config.input_shape) not in limits.input_shapes:
-        return f"input shape {config.input_shape} is not a data set's"
-    if not 2 <= config.classes <= limits.max_classes:
-        return f"{config.classes} classes"
-    if config.dropout not in limits.dropouts:
-        return f"dropout {config.dropout}"
-    if config.activation not in limits.activations:
-        return f"activation {config.activation!r}"
-    if isinstance(config, MLPConfig):
-        if not 1 <= len(config.hidden) <= limits.max_hidden_layers:
-            return f"{len(config.hidden)} hidden layers"
-        wrong = [w for w in config.hidden if w not in limits.widths]
-        return f"hidden layer widths {wrong}" if wrong else None
-    if not 1 <= len(config.blocks) <= limits.max_blocks:
-        return f"{len(config.blocks)} conv blocks (at most {limits.max_blocks})"
-    for i, block in enumerate(config.blocks, 1):
-        if not limits.admits_block(block):
-            return f"block {i}: {format_block(block)}"
-    if len(config.dense) > 1 or any(d not in limits.dense or d == 0 for d in config.dense):
-        return f"dense layers {config.dense}"
-    cost = config_mult_adds(config)
-    return f"{cost:,} multiply-adds an image (at most {limits.max_mult_adds:,})" if cost > limits.max_mult_adds \
-        else None
-
-
-def config_mult_adds(config: CNNConfig | MLPConfig) -> int:
-    """Multiply-adds per image of the network ``config`` describes, from its sizes alone (nothing is built): each
-    convolution output element × in-channels × k², each dense layer in × out, as ``summarize`` counts them; a 2×2
-    pooling halves the map (rounding down). Sizes that no longer fit count as nothing (``check_config`` refuses
-    them)."""
-    channels, h, w = config.input_shape
-    total = 0
-    if isinstance(config, CNNConfig):
-        for block in config.blocks:
-            total += h * w * channels * block.channels * block.kernel ** 2
-            channels = block.channels
-            if block.pooling != "none":
-                h, w = h // 2, w // 2
-        if config.global_pool != "none":
-            h = w = 1
-        layers = config.dense
-    else:
-        layers = config.hidden
-    width = channels * h * w
-    for units in (*layers, config.classes):
-        total += width * units
-        width = units
-    return total
-
-
 def _layers(config: CNNConfig | MLPConfig, device=None) -> list[tuple[str, nn.Module]]:
     """The named layers of ``config``; their weighted ones on ``device`` (``build_model``: "meta", nothing drawn)."""
     c, h, w = config.input_shape
@@ -309,156 +227,10 @@ def build_model(config: CNNConfig | MLPConfig, seed: int = 0) -> nn.Sequential:
     nor changed, so sessions building models in several threads at once get the same weights for the same seed. On
     the default device (CPU unless a ``with torch.device(...)`` block says otherwise; "meta": shapes only).
     """
-    check_config(config)
-    model = nn.Sequential(OrderedDict(_layers(config, device="meta")))
-    return materialise(model, torch.Generator().manual_seed(seed))
-
-
-# ---- looking inside ------------------------------------------------------------------------------------------
-
-def _mult_adds(layer: nn.Module, y: torch.Tensor) -> int:
-    """Multiply-adds of one layer per image: conv = output elements × in_channels/groups × k_h×k_w (bias adds not
-    counted); linear = in × out; batch norm, activations, pooling, dropout, flatten: 0 (cheap elementwise ops)."""
-    if isinstance(layer, nn.Conv2d):
-        kh, kw = layer.kernel_size
-        return y[0].numel() * (layer.in_channels // layer.groups) * kh * kw
-    if isinstance(layer, nn.Linear):
-        return layer.in_features * layer.out_features
-    return 0
-
-
-def summarize(model: nn.Sequential, input_shape: tuple[int, ...]) -> list[dict]:
-    """One dict per layer: name, type, output_shape (without the batch), params, mult_adds (per image)."""
-    device = next((p.device for p in model.parameters()), torch.device("cpu"))
-    rows = []
-    for name, layer, y in _run_layers(model, torch.zeros(1, *input_shape, device=device)):
-        rows.append({"name": name, "type": type(layer).__name__, "output_shape": tuple(y.shape[1:]),
-                     "params": sum(p.numel() for p in layer.parameters()), "mult_adds": _mult_adds(layer, y)})
-    return rows
+    return materialise(meta_model(config), torch.Generator().manual_seed(seed))
 
 
 def meta_model(config: CNNConfig | MLPConfig) -> nn.Sequential:
     """``build_model(config)``'s layers, names and sizes on the meta device: shapes only, no weights drawn."""
     check_config(config)
     return nn.Sequential(OrderedDict(_layers(config, device="meta")))
-
-
-def _closed_form_rows(config: CNNConfig | MLPConfig) -> list[dict]:
-    """``summarize(build_model(config), config.input_shape)`` from the sizes alone, layer by layer as ``_layers``
-    builds them: a k×k convolution with padding k // 2 gives ``h + 2(k // 2) - k + 1`` rows (the same for odd k),
-    ``C_out·C_in·k²`` weights (+ ``C_out`` biases without batch norm) and ``h_out·w_out·C_out·C_in·k²``
-    multiply-adds; batch norm ``2C`` parameters (its running statistics are buffers); a 2×2 pooling ``⌊h/2⌋``; a
-    global pooling 1×1; a dense layer ``n·units + units`` parameters and ``n·units`` multiply-adds."""
-    c, h, w = config.input_shape
-    rows = []
-
-    def row(name: str, kind: str, shape: tuple[int, ...], params: int = 0, mult_adds: int = 0) -> None:
-        rows.append({"name": name, "type": kind, "output_shape": shape, "params": params, "mult_adds": mult_adds})
-
-    if isinstance(config, CNNConfig):
-        for i, b in enumerate(config.blocks, 1):
-            pad = b.kernel // 2
-            h, w = h + 2 * pad - b.kernel + 1, w + 2 * pad - b.kernel + 1
-            weights = b.channels * c * b.kernel ** 2
-            row(f"block{i}_conv", "Conv2d", (b.channels, h, w), weights + (0 if b.batch_norm else b.channels),
-                h * w * weights)
-            c = b.channels
-            if b.batch_norm:
-                row(f"block{i}_bn", "BatchNorm2d", (c, h, w), 2 * c)
-            row(f"block{i}_act", _module_type(b.activation), (c, h, w))
-            if b.pooling != "none":
-                h, w = h // 2, w // 2
-                row(f"block{i}_pool", "MaxPool2d" if b.pooling == "max" else "AvgPool2d", (c, h, w))
-        if config.global_pool != "none":
-            h = w = 1
-            row("global_pool", "AdaptiveMaxPool2d" if config.global_pool == "max" else "AdaptiveAvgPool2d", (c, 1, 1))
-        dense = config.dense
-    else:
-        dense = config.hidden
-    n = c * h * w
-    row("flatten", "Flatten", (n,))
-    for i, units in enumerate(dense, 1):
-        row(f"dense{i}", "Linear", (units,), n * units + units, n * units)
-        row(f"dense{i}_act", _module_type(config.activation), (units,))
-        if config.dropout > 0:
-            row(f"dense{i}_drop", "Dropout", (units,))
-        n = units
-    row("out", "Linear", (config.classes,), n * config.classes + config.classes, n * config.classes)
-    return rows
-
-
-@functools.lru_cache(maxsize=64)
-def _module_type(activation: str) -> str:
-    return type(make_torch_module(activation)).__name__
-
-
-@functools.lru_cache(maxsize=256)
-def _config_rows(config: CNNConfig | MLPConfig) -> tuple[tuple[tuple[str, object], ...], ...]:
-    check_config(config)
-    return tuple(tuple(row.items()) for row in _closed_form_rows(config))
-
-
-def config_summary(config: CNNConfig | MLPConfig) -> list[dict]:
-    """``summarize(build_model(config), config.input_shape)`` without building it: the rows are worked out from the
-    config's sizes (``_closed_form_rows``; tested equal to the built network's for random configs), about 0.1 ms
-    against 30 for running the layers on the meta device, and remembered per config (the set-up's table and script,
-    at every rerun). A fresh list of fresh dicts each call."""
-    return [dict(row) for row in _config_rows(config)]
-
-
-def _run_layers(model: nn.Sequential, x: torch.Tensor) -> list[tuple[str, nn.Module, torch.Tensor]]:
-    was_training = model.training
-    model.eval()
-    out = []
-    try:
-        with torch.no_grad():
-            for name, layer in model.named_children():
-                x = layer(x)
-                out.append((name, layer, x))
-    finally:
-        model.train(was_training)
-    return out
-
-
-def feature_maps(model: nn.Sequential, x: torch.Tensor) -> list[tuple[str, torch.Tensor]]:
-    """Every layer's output for ``x`` (N, C, H, W), in eval mode without gradients; the model's mode is restored."""
-    return [(name, y) for name, _, y in _run_layers(model, x)]
-
-
-def first_layer_pictures(model: nn.Sequential, input_shape: tuple[int, int, int]) -> np.ndarray:
-    """What the first layer looks for, as pictures (input channel 0): a CNN's first-conv kernels ``(C_out, k, k)``;
-    an MLP's first dense layer ``(units, H, W)``, row ``j`` of its weight reshaped to the image: the template that
-    unit ``j`` compares the whole image with."""
-    for layer in model.children():
-        if isinstance(layer, nn.Conv2d):
-            return layer.weight.detach()[:, 0].cpu().numpy()
-        if isinstance(layer, nn.Linear):
-            c, h, w = input_shape
-            return layer.weight.detach().reshape(-1, c, h, w)[:, 0].cpu().numpy()
-    raise ValueError("this model has no weighted layer")
-
-
-# ---- one block as URL text -----------------------------------------------------------------------------------
-
-def format_block(block: ConvBlock) -> str:
-    """``ConvBlock(32, 5, "tanh", "avg", False)`` -> ``"32-5-tanh-avg-nobn"`` (the form links carry)."""
-    return "-".join((str(block.channels), str(block.kernel), block.activation, block.pooling,
-                     "bn" if block.batch_norm else "nobn"))
-
-
-def parse_block(text: str, max_channels: int = 512, max_kernel: int = 15) -> ConvBlock:
-    """The inverse of ``format_block``; ``ValueError`` for anything else (no eval, bounded numbers)."""
-    parts = str(text).strip().split("-")
-    if len(parts) != 5:
-        raise ValueError(f"a block is channels-kernel-activation-pooling-bn, got {text!r}")
-    channels, kernel, activation, pooling, bn = parts
-    if not (re.fullmatch(r"[0-9]{1,4}", channels) and re.fullmatch(r"[0-9]{1,3}", kernel)):
-        raise ValueError(f"channels and kernel must be whole numbers, got {channels!r}, {kernel!r}")
-    block = ConvBlock(int(channels), int(kernel), activation, pooling, {"bn": True, "nobn": False}.get(bn))
-    if block.batch_norm is None:
-        raise ValueError(f"the last part must be 'bn' or 'nobn', got {bn!r}")
-    if not 1 <= block.channels <= max_channels or not 1 <= block.kernel <= max_kernel or block.kernel % 2 == 0:
-        raise ValueError(f"channels must be 1..{max_channels} and the kernel odd in 1..{max_kernel}")
-    if activation not in ACTIVATIONS or pooling not in POOLINGS:
-        raise ValueError(f"unknown activation or pooling in {text!r}")
-    return block

@@ -11,7 +11,8 @@ import torch
 from torch import nn
 
 from core.data import Dataset, load_digits_dataset
-from core.models import CNNConfig, build_model, feature_maps
+from core.model_inside import feature_maps
+from core.models import CNNConfig, build_model
 from core.train import TrainConfig, evaluate, train
 
 REFERENCE_CONFIG = CNNConfig()

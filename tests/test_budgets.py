@@ -23,7 +23,9 @@ from core.budgets import (
 )
 from core.data import load_dataset
 from core.expr import distinct_nodes, parse_function
-from core.models import SETUP, CNNConfig, build_model, config_mult_adds
+from core.model_inside import config_mult_adds
+from core.models import CNNConfig, build_model
+from core.setup_limits import SETUP
 from core.train import evaluate, mistakes
 from tests.conftest import ROOT, assert_clean, lesson_app
 from tests.helpers.figures import charts
@@ -120,7 +122,9 @@ def test_the_trainer_link_that_would_hold_a_slot_for_hours_cannot_start_and_says
     """Six 128-channel 7 × 7 blocks without pooling, 30 epochs, batch 16: 3e9 multiply-adds an image, 25 times the
     per-image limit (and ten times the run's budget)."""
     from core.budgets import TRAINING_WORK, training_work
-    from core.models import SETUP, CNNConfig, ConvBlock, build_model, summarize
+    from core.model_inside import summarize
+    from core.models import CNNConfig, ConvBlock, build_model
+    from core.setup_limits import SETUP
     from ui.shell.registry import CNN_TRAINER
 
     blocks = {f"b{i}": "128-7-relu-none-bn" for i in range(1, 7)}
@@ -139,7 +143,9 @@ def test_a_run_on_mnist_at_the_per_image_limit_is_over_the_budget_and_the_defaul
     """On the digits (1,437 images, or 3,437 with the drawn ones) no network within the per-image limit reaches the
     run's budget in 30 epochs; on MNIST's 60,000 one does, while the default network's 8 epochs stay far below."""
     from core.budgets import TRAINING_WORK, training_seconds, training_work
-    from core.models import SETUP, CNNConfig, config_mult_adds
+    from core.model_inside import config_mult_adds
+    from core.models import CNNConfig
+    from core.setup_limits import SETUP
 
     assert training_work(SETUP.max_mult_adds, 3437, 30) <= TRAINING_WORK.limit
     with pytest.raises(OverBudget):
@@ -150,7 +156,8 @@ def test_a_run_on_mnist_at_the_per_image_limit_is_over_the_budget_and_the_defaul
 
 def test_the_default_run_shows_its_estimate_before_start():
     from core.budgets import training_seconds, training_work
-    from core.models import CNNConfig, build_model, summarize
+    from core.model_inside import summarize
+    from core.models import CNNConfig, build_model
     from ui.shell.registry import CNN_TRAINER
 
     at = lesson_app(CNN_TRAINER, {"drawn": "0"})
@@ -168,7 +175,8 @@ def test_the_default_run_shows_its_estimate_before_start():
     "dense=(32,))", "MLPConfig(hidden=(512, 512, 512))", "MLPConfig(hidden=(16,), classes=3)"])
 def test_config_mult_adds_counts_what_the_built_network_measures(config):
     """From the sizes alone, the multiply-adds ``summarize`` measures by running the built network."""
-    from core.models import CNNConfig, ConvBlock, MLPConfig, build_model, config_mult_adds, summarize
+    from core.model_inside import config_mult_adds, summarize
+    from core.models import CNNConfig, ConvBlock, MLPConfig, build_model
 
     config = eval(config, {"CNNConfig": CNNConfig, "ConvBlock": ConvBlock, "MLPConfig": MLPConfig})
     assert config_mult_adds(config) == sum(row["mult_adds"] for row in summarize(build_model(config),

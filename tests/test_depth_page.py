@@ -79,7 +79,7 @@ def test_before_anything_is_trained_the_features_part_shows_the_reference_networ
 
     from core.data import load_dataset
     from core.images import mosaic
-    from core.models import feature_maps
+    from core.model_inside import feature_maps
     from tests.helpers.figures import chart
     from tests.helpers.texts import read_fields
     from ui.jobs.reference import reference_network

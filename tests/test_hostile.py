@@ -849,7 +849,7 @@ def test_the_largest_network_the_set_up_builds_loads_from_its_checkpoint():
     """The set-up's own limits are the checkpoint's: a network at its limits (128-channel blocks of 7 × 7, 5 × 5, 5 × 5
     and 3 × 3 with pooling, a dense layer of 256: 1.07e8 multiply-adds an image, under the 1.2e8 limit) loads; one
     channel step more, or a block without its pooling, is refused as too large."""
-    from core.models import SETUP, outside_setup
+    from core.setup_limits import SETUP, outside_setup
 
     largest = CNNConfig(blocks=LARGEST_BLOCKS, dense=(max(SETUP.dense),))
     assert outside_setup(largest) is None

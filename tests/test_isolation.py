@@ -18,7 +18,8 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from core.models import CNNConfig, ConvBlock, MLPConfig, build_model, parse_block
+from core.block_text import parse_block
+from core.models import CNNConfig, ConvBlock, MLPConfig, build_model
 from harness.browser import assert_healthy, wait_until_idle, watch_errors
 from tests.conftest import assert_clean, lesson_app, page_texts
 from ui.shell.i18n import translate

@@ -87,8 +87,8 @@ def test_every_option_of_every_field_lands_in_its_row_and_nowhere_else(monkeypat
     session changes in that field alone (read back by the lesson's own parser), the other rows not at all."""
     import importlib
 
+    from core.block_text import parse_block
     from core.depth import parse_layer
-    from core.models import parse_block
 
     page = importlib.import_module(module)
     parse = parse_layer if module.endswith("depth") else lambda text: dataclasses.asdict(parse_block(text))

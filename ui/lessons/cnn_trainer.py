@@ -20,15 +20,9 @@ from core.checkpoints import CheckpointError, load_checkpoint
 from core.data import DATASETS, DatasetUnavailable
 from core.drawn_digits import FOR_TRAINING
 from core.images import mosaic
-from core.models import (
-    SETUP,
-    CNNConfig,
-    MLPConfig,
-    ModelConfigError,
-    build_model,
-    check_config,
-    first_layer_pictures,
-)
+from core.model_inside import first_layer_pictures
+from core.models import CNNConfig, MLPConfig, ModelConfigError, build_model, check_config
+from core.setup_limits import SETUP
 from core.train import TrainConfig, device_info, resolve_device
 from ui.jobs.training_job import (
     MAX_CONCURRENT_TRAININGS,

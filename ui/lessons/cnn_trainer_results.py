@@ -16,10 +16,7 @@ from core.budgets import (
 from core.checkpoints import save_checkpoint
 from core.drawing import fit_in_box, prepare_image
 from core.images import mosaic, to_gray
-from core.models import (
-    config_mult_adds,
-    feature_maps,
-)
+from core.model_inside import config_mult_adds, feature_maps
 from core.train import UNSURE_BELOW, evaluate, mistakes, top_answers
 from ui.jobs.training_job import (
     session_job,

@@ -7,7 +7,10 @@ import dataclasses
 
 import streamlit as st
 
-from core.models import POOLINGS, SETUP, CNNConfig, ConvBlock, MLPConfig, config_summary, format_block, parse_block
+from core.block_text import format_block, parse_block
+from core.model_inside import config_summary
+from core.models import POOLINGS, CNNConfig, ConvBlock, MLPConfig
+from core.setup_limits import SETUP
 from core.train import OPTIMIZERS, TrainConfig
 from ui.shell.i18n import filler, t, translator
 from ui.shell.modes import more_controls
@@ -26,7 +29,7 @@ from ui.shell.url_state import (
 from ui.widgets.row_editor import Field, row_editor
 
 KINDS = ("cnn", "mlp")
-# What the set-up offers is what a checkpoint may describe too (core.models.SETUP): one list for both.
+# What the set-up offers is what a checkpoint may describe too (core.setup_limits.SETUP): one list for both.
 ACTIVATIONS = SETUP.activations
 CHANNELS = SETUP.channels
 KERNELS = SETUP.kernels

@@ -23,7 +23,7 @@ from core.depth import (
     units_inside,
 )
 from core.images import BUILTIN_IMAGES, mosaic, to_gray
-from core.models import feature_maps
+from core.model_inside import feature_maps
 from core.receptive import KINDS, field_bounds, model_to_stack, receptive_field_of, receptive_fields, stack_to_model
 from ui.jobs.reference import reference_network
 from ui.jobs.training_job import session_job, shared_dataset
