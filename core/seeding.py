@@ -36,11 +36,7 @@ def default_init_(module, generator):
     with torch.no_grad():
         for m in module.modules():
             if isinstance(m, (nn.Linear, nn.modules.conv._ConvNd)):
-                nn.init.kaiming_uniform_(m.weight, a=math.sqrt(5), generator=generator)
-                if m.bias is not None:
-                    fan_in, _ = nn.init._calculate_fan_in_and_fan_out(m.weight)
-                    bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0.0
-                    nn.init.uniform_(m.bias, -bound, bound, generator=generator)
+                default_weights_(m.weight, m.bias, generator)
             elif isinstance(m, norms):
                 m.reset_parameters()
             elif any(True for _ in itertools.chain(m.parameters(recurse=False), m.buffers(recurse=False))):
@@ -58,6 +54,19 @@ def materialise(module, generator, device=None):
         return module
     default_init_(module.to_empty(device="cpu"), generator)
     return module if target.type == "cpu" else module.to(target)
+
+
+def default_weights_(weight: torch.Tensor, bias: torch.Tensor | None, generator) -> None:
+    """A Linear or Conv layer's ``weight`` and ``bias`` (None: none) set in place as its ``reset_parameters`` sets
+    them, drawn from ``generator``: the weight ``kaiming_uniform_(a=√5)``, U(±1/√fan_in); then the bias U(±1/√fan_in),
+    0 if fan_in is 0. For plain tensors as well as a module's parameters (``core.vanishing`` draws a deep stack's
+    weights without building its modules)."""
+    with torch.no_grad():
+        nn.init.kaiming_uniform_(weight, a=math.sqrt(5), generator=generator)
+        if bias is not None:
+            fan_in, _ = nn.init._calculate_fan_in_and_fan_out(weight)
+            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0.0
+            nn.init.uniform_(bias, -bound, bound, generator=generator)
 
 
 # ---- dropout masks ---------------------------------------------------------------------------------------------

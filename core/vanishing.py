@@ -5,6 +5,8 @@ private generator (``depth_network``).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from core.activations import activation_named, make_torch_module
@@ -15,21 +17,34 @@ from core.curve_fit import one_torch_thread
 INITS = ("xavier", "kaiming", "torch")
 
 
+@dataclass(frozen=True)
+class DepthNetwork:
+    """A deep stack for ``gradient_through_depth``: ``weights[l]`` (out, in) and ``biases[l]`` of layer l (the hidden
+    layers, then the output layer), the inputs ``x`` (batch, width) and the targets ``t`` (batch, 1), all float64
+    torch tensors."""
+
+    weights: tuple
+    biases: tuple
+    x: object
+    t: object
+
+
 def depth_network(activation: str, depth: int, width: int = 32, seed: int = 0, batch: int = 64,
-                  init: str = "xavier"):
-    """(layers, x, t) for ``gradient_through_depth``: ``depth`` Linear(width, width) and a final Linear(width, 1)
-    (float64 torch modules, biases 0), inputs x ~ N(0, 1) of shape (batch, width) and targets t ~ N(0, 1).
+                  init: str = "xavier") -> DepthNetwork:
+    """The network of ``gradient_through_depth``: ``depth`` Linear(width, width) layers and a final Linear(width, 1)
+    (float64, biases 0), inputs x ~ N(0, 1) of shape (batch, width) and targets t ~ N(0, 1).
 
     init: "xavier" = ``xavier_normal_`` (gain 1), "kaiming" = ``kaiming_normal_`` (for relu), "torch" = nn.Linear's
     default; all drawn from a private ``torch.Generator`` seeded ``seed`` (torch's process-wide RNG is neither read
     nor changed, so concurrent sessions cannot disturb each other), in the order building the layers under
-    a globally seeded RNG would draw them: nn.Linear's default init of every layer, then the chosen init,
-    then x, then t.
+    a globally seeded RNG would draw them: nn.Linear's default init of every layer (``default_weights_``), then the
+    chosen init, then x, then t. The weights are drawn into plain tensors: no module is built (building 31 meta
+    modules and giving them memory took 5 ms a network, most of a depth change's rerun).
     """
     import torch
     from torch import nn
 
-    from core.seeding import materialise
+    from core.seeding import default_weights_
 
     activation_named(activation)
     if init not in INITS:
@@ -38,19 +53,21 @@ def depth_network(activation: str, depth: int, width: int = 32, seed: int = 0, b
         if v < 1:
             raise ValueError(f"{name} must be at least 1, got {v}")
     generator = torch.Generator().manual_seed(seed)
-    layers = [nn.Linear(width, width, dtype=torch.float64, device="meta") for _ in range(depth)]
-    layers.append(nn.Linear(width, 1, dtype=torch.float64, device="meta"))
-    materialise(nn.ModuleList(layers), generator, "cpu")  # nn.Linear's default first, as building them drew it
+    outs = [width] * depth + [1]
+    weights = [torch.empty(out, width, dtype=torch.float64) for out in outs]
+    biases = [torch.empty(out, dtype=torch.float64) for out in outs]
+    for weight, bias in zip(weights, biases, strict=True):
+        default_weights_(weight, bias, generator)  # nn.Linear's default first, as building them drew it
     with torch.no_grad():
-        for layer in layers:
+        for weight, bias in zip(weights, biases, strict=True):
             if init == "xavier":
-                nn.init.xavier_normal_(layer.weight, generator=generator)
+                nn.init.xavier_normal_(weight, generator=generator)
             elif init == "kaiming":
-                nn.init.kaiming_normal_(layer.weight, nonlinearity="relu", generator=generator)
-            layer.bias.zero_()
+                nn.init.kaiming_normal_(weight, nonlinearity="relu", generator=generator)
+            bias.zero_()
     x = torch.randn(batch, width, dtype=torch.float64, generator=generator)
     t = torch.randn(batch, 1, dtype=torch.float64, generator=generator)
-    return layers, x, t
+    return DepthNetwork(tuple(weights), tuple(biases), x, t)
 
 
 def gradient_through_depth(activation: str, depth: int, width: int = 32, seed: int = 0, batch: int = 64,
@@ -63,11 +80,14 @@ def gradient_through_depth(activation: str, depth: int, width: int = 32, seed: i
     """
     import torch
 
-    layers, x, t = depth_network(activation, depth, width, seed, batch, init)
+    network = depth_network(activation, depth, width, seed, batch, init)
+    act = make_torch_module(activation)
+    hidden = [w.requires_grad_() for w in network.weights[:-1]]
     with torch.enable_grad(), one_torch_thread():
-        h = x
-        for layer in layers[:-1]:
-            h = make_torch_module(activation)(layer(h))
-        loss = torch.mean((layers[-1](h) - t) ** 2)
-        grads = torch.autograd.grad(loss, [layer.weight for layer in layers[:-1]])
-    return np.array([torch.linalg.matrix_norm(g).item() for g in grads])
+        h = network.x
+        for weight, bias in zip(hidden, network.biases, strict=False):
+            h = act(torch.nn.functional.linear(h, weight, bias))
+        y = torch.nn.functional.linear(h, network.weights[-1], network.biases[-1])
+        loss = torch.mean((y - network.t) ** 2)
+        grads = torch.autograd.grad(loss, hidden)
+    return torch.linalg.matrix_norm(torch.stack(grads)).numpy()

@@ -433,12 +433,12 @@ def test_fit_curves_needs_an_activation_and_knows_each():
 # ---- gradient_through_depth ---------------------------------------------------------------------------------------
 
 
-def numpy_backprop(name, layers, x, t):
+def numpy_backprop(name, network):
     """‖∂L/∂W_l‖ by hand, with core's f and f': the chain rule layer by layer, L = mean((y - t)²)."""
     a = ACTIVATIONS[name]
-    ws = [layer.weight.detach().numpy() for layer in layers]
-    bs = [layer.bias.detach().numpy() for layer in layers]
-    h, zs, hs = x.numpy(), [], []
+    ws = [w.detach().numpy() for w in network.weights]
+    bs = [b.detach().numpy() for b in network.biases]
+    h, zs, hs, t = network.x.numpy(), [], [], network.t
     for w, b in zip(ws[:-1], bs[:-1], strict=True):
         hs.append(h)
         zs.append(h @ w.T + b)
@@ -457,9 +457,9 @@ def numpy_backprop(name, layers, x, t):
 @pytest.mark.parametrize("name", NAMES)
 def test_gradient_norms_equal_backprop_by_hand(name, init):
     got = gradient_through_depth(name, 3, width=7, seed=1, batch=5, init=init)
-    layers, x, t = depth_network(name, 3, width=7, seed=1, batch=5, init=init)
     assert got.shape == (3,)
-    np.testing.assert_allclose(got, numpy_backprop(name, layers, x, t), rtol=1e-10, atol=1e-300)
+    network = depth_network(name, 3, width=7, seed=1, batch=5, init=init)
+    np.testing.assert_allclose(got, numpy_backprop(name, network), rtol=1e-10, atol=1e-300)
 
 
 def test_sigmoid_gradients_vanish_and_relu_gradients_do_not():
@@ -485,7 +485,7 @@ def test_gradient_through_depth_is_deterministic_and_leaves_the_global_rng_alone
 @pytest.mark.parametrize("init", INITS)
 def test_depth_network_equals_the_same_draws_from_a_seeded_global_rng(init):
     """The private generator draws what the global RNG seeded the same way would: the pages' numbers are unchanged."""
-    layers, x, t = depth_network("relu", 3, width=6, seed=7, batch=4, init=init)
+    network = depth_network("relu", 3, width=6, seed=7, batch=4, init=init)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(7)
         expected = [nn.Linear(6, 6, dtype=torch.float64) for _ in range(3)] + [nn.Linear(6, 1, dtype=torch.float64)]
@@ -496,19 +496,22 @@ def test_depth_network_equals_the_same_draws_from_a_seeded_global_rng(init):
                 elif init == "kaiming":
                     nn.init.kaiming_normal_(layer.weight, nonlinearity="relu")
         x0, t0 = torch.randn(4, 6, dtype=torch.float64), torch.randn(4, 1, dtype=torch.float64)
-    assert all(torch.equal(a.weight, b.weight) for a, b in zip(layers, expected, strict=True))
-    assert torch.equal(x, x0) and torch.equal(t, t0)
+    assert all(torch.equal(w, b.weight) for w, b in zip(network.weights, expected, strict=True))
+    assert all(torch.equal(bias, torch.zeros_like(b.bias)) for bias, b in zip(network.biases, expected, strict=True))
+    assert torch.equal(network.x, x0) and torch.equal(network.t, t0)
 
 
 def test_depth_network_inits():
     width = 200
     for init, std in (("xavier", math.sqrt(1 / width)), ("kaiming", math.sqrt(2 / width)),
                       ("torch", 1 / math.sqrt(3 * width))):
-        layers, x, t = depth_network("relu", 2, width=width, seed=0, batch=3, init=init)
-        assert [layer.weight.shape for layer in layers] == [(width, width), (width, width), (1, width)]
-        assert layers[0].weight.dtype == torch.float64 and x.shape == (3, width) and t.shape == (3, 1)
-        assert all(torch.all(layer.bias == 0) for layer in layers)
-        assert layers[0].weight.std().item() == pytest.approx(std, rel=0.02)
+        network = depth_network("relu", 2, width=width, seed=0, batch=3, init=init)
+        assert [w.shape for w in network.weights] == [(width, width), (width, width), (1, width)]
+        assert [b.shape for b in network.biases] == [(width,), (width,), (1,)]
+        assert network.weights[0].dtype == torch.float64 and network.x.shape == (3, width)
+        assert network.t.shape == (3, 1)
+        assert all(torch.all(b == 0) for b in network.biases)
+        assert network.weights[0].std().item() == pytest.approx(std, rel=0.02)
 
 
 @pytest.mark.parametrize("kwargs", [{"init": "he"}, {"depth": 0}, {"activation": "swish"}, {"width": 0}])
@@ -609,3 +612,16 @@ def test_parse_points_never_raises_anything_but_points_error(text):
         assert error.line is None or 1 <= error.line <= len(text.splitlines())
     else:
         assert len(x) == len(y) >= 2 and np.all(np.abs(x) <= 1e3) and np.all(np.diff(x) >= 0)
+
+
+def test_the_deep_stack_is_drawn_without_building_a_module(monkeypatch):
+    """``depth_network`` draws its weights into plain tensors (building 31 meta modules and giving them memory was
+    most of a depth change's rerun): no ``nn.Linear`` is constructed, and the numbers are still those of the layers
+    built under a seeded global RNG (``test_depth_network_equals_the_same_draws_from_a_seeded_global_rng``)."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a module was built")
+
+    monkeypatch.setattr(nn.Linear, "__init__", refuse)
+    grads = gradient_through_depth("tanh", 30)
+    assert grads.shape == (30,) and np.all(np.isfinite(grads))

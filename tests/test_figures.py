@@ -248,3 +248,24 @@ def test_figures_of_many_panels_are_written_as_plotly_checks_them():
         checked = go.Figure(fig)  # raises on any property plotly does not know or value it refuses
         assert sent(fig)["data"] == sent(checked)["data"]
         assert sent(fig)["layout"] == sent(checked)["layout"]
+
+
+def test_the_log_lines_figure_is_written_as_plotly_checks_it_with_its_steps_as_a_typed_array():
+    """``log_lines_figure`` is the dict plotly.js reads: plotly.py, checking every property, writes the same figure;
+    601 steps go as one typed array of small integers (plotly.py checked them one by one), the values as float32."""
+    import plotly.graph_objects as go
+
+    from ui.plots.charts import log_lines_figure
+
+    steps = range(601)
+    loss = np.geomspace(1.0, 1e-4, 601)
+    fig = log_lines_figure(steps, {"ReLU": loss, "line": loss * 2}, {"ReLU": "#f00"}, title="t", x_title="step",
+                           y_title="loss", dashed=["line"])
+    assert sent(fig) == sent(go.Figure(fig))
+    written = json.loads(figure_json(fig, False, LIGHT))["data"]
+    assert written[0]["x"]["dtype"] == "i2" and written[0]["y"]["dtype"] == "f4"
+    np.testing.assert_array_equal(plotly_array(written[0]["x"]), np.arange(601))
+    np.testing.assert_allclose(plotly_array(written[1]["y"]), loss * 2, rtol=1e-7)
+    short = log_lines_figure(range(1, 13), {"a": np.ones(12)}, {}, title="t", x_title="l", y_title="g")
+    assert short["layout"]["xaxis"]["dtick"] == 1 and short["data"][0]["mode"] == "lines+markers"
+    assert sent(short) == sent(go.Figure(short))

@@ -133,8 +133,8 @@ def test_default_init_draws_only_from_its_generator():
 @pytest.mark.parametrize("init", ["xavier", "kaiming", "torch"])
 def test_depth_network_in_threads_equals_the_main_thread(init):
     def job(seed):
-        layers, x, t = depth_network("tanh", 4, width=12, seed=seed, batch=6, init=init)
-        return [_state(layer) for layer in layers], x, t
+        network = depth_network("tanh", 4, width=12, seed=seed, batch=6, init=init)
+        return list(network.weights), list(network.biases), network.x, network.t
 
     check_concurrent(job)
 
