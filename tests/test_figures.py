@@ -269,3 +269,44 @@ def test_the_log_lines_figure_is_written_as_plotly_checks_it_with_its_steps_as_a
     short = log_lines_figure(range(1, 13), {"a": np.ones(12)}, {}, title="t", x_title="l", y_title="g")
     assert short["layout"]["xaxis"]["dtick"] == 1 and short["data"][0]["mode"] == "lines+markers"
     assert sent(short) == sent(go.Figure(short))
+
+
+def test_the_basin_map_is_written_as_plotly_checks_it():
+    """``basin_figure`` is the dict plotly.js reads, its hover text one name per start: plotly.py, checking every
+    property, writes the same figure."""
+    import plotly.graph_objects as go
+
+    from ui.lessons.gradient_descent_figures import basin_figure
+
+    xs, ys = np.linspace(-2, 2, 30), np.linspace(-1, 1, 20)
+    labels = np.random.default_rng(0).integers(-1, 2, size=(20, 30))
+    fig = basin_figure(xs, ys, labels, [(0.1, 0.7), (-0.1, -0.7)], "SGD", ["★1", "·2"], "none")
+    assert sent(fig) == sent(go.Figure(fig))
+    heat = sent(fig)["data"][0]
+    assert heat["text"][3][4] == ["none", "★1", "·2"][labels[3, 4] + 1]
+    np.testing.assert_array_equal(plotly_array(heat["z"]), labels + 1)
+
+
+def test_the_2d_descent_and_basin_figures_build_no_plotly_object(monkeypatch):
+    """The maps redrawn at every move of the 2-D part's and the basins' controls are written as dicts: building
+    plotly.py's checked objects was a third of those parts' server runs (cProfile). Any trace or figure object
+    built here fails the test."""
+    import plotly.basedatatypes
+
+    from ui.lessons.gradient_descent_figures import Path, basin_figure, contour_figure
+    from ui.plots.grids import colorscale_stops
+
+    def refuse(self, *args, **kwargs):
+        raise AssertionError(f"{type(self).__name__} built")
+
+    colorscale_stops("Viridis")  # a named scale's stops are read from plotly once per process, then kept
+    monkeypatch.setattr(plotly.basedatatypes.BaseTraceType, "__init__", refuse)
+    monkeypatch.setattr(plotly.basedatatypes.BaseFigure, "__init__", refuse)
+    xs, ys = np.linspace(-2, 2, 40), np.linspace(-1, 1, 30)
+    z = np.add.outer(ys**2, xs**2)
+    path = Path("SGD", "#f00", np.array([[1.5, 0.5], [1.0, 0.3], [0.5, 0.1]]))
+    labels = dict(start="start", minimum="min", step="step", loss="loss", click="click")
+    contour = contour_figure((xs, ys), z, [path], [(0.0, 0.0)], labels, "play")
+    assert len(contour["frames"]) == 3 and contour["data"][0]["type"] == "heatmap"
+    basins = basin_figure(xs, ys, np.zeros((30, 40), dtype=int), [(0.0, 0.0)], "t", ["★1"], "none")
+    assert basins["data"][0]["type"] == "heatmap"

@@ -12,6 +12,7 @@ import streamlit as st
 from core.contours import even_levels, level_lines
 from ui.plots.animation import FramedFigure, play_controls
 from ui.plots.charts import figure
+from ui.plots.grids import colorscale_stops
 
 METHOD_COLOURS = {"sgd": "#2563eb", "momentum": "#dc2626", "nesterov": "#d97706", "rmsprop": "#059669",
                   "adagrad": "#7c3aed", "adam": "#0891b2"}
@@ -37,23 +38,24 @@ def frame_steps(longest: int, most: int = 100) -> list[int]:
     return sorted(set(np.linspace(0, longest, most + 1).round().astype(int).tolist()))
 
 
-def loss_map(xs: np.ndarray, ys: np.ndarray, z: np.ndarray, hover: str | None = None) -> list[go.Heatmap | go.Scatter]:
+def loss_map(xs: np.ndarray, ys: np.ndarray, z: np.ndarray, hover: str | None = None) -> list[dict]:
     """A 2-D loss drawn as a coloured map under its level lines: ``log(1 + z − min z)``, so the valleys of
     Rosenbrock and the bowl stay visible, with 12 evenly spaced level lines of that map.
 
     The lines are computed here (``core.contours.level_lines``) and drawn as one line trace: plotly's own contour
     trace traces them in the browser at every redraw, about four times slower. The map is a heatmap smoothed by
     the browser's own image scaling (``zsmooth="fast"``); with ``hover`` (a hover template) it answers the mouse
-    (and its clicks), else it is skipped.
+    (and its clicks), else it is skipped. The two traces are the dicts plotly.js reads (checked by the tests
+    against plotly's copy, ``tests/test_app_pages.py``).
     """
     shown = np.log1p(z - np.nanmin(z))
-    colour = go.Heatmap(x=xs, y=ys, z=shown.astype(np.float32), colorscale="Viridis", showscale=False, opacity=0.75,
-                        zsmooth="fast", name="map",
-                        **({"hovertemplate": hover} if hover is not None else {"hoverinfo": "skip"}))
+    colour = dict(type="heatmap", x=xs, y=ys, z=shown.astype(np.float32), colorscale=colorscale_stops("Viridis"),
+                  showscale=False, opacity=0.75, zsmooth="fast", name="map",
+                  **({"hovertemplate": hover} if hover is not None else {"hoverinfo": "skip"}))
     points = level_points(xs, ys, shown)
-    lines = go.Scatter(x=points[:, 0].astype(np.float32), y=points[:, 1].astype(np.float32), mode="lines",
-                       line=dict(color="rgba(0, 0, 0, 0.35)", width=0.6), hoverinfo="skip", showlegend=False,
-                       name="levels")
+    lines = dict(type="scatter", x=points[:, 0].astype(np.float32), y=points[:, 1].astype(np.float32), mode="lines",
+                 line=dict(color="rgba(0, 0, 0, 0.35)", width=0.6), hoverinfo="skip", showlegend=False,
+                 name="levels")
     return [colour, lines]
 
 
@@ -127,8 +129,9 @@ def curve_figure(x: np.ndarray, fx: np.ndarray, paths: Sequence[Path], f_of, gra
 
 def contour_figure(axes: tuple[np.ndarray, np.ndarray], z: np.ndarray, paths: Sequence[Path],
                    minima: Sequence[tuple[float, float]], labels: Mapping[str, str], play_label: str,
-                   most_frames: int = 50) -> go.Figure:
-    """Contours of a 2-D loss with every optimizer's path; ▶ and the slider move the balls along in the browser.
+                   most_frames: int = 50) -> dict:
+    """Contours of a 2-D loss with every optimizer's path; ▶ and the slider move the balls along in the browser,
+    written as the dict plotly.js reads (plotly.py's checks of its traces were a third of the part's server run).
 
     The map itself is hovered and clicked: a click anywhere on it is sent to the server, which takes the nearest
     point of a grid of round starts (``ui.lessons.gradient_descent.start_at``). The ``frames`` of the animation
@@ -139,14 +142,15 @@ def contour_figure(axes: tuple[np.ndarray, np.ndarray], z: np.ndarray, paths: Se
     """
     xs, ys = axes
     surface = loss_map(xs, ys, z, hover=f"{labels['click']}<br>(%{{x:.2f}}, %{{y:.2f}})<extra></extra>")
-    lines = [go.Scatter(x=p.points[:, 0], y=p.points[:, 1], mode="lines", name=p.label, legendgroup=p.label,
-                        line=dict(color=p.colour, width=2.5), hoverinfo="skip") for p in paths]
-    start = go.Scatter(x=[paths[0].points[0, 0]] if paths else [], y=[paths[0].points[0, 1]] if paths else [],
-                       mode="markers", name=labels["start"], marker=dict(symbol="x", size=14, color="white",
-                                                                         line=dict(color="black", width=2)))
-    marks = go.Scatter(x=[m[0] for m in minima], y=[m[1] for m in minima], mode="markers", name=labels["minimum"],
-                       marker=dict(symbol="star", size=14, color="#facc15", line=dict(color="black", width=1)),
-                       hovertemplate="(%{x:.4f}, %{y:.4f})<extra></extra>")
+    lines = [dict(type="scatter", x=p.points[:, 0], y=p.points[:, 1], mode="lines", name=p.label,
+                  legendgroup=p.label, line=dict(color=p.colour, width=2.5), hoverinfo="skip") for p in paths]
+    start = dict(type="scatter", x=[float(paths[0].points[0, 0])] if paths else [],
+                 y=[float(paths[0].points[0, 1])] if paths else [], mode="markers", name=labels["start"],
+                 marker=dict(symbol="x", size=14, color="white", line=dict(color="black", width=2)))
+    marks = dict(type="scatter", x=[float(m[0]) for m in minima], y=[float(m[1]) for m in minima], mode="markers",
+                 name=labels["minimum"],
+                 marker=dict(symbol="star", size=14, color="#facc15", line=dict(color="black", width=1)),
+                 hovertemplate="(%{x:.4f}, %{y:.4f})<extra></extra>")
     longest = max((len(p.points) for p in paths), default=1) - 1
     steps = frame_steps(longest, most_frames)
 
@@ -155,7 +159,7 @@ def contour_figure(axes: tuple[np.ndarray, np.ndarray], z: np.ndarray, paths: Se
 
     base = [*surface, *lines, start, marks]
     frames = [dict(name=str(s), data=[balls(s)], traces=[len(base)]) for s in steps]
-    return FramedFigure(data=[*base, balls(0)], raw_frames=frames, layout=dict(
+    return dict(data=[*base, balls(0)], frames=frames, layout=dict(
         height=540, margin=dict(l=10, r=10, t=30, b=110), legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0),
         xaxis=dict(title=dict(text="x"), range=[float(xs[0]), float(xs[-1])]),
         yaxis=dict(title=dict(text="y"), range=[float(ys[0]), float(ys[-1])]),
@@ -190,20 +194,25 @@ def phase_figure(lrs: np.ndarray, momenta: np.ndarray, steps: np.ndarray, optimu
 
 
 def basin_figure(xs: np.ndarray, ys: np.ndarray, labels_grid: np.ndarray, minima: Sequence[tuple[float, float]],
-                 title: str, names: Sequence[str], none_label: str) -> go.Figure:
-    """Each start point coloured by the minimum its run ends in (grey: none reached)."""
+                 title: str, names: Sequence[str], none_label: str) -> dict:
+    """Each start point coloured by the minimum its run ends in (grey: none reached).
+
+    Written as the dict plotly.js reads: plotly.py checked the hover text of every start one by one, about 4 ms a
+    map at every move of β (cProfile); the tests check every figure the app sends against plotly's checked copy
+    (``tests/test_app_pages.py``)."""
     k = len(minima)
     colours = ["#d1d5db", *BASIN_COLOURS[:k]]
     # one band of equal width per value 0..k (z = label + 1, drawn from −0.5 to k + 0.5)
     scale = [pair for j in range(k + 1) for pair in ([j / (k + 1), colours[j]], [(j + 1) / (k + 1), colours[j]])]
     text = np.array([none_label, *names], dtype=object)[labels_grid + 1]
-    heat = go.Heatmap(x=xs, y=ys, z=(labels_grid + 1).astype(np.float32), zmin=-0.5, zmax=k + 0.5, colorscale=scale,
-                      showscale=False, text=text, hovertemplate="(%{x:.2f}, %{y:.2f}) → %{text}<extra></extra>")
-    stars = go.Scatter(x=[m[0] for m in minima], y=[m[1] for m in minima], mode="markers+text", showlegend=False,
-                       text=list(names), textposition="top center",
-                       marker=dict(symbol="star", size=13, color=colours[1:], line=dict(color="black", width=1)),
-                       hoverinfo="skip")
-    return figure(data=[heat, stars], layout=dict(
+    heat = dict(type="heatmap", x=xs, y=ys, z=(labels_grid + 1).astype(np.float32), zmin=-0.5, zmax=k + 0.5,
+                colorscale=scale, showscale=False, text=text,
+                hovertemplate="(%{x:.2f}, %{y:.2f}) → %{text}<extra></extra>")
+    stars = dict(type="scatter", x=[float(m[0]) for m in minima], y=[float(m[1]) for m in minima],
+                 mode="markers+text", showlegend=False, text=list(names), textposition="top center",
+                 marker=dict(symbol="star", size=13, color=colours[1:], line=dict(color="black", width=1)),
+                 hoverinfo="skip")
+    return dict(data=[heat, stars], layout=dict(
         height=380, margin=dict(l=10, r=10, t=40, b=10), title=dict(text=title, font=dict(size=14)),
         xaxis=dict(title=dict(text="x"), constrain="domain"), yaxis=dict(title=dict(text="y"), scaleanchor="x")))
 
