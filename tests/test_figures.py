@@ -191,21 +191,44 @@ def test_picture_panels_keep_square_pixels_and_large_maps_go_in_blocks():
 
 
 def test_bands_stack_maps_top_to_bottom_each_under_its_title():
-    from ui.plots.grids import Band, bands_figure
+    """A run of pictures on one pair of axes, square cells centred; the strips after it on another, across the
+    whole width; each band's cells placed by pixels from the top, its title above it, its cell under the mouse
+    read as (row, column) of its own map."""
+    from ui.plots.grids import BANDS_WIDTH_PX, PANEL_GAP_PX, PANEL_TITLE_PX, Band, bands_figure
 
-    maps = [np.arange(6.0).reshape(2, 3), -np.arange(20.0)[None], np.array([[0.5, -0.25]])]
-    figure = sent(bands_figure([Band(maps[0], "picture", 100), Band(maps[1], "strip", 40, square=False),
+    maps = [np.arange(6.0).reshape(2, 3), -np.arange(20.0)[None], np.array([[0.5, -0.25]]), np.ones((4, 400))]
+    figure = sent(bands_figure([Band(maps[0], "picture", 100), Band(maps[3], "wide", 150),
+                                Band(maps[1], "strip", 40, square=False),
                                 Band(maps[2], "numbers", 50, numbers=True, square=False)]))
-    layout = figure["layout"]
-    assert layout["height"] == 100 + 40 + 50 + 3 * 34
-    tops = [layout[f"yaxis{s}"]["domain"][1] for s in ("", "2", "3")]
-    assert tops == sorted(tops, reverse=True)
-    assert [a["text"] for a in layout["annotations"]] == ["picture", "strip", "numbers"]
-    for trace, z in zip(figure["data"], maps, strict=True):
+    layout, (picture, wide, strip, numbers) = figure["layout"], figure["data"]
+    wide_px = BANDS_WIDTH_PX * 4 / 400  # 400 columns in 720 pixels: no taller than keeps its cells square
+    pictures_px = 2 * PANEL_TITLE_PX + 90 + wide_px + 2 * PANEL_GAP_PX
+    strips_px = 2 * PANEL_TITLE_PX + 40 + 50
+    assert layout["height"] == round(pictures_px) + strips_px
+    assert [t["xaxis"] + t["yaxis"] for t in figure["data"]] == ["xy", "xy", "x2y2", "x2y2"]
+    assert layout["yaxis"]["range"] == [pytest.approx(pictures_px), 0] and layout["yaxis"]["scaleanchor"] == "x"
+    assert layout["xaxis"]["range"] == [-BANDS_WIDTH_PX / 2, BANDS_WIDTH_PX / 2]
+    assert layout["yaxis2"]["range"] == [strips_px, 0] and "scaleanchor" not in layout["yaxis2"]
+    assert layout["xaxis2"]["range"] == [0, 1]
+    assert layout["yaxis"]["domain"][1] == 1 and layout["yaxis2"]["domain"][0] == 0
+    assert layout["yaxis"]["domain"][0] == pytest.approx(layout["yaxis2"]["domain"][1], abs=1e-12)
+    # the picture: 2 × 3 cells of 45 px (90 px tall), centred; the wide map's cells as wide as they are tall
+    assert (picture["dx"], picture["dy"]) == (45, 45) and picture["x0"] == pytest.approx(-45)
+    assert picture["y0"] == PANEL_TITLE_PX + 22.5
+    assert wide["dx"] == pytest.approx(wide_px / 4) == pytest.approx(wide["dy"])
+    assert wide["y0"] == pytest.approx(2 * PANEL_TITLE_PX + 90 + PANEL_GAP_PX + wide["dy"] / 2)
+    # the strips: 20 and 2 cells across the width
+    assert (strip["x0"], strip["dx"], strip["dy"]) == (pytest.approx(1 / 40), pytest.approx(1 / 20), 30)
+    assert (numbers["x0"], numbers["dx"]) == (0.25, 0.5) and numbers["y0"] == 2 * PANEL_TITLE_PX + 40 + 20
+    assert [(a["text"], a["xref"], a["yref"]) for a in layout["annotations"]] == [
+        ("picture", "x", "y"), ("wide", "x", "y"), ("strip", "x2", "y2"), ("numbers", "x2", "y2")]
+    assert [a["y"] for a in layout["annotations"]] == [PANEL_TITLE_PX, pytest.approx(2 * PANEL_TITLE_PX + 100),
+                                                        PANEL_TITLE_PX, 2 * PANEL_TITLE_PX + 40]
+    for trace, z in zip(figure["data"], [maps[0], maps[3], maps[1], maps[2]], strict=True):
         np.testing.assert_allclose(plotly_array(trace["z"]), z)
-    assert figure["data"][0]["colorscale"][0][1] != figure["data"][1]["colorscale"][0][1]  # grey, then signed
-    assert "text" not in figure["data"][1] and figure["data"][2]["text"] == [["0.5", "-0.25"]]
-    assert layout["yaxis"].get("scaleanchor") == "x" and "scaleanchor" not in layout["yaxis2"]
+        assert trace["hovertemplate"].startswith("(%{pointNumber[0]}, %{pointNumber[1]})")
+    assert picture["colorscale"][0][1] != strip["colorscale"][0][1]  # grey, then signed
+    assert "text" not in strip and numbers["text"] == [["0.5", "-0.25"]]
 
 
 @settings(max_examples=40, deadline=None)

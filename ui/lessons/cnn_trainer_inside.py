@@ -15,7 +15,7 @@ from core.reference import head, head_layer, nearest_kernels, stage_names, stage
 from ui.jobs.reference import reference_network
 from ui.jobs.training_job import session_job, shared_dataset
 from ui.plots.charts import bars_figure, figure
-from ui.plots.grids import SIGNED_SCALE, Band, bands_figure, kernel_figure
+from ui.plots.grids import SIGNED_SCALE, Band, bands_figure, bands_width, kernel_figure
 from ui.plots.show import plot
 from ui.shell.i18n import t
 from ui.shell.lesson_frame import drawn_alone
@@ -59,7 +59,7 @@ def shape_text(array) -> str:
 
 def stage_picture(output: np.ndarray, title: str, key: str) -> None:
     """One stage's output alone (``stage_band``), as a figure of its own."""
-    plot(st, bands_figure([stage_band(output, title)]), key=key)
+    plot(st, bands_figure([stage_band(output, title)], bands_width()), key=key)
 
 
 def part_inside() -> None:
@@ -97,7 +97,7 @@ def probe_view(model, dataset) -> None:
     # every stage in one figure: a chart per stage made each move of the slider mount sixteen charts afresh
     bands = [stage_band(x[0].numpy(), shape_text(x[0])),
              *(stage_band(s.output, f"{s.name} · {s.kind}: {shape_text(s.output)}") for s in layers)]
-    plot(st, bands_figure(bands), key="cnn_trainer_inside_stages")
+    plot(st, bands_figure(bands, bands_width()), key="cnn_trainer_inside_stages")
     plot(st, bars_figure(dataset.classes, probabilities.output, f"{probabilities.name} · {probabilities.kind}: "
                          f"{shape_text(probabilities.output)}", height=200, percent=True),
          key="cnn_trainer_inside_probabilities")

@@ -29,7 +29,7 @@ from ui.jobs.reference import reference_network
 from ui.jobs.training_job import session_job, shared_dataset
 from ui.lessons.depth_game import GAME_LINK, part_game
 from ui.plots.charts import figure, lines_figure
-from ui.plots.grids import Band, bands_figure, image_figure
+from ui.plots.grids import Band, bands_figure, bands_width, image_figure
 from ui.plots.show import plot
 from ui.shell.i18n import filler, t
 from ui.shell.lesson_frame import drawn_alone
@@ -255,7 +255,7 @@ def part_features() -> None:
         block = name.split("_")[0]
         bands.append(Band(mosaic(out[:8]), t("depth.features.block", block=block, c=out.shape[0],
                                              size=fields.get(f"{block}_conv", 0)), 150))
-    plot(st, bands_figure(bands), key="depth_features_fig")
+    plot(st, bands_figure(bands, bands_width()), key="depth_features_fig")
     st.caption(t("depth.features.reading"))
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import functools
 import io
+import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -15,6 +16,7 @@ from PIL import Image
 
 from ui.plots.animation import FramedFigure, play_controls
 from ui.plots.charts import figure
+from ui.shell.modes import on_a_phone
 from ui.shell.theme import Palette
 
 SIGNED_SCALE = "RdBu_r"  # negative blue, zero white, positive red: a diverging scale for signed data
@@ -199,26 +201,79 @@ PICTURE_AXIS = dict(constrain="domain", showticklabels=False, ticks="", showgrid
 """A picture panel's axes (``panels_figure``): no ticks or grid, shrunk to keep its pixels square."""
 
 
-def bands_figure(bands: Sequence[Band]) -> dict:
-    """Maps stacked top to bottom in one figure, each across the whole width under its title, each on its own
-    colour range (as ``image_figure`` or, with numbers, ``kernel_figure`` draws it), each named by its title.
+BANDS_WIDTH_PX, PHONE_BANDS_WIDTH_PX = 720, 340
+"""The width picture bands are laid out for (``bands_figure``), on a laptop's column and on a phone: a wide mosaic
+is made no taller than keeps it within this width. On a narrower screen the pictures shrink together, their cells
+still square, leaving room below them."""
 
-    One figure rather than one per map: every changed chart is mounted and laid out afresh in the browser at each
-    rerun (``panels_figure``). Written as the dict plotly.js reads (``heatmap_trace``)."""
-    height = sum(b.height + PANEL_TITLE_PX for b in bands)
-    traces, layout, titles, top_px = [], {}, [], 0
-    for n, band in enumerate(bands):
-        top = 1 - (top_px + PANEL_TITLE_PX) / height
-        bottom = 1 - (top_px + PANEL_TITLE_PX + band.height - PANEL_GAP_PX) / height
-        top_px += band.height + PANEL_TITLE_PX
-        kh, kw = band.z.shape
-        square = dict(constrain="domain") if band.square else {}
+def bands_width() -> int:
+    """The width in pixels to lay picture bands out for (``bands_figure``): a phone's column or a laptop's. Laid out
+    for a laptop, the pictures on a phone would shrink to half and leave half the figure empty below them."""
+    return PHONE_BANDS_WIDTH_PX if on_a_phone() else BANDS_WIDTH_PX
+
+
+CELL_HOVER = "(%{pointNumber[0]}, %{pointNumber[1]})"
+"""A band's cell under the mouse, as (row, column) of its map: the cell's number in the trace, whatever the axis
+units the band is placed in."""
+
+
+def _band_run(bands: Sequence[Band], square: bool, suffix: str, titles: list,
+              width_px: float) -> tuple[list[dict], dict, dict, int]:
+    """One run of consecutive bands on one pair of axes (``x{suffix}``, ``y{suffix}``), stacked top to bottom, each
+    under its title: their traces, the two axes and the run's height in pixels. The y axis counts pixels downwards.
+    Pictures (``square``) are centred with square cells (the x axis is tied to the y axis' scale), at most
+    ``width_px`` wide; strips span the whole width (the x axis runs from 0 to 1)."""
+    traces, top = [], 0.0
+    for band in bands:
+        rows, columns = band.z.shape
+        height = band.height - PANEL_GAP_PX  # the gap below it is part of a band's height
+        if square:
+            height = min(height, width_px * rows / columns)
+        cell_h = height / rows
+        cell_w = cell_h if square else 1 / columns
+        x0 = -columns * cell_w / 2 + cell_w / 2 if square else cell_w / 2
+        top += PANEL_TITLE_PX
+        titles.append(dict(text=band.title, x=0 if square else 0.5, y=top, xref=f"x{suffix}", yref=f"y{suffix}",
+                           xanchor="center", yanchor="bottom", showarrow=False, font=dict(size=14)))
+        props = _numbers_props(band.z) if band.numbers else {**_map_props(band.z, band.kind, ""), "showscale": False}
+        hover = props["hovertemplate"].replace("(%{y}, %{x})", CELL_HOVER)
+        traces.append(heatmap_trace(**{**props, "hovertemplate": hover}, x0=x0, dx=cell_w, y0=top + cell_h / 2,
+                                    dy=cell_h, xaxis=f"x{suffix}", yaxis=f"y{suffix}", name=band.title))
+        top += height + PANEL_GAP_PX
+    hidden = dict(showticklabels=False, ticks="", showgrid=False, zeroline=False, fixedrange=True)
+    if square:
+        x_axis = dict(hidden, range=[-width_px / 2, width_px / 2])
+        y_axis = dict(hidden, range=[top, 0], scaleanchor=f"x{suffix}", constraintoward="top")
+    else:
+        x_axis, y_axis = dict(hidden, range=[0, 1]), dict(hidden, range=[top, 0])
+    return traces, x_axis, y_axis, round(top)
+
+
+def bands_figure(bands: Sequence[Band], width_px: float = BANDS_WIDTH_PX) -> dict:
+    """Maps stacked top to bottom in one figure, each under its title, each on its own colour range (as
+    ``image_figure`` or, with numbers, ``kernel_figure`` draws it), each named by its title: pictures centred with
+    square cells, laid out for a column ``width_px`` wide (``PHONE_BANDS_WIDTH_PX`` on a phone), strips across the
+    whole width.
+
+    One figure rather than one per map (every changed chart is mounted and laid out afresh in the browser at each
+    rerun, ``panels_figure``), and one pair of axes per run of pictures or strips rather than one per map: each
+    pair is a subplot plotly.js lays out and draws at every redraw, about 2 ms each (the trainer's 13 stages: 26
+    of its 30 ms, Chromium). Written as the dict plotly.js reads (``heatmap_trace``)."""
+    runs = [list(group) for _, group in itertools.groupby(bands, key=lambda band: band.square)]
+    traces, layout, annotations, placed = [], {}, [], []
+    for n, run in enumerate(runs):
         suffix = "" if n == 0 else str(n + 1)
-        place = _placed(layout, titles, n, band.title, [0.0, 1.0], [bottom, top], _grid_axis(kw, **square),
-                        _grid_axis(kh, downwards=True, **(dict(square, scaleanchor=f"x{suffix}") if square else {})))
-        traces.append(heatmap_trace(**_numbers_props(band.z), **place) if band.numbers else
-                      heatmap_trace(**_map_props(band.z, band.kind, ""), showscale=False, **place))
-    return {"data": traces, "layout": dict(height=height, margin=dict(l=0, r=0, t=0, b=0), annotations=titles,
+        run_traces, x_axis, y_axis, run_height = _band_run(run, run[0].square, suffix, annotations, width_px)
+        traces += run_traces
+        placed.append((suffix, x_axis, y_axis, run_height))
+    height = sum(run_height for *_, run_height in placed)
+    top_px = 0
+    for suffix, x_axis, y_axis, run_height in placed:
+        layout[f"xaxis{suffix}"] = dict(x_axis, anchor=f"y{suffix}")
+        layout[f"yaxis{suffix}"] = dict(y_axis, domain=[max(0.0, 1 - (top_px + run_height) / height),
+                                                        1 - top_px / height], anchor=f"x{suffix}")
+        top_px += run_height
+    return {"data": traces, "layout": dict(height=height, margin=dict(l=0, r=0, t=0, b=0), annotations=annotations,
                                            **layout)}
 
 
