@@ -139,32 +139,39 @@ def test_a_large_map_is_drawn_in_blocks_that_keep_its_extremes():
 
 
 @given(n=hs.integers(1, 9), columns=hs.integers(1, 4), seed=hs.integers(0, 2**16))
-def test_panels_share_one_figure_each_in_its_own_axes_on_its_own_range(n, columns, seed):
-    """``panels_figure``: panel k is trace k on axes k, in row k // columns and column k % columns of equal cells
-    that do not overlap, titled above by an annotation and named by its title, on a scale as wide as its own
-    largest magnitude, with its numbers written in."""
-    from ui.plots.grids import panels_figure
+def test_panels_of_numbers_share_one_pair_of_axes_each_in_its_own_box_on_its_own_range(n, columns, seed):
+    """``panels_figure``: panel k is trace k, filling its box in row k // columns and column k % columns of equal
+    cells that do not overlap (x from 0 to 1 across the figure, y in pixels from the top), titled above it by an
+    annotation and named by its title, on a scale as wide as its own largest magnitude, with its numbers written in
+    and its cell under the mouse read as (row, column) of its grid. All on one pair of axes: each subplot costs
+    plotly.js a layout and a drawing at every redraw."""
+    from ui.plots.grids import PANEL_GAP_PX, PANEL_TITLE_PX, panels_figure
 
     rng = np.random.default_rng(seed)
     grids = [rng.normal(size=(int(rng.integers(1, 5)), int(rng.integers(1, 5)))) for _ in range(n)]
     figure = sent(panels_figure([(g, f"panel {k}") for k, g in enumerate(grids)], columns, row_height=150))
     layout = figure["layout"]
     rows = -(-n // columns)
-    assert layout["height"] == rows * (150 + 34)
+    assert layout["height"] == rows * (150 + PANEL_TITLE_PX)
+    assert layout["xaxis"]["range"] == [0, 1] and layout["yaxis"]["range"] == [rows * (150 + PANEL_TITLE_PX), 0]
+    assert not any(key.startswith(("xaxis", "yaxis")) and key[5:] for key in layout)
     assert [a["text"] for a in layout["annotations"]] == [f"panel {k}" for k in range(n)]
     boxes = []
     for k, (trace, grid) in enumerate(zip(figure["data"], grids, strict=True)):
-        suffix = "" if k == 0 else str(k + 1)
-        assert trace["name"] == f"panel {k}" and trace["xaxis"] == f"x{suffix}" and trace["yaxis"] == f"y{suffix}"
+        assert trace["name"] == f"panel {k}" and "xaxis" not in trace and "yaxis" not in trace
         np.testing.assert_array_equal(plotly_array(trace["z"]), grid)
         assert trace["zmax"] == -trace["zmin"] == pytest.approx(np.abs(grid).max())
         assert trace["text"] == [[f"{v:.3g}" for v in row] for row in grid]
-        x0, x1 = layout[f"xaxis{suffix}"]["domain"]
-        y0, y1 = layout[f"yaxis{suffix}"]["domain"]
+        assert trace["hovertemplate"].startswith("(%{pointNumber[0]}, %{pointNumber[1]})")
+        kh, kw = grid.shape
+        x0, x1 = trace["x0"] - trace["dx"] / 2, trace["x0"] + (kw - 0.5) * trace["dx"]
+        y0, y1 = trace["y0"] - trace["dy"] / 2, trace["y0"] + (kh - 0.5) * trace["dy"]
         row, column = divmod(k, columns)
-        assert column / columns <= x0 < x1 <= (column + 1) / columns
-        assert 1 - (row + 1) / rows - 1e-12 <= y0 < y1 <= 1 - row / rows + 1e-12
-        assert layout["annotations"][k]["y"] == pytest.approx(y1)
+        assert column / columns < x0 < x1 < (column + 1) / columns
+        assert y0 == pytest.approx(row * (150 + PANEL_TITLE_PX) + PANEL_TITLE_PX)
+        assert y1 == pytest.approx((row + 1) * (150 + PANEL_TITLE_PX) - PANEL_GAP_PX)
+        title = layout["annotations"][k]
+        assert (title["x"], title["y"]) == (pytest.approx((x0 + x1) / 2), pytest.approx(y0))
         boxes.append((x0, x1, y0, y1))
     for a in range(n):
         for b in range(a):

@@ -291,30 +291,47 @@ def panels_figure(panels: Sequence[tuple[np.ndarray, str] | tuple[np.ndarray, st
 
     One figure rather than one per grid: the browser mounts and lays out every changed chart afresh at each
     rerun, about 30 ms a chart on a laptop (``bench/latency.py``), so a row of eight small charts cost a quarter
-    of a second where one chart of eight panels costs a tenth of it. Written as the dict plotly.js reads
-    (``heatmap_trace``).
+    of a second where one chart of eight panels costs a tenth of it. Grids of numbers share one pair of axes
+    (``_number_panel``: a subplot is laid out and drawn at every redraw, about 2 ms each); pictures keep their own,
+    which keep their pixels square. Written as the dict plotly.js reads (``heatmap_trace``).
     """
     rows = -(-len(panels) // columns)
     height = rows * (row_height + PANEL_TITLE_PX)
     traces, layout, titles = [], {}, []
     for n, (w, title, *kind) in enumerate(panels):
         row, column = divmod(n, columns)
-        top = 1 - (row * (row_height + PANEL_TITLE_PX) + PANEL_TITLE_PX) / height
-        bottom = 1 - ((row + 1) * (row_height + PANEL_TITLE_PX) - PANEL_GAP_PX) / height
         x_domain = [column / columns + gap / 2, (column + 1) / columns - gap / 2]
         if pictures:
+            top = 1 - (row * (row_height + PANEL_TITLE_PX) + PANEL_TITLE_PX) / height
+            bottom = 1 - ((row + 1) * (row_height + PANEL_TITLE_PX) - PANEL_GAP_PX) / height
             suffix = "" if n == 0 else str(n + 1)
             place = _placed(layout, titles, n, title, x_domain, [bottom, top], PICTURE_AXIS,
                             dict(PICTURE_AXIS, autorange="reversed", scaleanchor=f"x{suffix}", constraintoward="top"))
             traces.append(heatmap_trace(**_picture_props(w, kind[0] if kind else "auto", max_side, ""),
                                         showscale=False, **place))
         else:
-            kh, kw = w.shape
-            place = _placed(layout, titles, n, title, x_domain, [bottom, top], _grid_axis(kw),
-                            _grid_axis(kh, downwards=True))
-            traces.append(heatmap_trace(**_numbers_props(w), **place))
+            top_px = row * (row_height + PANEL_TITLE_PX) + PANEL_TITLE_PX
+            box = (x_domain[0], x_domain[1], top_px, top_px + row_height - PANEL_GAP_PX)
+            traces.append(_number_panel(w, title, box, titles))
+    if not pictures:
+        hidden = dict(showticklabels=False, ticks="", showgrid=False, zeroline=False, fixedrange=True)
+        layout = dict(xaxis=dict(hidden, range=[0, 1]), yaxis=dict(hidden, range=[height, 0]))
     return {"data": traces, "layout": dict(height=height, margin=dict(l=0, r=0, t=0, b=0), annotations=titles,
                                            **layout)}
+
+
+def _number_panel(w: np.ndarray, title: str, box: tuple[float, float, float, float], titles: list) -> dict:
+    """A grid of numbers filling ``box`` = (left, right, top, bottom) of a figure whose x axis runs over its width
+    from 0 to 1 and whose y axis counts pixels downwards: its trace (the cell under the mouse read as (row, column)
+    of the grid), its title above it appended to ``titles``."""
+    left, right, top, bottom = box
+    kh, kw = w.shape
+    cell_w, cell_h = (right - left) / kw, (bottom - top) / kh
+    titles.append(dict(text=title, x=(left + right) / 2, y=top, xref="x", yref="y", xanchor="center",
+                       yanchor="bottom", showarrow=False, font=dict(size=14)))
+    props = _numbers_props(w)
+    return heatmap_trace(**{**props, "hovertemplate": props["hovertemplate"].replace("(%{y}, %{x})", CELL_HOVER)},
+                         x0=left + cell_w / 2, dx=cell_w, y0=top + cell_h / 2, dy=cell_h, name=title)
 
 
 # ---- step by step ---------------------------------------------------------------------------------
