@@ -212,6 +212,9 @@ def bands_width() -> int:
     return PHONE_BANDS_WIDTH_PX if on_a_phone() else BANDS_WIDTH_PX
 
 
+SHARED_AXIS = dict(showticklabels=False, ticks="", showgrid=False, zeroline=False, fixedrange=True)
+"""An axis several grids share (``bands_figure``, ``panels_figure``): no ticks or grid, not zoomed by a drag."""
+
 CELL_HOVER = "(%{pointNumber[0]}, %{pointNumber[1]})"
 """A band's cell under the mouse, as (row, column) of its map: the cell's number in the trace, whatever the axis
 units the band is placed in."""
@@ -240,12 +243,11 @@ def _band_run(bands: Sequence[Band], square: bool, suffix: str, titles: list,
         traces.append(heatmap_trace(**{**props, "hovertemplate": hover}, x0=x0, dx=cell_w, y0=top + cell_h / 2,
                                     dy=cell_h, xaxis=f"x{suffix}", yaxis=f"y{suffix}", name=band.title))
         top += height + PANEL_GAP_PX
-    hidden = dict(showticklabels=False, ticks="", showgrid=False, zeroline=False, fixedrange=True)
     if square:
-        x_axis = dict(hidden, range=[-width_px / 2, width_px / 2])
-        y_axis = dict(hidden, range=[top, 0], scaleanchor=f"x{suffix}", constraintoward="top")
+        x_axis = dict(SHARED_AXIS, range=[-width_px / 2, width_px / 2])
+        y_axis = dict(SHARED_AXIS, range=[top, 0], scaleanchor=f"x{suffix}", constraintoward="top")
     else:
-        x_axis, y_axis = dict(hidden, range=[0, 1]), dict(hidden, range=[top, 0])
+        x_axis, y_axis = dict(SHARED_AXIS, range=[0, 1]), dict(SHARED_AXIS, range=[top, 0])
     return traces, x_axis, y_axis, round(top)
 
 
@@ -314,8 +316,7 @@ def panels_figure(panels: Sequence[tuple[np.ndarray, str] | tuple[np.ndarray, st
             box = (x_domain[0], x_domain[1], top_px, top_px + row_height - PANEL_GAP_PX)
             traces.append(_number_panel(w, title, box, titles))
     if not pictures:
-        hidden = dict(showticklabels=False, ticks="", showgrid=False, zeroline=False, fixedrange=True)
-        layout = dict(xaxis=dict(hidden, range=[0, 1]), yaxis=dict(hidden, range=[height, 0]))
+        layout = dict(xaxis=dict(SHARED_AXIS, range=[0, 1]), yaxis=dict(SHARED_AXIS, range=[height, 0]))
     return {"data": traces, "layout": dict(height=height, margin=dict(l=0, r=0, t=0, b=0), annotations=titles,
                                            **layout)}
 
