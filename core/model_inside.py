@@ -38,14 +38,17 @@ def summarize(model: nn.Sequential, input_shape: tuple[int, ...]) -> list[dict]:
     return rows
 
 
-def _closed_form_rows(config: CNNConfig | MLPConfig) -> list[dict]:
+def _closed_form_rows(config: CNNConfig | MLPConfig, types: bool = True) -> list[dict]:
     """``summarize(build_model(config), config.input_shape)`` from the sizes alone, layer by layer as ``_layers``
     builds them: a k×k convolution with padding k // 2 gives ``h + 2(k // 2) - k + 1`` rows (the same for odd k),
     ``C_out·C_in·k²`` weights (+ ``C_out`` biases without batch norm) and ``h_out·w_out·C_out·C_in·k²``
     multiply-adds; batch norm ``2C`` parameters (its running statistics are buffers); a 2×2 pooling ``⌊h/2⌋``; a
-    global pooling 1×1; a dense layer ``n·units + units`` parameters and ``n·units`` multiply-adds."""
+    global pooling 1×1; a dense layer ``n·units + units`` parameters and ``n·units`` multiply-adds. A map that has
+    vanished (0 rows or columns) stays empty. Without ``types`` the activations' module types are left blank (any
+    activation name is then taken)."""
     c, h, w = config.input_shape
     rows = []
+    activation_type = _module_type if types else (lambda name: "")
 
     def row(name: str, kind: str, shape: tuple[int, ...], params: int = 0, mult_adds: int = 0) -> None:
         rows.append({"name": name, "type": kind, "output_shape": shape, "params": params, "mult_adds": mult_adds})
@@ -53,14 +56,14 @@ def _closed_form_rows(config: CNNConfig | MLPConfig) -> list[dict]:
     if isinstance(config, CNNConfig):
         for i, b in enumerate(config.blocks, 1):
             pad = b.kernel // 2
-            h, w = h + 2 * pad - b.kernel + 1, w + 2 * pad - b.kernel + 1
+            h, w = (h + 2 * pad - b.kernel + 1 if h else 0), (w + 2 * pad - b.kernel + 1 if w else 0)
             weights = b.channels * c * b.kernel ** 2
             row(f"block{i}_conv", "Conv2d", (b.channels, h, w), weights + (0 if b.batch_norm else b.channels),
                 h * w * weights)
             c = b.channels
             if b.batch_norm:
                 row(f"block{i}_bn", "BatchNorm2d", (c, h, w), 2 * c)
-            row(f"block{i}_act", _module_type(b.activation), (c, h, w))
+            row(f"block{i}_act", activation_type(b.activation), (c, h, w))
             if b.pooling != "none":
                 h, w = h // 2, w // 2
                 row(f"block{i}_pool", "MaxPool2d" if b.pooling == "max" else "AvgPool2d", (c, h, w))
@@ -74,7 +77,7 @@ def _closed_form_rows(config: CNNConfig | MLPConfig) -> list[dict]:
     row("flatten", "Flatten", (n,))
     for i, units in enumerate(dense, 1):
         row(f"dense{i}", "Linear", (units,), n * units + units, n * units)
-        row(f"dense{i}_act", _module_type(config.activation), (units,))
+        row(f"dense{i}_act", activation_type(config.activation), (units,))
         if config.dropout > 0:
             row(f"dense{i}_drop", "Dropout", (units,))
         n = units
@@ -135,7 +138,8 @@ def first_layer_pictures(model: nn.Sequential, input_shape: tuple[int, int, int]
 
 def config_mult_adds(config: CNNConfig | MLPConfig) -> int:
     """Multiply-adds per image of the network ``config`` describes, from its sizes alone (nothing is built): the sum
-    of ``_closed_form_rows``' column, as ``summarize`` counts them. Sizes that no longer fit count as nothing (a
-    pooled 1×1 map becomes 0×0, and every layer after it multiplies nothing), so this answers before
-    ``check_config`` refuses such a config."""
-    return sum(row["mult_adds"] for row in _closed_form_rows(config))
+    of ``_closed_form_rows``' column, as ``summarize`` counts them. It answers for any config with whole sizes, before
+    ``check_config`` refuses one: maps that no longer fit count as nothing (a pooled 1×1 map becomes 0×0, and every
+    layer after it multiplies nothing), an even kernel's map is one larger (as torch sizes it), an activation's name
+    is not looked at."""
+    return sum(row["mult_adds"] for row in _closed_form_rows(config, types=False))

@@ -6,11 +6,15 @@ private generator (``depth_network``).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from core.activations import activation_named, make_torch_module
 from core.curve_fit import one_torch_thread
+
+if TYPE_CHECKING:  # torch is imported where it is used: the module loads without it
+    import torch
 
 # ---- gradients through depth --------------------------------------------------------------------------------
 
@@ -23,10 +27,10 @@ class DepthNetwork:
     layers, then the output layer), the inputs ``x`` (batch, width) and the targets ``t`` (batch, 1), all float64
     torch tensors."""
 
-    weights: tuple
-    biases: tuple
-    x: object
-    t: object
+    weights: tuple[torch.Tensor, ...]
+    biases: tuple[torch.Tensor, ...]
+    x: torch.Tensor
+    t: torch.Tensor
 
 
 def depth_network(activation: str, depth: int, width: int = 32, seed: int = 0, batch: int = 64,

@@ -294,6 +294,11 @@ def test_the_log_lines_figure_is_written_as_plotly_checks_it_with_its_steps_as_a
     assert sent(fig) == sent(go.Figure(fig))
     written = json.loads(figure_json(fig, False, LIGHT))["data"]
     assert written[0]["x"]["dtype"] == "i2" and written[0]["y"]["dtype"] == "f4"
+    assert [(t["mode"], t["line"], t["hovertemplate"]) for t in written] == [
+        ("lines", {"width": 3, "dash": "solid", "color": "#f00"}, "%{y:.3e}"),
+        ("lines", {"width": 2, "dash": "dash"}, "%{y:.3e}")]
+    layout = fig["layout"]
+    assert layout["yaxis"]["type"] == "log" and layout["hovermode"] == "x unified" and "dtick" not in layout["xaxis"]
     np.testing.assert_array_equal(plotly_array(written[0]["x"]), np.arange(601))
     np.testing.assert_allclose(plotly_array(written[1]["y"]), loss * 2, rtol=1e-7)
     short = log_lines_figure(range(1, 13), {"a": np.ones(12)}, {}, title="t", x_title="l", y_title="g")
@@ -314,6 +319,9 @@ def test_the_basin_map_is_written_as_plotly_checks_it():
     assert sent(fig) == sent(go.Figure(fig))
     heat = sent(fig)["data"][0]
     assert heat["text"][3][4] == ["none", "★1", "·2"][labels[3, 4] + 1]
+    assert heat["hovertemplate"] == "(%{x:.2f}, %{y:.2f}) → %{text}<extra></extra>"
+    assert (heat["zmin"], heat["zmax"], heat["showscale"]) == (-0.5, 2.5, False)
+    assert sent(fig)["layout"]["yaxis"]["scaleanchor"] == "x"
     np.testing.assert_array_equal(plotly_array(heat["z"]), labels + 1)
 
 

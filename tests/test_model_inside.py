@@ -116,12 +116,12 @@ def test_multiply_adds_of_a_config_too_small_to_build_count_the_vanished_maps_as
     assert config_mult_adds(config) == by_hand == 65_024
 
 
-@settings(max_examples=60, deadline=None)
-@given(st.one_of(cnns, mlps))
-def test_the_multiply_adds_of_any_buildable_config_are_its_built_networks(config):
-    try:
+def test_multiply_adds_of_configs_no_set_up_offers_are_counted_without_failing():
+    """An even kernel (padding k // 2 makes its map one larger, as torch sizes it) and an unknown activation: the
+    count still answers (the set-up's and the checkpoint loader's limits are checked on it), worked by hand, and
+    the even kernel's equals torch's own layer's output size."""
+    config = CNNConfig(blocks=(ConvBlock(2, 2, "nope", "none", False),), dense=(), input_shape=(1, 4, 4), classes=3)
+    with pytest.raises(ModelConfigError):
         check_config(config)
-    except ModelConfigError:
-        return
-    assert config_mult_adds(config) == sum(row["mult_adds"] for row in summarize(build_model(config),
-                                                                                  config.input_shape))
+    assert torch.nn.Conv2d(1, 2, 2, padding=1)(torch.zeros(1, 1, 4, 4)).shape == (1, 2, 5, 5)
+    assert config_mult_adds(config) == 5 * 5 * 2 * 1 * 2 * 2 + (2 * 5 * 5) * 3 == 350

@@ -45,8 +45,9 @@ def loss_map(xs: np.ndarray, ys: np.ndarray, z: np.ndarray, hover: str | None = 
     The lines are computed here (``core.contours.level_lines``) and drawn as one line trace: plotly's own contour
     trace traces them in the browser at every redraw, about four times slower. The map is a heatmap smoothed by
     the browser's own image scaling (``zsmooth="fast"``); with ``hover`` (a hover template) it answers the mouse
-    (and its clicks), else it is skipped. The two traces are the dicts plotly.js reads (checked by the tests
-    against plotly's copy, ``tests/test_app_pages.py``).
+    (and its clicks), else it is skipped. The two traces are the dicts plotly.js reads, as ``contour_figure`` sends
+    them (the tests check every figure sent against plotly's copy, ``tests/test_app_pages.py``); a figure built
+    through plotly.py (``minibatch_figure``) turns them into its objects.
     """
     shown = np.log1p(z - np.nanmin(z))
     colour = dict(type="heatmap", x=xs, y=ys, z=shown.astype(np.float32), colorscale=colorscale_stops("Viridis"),

@@ -16,7 +16,7 @@ from PIL import Image
 
 from ui.plots.animation import FramedFigure, play_controls
 from ui.plots.charts import figure
-from ui.shell.modes import on_a_phone
+from ui.shell.modes import on_a_phone, presenting
 from ui.shell.theme import Palette
 
 SIGNED_SCALE = "RdBu_r"  # negative blue, zero white, positive red: a diverging scale for signed data
@@ -76,13 +76,14 @@ def heatmap_trace(**props) -> dict:
     return {"type": "heatmap", **props}
 
 
-def _map_props(z: np.ndarray, kind: str, value_label: str) -> dict:
+def _map_props(z: np.ndarray, kind: str, value_label: str, cell: str = "(%{y}, %{x})") -> dict:
+    """A map's colours and hover text; ``cell``: how the hover names the cell (its axis coordinates unless the map
+    shares its axes with others, ``CELL_HOVER``)."""
     signed = _signed(z, kind)
     zmax = float(np.nanmax(np.abs(z))) or 1.0
     scale = dict(colorscale=SIGNED_SCALE, zmid=0.0, zmin=-zmax, zmax=zmax) if signed else dict(
         colorscale="gray", zmin=0.0, zmax=1.0 if kind == "gray" else max(zmax, 1e-12))
-    return dict(z=z.astype(np.float32), **scale,
-                hovertemplate=f"(%{{y}}, %{{x}})<br>{value_label}%{{z:.4f}}<extra></extra>")
+    return dict(z=z.astype(np.float32), **scale, hovertemplate=f"{cell}<br>{value_label}%{{z:.4f}}<extra></extra>")
 
 
 def map_heatmap(z: np.ndarray, kind: str = "auto", value_label: str = "", **more) -> go.Heatmap:
@@ -140,12 +141,13 @@ def photo_figure(rgb: np.ndarray, title: str, *, height: int = 340) -> go.Figure
     return figure(data=[trace], layout=picture_layout(title, height))
 
 
-def _numbers_props(w: np.ndarray) -> dict:
+def _numbers_props(w: np.ndarray, cell: str = "(%{y}, %{x})") -> dict:
+    """A small grid's numbers written in its cells on a diverging scale; ``cell`` as in ``_map_props``."""
     wmax = float(np.abs(w).max()) or 1.0
     return dict(z=w, colorscale=SIGNED_SCALE, zmid=0.0, zmin=-wmax, zmax=wmax, showscale=False,
                 text=[[f"{v:.3g}" for v in row] for row in w], texttemplate="%{text}",
                 textfont=dict(size=15 if max(w.shape) <= 5 else 12),
-                hovertemplate="(%{y}, %{x}) = %{z}<extra></extra>", xgap=2, ygap=2)
+                hovertemplate=f"{cell} = %{{z}}<extra></extra>", xgap=2, ygap=2)
 
 
 def numbers_heatmap(w: np.ndarray, **place) -> go.Heatmap:
@@ -172,9 +174,10 @@ def kernel_figure(w: np.ndarray, title: str, height: int = 260) -> go.Figure:
 
 @dataclass(frozen=True)
 class Band:
-    """One row of ``bands_figure``: a map (or a ``(1, n)`` strip) with its title and height in pixels; ``numbers``
-    writes each cell's value in it (a few cells), ``square`` keeps its pixels square (a picture), ``kind`` colours
-    it as ``image_figure`` does."""
+    """One row of ``bands_figure``: a map (or a ``(1, n)`` strip) with its title and its height in pixels (the
+    gap below it included; for a picture, the most it may take: a wide one is made lower to fit the width it is
+    laid out for); ``numbers`` writes each cell's value in it (a few cells), ``square`` keeps its pixels square (a
+    picture), ``kind`` colours it as ``image_figure`` does."""
 
     z: np.ndarray
     title: str
@@ -192,8 +195,7 @@ def _placed(layout: dict, titles: list, n: int, title: str, x_domain: list, y_do
     suffix = "" if n == 0 else str(n + 1)
     layout[f"xaxis{suffix}"] = dict(x_axis, domain=x_domain, anchor=f"y{suffix}")
     layout[f"yaxis{suffix}"] = dict(y_axis, domain=[max(y_domain[0], 0.0), y_domain[1]], anchor=f"x{suffix}")
-    titles.append(dict(text=title, x=(x_domain[0] + x_domain[1]) / 2, y=y_domain[1], xref="paper", yref="paper",
-                       xanchor="center", yanchor="bottom", showarrow=False, font=dict(size=14)))
+    titles.append(_title(title, (x_domain[0] + x_domain[1]) / 2, y_domain[1], "paper", "paper"))
     return dict(xaxis=f"x{suffix}", yaxis=f"y{suffix}", name=title)
 
 
@@ -201,23 +203,34 @@ PICTURE_AXIS = dict(constrain="domain", showticklabels=False, ticks="", showgrid
 """A picture panel's axes (``panels_figure``): no ticks or grid, shrunk to keep its pixels square."""
 
 
-BANDS_WIDTH_PX, PHONE_BANDS_WIDTH_PX = 720, 340
-"""The width picture bands are laid out for (``bands_figure``), on a laptop's column and on a phone: a wide mosaic
-is made no taller than keeps it within this width. On a narrower screen the pictures shrink together, their cells
-still square, leaving room below them."""
+BANDS_WIDTH_PX, PHONE_BANDS_WIDTH_PX, PROJECTOR_BANDS_WIDTH_PX = 780, 340, 1150
+"""The width picture bands are laid out for (``bands_figure``): a laptop's column (791 px at 1280), a phone's, and
+a projector's (projector mode, 1920 px wide, also draws the figure 1.2 times as tall). A wide mosaic is made no
+taller than keeps it within this width. On a narrower screen the pictures shrink together, their cells still
+square, leaving room below them."""
+
 
 def bands_width() -> int:
-    """The width in pixels to lay picture bands out for (``bands_figure``): a phone's column or a laptop's. Laid out
-    for a laptop, the pictures on a phone would shrink to half and leave half the figure empty below them."""
-    return PHONE_BANDS_WIDTH_PX if on_a_phone() else BANDS_WIDTH_PX
+    """The width in pixels to lay picture bands out for (``bands_figure``): a phone's column, a projector's or a
+    laptop's. Laid out for a laptop, the pictures on a phone would shrink to half and leave half the figure empty
+    below them; on a projector they would stay a laptop's size."""
+    if on_a_phone():
+        return PHONE_BANDS_WIDTH_PX
+    return PROJECTOR_BANDS_WIDTH_PX if presenting() else BANDS_WIDTH_PX
 
 
 SHARED_AXIS = dict(showticklabels=False, ticks="", showgrid=False, zeroline=False, fixedrange=True)
 """An axis several grids share (``bands_figure``, ``panels_figure``): no ticks or grid, not zoomed by a drag."""
 
 CELL_HOVER = "(%{pointNumber[0]}, %{pointNumber[1]})"
-"""A band's cell under the mouse, as (row, column) of its map: the cell's number in the trace, whatever the axis
-units the band is placed in."""
+"""The cell under the mouse in a grid that shares its axes with others (a band, a panel of numbers), as (row,
+column) of its own map: the cell's number in its trace, whatever the axis units it is placed in."""
+
+
+def _title(text: str, x: float, y: float, xref: str, yref: str) -> dict:
+    """A grid's title, centred above the point (``x``, ``y``) in the coordinates ``xref``, ``yref``."""
+    return dict(text=text, x=x, y=y, xref=xref, yref=yref, xanchor="center", yanchor="bottom", showarrow=False,
+                font=dict(size=14))
 
 
 def _band_run(bands: Sequence[Band], square: bool, suffix: str, titles: list,
@@ -236,12 +249,11 @@ def _band_run(bands: Sequence[Band], square: bool, suffix: str, titles: list,
         cell_w = cell_h if square else 1 / columns
         x0 = -columns * cell_w / 2 + cell_w / 2 if square else cell_w / 2
         top += PANEL_TITLE_PX
-        titles.append(dict(text=band.title, x=0 if square else 0.5, y=top, xref=f"x{suffix}", yref=f"y{suffix}",
-                           xanchor="center", yanchor="bottom", showarrow=False, font=dict(size=14)))
-        props = _numbers_props(band.z) if band.numbers else {**_map_props(band.z, band.kind, ""), "showscale": False}
-        hover = props["hovertemplate"].replace("(%{y}, %{x})", CELL_HOVER)
-        traces.append(heatmap_trace(**{**props, "hovertemplate": hover}, x0=x0, dx=cell_w, y0=top + cell_h / 2,
-                                    dy=cell_h, xaxis=f"x{suffix}", yaxis=f"y{suffix}", name=band.title))
+        titles.append(_title(band.title, 0 if square else 0.5, top, f"x{suffix}", f"y{suffix}"))
+        props = _numbers_props(band.z, CELL_HOVER) if band.numbers else {
+            **_map_props(band.z, band.kind, "", CELL_HOVER), "showscale": False}
+        traces.append(heatmap_trace(**props, x0=x0, dx=cell_w, y0=top + cell_h / 2, dy=cell_h, xaxis=f"x{suffix}",
+                                    yaxis=f"y{suffix}", name=band.title))
         top += height + PANEL_GAP_PX
     if square:
         x_axis = dict(SHARED_AXIS, range=[-width_px / 2, width_px / 2])
@@ -328,11 +340,9 @@ def _number_panel(w: np.ndarray, title: str, box: tuple[float, float, float, flo
     left, right, top, bottom = box
     kh, kw = w.shape
     cell_w, cell_h = (right - left) / kw, (bottom - top) / kh
-    titles.append(dict(text=title, x=(left + right) / 2, y=top, xref="x", yref="y", xanchor="center",
-                       yanchor="bottom", showarrow=False, font=dict(size=14)))
-    props = _numbers_props(w)
-    return heatmap_trace(**{**props, "hovertemplate": props["hovertemplate"].replace("(%{y}, %{x})", CELL_HOVER)},
-                         x0=left + cell_w / 2, dx=cell_w, y0=top + cell_h / 2, dy=cell_h, name=title)
+    titles.append(_title(title, (left + right) / 2, top, "x", "y"))
+    return heatmap_trace(**_numbers_props(w, CELL_HOVER), x0=left + cell_w / 2, dx=cell_w, y0=top + cell_h / 2,
+                         dy=cell_h, name=title)
 
 
 # ---- step by step ---------------------------------------------------------------------------------
