@@ -241,20 +241,36 @@ class ConvStep:
 def conv_step(x, weight, i: int, j: int, stride=1, padding=0, dilation=1, padding_mode="zeros",
               flip=False) -> ConvStep:
     """``y[i, j] = sum_{a,b} w[a, b] x_p[s i + d a, s j + d b]`` for one 2-D cell, every term kept."""
-    if np.ndim(x) != 2 or np.ndim(weight) != 2:
-        raise ValueError(f"conv_step takes a 2-D x and a 2-D kernel; got x of shape {np.shape(x)} and kernel of "
-                         f"shape {np.shape(weight)}")
-    st = _setup(x, weight, stride, padding, dilation, padding_mode, flip)
+    st = _step_setup(x, weight, stride, padding, dilation, padding_mode, flip)
     h_out, w_out = st.out_shape
     if not (isinstance(i, Integral) and isinstance(j, Integral) and 0 <= i < h_out and 0 <= j < w_out):
         raise ValueError(f"output cell ({i}, {j}) is outside the {h_out}x{w_out} output: i must be in 0..{h_out - 1} "
                          f"and j in 0..{w_out - 1}")
+    return _step_at(st, np.shape(x), i, j)
+
+
+def conv_steps(x, weight, stride=1, padding=0, dilation=1, padding_mode="zeros", flip=False) -> list[ConvStep]:
+    """``conv_step`` for every output cell in reading order (cell ``i * W_out + j``), the arguments checked and the
+    input padded once rather than once a cell (the step-by-step view draws every cell's frame)."""
+    st = _step_setup(x, weight, stride, padding, dilation, padding_mode, flip)
+    h_out, w_out = st.out_shape
+    return [_step_at(st, np.shape(x), i, j) for i in range(h_out) for j in range(w_out)]
+
+
+def _step_setup(x, weight, stride, padding, dilation, padding_mode, flip) -> _Setup:
+    if np.ndim(x) != 2 or np.ndim(weight) != 2:
+        raise ValueError(f"conv_step takes a 2-D x and a 2-D kernel; got x of shape {np.shape(x)} and kernel of "
+                         f"shape {np.shape(weight)}")
+    return _setup(x, weight, stride, padding, dilation, padding_mode, flip)
+
+
+def _step_at(st: _Setup, shape: tuple[int, int], i: int, j: int) -> ConvStep:
     w = st.w[0, 0]
     rows = st.s[0] * i + st.d[0] * np.arange(w.shape[0])
     cols = st.s[1] * j + st.d[1] * np.arange(w.shape[1])
     window = st.xp[0][np.ix_(rows, cols)]
     (top, _), (left, _) = st.pads
-    h, w_in = np.shape(x)
+    h, w_in = shape
     row_pad = (rows < top) | (rows >= top + h)
     col_pad = (cols < left) | (cols >= left + w_in)
     products = window * w

@@ -15,6 +15,7 @@ from core.conv import (
     conv2d,
     conv_output_size,
     conv_step,
+    conv_steps,
     convolve_continuous,
     default_grid,
     resolve_padding,
@@ -364,6 +365,28 @@ def test_conv_step_value_equals_conv2d_in_every_cell(k, stride, padding, dilatio
             np.testing.assert_array_equal(step.window, xp[np.ix_(step.rows, step.cols)])
             np.testing.assert_array_equal(step.is_padding, ~inside[np.ix_(step.rows, step.cols)])
             np.testing.assert_array_equal(step.products, step.window * step.kernel)
+
+
+@pytest.mark.parametrize(("k", "stride", "padding", "dilation", "padding_mode", "flip"), [
+    ((3, 3), 1, 0, 1, "zeros", False),
+    ((2, 4), (2, 1), (2, 1), (1, 2), "circular", False),
+    ((4, 4), 1, "same", 2, "replicate", True),
+])
+def test_every_step_at_once_is_each_cells_step_in_reading_order(k, stride, padding, dilation, padding_mode, flip):
+    """``conv_steps``: cell ``i * W_out + j`` is ``conv_step(..., i, j, ...)``, term for term, and its value the
+    convolution's ``y[i, j]``."""
+    rng = np.random.default_rng(4)
+    x, w = rng.standard_normal((6, 9)), rng.standard_normal(k)
+    y = conv2d(x, w, stride=stride, padding=padding, dilation=dilation, padding_mode=padding_mode, flip=flip)
+    steps = conv_steps(x, w, stride, padding, dilation, padding_mode, flip)
+    assert len(steps) == y.size
+    for (i, j), step in zip(np.ndindex(*y.shape), steps, strict=True):
+        one = conv_step(x, w, i, j, stride, padding, dilation, padding_mode, flip)
+        for field in ("window", "is_padding", "rows", "cols", "kernel", "products"):
+            np.testing.assert_array_equal(getattr(step, field), getattr(one, field))
+        assert step.value == one.value == pytest.approx(y[i, j], abs=1e-12)
+    with pytest.raises(ValueError, match="2-D"):
+        conv_steps(x[None], w[None, None])
 
 
 def test_conv_step_rejects_cells_outside_the_output_and_batched_inputs():

@@ -348,3 +348,30 @@ def test_the_2d_descent_and_basin_figures_build_no_plotly_object(monkeypatch):
     assert len(contour["frames"]) == 3 and contour["data"][0]["type"] == "heatmap"
     basins = basin_figure(xs, ys, np.zeros((30, 40), dtype=int), [(0.0, 0.0)], "t", ["★1"], "none")
     assert basins["data"][0]["type"] == "heatmap"
+
+
+def test_the_step_by_step_figure_builds_no_plotly_object(monkeypatch):
+    """The step-by-step view (convolution, pooling) is written as the dict plotly.js reads, frames and all: plotly.py's
+    objects and a walk over the frames for their arrays were half of the part's server run (cProfile). Its named
+    scales are written as stops, as plotly.py writes them."""
+    import plotly.basedatatypes
+
+    from core.conv import conv2d, conv_steps
+    from ui.plots.grids import SIGNED_SCALE, StepFrame, colorscale_stops, products_text, step_figure
+
+    x, w = np.arange(16.0).reshape(4, 4), np.array([[1.0, 0.0], [0.0, -1.0]])
+    out = conv2d(x, w)
+    frames = [StepFrame(i, j, s.rows, s.cols, s.products, products_text(s.window, w), s.value)
+              for (i, j), s in zip(np.ndindex(*out.shape), conv_steps(x, w), strict=True)]
+    scales = colorscale_stops("gray"), colorscale_stops(SIGNED_SCALE)  # read from plotly once per process, then kept
+
+    def refuse(self, *args, **kwargs):
+        raise AssertionError(f"{type(self).__name__} built")
+
+    monkeypatch.setattr(plotly.basedatatypes.BaseTraceType, "__init__", refuse)
+    monkeypatch.setattr(plotly.basedatatypes.BaseFigure, "__init__", refuse)
+    titles = dict(input="in", middle="products", output="out", cell="cell")
+    fig = step_figure(x, np.zeros_like(x, dtype=bool), out, frames, 4, titles, LIGHT, "play")
+    assert [f["name"] for f in fig["frames"]] == [f"({i}, {j})" for i, j in np.ndindex(*out.shape)]
+    assert fig["data"][0]["colorscale"] == scales[0] and fig["data"][2]["colorscale"] == scales[1]
+    assert fig["layout"]["sliders"][0]["active"] == 4

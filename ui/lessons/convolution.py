@@ -14,7 +14,7 @@ from core.conv import (
     SIGNALS,
     conv2d,
     conv_output_size,
-    conv_step,
+    conv_steps,
     convolve_continuous,
     default_grid,
     resolve_padding,
@@ -231,7 +231,7 @@ def part_steps() -> None:
         cell = url_slider(t("common.steps.cell"), key="convolution_cell", name="cell", min_value=0,
                           max_value=ho * wo - 1,
                           default=0, help=t("common.steps.cell_help"))
-    steps = [conv_step(x, w, i, j, stride=s, padding=p, dilation=d) for i in range(ho) for j in range(wo)]
+    steps = conv_steps(x, w, stride=s, padding=p, dilation=d)
     frames = [StepFrame(i, j, st_.rows, st_.cols, st_.products, products_text(st_.window, w), st_.value)
               for (i, j), st_ in zip(np.ndindex(ho, wo), steps, strict=True)]
     x_padded = np.pad(x, p)

@@ -14,7 +14,7 @@ import numpy as np
 import plotly.graph_objects as go
 from PIL import Image
 
-from ui.plots.animation import FramedFigure, play_controls
+from ui.plots.animation import play_controls
 from ui.plots.charts import figure
 from ui.shell.modes import on_a_phone, presenting
 from ui.shell.theme import Palette
@@ -368,11 +368,14 @@ def products_text(window: np.ndarray, w: np.ndarray) -> list[list[str]]:
 
 
 def step_figure(x_padded: np.ndarray, is_pad: np.ndarray, out: np.ndarray, frames: Sequence[StepFrame], current: int,
-                titles: Mapping[str, str], pal: Palette, play_label: str) -> go.Figure:
+                titles: Mapping[str, str], pal: Palette, play_label: str) -> dict:
     """Padded input with the window lit | what the window computes | output filled cell by cell.
 
     Used by convolution (window × kernel) and pooling (the window, its winner or its sum). Play and the
-    slider under the figure move through ``frames`` in the browser, without a server round trip.
+    slider under the figure move through ``frames`` in the browser, without a server round trip. Written as the
+    dict plotly.js reads (``heatmap_trace``): building plotly.py's objects and walking the frames for their
+    arrays was half of the step-by-step part's server run (cProfile); the tests check every figure sent against
+    plotly's checked copy (``tests/test_app_pages.py``).
     """
     hp, wp = x_padded.shape
     ho, wo = out.shape
@@ -406,13 +409,14 @@ def step_figure(x_padded: np.ndarray, is_pad: np.ndarray, out: np.ndarray, frame
     ]
 
     shown = np.where(is_pad, np.nan, x_padded)
-    traces = [go.Heatmap(z=shown.astype(np.float32), text=input_text, texttemplate="%{text}", colorscale="gray",
-                         zmin=float(np.nanmin(shown)) - 1, zmax=float(np.nanmax(shown)) + 1, showscale=False,
-                         xgap=1, ygap=1, hovertemplate="(%{y}, %{x}) = %{z:.4g}<extra></extra>", xaxis="x", yaxis="y")]
+    traces = [heatmap_trace(z=shown.astype(np.float32), text=input_text, texttemplate="%{text}", colorscale="gray",
+                            zmin=float(np.nanmin(shown)) - 1, zmax=float(np.nanmax(shown)) + 1, showscale=False,
+                            xgap=1, ygap=1, hovertemplate="(%{y}, %{x}) = %{z:.4g}<extra></extra>", xaxis="x",
+                            yaxis="y")]
     for trace, style, column in zip(first, styles, (1, 2, 3, 3), strict=True):
         suffix = "" if column == 1 else str(column)
-        traces.append(go.Heatmap(**{k: v for k, v in trace.items() if k != "type"}, **style, xaxis=f"x{suffix}",
-                                 yaxis=f"y{suffix}"))
+        traces.append(heatmap_trace(**{k: v for k, v in trace.items() if k != "type"}, **style, xaxis=f"x{suffix}",
+                                    yaxis=f"y{suffix}"))
     layout = row_of_panels([wp, middle_width, wo], [titles["input"], titles["middle"], titles["output"]])
     for column in (1, 2, 3):
         suffix = "" if column == 1 else str(column)
@@ -421,8 +425,8 @@ def step_figure(x_padded: np.ndarray, is_pad: np.ndarray, out: np.ndarray, frame
                                         showticklabels=False)
     layout.update(height=430, margin=dict(l=0, r=0, t=40, b=100), plot_bgcolor="rgba(128,128,128,0.25)",
                   **play_controls([f"({fr.i}, {fr.j})" for fr in frames], current, play_label, titles["cell"] + " "))
-    return FramedFigure(data=traces, layout=layout, raw_frames=[dict(name=f"({fr.i}, {fr.j})", data=moving(fr),
-                                                                     traces=[1, 2, 3, 4]) for fr in frames])
+    return {"data": traces, "layout": layout, "frames": [dict(name=f"({fr.i}, {fr.j})", data=moving(fr),
+                                                              traces=[1, 2, 3, 4]) for fr in frames]}
 
 
 def row_of_panels(widths: Sequence[float], titles: Sequence[str], spacing: float = 0.05) -> dict:
