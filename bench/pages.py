@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -21,7 +20,7 @@ sys.path.insert(0, str(ROOT))
 
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from harness.apptest import app_test, benchmarked_controls, change  # noqa: E402
+from harness.apptest import app_test, benchmarked_controls, change, finish_background_work  # noqa: E402
 from ui.shell.registry import all_pages  # noqa: E402
 
 FLOOR_SCRIPT = """
@@ -85,11 +84,7 @@ def main() -> None:
               f"| {rerun:>15.1f} | {floor_rerun:>8.1f} | {rerun / floor_rerun:>6.1f} |")
     if unmeasured:
         print(f"\nNot measured (no main control: its controls are a class's actions): {', '.join(unmeasured)}")
-    # the trainer's page starts drawing digits in a daemon thread (ui.jobs.training_job.drawing_in_background): an
-    # interpreter that exits while it runs inside torch aborts ("terminate called without an active exception")
-    for thread in threading.enumerate():
-        if thread.name == "dlp-drawn-digits":
-            thread.join()
+    finish_background_work()  # the trainer's digits, drawn in a thread: an exit inside torch aborts
 
 
 if __name__ == "__main__":

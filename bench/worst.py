@@ -64,21 +64,11 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def finish_background_work() -> None:
-    """Wait for what a page's first view starts in the background (the trainer draws its digits once per server),
-    so that it is part of the warm-up and not of the measured run."""
-    import threading
-
-    for thread in threading.enumerate():
-        if thread.name == "dlp-drawn-digits":
-            thread.join()
-
-
 def measure_link(page: str, default: dict[str, str], query: dict[str, str]) -> dict:
     """In this process: warm up with ``default``, empty the data cache, then time ``query``."""
     import streamlit as st
 
-    from harness.apptest import app_test
+    from harness.apptest import app_test, finish_background_work
     from ui.shell.registry import by_name
 
     script = by_name(page).script
@@ -103,7 +93,7 @@ def measure_checkpoint(largest: bool) -> dict:
     from core.checkpoints import save_checkpoint
     from core.models import CNNConfig, build_model
     from core.setup_limits import SETUP, outside_setup
-    from harness.apptest import app_test
+    from harness.apptest import app_test, finish_background_work
     from ui.shell.registry import by_name
 
     config = CNNConfig()

@@ -57,3 +57,16 @@ def change(at, kind: str, key: str, value) -> None:
         return
     widget = next(w for w in at.get(kind) if w.key == key)
     widget.set_value(value).run()
+
+
+def finish_background_work() -> None:
+    """Wait for what a page's first view starts in the background (the trainer draws its digits once per server,
+    ``ui.jobs.training_job.DRAWING_THREAD``): a measurement then leaves it out, and an interpreter that exits while
+    that thread runs inside torch aborts ("terminate called without an active exception")."""
+    import threading
+
+    from ui.jobs.training_job import DRAWING_THREAD
+
+    for thread in threading.enumerate():
+        if thread.name == DRAWING_THREAD:
+            thread.join()

@@ -10,8 +10,9 @@ from hypothesis import strategies as hs
 
 from tests.conftest import plotly_array
 from ui.plots.charts import bars_figure, confusion_figure, gallery_figure, lines_figure
-from ui.plots.grids import image_figure, kernel_figure, row_of_panels
+from ui.plots.grids import image_figure, kernel_figure
 from ui.plots.kept import figure_json
+from ui.plots.panels import row_of_panels
 from ui.shell.theme import LIGHT
 
 
@@ -145,7 +146,7 @@ def test_panels_of_numbers_share_one_pair_of_axes_each_in_its_own_box_on_its_own
     annotation and named by its title, on a scale as wide as its own largest magnitude, with its numbers written in
     and its cell under the mouse read as (row, column) of its grid. All on one pair of axes: each subplot costs
     plotly.js a layout and a drawing at every redraw."""
-    from ui.plots.grids import PANEL_GAP_PX, PANEL_TITLE_PX, panels_figure
+    from ui.plots.panels import PANEL_GAP_PX, PANEL_TITLE_PX, panels_figure
 
     rng = np.random.default_rng(seed)
     grids = [rng.normal(size=(int(rng.integers(1, 5)), int(rng.integers(1, 5)))) for _ in range(n)]
@@ -180,7 +181,8 @@ def test_panels_of_numbers_share_one_pair_of_axes_each_in_its_own_box_on_its_own
 
 
 def test_picture_panels_keep_square_pixels_and_large_maps_go_in_blocks():
-    from ui.plots.grids import panels_figure, shrunk_for_view
+    from ui.plots.grids import shrunk_for_view
+    from ui.plots.panels import panels_figure
 
     big = np.random.default_rng(3).normal(size=(300, 500))
     small = np.linspace(0, 1, 12).reshape(3, 4)
@@ -201,7 +203,7 @@ def test_bands_stack_maps_top_to_bottom_each_under_its_title():
     """A run of pictures on one pair of axes, square cells centred; the strips after it on another, across the
     whole width; each band's cells placed by pixels from the top, its title above it, its cell under the mouse
     read as (row, column) of its own map."""
-    from ui.plots.grids import BANDS_WIDTH_PX, PANEL_GAP_PX, PANEL_TITLE_PX, Band, bands_figure
+    from ui.plots.panels import BANDS_WIDTH_PX, PANEL_GAP_PX, PANEL_TITLE_PX, Band, bands_figure
 
     maps = [np.arange(6.0).reshape(2, 3), -np.arange(20.0)[None], np.array([[0.5, -0.25]]), np.ones((4, 400))]
     figure = sent(bands_figure([Band(maps[0], "picture", 100), Band(maps[3], "wide", 150),
@@ -265,7 +267,7 @@ def test_figures_of_many_panels_are_written_as_plotly_checks_them():
     every property of the same figure, writes the same traces and the same layout (a named colour scale included)."""
     import plotly.graph_objects as go
 
-    from ui.plots.grids import Band, bands_figure, panels_figure
+    from ui.plots.panels import Band, bands_figure, panels_figure
 
     rng = np.random.default_rng(5)
     maps = [rng.normal(size=(3, 4)), rng.uniform(size=(5, 5)), rng.normal(size=(1, 20)), rng.normal(size=(1, 3))]
@@ -357,7 +359,8 @@ def test_the_step_by_step_figure_builds_no_plotly_object(monkeypatch):
     import plotly.basedatatypes
 
     from core.conv import conv2d, conv_steps
-    from ui.plots.grids import SIGNED_SCALE, StepFrame, colorscale_stops, products_text, step_figure
+    from ui.plots.grids import SIGNED_SCALE, colorscale_stops
+    from ui.plots.steps import StepFrame, products_text, step_figure
 
     x, w = np.arange(16.0).reshape(4, 4), np.array([[1.0, 0.0], [0.0, -1.0]])
     out = conv2d(x, w)

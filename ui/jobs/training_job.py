@@ -35,13 +35,17 @@ def shared_dataset(name: str, drawn: int = 0):
     return load_dataset(name, drawn=drawn) if drawn else load_dataset(name)
 
 
+DRAWING_THREAD = "dlp-drawn-digits"
+"""The name of the thread that draws the digits once per server (``drawing_in_background``)."""
+
+
 @st.cache_resource(show_spinner=False)
 def drawing_in_background(n: int) -> threading.Thread:
     """Starts drawing ``n`` digits (``core.drawn_digits.drawn_digits``, a few seconds) once per server, in a thread,
     so that they are ready (cached) when a student presses Start; a Start before then waits for the same drawing."""
     from core.drawn_digits import drawn_digits
 
-    thread = threading.Thread(target=drawn_digits, args=(n,), daemon=True, name="dlp-drawn-digits")
+    thread = threading.Thread(target=drawn_digits, args=(n,), daemon=True, name=DRAWING_THREAD)
     thread.start()
     return thread
 

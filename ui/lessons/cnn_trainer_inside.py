@@ -15,7 +15,8 @@ from core.reference import head, head_layer, nearest_kernels, stage_names, stage
 from ui.jobs.reference import reference_network
 from ui.jobs.training_job import session_job, shared_dataset
 from ui.plots.charts import bars_figure, figure
-from ui.plots.grids import SIGNED_SCALE, Band, bands_figure, bands_width, kernel_figure
+from ui.plots.grids import SIGNED_SCALE, kernel_figure
+from ui.plots.panels import Band, bands_figure, bands_width
 from ui.plots.show import plot
 from ui.shell.i18n import t
 from ui.shell.lesson_frame import drawn_alone

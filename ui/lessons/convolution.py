@@ -25,8 +25,10 @@ from core.kernel_text import stack_centred
 from core.layer_cost import conv_cost, dense_cost
 from core.questions.convolution import cell_question, size_question
 from ui.lessons.convolution_figures import IntegralFrame, integral_figure
-from ui.plots.grids import StepFrame, image_figure, kernel_figure, panels_figure, products_text, step_figure
+from ui.plots.grids import image_figure, kernel_figure
+from ui.plots.panels import panels_figure
 from ui.plots.show import plot
+from ui.plots.steps import StepFrame, products_text, step_figure
 from ui.shell.i18n import t, translator
 from ui.shell.lesson_frame import drawn_alone
 from ui.shell.modes import more_controls, more_details, side_by_side

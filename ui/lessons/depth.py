@@ -29,7 +29,8 @@ from ui.jobs.reference import reference_network
 from ui.jobs.training_job import session_job, shared_dataset
 from ui.lessons.depth_game import GAME_LINK, part_game
 from ui.plots.charts import figure, lines_figure
-from ui.plots.grids import Band, bands_figure, bands_width, image_figure
+from ui.plots.grids import image_figure
+from ui.plots.panels import Band, bands_figure, bands_width
 from ui.plots.show import plot
 from ui.shell.i18n import filler, t
 from ui.shell.lesson_frame import drawn_alone

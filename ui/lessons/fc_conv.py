@@ -26,7 +26,8 @@ from core.fc_conv import (
 )
 from core.images import BUILTIN_IMAGES
 from core.pooling import global_avg_pool
-from ui.plots.grids import image_figure, kernel_figure, panels_figure
+from ui.plots.grids import image_figure, kernel_figure
+from ui.plots.panels import panels_figure
 from ui.plots.show import plot
 from ui.shell.i18n import t, translator
 from ui.shell.modes import more_controls, side_by_side

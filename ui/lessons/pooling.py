@@ -11,8 +11,9 @@ from core.pooling import feature_map, global_avg_pool, pool2d, pool_output_size,
 from core.questions.pooling import pool_size_question, pool_winner_question
 from core.torch_reference import torch_pool2d
 from ui.plots.charts import bars_figure, lines_figure
-from ui.plots.grids import StepFrame, image_figure, kernel_figure, step_figure
+from ui.plots.grids import image_figure, kernel_figure
 from ui.plots.show import plot
+from ui.plots.steps import StepFrame, step_figure
 from ui.shell.i18n import t, translator
 from ui.shell.modes import more_controls
 from ui.shell.terms import explained

@@ -70,7 +70,7 @@ def on_a_phone() -> bool:
 
 def side_by_side(panels: int) -> int:
     """How many panels of one figure go side by side: all of them, or one to a row on a phone. Streamlit stacks
-    its columns on a narrow screen by itself; the panels of a figure (``ui.plots.grids.panels_figure``) would
+    its columns on a narrow screen by itself; the panels of a figure (``ui.plots.panels.panels_figure``) would
     otherwise shrink to a sixth of a phone's width, their numbers unreadable."""
     return 1 if on_a_phone() else panels
 
