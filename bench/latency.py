@@ -12,7 +12,10 @@ holds (ten frames without a redraw tell). The time is split where it is spent:
 - *to server*: the press until the first message back (the widget's own debounce, the request, the rerun starting);
 - *server run*: the first message back until the last one (the script runs and its deltas stream in);
 - *browser*: the last message until the frame the figures are drawn (React, plotly.js);
-- *KB*: the bytes of the messages received for the press.
+- *KB*: the bytes of the messages received for the press;
+- *later*: the most charts out of sight at the end of a press (below the fold, in a closed expander), whose new figures
+  are drawn when they come into sight or the browser has been free for a moment (``ui/plots/kept_chart.js``), not
+  within the time measured: what the student sees when the press is answered is what is on screen.
 
 A part whose sliders are all in an expander has it opened first, as a student would. A part without a slider uses its
 first radio group (arrow keys move it); a part with neither is listed, unmeasured. That includes a part whose slider is
@@ -112,8 +115,10 @@ ARM = """([idleSelector]) => {
       if (settled && (redrawn !== null || (all.length === 0 && sawRunning) || settled > 10)) {
         const got = state.messages.slice(sent);
         const done = redrawn !== null ? now : settledAt;
+        const later = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')].filter(c => c.__pending);
         resolve({key: state.key, first: got[0][0], last: got[got.length - 1][0], done,
-                 bytes: got.reduce((n, m) => n + m[1], 0), charts: all.length, redrawn: redrawn !== null});
+                 bytes: got.reduce((n, m) => n + m[1], 0), charts: all.length, redrawn: redrawn !== null,
+                 later: later.length});
       } else requestAnimationFrame(frame);
     };
     requestAnimationFrame(frame);
@@ -121,7 +126,8 @@ ARM = """([idleSelector]) => {
 }"""
 """Before a press: watch every chart for plotly's ``plotly_afterplot``, and keep in ``__latency.pending`` a promise
 that resolves, at the first animation frame where the press has been answered and drawn, with the in-page times of
-the press, the first and last message back and that frame."""
+the press, the first and last message back and that frame, and how many charts out of sight were left to be drawn
+later (``ui/plots/kept_chart.js``)."""
 
 CONTROL = """() => {
   document.querySelectorAll('[data-latency], [data-latency-open]').forEach(e => {
@@ -217,15 +223,16 @@ def parts() -> list[tuple[str, str, dict[str, str]]]:
 
 def table(rows: list[Row], floor: float) -> tuple[list[str], int]:
     lines = ["| part | lang | control | median ms | × floor | slowest ms | × floor | to server | server run | "
-             "browser | KB |", "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+             "browser | KB | later |",
+             "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     over = 0
     for row in rows:
         if row.error:
             over += 1
-            lines.append(f"| {row.label} **failed** | {row.lang} | {row.control} | {row.error} | | | | | | | |")
+            lines.append(f"| {row.label} **failed** | {row.lang} | {row.control} | {row.error} | | | | | | | | |")
             continue
         if not row.presses:
-            lines.append(f"| {row.label} | {row.lang} | none | | | | | | | | |")
+            lines.append(f"| {row.label} | {row.lang} | none | | | | | | | | | |")
             continue
         totals = row.totals()
         median, slowest = statistics.median(totals), max(totals)
@@ -235,7 +242,8 @@ def table(rows: list[Row], floor: float) -> tuple[list[str], int]:
         kb = statistics.median(p["bytes"] for p in row.presses) / 1024
         lines.append(f"| {row.label}{mark} | {row.lang} | {row.control} | {median:,.0f} | {median / floor:.2f} | "
                      f"{slowest:,.0f} | {slowest / floor:.2f} | {row.split('to server'):,.0f} | "
-                     f"{row.split('server run'):,.0f} | {row.split('browser'):,.0f} | {kb:,.1f} |")
+                     f"{row.split('server run'):,.0f} | {row.split('browser'):,.0f} | {kb:,.1f} | "
+                     f"{max(p.get('later', 0) for p in row.presses)} |")
     return lines, over
 
 

@@ -147,20 +147,23 @@ def fit_curves(x, y, activations: Sequence[str], hidden: Sequence[int] = (16, 16
         start += k * (w.size + b.size)
 
     def activate(z: np.ndarray, keep: bool) -> tuple[np.ndarray, list[np.ndarray | None]]:
-        """Each network's activation on its own slice of z; with ``keep``, the slopes for backprop (None for the
-        straight line: f' = 1)."""
-        if all(name == "identity" for name in activations):
-            return z, [None] * k
-        h, slopes = np.empty_like(z), []
+        """Each network's activation on its own slice of z, in place; with ``keep``, the slopes for backprop (None
+        for the straight line: f' = 1; for ReLU the mask z > 0, which multiplies a gradient as relu' = 1 or 0
+        does, bit for bit)."""
+        slopes = []
         for j, name in enumerate(activations):
-            if name == "identity":
-                h[j], slope = z[j], None
-            elif keep:
-                h[j], slope = value_and_slope(name, z[j])
-            else:
-                h[j], slope = ACTIVATIONS[name].fn(z[j]), None
+            slope = None
+            if name == "relu":
+                if keep:
+                    slope = z[j] > 0
+                np.maximum(z[j], 0.0, out=z[j])
+            elif name != "identity":
+                if keep:
+                    z[j], slope = value_and_slope(name, z[j])
+                else:
+                    z[j] = ACTIVATIONS[name].fn(z[j])
             slopes.append(slope)
-        return h, slopes
+        return z, slopes
 
     def forward(h: np.ndarray, keep: bool) -> tuple[np.ndarray, list[np.ndarray], list[list[np.ndarray | None]]]:
         inputs, slopes = [], []

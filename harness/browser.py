@@ -23,9 +23,11 @@ IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 
 DRAWN = """() => !document.querySelector('[data-testid="stSkeleton"]')
     && [...document.querySelectorAll('[data-testid="stPlotlyChart"]')].every(
-        chart => { const gd = chart.querySelector('.js-plotly-plot'); return gd && gd._fullLayout && gd.layout; })"""
-"""Every plotly chart Streamlit placed has been drawn by plotly.js (which loads lazily, after the script run); charts
-still loading show a skeleton first. A JavaScript predicate, for ``page.wait_for_function``."""
+        chart => { const gd = chart.querySelector('.js-plotly-plot');
+                   return gd && gd._fullLayout && gd.layout && !chart.__pending; })"""
+"""Every plotly chart Streamlit placed has been drawn by plotly.js (which loads lazily, after the script run) with its
+latest figure (a chart out of sight keeps a new figure pending a moment, ``ui/plots/kept_chart.js``); charts still
+loading show a skeleton first. A JavaScript predicate, for ``page.wait_for_function``."""
 
 BASE_PATH_PROBE = re.compile(r"/[^/]+/_stcore/(health|host-config)$")
 """On a page URL such as /convolution, Streamlit's frontend first probes /convolution/_stcore/health and host-config

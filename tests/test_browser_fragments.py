@@ -86,11 +86,11 @@ REDRAWS = """(keys) => { window.__redraws = {};
 
 def test_a_chart_whose_figure_did_not_change_is_not_redrawn(page: Page, console_errors, server):
     """The probe's slider reruns the trainer's inside view of one test image: the stages' chart gets a new figure and
-    is redrawn, as are the scores at the fragment's end; the classifier's weights, the same for every image and drawn
+    is redrawn, as is the head's at the fragment's end; the classifier's weights, the same for every image and drawn
     below the fragment (``ui.lessons.cnn_trainer_inside.head_weights``), are left as they are."""
     page.goto(page_url(server, CNN_TRAINER, part="inside", lang="en"))
     wait_until_idle(page)
-    changed, same, last = (f"cnn_trainer_inside_{name}" for name in ("stages", "head_weights", "head_scores"))
+    changed, same, last = (f"cnn_trainer_inside_{name}" for name in ("stages", "head_weights", "head"))
     page.evaluate(REDRAWS, [changed, same, last])
     slider = page.get_by_role("slider", name=translate("common.network.probe", "en"))
     slider.focus()
@@ -99,6 +99,40 @@ def test_a_chart_whose_figure_did_not_change_is_not_redrawn(page: Page, console_
     wait_until_idle(page)
     page.wait_for_function(f"() => window.__redraws.{changed} > 0 && window.__redraws.{last} > 0")
     assert page.evaluate(f"() => window.__redraws.{same}") == 0
+    assert_healthy(page, console_errors, server)
+
+
+KEPT_FOR_LATER = """(keys) => { window.__kept = {};
+  for (const key of keys) {
+    const holder = document.querySelector(`.st-key-${key} [data-testid="stPlotlyChart"]`);
+    const log = window.__kept[key] = [];
+    let pending = holder.__pending;
+    Object.defineProperty(holder, '__pending', {configurable: true, get: () => pending, set: value => {
+      if (!!value !== !!pending) log.push(value ? 'kept' : `drawn after ${window.__redraws[key]} redraws`);
+      pending = value; }});
+  } }"""
+"""Log, from now on, each time the chart ``key`` keeps a new figure to draw later and each time it takes it up
+(``ui/plots/kept_chart.js``), with how often it had been redrawn by then."""
+
+
+def test_a_chart_out_of_sight_is_redrawn_after_the_press_not_during_it(page: Page, console_errors, server):
+    """The probe's slider changes the stages' chart beside it and the head's far below it, out of sight: the stages
+    are redrawn at once, the head's new figure is kept and drawn a moment later, nothing scrolled."""
+    page.goto(page_url(server, CNN_TRAINER, part="inside", lang="en"))
+    wait_until_idle(page)
+    near, far = "cnn_trainer_inside_stages", "cnn_trainer_inside_head"
+    probabilities = f"() => Array.from(document.querySelector('.st-key-{far} .js-plotly-plot').data[2].y).join()"
+    before = page.evaluate(probabilities)
+    page.evaluate(REDRAWS, [near, far])
+    page.evaluate(KEPT_FOR_LATER, [near, far])
+    slider = page.get_by_role("slider", name=translate("common.network.probe", "en"))
+    slider.focus()
+    slider.press("ArrowRight")
+    page.wait_for_function(f"() => window.__redraws.{near} > 0 && window.__redraws.{far} > 0")
+    wait_until_idle(page)  # which waits for no chart to hold a figure still to draw (harness.browser.DRAWN)
+    assert page.evaluate("() => window.__kept") == {near: [], far: ["kept", "drawn after 0 redraws"]}
+    assert page.evaluate(f"() => window.__redraws.{far}") == 1
+    assert page.evaluate(probabilities) != before  # the next digit's
     assert_healthy(page, console_errors, server)
 
 

@@ -24,6 +24,7 @@ from tests.helpers.downloads import download, record_downloads
 from tests.helpers.editors import editor_keys, shown_rows
 from tests.helpers.figures import chart, charts
 from tests.helpers.trainer import network_maps, train_until_done
+from ui.plots.panels import BANDS_WIDTH_PX, PHONE_BANDS_WIDTH_PX, PROJECTOR_BANDS_WIDTH_PX
 from ui.shell.i18n import LANGUAGES, translate
 from ui.shell.registry import CNN_TRAINER
 
@@ -430,8 +431,6 @@ def test_inside_a_trained_cnn_shows_the_reference_network_end_to_end_before_anyt
     assert [link.proto.label for link in links] == [f"{s.name} · {s.kind}" for s in expected]
     assert [link.proto.page for link in links] == [by_name(s.lesson).url_path if not by_name(s.lesson).default
                                                    else "" for s in expected]
-    probabilities = chart(at, key="cnn_trainer_inside_probabilities").data("y")
-    np.testing.assert_allclose(probabilities, expected[-1].output, rtol=1e-5, atol=1e-6)
     # every stage is a band of the one pipeline figure, named by the stage and its shape, holding its output
     from core.images import mosaic
     from tests.helpers.figures import panel
@@ -450,6 +449,43 @@ def test_inside_a_trained_cnn_shows_the_reference_network_end_to_end_before_anyt
         assert f"{abs(similarity):.2f}" in shown.title
     got = head(model, x)
     np.testing.assert_allclose(chart(at, key="cnn_trainer_inside_head_weights").data("z"), got.weights, rtol=1e-6)
+    # the head at work, one figure: the features flowing in, the scores coming out, the softmax's probabilities
+    shown = chart(at, key="cnn_trainer_inside_head")
+    features, scores, probabilities = shown.traces
+    np.testing.assert_allclose(plotly_array(features["z"]), got.features[None], rtol=1e-6)
+    assert [str(c) for c in DIGITS.classes] == scores["x"] == probabilities["x"]
+    np.testing.assert_allclose(scores["y"], got.logits, rtol=1e-6)
+    last = expected[-1]
+    assert probabilities["name"] == f"{last.name} · {last.kind}: {last.output.size}"
+    np.testing.assert_allclose(probabilities["y"], last.output, rtol=1e-5, atol=1e-6)
+    assert probabilities["text"][int(np.argmax(last.output))] == f"{100 * last.output.max():.1f}%"
     fields = read_fields("cnn_trainer.inside.reading", lang, [m.value for m in at.markdown])
     assert fields["label"] == DIGITS.classes[int(np.argmax(got.logits))]
     assert fields["probability"] == f"{100 * got.probabilities.max():.1f}"
+
+
+@pytest.mark.parametrize("width, stacked", [(PHONE_BANDS_WIDTH_PX, True), (BANDS_WIDTH_PX, False),
+                                            (PROJECTOR_BANDS_WIDTH_PX, False)])
+def test_the_head_figure_puts_the_features_above_and_the_two_bar_charts_apart(width, stacked):
+    """The head's one figure: the features' strip across the top; the scores and the probabilities below it, side by
+    side on a laptop or a projector, one above the other on a phone; no two subplots overlap, each title above its
+    own."""
+    from ui.lessons.cnn_trainer_inside import head_figure
+
+    rng = np.random.default_rng(0)
+    scores = rng.normal(size=10)
+    probabilities = np.exp(scores) / np.exp(scores).sum()
+    fig = head_figure(rng.random(64).astype(np.float32), scores, probabilities, list(range(10)), ("f", "s", "p"),
+                      width)
+    layout = fig["layout"]
+    boxes = {trace["name"]: (layout["xaxis" + trace["xaxis"][1:]]["domain"] if trace["xaxis"] != "x" else [0, 1],
+                             layout["yaxis" + trace["yaxis"][1:]]["domain"]) for trace in fig["data"]}
+    (fx, fy), (sx, sy), (px, py) = boxes["f"], boxes["s"], boxes["p"]
+    assert fy[0] >= max(sy[1], py[1]) and fx == [0, 1]  # the strip above both bar charts, across the width
+    if stacked:
+        assert sx == px == [0.0, 1.0] and sy[0] >= py[1]
+    else:
+        assert sx[1] < px[0] and sy == py
+    titles = {a["text"]: a for a in layout["annotations"]}
+    assert titles["s"]["y"] == sy[1] and titles["p"]["y"] == py[1]
+    assert fig["data"][2]["y"] == pytest.approx(probabilities) and layout["yaxis3"]["range"] == [0, 1.05]

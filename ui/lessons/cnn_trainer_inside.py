@@ -14,9 +14,9 @@ from core.images import mosaic
 from core.reference import head, head_layer, nearest_kernels, stage_names, stages
 from ui.jobs.reference import reference_network
 from ui.jobs.training_job import session_job, shared_dataset
-from ui.plots.charts import bars_figure, figure
+from ui.plots.charts import bar_props, figure
 from ui.plots.grids import SIGNED_SCALE, kernel_figure
-from ui.plots.panels import Band, bands_figure, bands_width
+from ui.plots.panels import BANDS_WIDTH_PX, PANEL_TITLE_PX, SHARED_AXIS, Band, bands_figure, bands_width, place_panel
 from ui.plots.show import plot
 from ui.shell.i18n import t
 from ui.shell.lesson_frame import drawn_alone
@@ -58,9 +58,39 @@ def shape_text(array) -> str:
     return "×".join(map(str, array.shape))
 
 
-def stage_picture(output: np.ndarray, title: str, key: str) -> None:
-    """One stage's output alone (``stage_band``), as a figure of its own."""
-    plot(st, bands_figure([stage_band(output, title)], bands_width()), key=key)
+HEAD_BARS_PX, HEAD_TICKS_PX = 190, 26
+"""The height of the head's bar charts, and the room below each for its labels."""
+
+
+def head_figure(features: np.ndarray, scores: np.ndarray, probabilities: np.ndarray, classes,
+                titles: tuple[str, str, str], width_px: float) -> dict:
+    """The classifier head at work on one digit, in one figure: the features flowing in across the top (a strip,
+    as ``stage_band`` draws a stage), then the scores coming out and the probabilities the softmax makes of them,
+    one bar per label with its value written on it: side by side, one above the other on a phone's column
+    (``width_px`` as ``bands_width``). ``titles``: the features', the scores' and the probabilities'.
+
+    One chart rather than three: each chart of the probe's view is laid out and drawn afresh in the browser at every
+    move of its slider, and a chart costs more than a subplot. Written as the dict plotly.js reads."""
+    strip = bands_figure([stage_band(np.asarray(features), titles[0])], width_px)
+    strip_px = strip["layout"]["height"]
+    stacked = width_px < BANDS_WIDTH_PX / 2
+    row_px = PANEL_TITLE_PX + HEAD_BARS_PX + HEAD_TICKS_PX
+    height = strip_px + row_px * (2 if stacked else 1)
+    layout = dict(strip["layout"], height=height, showlegend=False)
+    layout["yaxis"] = dict(layout["yaxis"], domain=[1 - strip_px / height, 1.0])
+    traces, annotations = list(strip["data"]), list(layout["annotations"])
+    for n, (values, title, percent) in enumerate(((scores, titles[1], False), (probabilities, titles[2], True)),
+                                                 start=1):
+        row, column = (n - 1, 0) if stacked else (0, n - 1)
+        x_domain = [0.0, 1.0] if stacked else [0.0, 0.47] if column == 0 else [0.53, 1.0]
+        top_px = strip_px + row * row_px + PANEL_TITLE_PX
+        y_domain = [1 - (top_px + HEAD_BARS_PX) / height, 1 - top_px / height]
+        y_axis = dict(SHARED_AXIS, zeroline=True, **(dict(range=[0, 1.05]) if percent else {}))
+        place = place_panel(layout, annotations, n, title, x_domain, y_domain,
+                            dict(type="category", fixedrange=True, automargin=False), y_axis)
+        traces.append(dict(type="bar", **bar_props(classes, values, percent), **place))
+    layout["annotations"] = annotations
+    return {"data": traces, "layout": layout}
 
 
 def part_inside() -> None:
@@ -94,14 +124,11 @@ def probe_view(model, dataset) -> None:
     x = dataset.x_test[index:index + 1]
     st.markdown(t("cnn_trainer.inside.input", label=dataset.classes[int(dataset.y_test[index])]))
     every = stages(model, x)
-    *layers, probabilities = every
+    *layers, _ = every  # the last stage, the softmax's probabilities, is drawn with the head (``head_figure``)
     # every stage in one figure: a chart per stage made each move of the slider mount sixteen charts afresh
     bands = [stage_band(x[0].numpy(), shape_text(x[0])),
              *(stage_band(s.output, f"{s.name} · {s.kind}: {shape_text(s.output)}") for s in layers)]
     plot(st, bands_figure(bands, bands_width()), key="cnn_trainer_inside_stages")
-    plot(st, bars_figure(dataset.classes, probabilities.output, f"{probabilities.name} · {probabilities.kind}: "
-                         f"{shape_text(probabilities.output)}", height=200, percent=True),
-         key="cnn_trainer_inside_probabilities")
     classifier_head(model, x, dataset.classes, every)
 
 
@@ -124,17 +151,16 @@ def learned_kernels(model) -> None:
 
 
 def classifier_head(model, x, classes, seen) -> None:
-    """The last dense layer at work on the probe: the digit's features flowing in, the scores coming out (its weights
-    are drawn once below the probe's view, ``head_weights``), read from the probe's stages ``seen``."""
+    """The last dense layer at work on the probe: the digit's features flowing in, the scores coming out and the
+    probabilities the softmax makes of them, the network's last stage (its weights are drawn once below the probe's
+    view, ``head_weights``), read from the probe's stages ``seen``."""
     st.subheader(t("cnn_trainer.inside.head"))
     got = head(model, x, seen)
     explained(t("cnn_trainer.inside.head_intro", features=len(got.features), classes=len(classes)))
-    features, scores = st.columns(2)
-    with features:
-        stage_picture(got.features, t("cnn_trainer.inside.features", n=len(got.features)),
-                      "cnn_trainer_inside_head_features")
-    plot(scores, bars_figure(classes, got.logits, t("cnn_trainer.inside.scores"), height=220),
-         key="cnn_trainer_inside_head_scores")
+    last = seen[-1]
+    plot(st, head_figure(got.features, got.logits, got.probabilities, classes, (
+        t("cnn_trainer.inside.features", n=len(got.features)), t("cnn_trainer.inside.scores"),
+        f"{last.name} · {last.kind}: {shape_text(last.output)}"), bands_width()), key="cnn_trainer_inside_head")
     best = int(np.argmax(got.logits))
     st.markdown(t("cnn_trainer.inside.reading", label=classes[best], score=f"{got.logits[best]:.3g}",
                   probability=f"{100 * got.probabilities[best]:.1f}"))

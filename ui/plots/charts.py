@@ -53,14 +53,19 @@ def lines_figure(x: Sequence[float], series: Mapping[str, Sequence[float]], titl
         yaxis=dict(title=dict(text=y_title), tickformat=".0%" if percent else None)))
 
 
+def bar_props(labels: Sequence[str], values: Sequence[float], percent: bool = False) -> dict:
+    """A bar chart's bars: one per label (named as text), its value written on it (``percent``: values in [0, 1] as
+    percentages, those under 0.5 % left unwritten: unreadable slivers) and read under the mouse."""
+    shown = (lambda v: f"{100 * v:.1f}%" if v >= 0.005 else "") if percent else (lambda v: f"{v:.4g}")
+    return dict(x=[str(label) for label in labels], y=[float(v) for v in values], text=[shown(v) for v in values],
+                textposition="auto", hovertemplate="%{x}: %{y:.4g}<extra></extra>")
+
+
 def bars_figure(labels: Sequence[str], values: Sequence[float], title: str, height: int = 300,
                 percent: bool = False) -> go.Figure:
     """One bar per label (every label on the axis, in order, even when they look like numbers), its value written on
     it. ``percent``: values in [0, 1] written as percentages, those under 0.5 % left unwritten (unreadable slivers)."""
-    shown = (lambda v: f"{100 * v:.1f}%" if v >= 0.005 else "") if percent else (lambda v: f"{v:.4g}")
-    text = [shown(v) for v in values]
-    return figure(go.Bar(x=[str(label) for label in labels], y=list(values), text=text, textposition="auto",
-                         hovertemplate="%{x}: %{y:.4g}<extra></extra>"),
+    return figure(go.Bar(**bar_props(labels, values, percent)),
                   layout=dict(height=height, margin=dict(l=10, r=10, t=40, b=10),
                               title=dict(text=title, font=dict(size=15)),
                               xaxis=dict(type="category"),

@@ -30,8 +30,8 @@ class Band:
     kind: str = "auto"
 
 
-def _placed(layout: dict, titles: list, n: int, title: str, x_domain: list, y_domain: list, x_axis: dict,
-            y_axis: dict) -> dict:
+def place_panel(layout: dict, titles: list, n: int, title: str, x_domain: list, y_domain: list, x_axis: dict,
+                y_axis: dict) -> dict:
     """Put panel ``n`` of a figure of several on its own axes (``x_axis`` and ``y_axis`` over ``x_domain`` and
     ``y_domain`` of the paper) with ``title`` above it: the axes go into ``layout``, the title into ``titles``;
     returns where its trace goes (axes and name)."""
@@ -162,8 +162,8 @@ def panels_figure(panels: Sequence[tuple[np.ndarray, str] | tuple[np.ndarray, st
             top = 1 - (row * (row_height + PANEL_TITLE_PX) + PANEL_TITLE_PX) / height
             bottom = 1 - ((row + 1) * (row_height + PANEL_TITLE_PX) - PANEL_GAP_PX) / height
             suffix = "" if n == 0 else str(n + 1)
-            place = _placed(layout, titles, n, title, x_domain, [bottom, top], PICTURE_AXIS,
-                            dict(PICTURE_AXIS, autorange="reversed", scaleanchor=f"x{suffix}", constraintoward="top"))
+            y_axis = dict(PICTURE_AXIS, autorange="reversed", scaleanchor=f"x{suffix}", constraintoward="top")
+            place = place_panel(layout, titles, n, title, x_domain, [bottom, top], PICTURE_AXIS, y_axis)
             traces.append(heatmap_trace(**picture_props(w, kind[0] if kind else "auto", max_side, ""),
                                         showscale=False, **place))
         else:
