@@ -14,6 +14,11 @@ function drawPending(holder) {
   const pending = holder.__pending;
   if (!pending) return;
   holder.__pending = null;
+  if (!holder.isConnected) {  // the chart has left the page since (another part, another page)
+    if (holder.__sight) holder.__sight.disconnect();
+    holder.__sight = null;  // watched again if it comes back with a figure
+    return;
+  }
   pending();
 }
 
