@@ -2,6 +2,7 @@
 shows the right numbers."""
 
 import json
+import re
 import subprocess
 import sys
 
@@ -39,6 +40,10 @@ def test_every_part_of_every_lesson_renders_in_both_languages(spec, part, lang, 
     """In English at the beginner's level (expert controls folded away), in Chinese at the expert's (all in place)."""
     at = lesson_app(spec, {"part": part, "level": "expert" if lang == "zh" else "beginner"}, lang)  # ran cleanly
     assert at.title[0].value == translate(H1_KEYS[spec.url_path], lang)
+    intro_key = getattr(getattr(spec.module(), f"part_{part}"), "intro_key", None)  # ui.shell.lesson_frame.part_intro
+    if intro_key is not None:  # the part's introduction, its glossary terms marked, first of what the part shows
+        shown = [re.sub(r"<abbr title=\"[^\"]*\">(.*?)</abbr>", r"\1", m.value) for m in at.markdown]
+        assert translate(intro_key, lang).strip() in shown
     assert_every_text_found(caplog)
     assert_every_chart_is_what_plotly_checks(at)
 

@@ -55,7 +55,9 @@ def test_a_parts_slider_reruns_the_part_alone_and_the_part_picker_the_whole_page
     page.goto(page_url(server, POOLING, part="steps", lang="en"))
     wait_until_idle(page)
     intro = annotate(translate("pooling.intro", "en"), "en", set()).strip().encode()  # st.markdown drops the end
-    assert intro in sent_since(frames, 0)  # the first run sends the whole page
+    part_intro = "Move the output cell, or press ▶".encode()  # from the part's own introduction, pooling.steps.intro
+    assert part_intro in translate("pooling.steps.intro", "en").encode()
+    assert intro in sent_since(frames, 0) and part_intro in sent_since(frames, 0)  # the first run sends the page
 
     before = len(frames)
     slider = page.get_by_role("slider", name=translate("pooling.size", "en"))
@@ -65,7 +67,8 @@ def test_a_parts_slider_reruns_the_part_alone_and_the_part_picker_the_whole_page
     wait_until_idle(page)
     after_slider = sent_since(frames, before)
     assert translate("pooling.size", "en").encode() in after_slider  # the part was sent again (its slider) …
-    assert intro not in after_slider  # … and the page around it was not
+    assert intro not in after_slider  # … and the page around it was not, nor the part's introduction above it
+    assert part_intro not in after_slider  # (ui.shell.lesson_frame.part_alone)
 
     before = len(frames)
     page.get_by_text(translate("pooling.part.image", "en"), exact=True).click()

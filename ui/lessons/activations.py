@@ -34,7 +34,7 @@ from ui.plots.grids import image_figure
 from ui.plots.show import plot
 from ui.shell import registry
 from ui.shell.i18n import t, translator
-from ui.shell.lesson_frame import drawn_alone
+from ui.shell.lesson_frame import drawn_alone, part_intro
 from ui.shell.modes import more_controls, more_details
 from ui.shell.terms import explained
 from ui.shell.theme import palette
@@ -63,8 +63,8 @@ GALLERY_POINTS = 401
 laptop's plot (801 drew nothing more, at twice the data to send and draw)."""
 
 
+@part_intro("activations.gallery.intro")
 def part_gallery() -> None:
-    explained(t("activations.gallery.intro"))
     names = url_multi(t("activations.gallery.pick"), NAMES, key="activations_pick", name="acts", default=["sigmoid",
                                                                                                           "tanh",
                                                                                                           "relu"],
@@ -148,8 +148,8 @@ def typical_uses() -> str:
     return "\n".join(f"- **{t('common.activation.' + name)}**: {t('activations.use.' + name)}" for name in ACTIVATIONS)
 
 
+@part_intro("activations.neuron.intro")
 def part_neuron() -> None:
-    explained(t("activations.neuron.intro"))
     controls, view = st.columns([1, 3], gap="medium")
     with controls:
         name = activation_select("activations_fn", "sigmoid")
@@ -196,8 +196,8 @@ def part_neuron() -> None:
               filename="neuron.py", key="activations_neuron_code")
 
 
+@part_intro("activations.collapse.intro")
 def part_collapse() -> None:
-    explained(t("activations.collapse.intro"))
     controls, view = st.columns([1, 3], gap="medium")
     with controls:
         depth = url_slider(t("activations.collapse.depth"), key="activations_depth", name="depth", min_value=1,
@@ -239,8 +239,8 @@ def part_collapse() -> None:
               key="activations_collapse_code")
 
 
+@part_intro("activations.feature.intro")
 def part_feature() -> None:
-    explained(t("activations.feature.intro"))
     controls, view = st.columns([1, 3], gap="medium")
     with controls:
         picked = image_picker("activations", default="shapes")

@@ -17,8 +17,8 @@ from ui.lessons.activations_figures import SERIES_COLOURS, fit_figure
 from ui.plots.charts import lines_figure, log_lines_figure
 from ui.plots.show import plot
 from ui.shell.i18n import t, translator
+from ui.shell.lesson_frame import part_intro
 from ui.shell.modes import more_controls
-from ui.shell.terms import explained
 from ui.shell.theme import palette
 from ui.shell.url_state import url_choice, url_multi, url_slider
 from ui.widgets.code import SNIPPET_DIR, show_code
@@ -67,8 +67,8 @@ def fit_data() -> tuple[np.ndarray, np.ndarray, str] | None:
     return x, y, target
 
 
+@part_intro("activations.fit.intro")
 def part_fit() -> None:
-    explained(t("activations.fit.intro"))
     controls, view = st.columns([1, 3], gap="medium")
     with controls:
         data = fit_data()
@@ -134,8 +134,8 @@ def cached_gradients(name: str, depth: int, init: str) -> np.ndarray:
     return gradient_through_depth(name, depth, width=32, seed=0, init=init)
 
 
+@part_intro("activations.vanish.intro")
 def part_vanishing() -> None:
-    explained(t("activations.vanish.intro"))
     controls, view = st.columns([1, 3], gap="medium")
     with controls:
         depth = url_slider(t("activations.vanish.depth"), key="activations_vdepth", name="vdepth", min_value=2,
@@ -179,10 +179,10 @@ def measured_race(race: Race) -> RaceResult:
     return run_race(race)
 
 
+@part_intro("activations.why_relu.intro")
 def part_why_relu() -> None:
     """The same CNN with sigmoid and with ReLU, trained alike: epochs to the target accuracy; and its speed on the
     CPU (and a GPU where there is one): the two reasons the primer gives for CNNs' success (0x03 1)."""
-    explained(t("activations.why_relu.intro"))
     race = Race()
     result = measured_on_request("activations_race", "activations.why_relu.", lambda: measured_race(race))
     if result is None:

@@ -24,6 +24,7 @@ from core.numbers import format_number
 from ui.lessons.backprop_figures import graph_figure
 from ui.plots.show import plot
 from ui.shell.i18n import t, translator
+from ui.shell.lesson_frame import part_intro
 from ui.shell.terms import explained
 from ui.shell.url_state import Choice, Number, url_choice, url_slider
 from ui.widgets.code import SNIPPET_DIR, show_code
@@ -68,8 +69,8 @@ def _move(key: str, by: int, last: int) -> None:
     st.session_state[key] = min(max(int(st.session_state.get(key, 0)) + by, 0), last)
 
 
+@part_intro("backprop.graph.intro")
 def part_graph() -> None:
-    explained(t("backprop.graph.intro"))
     x, w, b, y, activation = neuron_controls()
     graph = neuron_graph(x, w, b, y, activation)
     steps = stages(graph)
@@ -112,8 +113,8 @@ def _flag(key: str) -> None:
     st.session_state[key] = True
 
 
+@part_intro("backprop.step_part.intro")
 def part_step() -> None:
-    explained(t("backprop.step_part.intro"))
     x, w, b, y, activation = neuron_controls()
     lr = url_choice(st.select_slider, t("common.lr"), (0.01, 0.03, 0.1, 0.3, 1.0), key="backprop_lr",
                     name="lr", default=0.1)
@@ -151,8 +152,8 @@ def part_step() -> None:
               filename="backprop.py", key="backprop_code_step")
 
 
+@part_intro("backprop.two.intro")
 def part_two_layer() -> None:
-    explained(t("backprop.two.intro"))
     v = number_sliders(("x1", "x2", "y"), ("x0", "x1", t("backprop.slider.y")))
     x, y, activation = [v["x1"], v["x2"]], v["y"], activation_control()
     seed = url_slider(t("common.example_number"), key="backprop_seed", name="seed", min_value=1, max_value=99,

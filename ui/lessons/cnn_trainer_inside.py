@@ -19,7 +19,7 @@ from ui.plots.grids import SIGNED_SCALE, kernel_figure
 from ui.plots.panels import BANDS_WIDTH_PX, PANEL_TITLE_PX, SHARED_AXIS, Band, bands_figure, bands_width, place_panel
 from ui.plots.show import plot
 from ui.shell.i18n import t
-from ui.shell.lesson_frame import drawn_alone
+from ui.shell.lesson_frame import drawn_alone, part_intro
 from ui.shell.registry import CNN_TRAINER, by_name
 from ui.shell.terms import explained
 from ui.shell.url_state import Number, url_slider
@@ -95,8 +95,8 @@ def head_figure(features: np.ndarray, scores: np.ndarray, probabilities: np.ndar
     return {"data": traces, "layout": layout}
 
 
+@part_intro("cnn_trainer.inside.intro")
 def part_inside() -> None:
-    explained(t("cnn_trainer.inside.intro"))
     model, dataset, which, accuracy = network_to_show()
     st.caption(t(which, accuracy=f"{100 * accuracy:.1f}" if accuracy is not None else ""))
     st.subheader(t("cnn_trainer.inside.pipeline"))

@@ -13,7 +13,7 @@ from ui.plots.grids import image_figure
 from ui.plots.show import plot
 from ui.shell.course import correction
 from ui.shell.i18n import t, translator
-from ui.shell.terms import explained
+from ui.shell.lesson_frame import part_intro
 from ui.shell.url_state import Choice, Number, url_choice, url_slider
 from ui.widgets.on_request import measured_on_request
 
@@ -69,8 +69,8 @@ def _request(exp: ShiftExperiment) -> None:
     st.session_state["cnn_trainer_shift_run"] = exp
 
 
+@part_intro("cnn_trainer.shift.intro")
 def part_position() -> None:
-    explained(t("cnn_trainer.shift.intro"))
     exp = experiment_controls()
     shifted_examples(exp)
     if st.session_state.get("cnn_trainer_shift_run") != exp:
@@ -111,8 +111,8 @@ def measured_scales(exp: ScaleExperiment) -> ScaleResult:
     return run_scale_experiment(exp)
 
 
+@part_intro("cnn_trainer.scale.intro")
 def part_scale() -> None:
-    explained(t("cnn_trainer.scale.intro"))
     digit = centred_data("digits", 0, 1500, 600).x_test[:1]
     for column, s in zip(st.columns(3), (0.5, 1.0, 1.5), strict=True):
         plot(column, image_figure(rescale_images(digit, s)[0, 0].numpy(), t("cnn_trainer.scale.example", s=s),

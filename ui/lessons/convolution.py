@@ -30,10 +30,9 @@ from ui.plots.panels import panels_figure
 from ui.plots.show import plot
 from ui.plots.steps import StepFrame, products_text, step_figure
 from ui.shell.i18n import t, translator
-from ui.shell.lesson_frame import drawn_alone
+from ui.shell.lesson_frame import drawn_alone, part_intro
 from ui.shell.modes import more_controls, more_details, side_by_side
 from ui.shell.registry import CONVOLUTION
-from ui.shell.terms import explained
 from ui.shell.theme import palette
 from ui.shell.url_state import Choice, Flag, Number, url_choice, url_number, url_slider, url_toggle
 from ui.widgets.code import SNIPPET_DIR, show_code
@@ -74,8 +73,8 @@ def integral_data(f_name: str, g_name: str, flip: bool, n: int = 401):
     return tau, f, result, frames
 
 
+@part_intro("convolution.integral.intro")
 def part_integral() -> None:
-    explained(t("convolution.integral.intro"))
     c1, c2 = st.columns(2)
     f_name = url_choice(c1.selectbox, t("convolution.integral.f"), list(SIGNALS), key="convolution_f", name="f",
                         default="rectangle", format_func=translator("convolution.signal."))
@@ -142,8 +141,8 @@ def size_formula(n: int, k: int, s: int, p_total: int, d: int, axis: str) -> str
     return (f"{axis}ₒᵤₜ = ⌊({n} + {p_total} − {d}·({k} − 1) − 1) / {s}⌋ + 1 = **{out}**")
 
 
+@part_intro("convolution.image.intro")
 def part_image() -> None:
-    explained(t("convolution.image.intro"))
     controls, view = st.columns([1, 3], gap="medium")
     with controls:
         picked = image_picker("convolution")
@@ -204,8 +203,8 @@ def code_and_check(x: np.ndarray, image: str, w, s, padding, mode, d, flip, colo
                                     key="convolution_code")
 
 
+@part_intro("convolution.steps.intro")
 def part_steps() -> None:
-    explained(t("convolution.steps.intro"))
     controls, view = st.columns([1, 3], gap="medium")
     with controls:
         n = url_slider(t("convolution.steps.n"), key="convolution_sn", name="n", min_value=3, max_value=16, default=5)
@@ -255,8 +254,8 @@ def part_steps() -> None:
         st.markdown(t("convolution.steps.size", p=p, **size))
 
 
+@part_intro("convolution.channels.intro")
 def part_channels() -> None:
-    explained(t("convolution.channels.intro"))
     controls, view = st.columns([1, 3], gap="medium")
     with controls:
         picked = image_picker("convolution")
@@ -315,8 +314,8 @@ def channel_rows(x: np.ndarray, names: tuple[str, ...], labels: tuple[str, ...],
     return ChannelRows(parts, figures)
 
 
+@part_intro("convolution.why.intro")
 def part_why() -> None:
-    explained(t("convolution.why.intro"))
     controls, view = st.columns([1, 3], gap="medium")
     with controls:
         picked = image_picker("convolution")

@@ -33,10 +33,9 @@ from ui.plots.grids import image_figure
 from ui.plots.panels import Band, bands_figure, bands_width
 from ui.plots.show import plot
 from ui.shell.i18n import filler, t
-from ui.shell.lesson_frame import drawn_alone
+from ui.shell.lesson_frame import drawn_alone, part_intro
 from ui.shell.modes import more_controls
 from ui.shell.registry import DEPTH
-from ui.shell.terms import explained
 from ui.shell.url_state import (
     Number,
     Text,
@@ -131,8 +130,8 @@ def _shapes_or_error(layers: list[dict], gray: np.ndarray):
         return None
 
 
+@part_intro("depth.tube.intro")
 def part_tube() -> None:
-    explained(t("depth.tube.intro"))
     layers = stack_controls(expanded=False)
     controls, _ = st.columns([1, 2], gap="medium")
     with controls:
@@ -174,8 +173,8 @@ def tube_view(layers: list[dict], gray: np.ndarray, shapes: list[tuple[int, int]
                     shown=len(shown), h=h, w=w))
 
 
+@part_intro("depth.stack_part.intro")
 def part_stack() -> None:
-    explained(t("depth.stack_part.intro"))
     layers = stack_controls(expanded=True)
     side = url_slider(t("depth.input_side"), key="depth_side", name="side", min_value=16, max_value=128,
                       default=64)
@@ -228,8 +227,8 @@ def measured_fields(stack: tuple[str, ...], side: int) -> list[str]:
     return out
 
 
+@part_intro("depth.features.intro")
 def part_features() -> None:
-    explained(t("depth.features.intro"))
     snap = session_job().snapshot()
     model = snap.model
     if model is None or not any(isinstance(m, torch.nn.Conv2d) for m in model.modules()):

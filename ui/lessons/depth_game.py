@@ -10,7 +10,7 @@ from core.tube_game import CAT_PARTS, TUBES, part_box, through_tubes, tube_posit
 from ui.plots.grids import photo_figure
 from ui.plots.show import plot
 from ui.shell.i18n import t, translator
-from ui.shell.terms import explained
+from ui.shell.lesson_frame import part_intro
 from ui.shell.url_state import Choice, Number, url_choice, url_slider
 
 ANIMALS = ("unsure", "leopard", "cat", "tiger", "dog")
@@ -27,8 +27,8 @@ def _box(bounds: tuple[int, int, int, int], colour: str, width: float, label: st
         text=label, textposition="top left", font=dict(color=colour, size=14)), line=dict(color=colour, width=width))
 
 
+@part_intro("depth.game.intro")
 def part_game() -> None:
-    explained(t("depth.game.intro"))
     photo = BUILTIN_IMAGES["cat"].load()
     shape = photo.shape[:2]
     positions, side = tube_positions(shape), tube_side(shape)

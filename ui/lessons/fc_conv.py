@@ -30,6 +30,7 @@ from ui.plots.grids import image_figure, kernel_figure
 from ui.plots.panels import panels_figure
 from ui.plots.show import plot
 from ui.shell.i18n import t, translator
+from ui.shell.lesson_frame import part_intro
 from ui.shell.modes import more_controls, side_by_side
 from ui.shell.terms import explained
 from ui.shell.url_state import Choice, Number, url_choice, url_slider
@@ -75,8 +76,8 @@ def maps_row(maps: np.ndarray, title_key: str, key: str, more: Sequence[tuple[np
     plot(st, panels_figure(panels, side_by_side(3 if more else max(len(maps), 3)), height), key=key)
 
 
+@part_intro("fc_conv.position.intro")
 def part_position() -> None:
-    explained(t("fc_conv.position.intro"))
     x, W, b, _ = example_controls()
     c, h, w = x.shape
     st.markdown(t("fc_conv.position.input", c=c, h=h, w=w))
@@ -101,8 +102,8 @@ def part_position() -> None:
               key="fc_conv_code_position")
 
 
+@part_intro("fc_conv.head.intro")
 def part_head() -> None:
-    explained(t("fc_conv.head.intro"))
     x, W, b, _ = example_controls()
     c = x.shape[0]
     pooled = global_avg_pool(x)
@@ -118,8 +119,8 @@ def part_head() -> None:
               key="fc_conv_code_head")
 
 
+@part_intro("fc_conv.flatten.intro")
 def part_flatten() -> None:
-    explained(t("fc_conv.flatten.intro"))
     x, W, b, seed = example_controls()
     c, h, w = x.shape
     W_flat = flat_example(c, h, len(W), seed)  # a dense layer on all C·H·W numbers
@@ -137,10 +138,10 @@ def part_flatten() -> None:
     st.markdown(t("fc_conv.flatten.why", h=h, w=w))
 
 
+@part_intro("fc_conv.fusion.intro")
 def part_fusion() -> None:
     """A 1×1 convolution mixes channels: colour channels into one map with three weights, then the bottleneck that
     saves weights by mixing many channels down before a large kernel."""
-    explained(t("fc_conv.fusion.intro"))
     controls, view = st.columns([1, 3], gap="medium")
     with controls:
         picked = image_picker("fc_conv")

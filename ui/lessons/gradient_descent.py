@@ -37,8 +37,8 @@ from ui.plots.kept import clicked_point
 from ui.plots.show import plot
 from ui.shell.course import correction
 from ui.shell.i18n import t, translator
+from ui.shell.lesson_frame import part_intro
 from ui.shell.modes import more_controls, on_a_phone
-from ui.shell.terms import explained
 from ui.shell.url_state import (
     Choice,
     Flag,
@@ -111,8 +111,8 @@ def minimum_name(surface: Surface, point: np.ndarray) -> str:
              where=where, value=f"{m.value:.4g}")
 
 
+@part_intro("gradient_descent.one.intro")
 def part_one_d() -> None:
-    explained(t("gradient_descent.one.intro"))
     controls, view = st.columns([1, 3], gap="medium")
     with controls:
         name = url_choice(st.selectbox, t("gradient_descent.surface"), CURVES, key="gradient_descent_curve",
@@ -201,8 +201,8 @@ def set_start_from_click(box: tuple[tuple[float, float], tuple[float, float]]) -
         st.session_state["gradient_descent_sx"], st.session_state["gradient_descent_sy"] = sx, sy
 
 
+@part_intro("gradient_descent.two.intro")
 def part_two_d() -> None:
-    explained(t("gradient_descent.two.intro"))
     controls, view = st.columns([1, 3], gap="medium")
     with controls:
         name = url_choice(st.selectbox, t("gradient_descent.surface"), [*PLANES, CUSTOM], key="gradient_descent_plane",
@@ -309,8 +309,8 @@ def cached_phase(kappa: float, budget: int):
         int(convergence_steps(best.points, (0.0, 0.0), 1e-6)), int(convergence_steps(plain.points, (0.0, 0.0), 1e-6)))
 
 
+@part_intro("gradient_descent.phase.intro")
 def part_phase() -> None:
-    explained(t("gradient_descent.phase.intro"))
     controls, view = st.columns([1, 3], gap="medium")
     with controls:
         kappa = url_choice(st.select_slider, t("gradient_descent.phase.kappa"), (2, 5, 10, 20, 50, 100, 200),
@@ -337,8 +337,8 @@ def cached_basin(name: str, method: str, lr: float, steps: int, beta: float = 0.
     return basin_map(SURFACES[name], method, lr, steps, **extra)
 
 
+@part_intro("gradient_descent.basins.intro")
 def part_basins() -> None:
-    explained(t("gradient_descent.basins.intro"))
     controls, view = st.columns([1, 3], gap="medium")
     with controls:
         name = url_choice(st.selectbox, t("gradient_descent.surface"), BASIN_SURFACES, key="gradient_descent_bsurf",
@@ -371,10 +371,10 @@ def part_basins() -> None:
         same=f"{100 * endings.same:.0f}", worse=f"{100 * endings.worse:.0f}"))
 
 
+@part_intro("gradient_descent.minibatch.intro")
 def part_minibatch() -> None:
     """A line fitted to real data by mini-batch gradient descent: the chosen batch size against the full batch,
     their paths over the loss bowl, their losses per epoch, and every batch size at this step size."""
-    explained(t("gradient_descent.minibatch.intro"))
     x, y = diabetes_bmi()
     columns = st.columns(3)
     with columns[0]:
@@ -417,8 +417,8 @@ def part_minibatch() -> None:
         distance=f"{distance:.3g}" if chosen.diverged_at is None else "∞"))
 
 
+@part_intro("gradient_descent.quiz.intro")
 def part_quiz() -> None:
-    explained(t("gradient_descent.quiz.intro"))
     seed = url_slider(t("common.quiz.number"), key="gradient_descent_qseed", name="qseed", min_value=1,
                       max_value=999, default=1)
     q = step_question(seed)

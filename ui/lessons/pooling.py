@@ -15,8 +15,8 @@ from ui.plots.grids import image_figure, kernel_figure
 from ui.plots.show import plot
 from ui.plots.steps import StepFrame, step_figure
 from ui.shell.i18n import t, translator
+from ui.shell.lesson_frame import part_intro
 from ui.shell.modes import more_controls
-from ui.shell.terms import explained
 from ui.shell.theme import palette
 from ui.shell.url_state import Choice, Flag, Number, url_choice, url_slider, url_toggle
 from ui.widgets.code import SNIPPET_DIR, show_code
@@ -54,8 +54,8 @@ def window_problem(n: int, size: int, s: int, p: int, ceil_mode: bool) -> str | 
     return None
 
 
+@part_intro("pooling.steps.intro")
 def part_steps() -> None:
-    explained(t("pooling.steps.intro"))
     controls, view = st.columns([1, 3], gap="medium")
     with controls:
         mode = mode_control()
@@ -117,8 +117,8 @@ def cell_labels(step) -> list[list[str]]:
     return labels
 
 
+@part_intro("pooling.image.intro")
 def part_image() -> None:
-    explained(t("pooling.image.intro"))
     controls, view = st.columns([1, 3], gap="medium")
     with controls:
         picked = image_picker("pooling")
@@ -165,8 +165,8 @@ def cached_shift_curve(rgb: np.ndarray, w: np.ndarray, k: int, size: int) -> dic
     return shift_curve(to_gray(rgb), w, range(k + 1), size)
 
 
+@part_intro("pooling.shift.intro")
 def part_shift() -> None:
-    explained(t("pooling.shift.intro"))
     controls, view = st.columns([1, 3], gap="medium")
     with controls:
         picked = image_picker("pooling", default="shapes")
@@ -185,8 +185,8 @@ def part_shift() -> None:
                       avg=f"{curve['avg'][1]:.2f}", size=size))
 
 
+@part_intro("pooling.global.intro")
 def part_global() -> None:
-    explained(t("pooling.global.intro"))
     controls, view = st.columns([1, 3], gap="medium")
     with controls:
         picked = image_picker("pooling", default="shapes")

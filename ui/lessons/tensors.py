@@ -28,8 +28,8 @@ from core.tensors import (
 from ui.lessons.tensors_figures import MAX_PICTURE_CELLS, tensor_figure
 from ui.plots.show import plot
 from ui.shell.i18n import t, translator
+from ui.shell.lesson_frame import part_intro
 from ui.shell.modes import more_controls
-from ui.shell.terms import explained
 from ui.shell.theme import palette
 from ui.shell.url_state import (
     Choice,
@@ -64,8 +64,8 @@ def axis_labels(shape: tuple[int, ...]) -> list[str]:
     return [t("tensors.axis_label", k=k, n=n) for k, n in enumerate(shape)]
 
 
+@part_intro("tensors.basics.intro")
 def part_basics() -> None:
-    explained(t("tensors.basics.intro"))
     controls, view = st.columns([1, 3], gap="medium")
     with controls:
         kind = url_choice(st.radio, t("tensors.basics.ndim"), KINDS, key="tensors_kind", name="kind",
@@ -172,8 +172,8 @@ def error_text(error: BroadcastError) -> str:
     return t("tensors.cast.error", r=error.from_right, where=where)
 
 
+@part_intro("tensors.cast.intro")
 def part_broadcast() -> None:
-    explained(t("tensors.cast.intro"))
     controls, view = st.columns([1, 3], gap="medium")
     with controls:
         shapes = chosen_shapes()
@@ -238,8 +238,8 @@ def draw_operands(shapes, pal, _index: int, from_right: int) -> None:
              key=f"tensors_conflict_fig_{n}")
 
 
+@part_intro("tensors.memory.intro")
 def part_memory() -> None:
-    explained(t("tensors.memory.intro"))
     controls, view = st.columns([1, 3], gap="medium")
     with controls:
         shapes = chosen_shapes()
@@ -289,8 +289,8 @@ def check_shape_answer(seed: int) -> None:
     st.session_state[f"tensors_verdict_{seed}"] = ("right" if right else "wrong", text, "", "")
 
 
+@part_intro("tensors.quiz.intro")
 def part_quiz() -> None:
-    explained(t("tensors.quiz.intro"))
     seed = url_slider(t("common.quiz.number"), key="tensors_qseed", name="qseed", min_value=1, max_value=999, default=1)
     q = shape_question(seed)
     st.markdown(t("tensors.quiz.question", shapes=" , ".join(format_shape(s) for s in q.shapes)))

@@ -8,6 +8,7 @@ lesson's module ``ui.lessons.<name>`` draws each part with ``part_<part>()`` (a 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TypeVar
 
 import streamlit as st
 
@@ -44,8 +45,28 @@ def lesson_page(lesson: Lesson) -> None:
 
 
 def part_alone(lesson: Lesson, part: str) -> None:
-    """Draw the part alone (``drawn_alone``)."""
-    drawn_alone(lesson, getattr(lesson.module(), f"part_{part}"), f"{lesson.name}: {part}")
+    """Draw the part's introduction (``part_intro``), then the part alone (``drawn_alone``): the introduction is the
+    same at every rerun of the part, so outside its fragment it is neither run nor sent again when one of the part's
+    own controls moves."""
+    draw = getattr(lesson.module(), f"part_{part}")
+    intro_key = getattr(draw, "intro_key", None)
+    if intro_key is not None:
+        explained(t(intro_key))
+    drawn_alone(lesson, draw, f"{lesson.name}: {part}")
+
+
+P = TypeVar("P", bound=Callable[[], None])
+
+
+def part_intro(key: str) -> Callable[[P], P]:
+    """Mark a lesson's ``part_<name>`` function with the catalogue key of its introduction, which ``part_alone``
+    draws above the part, outside the part's fragment."""
+
+    def mark(draw: P) -> P:
+        draw.intro_key = key
+        return draw
+
+    return mark
 
 
 def drawn_alone(lesson: Lesson, draw: Callable[[], None], what: str) -> None:
