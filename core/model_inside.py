@@ -14,6 +14,7 @@ import torch
 from torch import nn
 
 from core.activations import make_torch_module
+from core.curve_fit import one_torch_thread
 from core.models import CNNConfig, MLPConfig, check_config
 
 
@@ -119,8 +120,14 @@ def _run_layers(model: nn.Sequential, x: torch.Tensor) -> list[tuple[str, nn.Mod
 
 
 def feature_maps(model: nn.Sequential, x: torch.Tensor) -> list[tuple[str, torch.Tensor]]:
-    """Every layer's output for ``x`` (N, C, H, W), in eval mode without gradients; the model's mode is restored."""
-    return [(name, y) for name, _, y in _run_layers(model, x)]
+    """Every layer's output for ``x`` (N, C, H, W), in eval mode without gradients; the model's mode is restored.
+
+    On one torch thread (``one_torch_thread``): the lessons run this for one image at a move of a slider, too little
+    work to share between threads, and on a server whose other core is busy (the browser, another session) a second
+    thread made the trainer's stages of one digit take up to 64 ms instead of half a millisecond (30 digits, one core
+    kept busy: at most 1.1 ms on one thread)."""
+    with one_torch_thread():
+        return [(name, y) for name, _, y in _run_layers(model, x)]
 
 
 def first_layer_pictures(model: nn.Sequential, input_shape: tuple[int, int, int]) -> np.ndarray:

@@ -47,6 +47,21 @@ def test_mult_adds_by_hand():
     assert all(v == 0 for k, v in rows.items() if k not in ("block1_conv", "block2_conv", "dense1", "out"))
 
 
+def test_feature_maps_run_on_one_torch_thread_and_leave_the_setting_as_it_was():
+    """A second thread made one digit's stages take up to 64 ms while the other core was busy: each layer runs on
+    one thread (read inside the forward pass), and the thread count is restored afterwards."""
+    model = build_model(SMALL)
+    seen = []
+    model[0].register_forward_pre_hook(lambda module, args: seen.append(torch.get_num_threads()))
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        feature_maps(model, torch.rand(1, *SMALL.input_shape))
+        assert seen == [1] and torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
+
+
 def test_feature_maps_count_shapes_and_mode():
     model = build_model(SMALL)
     model.train()
