@@ -135,7 +135,8 @@ CONTROL = """() => {
   const main = document.querySelector('[data-testid="stMain"]') || document;
   const shown = e => e.getClientRects().length > 0 && !e.disabled && !e.closest('[inert]');  // a closed expander's
   // content is inert
-  const sliders = [...main.querySelectorAll('input[type="range"], [role="slider"]')].filter(e => !e.disabled);
+  const sliders = [...main.querySelectorAll('input[type="range"], [role="slider"]')].filter(e => !e.disabled
+    && !e.closest('[data-player]'));  // not a chart's own frame rail, which moves in the browser alone
   const slider = sliders.find(shown);
   const closed = sliders.length && sliders[0].closest('details');
   if (!slider && closed) {  // the part's sliders are in an expander: the student opens it first

@@ -231,6 +231,31 @@ def test_convolution_play_runs_in_the_browser(page: Page, console_errors, server
     assert_healthy(page, console_errors, server)
 
 
+def test_a_figures_frames_are_stepped_on_its_own_rail_in_the_browser(page: Page, console_errors, server):
+    """The step-by-step figure's Play button and frame rail are the chart's own HTML (``ui/plots/kept_chart.js``),
+    not plotly.js's slider, which it laid out again at every redraw: a key press on the rail shows the next cell's
+    window and names the cell, with plotly.js alone (the page's own cell slider and link stay as they were)."""
+    page.goto(f"{server.url}/convolution?lang=en&part=steps&n=6&k=3&s=2&p=1")
+    wait_until_idle(page)
+    assert page.locator(".js-plotly-plot .slider-container, .js-plotly-plot .updatemenu-container").count() == 0
+    rail, reading = page.locator("[data-player] input[type=range]"), page.locator("[data-player] span")
+    prefix = translate("common.steps.cell", "en") + " "
+    expect(reading).to_have_text(prefix + "(0, 0)")
+    assert rail.get_attribute("max") == "8"  # 3 × 3 output cells
+    before = page.evaluate(LIT)
+    rail.focus()
+    rail.press("ArrowRight")
+    page.wait_for_function(f"() => ({LIT})() !== {before!r}")
+    shift = {(a[0] - b[0], a[1] - b[1]) for a, b in zip(eval_pairs(page.evaluate(LIT)), eval_pairs(before),
+                                                        strict=True)}
+    assert shift == {(0, 2)}  # stride 2: two columns to the right
+    expect(reading).to_have_text(prefix + "(0, 1)")
+    assert "cell=" not in page.url
+    cell = page.get_by_role("slider", name=translate("common.steps.cell", "en"))
+    assert cell.input_value() == "0"
+    assert_healthy(page, console_errors, server)
+
+
 def test_first_request_after_start_can_open_a_lesson_url(page: Page, chromium_path):
     """A fresh server whose very first visitor opens a lesson link still runs app.py (language, sidebar)."""
     from harness.server import run_server
