@@ -14,7 +14,10 @@ from ui.plots.charts import untemplated
 
 def play_controls(frame_names: Sequence[str], active: int, play_label: str, prefix: str,
                    duration: int = 250) -> dict:
-    """A Play button and a scrubbing slider over the figure's frames, both run by plotly.js in the browser."""
+    """A Play button and a scrubbing slider over the figure's frames, both played by plotly.js in the browser. The
+    chart component (``ui/plots/kept_chart.js``) draws these two as its own HTML below the chart rather than leave
+    them to plotly.js, which lays out and measures every step of a slider again at each redraw; a figure shown any
+    other way keeps plotly.js's own."""
     animate = dict(frame=dict(duration=duration, redraw=True), transition=dict(duration=0), mode="immediate")
     return dict(
         # the button on the left of the rail, the current frame's name above the rail's right end: neither covers

@@ -40,11 +40,17 @@ function watchSight(holder) {
   holder.__sight.observe(holder);
 }
 
+// Draw the pending figure a moment from now. A timer already set is kept, not set again: a chart out of sight that
+// gets a new figure more often than that (a live training curve) is still drawn every moment or so.
 function drawLater(holder) {
-  clearTimeout(holder.__later);
+  if (holder.__later) return;
   holder.__later = setTimeout(() => {
-    if (window.requestIdleCallback) window.requestIdleCallback(() => drawPending(holder), { timeout: 1000 });
-    else drawPending(holder);
+    const draw = () => {
+      holder.__later = null;
+      drawPending(holder);
+    };
+    if (window.requestIdleCallback) window.requestIdleCallback(draw, { timeout: 1000 });
+    else draw();
   }, REDRAW_LATER_MS);
 }
 
